@@ -1,0 +1,71 @@
+# AutoInvokePermission: every target creates and reuses .venv, so a fresh clone needs only Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+SHARED ?= ../shared
+
+.PHONY: demo test install install-dev lint typecheck unit validate bench e2e org-template conformance corpus clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/activate
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## demo: transform the bundled sample and show the injected permission
+demo: install
+	@echo "== autoinvoke transform samples/seed/template.yaml"
+	@$(BIN)/autoinvoke transform samples/seed/template.yaml
+	@echo
+	@echo "== the permission the macro added (autoinvoke graph)"
+	@$(BIN)/autoinvoke graph samples/seed/template.yaml --format text
+
+## test: every check a change must pass
+test: install-dev lint typecheck validate unit
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-dev
+	$(BIN)/mypy
+
+validate: install-dev
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/sam validate --lint --template-file template.yaml --region us-east-1
+
+unit: install-dev
+	$(BIN)/pytest
+
+## bench: performance ratios (prints figures, asserts nothing)
+bench: install-dev
+	$(PY) bench/run_bench.py
+
+## e2e: real AWS, opt-in; skipped without credentials
+e2e: install-dev
+	$(PY) -m pip install --quiet -e '.[e2e]'
+	$(BIN)/pytest -m e2e tests/e2e -p no:cacheprovider -o addopts=""
+
+## org-template: plain-CloudFormation macro stack for StackSets; prints its path last
+org-template: install
+	@$(PY) org/build_org_template.py
+
+## conformance: the shared checks (needs ../shared)
+conformance: install-dev
+	$(PY) $(SHARED)/conformance/aipcheck.py $(SHARED)/conformance/cases/*.yaml
+
+corpus: install-dev
+	$(PY) $(SHARED)/conformance/corpuscheck.py $(SHARED)/corpus --edges $(SHARED)/corpus/EDGES.tsv --lint 40
+
+clean:
+	rm -rf $(VENV) .aws-sam build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

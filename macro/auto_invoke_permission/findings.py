@@ -1,0 +1,295 @@
+"""Findings: the one table of codes, and the finding record.
+
+A finding never changes the template; it explains a grant that could not be
+mirrored, or a mistake that causes AccessDeniedException at run time. The
+README's table of codes is generated from `CODES` (tests keep them in step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Code:
+    """One kind of finding. `blocks_enforce`: enforce mode refuses the deploy."""
+
+    code: str
+    severity: Severity
+    title: str
+    explanation: str
+    fix: str
+    blocks_enforce: bool
+
+
+def _c(code: str, severity: Severity, title: str, explanation: str, fix: str, blocks: bool) -> Code:
+    return Code(code, severity, title, explanation, fix, blocks)
+
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+CODES: dict[str, Code] = {
+    c.code: c
+    for c in (
+        _c(
+            "AIP101",
+            E,
+            "Function name where IAM needs an ARN",
+            "The Resource is `Ref` of a function, which returns its name. IAM matches ARNs only, "
+            "so the caller's identity policy does not allow the call. The permission is still added.",
+            "Use `!GetAtt <Function>.Arn` in the Resource.",
+            True,
+        ),
+        _c(
+            "AIP102",
+            E,
+            "Resource is not a Lambda function",
+            "The Resource of an invoke grant points at a resource of the template that is not a "
+            "function or alias (for example the role instead of the function).",
+            "Point the Resource at `!GetAtt <Function>.Arn` or an alias.",
+            True,
+        ),
+        _c(
+            "AIP103",
+            E,
+            "Malformed policy statement",
+            "A policy document or statement has a shape IAM rejects (not a mapping, Effect not Allow/Deny, "
+            "Action not a string).",
+            "Fix the statement at the path given.",
+            True,
+        ),
+        _c(
+            "AIP110",
+            W,
+            "Wildcard invoke grant",
+            "The grant allows invoking functions by a pattern (`*`, `function:*`, a name prefix). "
+            "Mirroring it would grant more than the template can enumerate, so no permission is added.",
+            "Name each callee (`!GetAtt <Function>.Arn`), or set `Wildcards: expand` to add one "
+            "permission per matching function of the template.",
+            True,
+        ),
+        _c(
+            "AIP111",
+            W,
+            "Callee in another account",
+            "The grant targets a function in another account. Cross-account calls need the callee "
+            "account's resource policy too, which this template cannot add.",
+            "Ask the owner of that account to add the permission shown in the message.",
+            True,
+        ),
+        _c(
+            "AIP112",
+            W,
+            "Callee in another region or partition",
+            "The ARN names another region or partition than the stack's; it is not a function of this template.",
+            "Check the region in the ARN; use `${AWS::Region}`.",
+            True,
+        ),
+        _c(
+            "AIP113",
+            I,
+            "Callee outside the template",
+            "The grant targets a function of this account that is not defined in the template, so no "
+            "permission can be attached to it here.",
+            "Add the permission in the stack that defines the callee.",
+            True,
+        ),
+        _c(
+            "AIP114",
+            W,
+            "Callee from Fn::ImportValue",
+            "The callee comes from another stack's export; macros cannot resolve Fn::ImportValue.",
+            "Add the permission in the exporting stack.",
+            True,
+        ),
+        _c(
+            "AIP115",
+            W,
+            "Parameter without a value",
+            "The callee is built from a template parameter that has no value at transform time.",
+            "Give the parameter a value or a Default.",
+            True,
+        ),
+        _c(
+            "AIP116",
+            W,
+            "Unresolvable Resource",
+            "The Resource uses an intrinsic or shape that cannot be resolved at transform time.",
+            "Write the Resource as `!GetAtt <Function>.Arn` or a literal ARN.",
+            True,
+        ),
+        _c(
+            "AIP120",
+            W,
+            "Grant with an IAM Condition",
+            "A Lambda permission cannot express IAM Condition blocks, so no (broader) permission is added.",
+            "Add the permission by hand if the condition allows it, or drop the Condition.",
+            True,
+        ),
+        _c(
+            "AIP121",
+            W,
+            "Grant with NotResource",
+            "An Allow with NotResource grants everything but a list; it cannot be mirrored.",
+            "Use Resource with the callee ARNs.",
+            True,
+        ),
+        _c(
+            "AIP122",
+            W,
+            "Grant on a function version",
+            "The grant targets a numbered version or $LATEST. Versions get no permission "
+            "(Lambda attaches no policy to $LATEST, and versions change on every publish).",
+            "Invoke through an alias and grant the alias ARN.",
+            True,
+        ),
+        _c(
+            "AIP123",
+            W,
+            "Alias not in the template",
+            "The grant targets an alias that the template does not define.",
+            "Define the alias (AWS::Lambda::Alias or AutoPublishAlias) or fix its name.",
+            True,
+        ),
+        _c(
+            "AIP124",
+            I,
+            "Qualified wildcard without aliases",
+            "The grant covers every alias of the function (`NAME:*`), but the template defines none.",
+            "Grant the unqualified ARN if the caller invokes it unqualified.",
+            False,
+        ),
+        _c(
+            "AIP125",
+            I,
+            "Grant removed by a Deny",
+            "An explicit Deny reachable from the same role removes this grant, so nothing is added.",
+            "None needed, unless the Deny is a mistake.",
+            False,
+        ),
+        _c(
+            "AIP126",
+            W,
+            "Callee has an AWS::Lambda::ResourcePolicy",
+            "AWS::Lambda::ResourcePolicy replaces the whole resource policy and would overwrite "
+            "AWS::Lambda::Permission statements, so none is added on this function.",
+            "Add the caller's role to the ResourcePolicy document.",
+            True,
+        ),
+        _c(
+            "AIP127",
+            W,
+            "Permission condition unavailable",
+            "With Fn::Transform under Resources the macro cannot add to Conditions, and this "
+            "permission needs a combined condition.",
+            "Use the template-level Transform instead.",
+            True,
+        ),
+        _c(
+            "AIP130",
+            W,
+            "Environment names a callee without a grant",
+            "The caller's Environment references a function it has no invoke grant for: the classic "
+            "AccessDeniedException at run time.",
+            "Grant `lambda:InvokeFunction` on `!GetAtt <Callee>.Arn` (SAM: `LambdaInvokePolicy`).",
+            False,
+        ),
+        _c(
+            "AIP131",
+            W,
+            "Alias called, unqualified ARN granted",
+            "The caller's Environment references an alias of the callee, but its grant covers only the "
+            "unqualified ARN. Calls to the alias are denied.",
+            "Grant the alias ARN (`!Ref <Alias>`) or `<arn>:*`.",
+            False,
+        ),
+        _c(
+            "AIP132",
+            W,
+            "Service principal for a function caller",
+            "A permission names `lambda.amazonaws.com` for a function caller. A function calls with its "
+            "execution role's credentials, which that statement never matches.",
+            "Name the caller's execution role as Principal (this macro adds that permission).",
+            False,
+        ),
+        _c(
+            "AIP140",
+            I,
+            "Resource skipped",
+            "The resource has `Metadata.AutoInvokePermission.Skip: true` and is left out of the analysis.",
+            "None.",
+            False,
+        ),
+        _c(
+            "AIP141",
+            I,
+            "Mode raised to the account minimum",
+            "The template asked for a mode below the minimum set by the macro stack.",
+            "None; ask the platform team to change MinimumMode.",
+            False,
+        ),
+        _c(
+            "AIP150",
+            E,
+            "Too many resources",
+            "The processed template would exceed CloudFormation's limit of 500 resources.",
+            "Split the stack, or name fewer callers per callee.",
+            True,
+        ),
+        _c(
+            "AIP151",
+            E,
+            "Resource policy too large",
+            "The permissions on one function would exceed Lambda's 20 KB resource-policy limit.",
+            "Share one role between callers, or split the callee's callers.",
+            True,
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    resource: str
+    path: str
+    message: str
+    detail: str = ""
+
+    @property
+    def spec(self) -> Code:
+        return CODES[self.code]
+
+    @property
+    def severity(self) -> Severity:
+        return CODES[self.code].severity
+
+    @property
+    def blocks_enforce(self) -> bool:
+        return CODES[self.code].blocks_enforce
+
+    def as_dict(self) -> dict[str, str]:
+        out = {
+            "code": self.code,
+            "severity": self.severity.value,
+            "resource": self.resource,
+            "path": self.path,
+            "message": self.message,
+            "fix": self.spec.fix,
+        }
+        if self.detail:
+            out["detail"] = self.detail
+        return out
+
+    def one_line(self) -> str:
+        return f"{self.code} {self.severity.value} {self.path}: {self.message} Fix: {self.spec.fix}"
+
+    def sort_key(self) -> tuple[str, str, str, str]:
+        return (self.resource, self.path, self.code, self.message)

@@ -1,0 +1,115 @@
+"""The records the core works with: callers, grants, callee forms, permissions, edges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from .findings import Finding
+from .options import Options
+from .resolver import CondSet
+
+
+@dataclass(frozen=True)
+class CalleeForm:
+    """A function of the template, unqualified (alias None) or through one alias."""
+
+    function: str
+    alias: str | None = None  # logical ID of the alias (AWS::Lambda::Alias or SAM's <F>Alias<name>)
+    alias_name: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.function if self.alias is None else f"{self.function}:{self.alias_name}"
+
+    def function_name_expression(self) -> dict[str, Any]:
+        if self.alias is None:
+            return {"Fn::GetAtt": [self.function, "Arn"]}
+        return {"Ref": self.alias}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A caller's execution role. `key` is canonical: equal keys are the same role."""
+
+    key: str
+    expression: Any
+    label: str  # alphanumeric, for logical IDs
+    role: str | None = None  # logical ID of the role (template or SAM-generated)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One Allow statement, reachable from a principal, that lets it invoke a callee form."""
+
+    principal: Principal
+    callee: CalleeForm
+    path: str  # where the statement is: "Caller.Properties.Policies[0].Statement[1]"
+    conditions: CondSet  # the policy resource's Condition and the Fn::If branches it sits in
+
+
+class EdgeStatus(str, Enum):
+    ADDED = "added"
+    PRESENT = "already present"
+    PLANNED = "planned"  # audit mode: would be added
+    EXTERNAL = "external"
+    WILDCARD = "wildcard"
+    BROKEN = "broken"
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Who invokes whom, for `autoinvoke graph`: one per (callers, target, status)."""
+
+    callers: tuple[str, ...]
+    principal: str
+    target: str
+    status: EdgeStatus
+    path: str
+
+
+@dataclass(frozen=True)
+class Permission:
+    logical_id: str
+    callee: CalleeForm
+    principal: Principal
+    callers: tuple[str, ...]
+    grants: tuple[str, ...]
+    condition: str | None
+    existing: bool  # already in the template: nothing added
+
+
+@dataclass
+class TransformResult:
+    fragment: dict[str, Any]
+    options: Options
+    permissions: list[Permission] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    grant_count: int = 0
+
+    @property
+    def added(self) -> list[Permission]:
+        return [p for p in self.permissions if not p.existing]
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.blocks_enforce]
+
+
+class TransformFailure(Exception):
+    """The template cannot be processed (or enforce mode refuses it). `problems` lists each one."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class TransformContext:
+    """What the event says about where the template is deployed."""
+
+    region: str = "us-east-1"
+    account_id: str = "123456789012"
+    parameter_values: dict[str, Any] = field(default_factory=dict)

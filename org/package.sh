@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Zip the macro code (macro/auto_invoke_permission) and upload it to one bucket per region.
+#
+#   org/package.sh [--dry-run] BUCKET_PREFIX REGION [REGION ...]
+#
+# Buckets are named BUCKET_PREFIX-REGION (Lambda reads code only from a bucket in the
+# function's own region). The zip is byte-for-byte reproducible and its key carries the
+# package version and a content hash, so a code change always gives a new ArtifactKey
+# (which is what makes `update-stack-set` update the functions) and re-running with
+# unchanged code uploads the same key again.
+#
+# The last line of stdout is the ArtifactKey to pass to the StackSet.
+# --dry-run builds the zip and prints the upload commands instead of running them.
+# Needs python3 (3.11+) and, unless --dry-run, the AWS CLI with s3:PutObject on the buckets.
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+dry_run=false
+if [[ "${1:-}" == "--dry-run" ]]; then
+  dry_run=true
+  shift
+fi
+if [[ $# -lt 2 ]]; then
+  echo "usage: org/package.sh [--dry-run] BUCKET_PREFIX REGION [REGION ...]" >&2
+  exit 2
+fi
+prefix="$1"
+shift
+
+out_dir="$repo/build/org"
+mkdir -p "$out_dir"
+zip_path="$out_dir/auto-invoke-permission.zip"
+
+# Deterministic zip: sorted entries, fixed timestamps and modes, no caches.
+key="$(python3 - "$repo" "$zip_path" <<'PY'
+import hashlib
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+repo, zip_path = Path(sys.argv[1]), Path(sys.argv[2])
+root = repo / "macro"
+files = sorted(
+    p for p in (root / "auto_invoke_permission").rglob("*")
+    if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+)
+with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
+    for path in files:
+        info = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
+        info.external_attr = 0o644 << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, path.read_bytes())
+version = tomllib.loads((repo / "pyproject.toml").read_text())["project"]["version"]
+digest = hashlib.sha256(zip_path.read_bytes()).hexdigest()[:16]
+print(f"auto-invoke-permission/{version}-{digest}.zip")
+PY
+)"
+echo "built $zip_path" >&2
+
+for region in "$@"; do
+  cmd=(aws s3 cp "$zip_path" "s3://$prefix-$region/$key" --region "$region")
+  if $dry_run; then
+    echo "${cmd[*]}" >&2
+  else
+    "${cmd[@]}" >&2
+  fi
+done
+
+echo "$key"

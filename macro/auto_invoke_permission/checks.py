@@ -1,0 +1,83 @@
+"""Checks that change nothing (behaviour.md section 6): a caller's Environment names a callee it
+has no grant for, or names the alias while the grant covers only the unqualified ARN."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .findings import Finding
+from .model import CalleeForm
+from .resolver import Token
+from .template import TemplateIndex
+
+MAX_DEPTH = 20
+
+
+def environment_references(
+    index: TemplateIndex, covered: set[tuple[str, CalleeForm]], findings: list[Finding]
+) -> None:
+    """`covered`: (principal key, callee form) pairs an identity policy allows, wildcards included."""
+    skipped = set(index.skipped)
+    for fid in sorted(index.function_roles):
+        env = index.functions[fid].properties.get("Environment")
+        variables = env.get("Variables") if isinstance(env, Mapping) else None
+        if not isinstance(variables, Mapping):
+            continue
+        roles = [key for key, _ in index.function_roles[fid]]
+        if not roles:
+            continue
+        for var in sorted(variables, key=str):
+            for form in sorted(set(_callees(index, variables[var])), key=lambda f: f.label):
+                if form.function == fid or form.function in skipped:
+                    continue
+                path = f"{fid}.Properties.Environment.Variables.{var}"
+                if all((key, form) in covered for key in roles):
+                    continue
+                unqualified = CalleeForm(form.function)
+                if form.alias is not None and all((key, unqualified) in covered for key in roles):
+                    findings.append(
+                        Finding(
+                            "AIP131",
+                            fid,
+                            path,
+                            f"{var} names alias {form.label}; {fid}'s grant covers only the unqualified "
+                            f"{form.function}",
+                        )
+                    )
+                else:
+                    findings.append(
+                        Finding("AIP130", fid, path, f"{var} names {form.label}, and {fid} has no invoke grant for it")
+                    )
+
+
+def _callees(index: TemplateIndex, node: Any, depth: int = 0) -> Iterator[CalleeForm]:
+    """Functions and aliases an environment value refers to (Ref, GetAtt .Arn, Sub), in any Fn::If branch."""
+    if depth > MAX_DEPTH:
+        return
+    if isinstance(node, list):
+        for item in node:
+            yield from _callees(index, item, depth + 1)
+        return
+    if not isinstance(node, Mapping):
+        return
+    if len(node) == 1 and next(iter(node)) in ("Ref", "Fn::GetAtt", "Fn::Sub"):
+        for value, _ in index.resolver.strings(node):
+            if isinstance(value, tuple):
+                for part in value:
+                    if isinstance(part, Token):
+                        form = _form(index, part)
+                        if form is not None:
+                            yield form
+        return
+    for child in node.values():
+        yield from _callees(index, child, depth + 1)
+
+
+def _form(index: TemplateIndex, token: Token) -> CalleeForm | None:
+    if token.name in index.functions and (token.kind == "ref" or token.attr == "Arn"):
+        return CalleeForm(token.name)
+    if token.kind == "ref" and token.name in index.alias_ids:
+        fid, alias = index.alias_ids[token.name]
+        return CalleeForm(fid, alias.logical_id, alias.name)
+    return None

@@ -1,0 +1,431 @@
+"""The pure core: a template fragment in, permissions and findings out.
+
+No I/O, no environment reads, and the input is never mutated: the output
+fragment is a new top-level mapping whose untouched values are shared with the
+input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import checks, limits, report, sources
+from .findings import Finding
+from .model import (
+    CalleeForm,
+    Edge,
+    EdgeStatus,
+    Grant,
+    Permission,
+    Principal,
+    TransformContext,
+    TransformFailure,
+    TransformResult,
+)
+from .options import Mode, Options, Wildcards
+from .permissions import (
+    condition_expression,
+    group_key,
+    logical_id,
+    permission_resource,
+    short_hash,
+    simplify,
+)
+from .resolver import CondSet, Resolver, Unresolved, and_conditions, contradictory
+from .statements import InvokeStatement, Problem, invoke_statement, statements
+from .targets import Target, TargetClassifier
+from .template import FUNCTION_TYPES, LAMBDA_PERMISSION, TemplateIndex
+
+MACRO_KEY = "AutoInvokePermission"
+BROKEN_CODES = frozenset({"AIP101", "AIP102", "AIP103", "AIP116", "AIP120", "AIP121", "AIP122", "AIP123"})
+
+
+@dataclass
+class _Analysis:
+    """Working state of one run."""
+
+    index: TemplateIndex
+    classifier: TargetClassifier
+    options: Options
+    findings: list[Finding] = field(default_factory=list)
+    grants: list[Grant] = field(default_factory=list)
+    denied: dict[str, set[CalleeForm] | None] = field(default_factory=dict)  # None: everything
+    edges: list[Edge] = field(default_factory=list)
+    grant_count: int = 0
+    new_conditions: dict[str, Any] = field(default_factory=dict)  # combined conditions to add
+    covered: set[tuple[str, CalleeForm]] = field(default_factory=set)  # what identity policies allow
+
+    def find(self, code: str, path: str, message: str, detail: str = "") -> None:
+        self.findings.append(Finding(code, path.split(".", 1)[0], path, message, detail))
+
+
+def _shape(fragment: Any) -> tuple[Mapping[str, Any], bool]:
+    """The template and whether it is a bare Resources mapping (Fn::Transform under Resources)."""
+    if not isinstance(fragment, Mapping):
+        raise TransformFailure([f"the template fragment is a {type(fragment).__name__}, not a mapping"])
+    if "Resources" not in fragment:
+        if fragment and all(isinstance(v, Mapping) and "Type" in v for v in fragment.values()):
+            return fragment, True
+        raise TransformFailure(
+            [
+                "the fragment has no Resources. Use `Transform: AutoInvokePermission` at the template "
+                "level, or place `Fn::Transform` directly under `Resources`"
+            ]
+        )
+    problems = []
+    resources = fragment["Resources"]
+    if not isinstance(resources, Mapping):
+        problems.append(
+            f"Resources must be a mapping of logical IDs to resources, not a {type(resources).__name__}"
+        )
+    else:
+        for rid, res in resources.items():
+            if not isinstance(res, Mapping):
+                problems.append(f"Resources.{rid} must be a mapping, not a {type(res).__name__}")
+            elif not isinstance(res.get("Type"), str):
+                problems.append(f"Resources.{rid}.Type must be a string")
+    for section in ("Conditions", "Parameters", "Mappings", "Metadata", "Globals"):
+        if section in fragment and not isinstance(fragment[section], Mapping):
+            problems.append(f"{section} must be a mapping, not a {type(fragment[section]).__name__}")
+    if problems:
+        raise TransformFailure(problems)
+    return fragment, False
+
+
+def analyze(fragment: Any, options: Options, context: TransformContext) -> TransformResult:
+    """Find every grant, build the permissions and findings; raise only for unusable input or limits."""
+    template, resources_only = _shape(fragment)
+    resources: Mapping[str, Any] = template if resources_only else template["Resources"]
+    conditions = None if resources_only else template.get("Conditions", {})
+    resolver = Resolver(
+        region=context.region,
+        account_id=context.account_id,
+        resources=resources,
+        parameters={} if resources_only else template.get("Parameters", {}),
+        parameter_values=context.parameter_values,
+        mappings={} if resources_only else template.get("Mappings", {}),
+        conditions=conditions,
+    )
+    index = TemplateIndex(resources, None if resources_only else template.get("Globals"), resolver)
+    state = _Analysis(index, TargetClassifier(index), options)
+    for rid in index.skipped:
+        state.find("AIP140", rid, f"{rid} is skipped (Metadata.AutoInvokePermission.Skip)")
+    if options.raised_from is not None:
+        state.find(
+            "AIP141",
+            "Metadata.AutoInvokePermission.Mode",
+            f"mode {options.raised_from.value} raised to the minimum {options.mode.value}",
+        )
+    for doc in sources.collect(index):
+        _read_document(state, doc)
+    grants = _apply_denies(state)
+    existing = _existing_permissions(state)
+    permissions = _build_permissions(state, grants, existing, conditions)
+    checks.environment_references(state.index, state.covered, state.findings)
+    findings = sorted(set(state.findings), key=Finding.sort_key)
+    result = TransformResult(
+        fragment=dict(template),
+        options=options,
+        permissions=permissions,
+        findings=findings,
+        edges=sorted(set(state.edges), key=lambda e: (e.callers, e.target, e.status.value, e.path)),
+        grant_count=state.grant_count,
+    )
+    limits.check(index, permissions)
+    result.fragment = _output(template, resources_only, result, conditions, state.new_conditions)
+    return result
+
+
+def transform(fragment: Any, options: Options, context: TransformContext) -> TransformResult:
+    """`analyze`, then refuse in enforce mode when a grant could not be mirrored or a finding is an error."""
+    result = analyze(fragment, options, context)
+    if options.mode is Mode.ENFORCE and result.blocking:
+        raise TransformFailure([f.one_line() for f in result.blocking])
+    return result
+
+
+# ------------------------------------------------------------------ grants
+def _read_document(state: _Analysis, doc: sources.PolicyDocument) -> None:
+    role = state.index.roles[doc.role_key]
+    for item in statements(doc.document, doc.path, state.index.resolver):
+        if isinstance(item, Problem):
+            state.find("AIP103", item.path, item.message)
+            continue
+        parsed = invoke_statement(item, state.index.resolver)
+        if parsed is None:
+            continue
+        if isinstance(parsed, Problem):
+            state.find("AIP103", parsed.path, parsed.message)
+            continue
+        conds = and_conditions(doc.conditions, item.conditions)
+        if parsed.effect == "Deny":
+            _record_deny(state, doc.role_key, parsed)
+            continue
+        state.grant_count += 1
+        if parsed.has_condition:
+            state.find("AIP120", item.path + ".Condition", "the statement has an IAM Condition block")
+            _edge(state, role.callers, role.principal, "(conditional grant)", EdgeStatus.BROKEN, item.path)
+            continue
+        if parsed.not_resource:
+            state.find("AIP121", parsed.resource_path, "Allow with NotResource covers every other function")
+            _edge(state, role.callers, role.principal, "(NotResource)", EdgeStatus.WILDCARD, item.path)
+            continue
+        _read_resources(state, role.principal, role.callers, parsed, item.path, conds)
+
+
+def _read_resources(
+    state: _Analysis,
+    principal: Principal,
+    callers: list[str],
+    stmt: InvokeStatement,
+    stmt_path: str,
+    conds: CondSet,
+) -> None:
+    resources = stmt.resources
+    many = isinstance(resources, list)
+    items = resources if many else [resources]
+    for i, node in enumerate(items):
+        path = f"{stmt.resource_path}[{i}]" if many else stmt.resource_path
+        for value, vconds in state.index.resolver.strings(node):
+            if isinstance(value, Unresolved):
+                state.find(value.code, path, f"cannot resolve the Resource: {value.reason}")
+                status = EdgeStatus.EXTERNAL if value.code in ("AIP114", "AIP115") else EdgeStatus.BROKEN
+                _edge(state, callers, principal, f"({value.reason})", status, path)
+                continue
+            target = state.classifier.classify(value)
+            if not target.lambda_related:
+                continue
+            _use_target(state, principal, callers, target, stmt_path, path, and_conditions(conds, vconds))
+
+
+def _use_target(
+    state: _Analysis,
+    principal: Principal,
+    callers: list[str],
+    target: Target,
+    stmt_path: str,
+    path: str,
+    conds: CondSet,
+) -> None:
+    forms = list(target.forms)
+    state.covered.update((principal.key, form) for form, _ in (*target.forms, *target.wildcard_forms))
+    if target.code == "AIP110" and state.options.wildcards is Wildcards.EXPAND:
+        forms.extend(target.wildcard_forms)
+    elif target.code is not None:
+        detail = _cross_account_statement(principal, target) if target.code == "AIP111" else ""
+        state.find(target.code, path, target.message, detail)
+        status = (
+            EdgeStatus.EXTERNAL
+            if target.external
+            else EdgeStatus.WILDCARD
+            if target.code in ("AIP110", "AIP124")
+            else EdgeStatus.BROKEN
+        )
+        label = target.message.split(" ", 1)[0]
+        _edge(state, callers, principal, label, status, path)
+    for form, fconds in forms:
+        all_conds = and_conditions(conds, fconds)
+        if not contradictory(all_conds):
+            state.grants.append(Grant(principal, form, stmt_path, all_conds))
+
+
+def _cross_account_statement(principal: Principal, target: Target) -> str:
+    return (
+        "The callee's owner must add: aws lambda add-permission --function-name <callee ARN> "
+        "--statement-id <id> --action lambda:InvokeFunction "
+        f"--principal <ARN of the caller's role, here {_principal_text(principal)}>"
+    )
+
+
+def _principal_text(principal: Principal) -> str:
+    if principal.role is not None:
+        return f"!GetAtt {principal.role}.Arn"
+    return principal.key.removeprefix("arn:")
+
+
+def _record_deny(state: _Analysis, role_key: str, stmt: InvokeStatement) -> None:
+    if state.denied.get(role_key, set()) is None:
+        return
+    if stmt.not_resource:
+        state.denied[role_key] = None
+        return
+    denied = state.denied.setdefault(role_key, set())
+    assert denied is not None
+    for value, _ in state.index.resolver.strings(stmt.resources):
+        if isinstance(value, Unresolved):
+            continue
+        target = state.classifier.classify(value)
+        if target.code == "AIP110" and value in (("*",),):
+            state.denied[role_key] = None
+            return
+        for form, _c in (*target.forms, *target.wildcard_forms):
+            denied.add(form)
+            if target.wildcard_forms:  # a pattern denies the aliases of what it matches too
+                fn = state.index.functions[form.function]
+                denied.update(CalleeForm(form.function, a.logical_id, a.name) for a in fn.aliases)
+
+
+def _apply_denies(state: _Analysis) -> list[Grant]:
+    kept = []
+    for grant in state.grants:
+        denied = state.denied.get(grant.principal.key, set())
+        if denied is None or grant.callee in denied:
+            state.find("AIP125", grant.path, f"a Deny removes {grant.callee.label} for {grant.principal.label}")
+            continue
+        kept.append(grant)
+    return kept
+
+
+# ------------------------------------------------------------- permissions
+def _existing_permissions(state: _Analysis) -> set[str]:
+    """Group keys of the invoke permissions already in the template (any equivalent spelling)."""
+    index = state.index
+    out: set[str] = set()
+    for rid, res in index.resources.items():
+        if not isinstance(res, Mapping) or res.get("Type") != LAMBDA_PERMISSION:
+            continue
+        props = res.get("Properties")
+        if not isinstance(props, Mapping):
+            continue
+        action = props.get("Action")
+        if not (isinstance(action, str) and action.lower() in ("lambda:invokefunction", "lambda:*", "*")):
+            continue
+        fn_value = index.resolver.scalar(props.get("FunctionName"))
+        if not isinstance(fn_value, tuple):
+            continue
+        forms = [f for f, _ in state.classifier.classify(fn_value).forms]
+        principal = props.get("Principal")
+        if isinstance(principal, str) and principal.endswith(".amazonaws.com") and "SourceArn" in props:
+            source = index.function_of(props["SourceArn"])
+            if source is not None:
+                state.find(
+                    "AIP132",
+                    f"{rid}.Properties.Principal",
+                    f"{rid} lets {principal} invoke on behalf of {source}; calls made with "
+                    f"{source}'s role never match it",
+                )
+        key = index.principal_key_of(principal)
+        if key is None:
+            continue
+        role = index.roles[key]
+        out.update(group_key(form, role.principal) for form in forms)
+    return out
+
+
+def _build_permissions(
+    state: _Analysis, grants: list[Grant], existing: set[str], conditions: Mapping[str, Any] | None
+) -> list[Permission]:
+    index = state.index
+    groups: dict[str, list[Grant]] = {}
+    for grant in grants:
+        groups.setdefault(group_key(grant.callee, grant.principal), []).append(grant)
+    taken: set[str] = set(index.resources)
+    permissions: list[Permission] = []
+    skipped = set(index.skipped)
+    for key in sorted(groups):
+        members = groups[key]
+        callee, principal = members[0].callee, members[0].principal
+        role = index.roles[principal.key]
+        callers = tuple(sorted(set(role.callers)))
+        paths = tuple(sorted({g.path for g in members}))
+        if callee.function in skipped or not callers:
+            continue
+        if callee.function in index.resource_policies:
+            state.find(
+                "AIP126",
+                index.resource_policies[callee.function],
+                f"{callee.function} has an AWS::Lambda::ResourcePolicy; no permission added for {principal.label}",
+            )
+            continue
+        status = EdgeStatus.PRESENT if key in existing else _added_status(state.options)
+        _edge(state, role.callers, principal, callee.label, status, paths[0])
+        if key in existing:
+            permissions.append(Permission("", callee, principal, callers, paths, None, existing=True))
+            continue
+        fn = index.functions[callee.function]
+        common = and_conditions(fn.conditions, role.conditions, _common(role.caller_conditions))
+        if callee.alias is not None:
+            alias = index.alias_ids.get(callee.alias)
+            if alias is not None:
+                common = and_conditions(common, alias[1].conditions)
+        alternatives = simplify(and_conditions(common, g.conditions) for g in members)
+        if alternatives is None:
+            continue  # the grant can never exist together with the callee
+        shared = frozenset.intersection(*alternatives) if alternatives else frozenset()
+        lid = logical_id(callee, principal, taken)
+        taken.add(lid)
+        condition_name = _condition_name(state, lid, condition_expression(shared, alternatives), conditions)
+        if condition_name is False:
+            continue
+        permissions.append(Permission(lid, callee, principal, callers, paths, condition_name or None, False))
+    return permissions
+
+
+def _added_status(options: Options) -> EdgeStatus:
+    return EdgeStatus.PLANNED if options.mode is Mode.AUDIT else EdgeStatus.ADDED
+
+
+def _common(sets: list[CondSet]) -> CondSet:
+    return frozenset.intersection(*sets) if sets else frozenset()
+
+
+def _condition_name(
+    state: _Analysis, lid: str, expression: Any, conditions: Mapping[str, Any] | None
+) -> str | bool | None:
+    """The name to put in the permission's Condition; False when it cannot be expressed."""
+    if expression is None:
+        return None
+    if isinstance(expression, Mapping) and set(expression) == {"Condition"}:
+        return str(expression["Condition"])
+    if conditions is None:
+        state.find("AIP127", lid, f"{lid} needs a combined condition, and Conditions is not visible")
+        return False
+    new = state.new_conditions
+    name = f"{lid}Condition"
+    while (name in conditions and conditions[name] != expression) or (name in new and new[name] != expression):
+        name = f"{lid}Condition{short_hash(name)}"
+    if conditions.get(name) != expression:
+        new[name] = expression
+    return name
+
+
+def _edge(
+    state: _Analysis, callers: list[str], principal: Principal, target: str, status: EdgeStatus, path: str
+) -> None:
+    state.edges.append(Edge(tuple(sorted(set(callers))), principal.label, target, status, path))
+
+
+# ------------------------------------------------------------------ output
+def _output(
+    template: Mapping[str, Any],
+    resources_only: bool,
+    result: TransformResult,
+    conditions: Mapping[str, Any] | None,
+    new_conditions: dict[str, Any],
+) -> dict[str, Any]:
+    out = dict(template)
+    added = [p for p in result.permissions if not p.existing]
+    inject = result.options.mode is not Mode.AUDIT
+    if inject and added:
+        new_resources = {p.logical_id: permission_resource(p) for p in added}
+        if resources_only:
+            out.update(new_resources)
+        else:
+            out["Resources"] = {**template["Resources"], **new_resources}
+        used = {p.condition for p in added if p.condition}
+        wanted = {k: v for k, v in new_conditions.items() if k in used}
+        if wanted:
+            out["Conditions"] = {**(conditions or {}), **wanted}
+    if not resources_only and result.options.report:
+        metadata = dict(template.get("Metadata") or {})
+        own = metadata.get(MACRO_KEY)
+        own = dict(own) if isinstance(own, Mapping) else {}
+        own["Report"] = report.report_metadata(result)
+        metadata[MACRO_KEY] = own
+        out["Metadata"] = metadata
+    return out
+
+
+__all__ = ["FUNCTION_TYPES", "analyze", "transform"]

@@ -1,0 +1,97 @@
+"""The Lambda entry point: the macro event in, `{requestId, status, fragment, errorMessage}` out.
+
+Standard library only. The environment (the macro stack's defaults) is read once.
+Every outcome is a response: a bad template or an unexpected error is a
+`failure` with a message, never an unhandled exception.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from . import core, report
+from .event import MacroEvent
+from .model import TransformContext, TransformFailure
+from .options import OptionError, Options, defaults_from_environment, resolve_options
+
+_defaults: Options | OptionError | None = None
+
+
+def _stack_defaults() -> Options | OptionError:
+    global _defaults  # noqa: PLW0603 - read the environment once per container
+    if _defaults is None:
+        try:
+            _defaults = defaults_from_environment(os.environ)
+        except OptionError as error:
+            _defaults = error
+    return _defaults
+
+
+def handler(event: Any, context: Any = None) -> dict[str, Any]:
+    started = time.perf_counter()
+    macro_event = MacroEvent(event)
+    fragment = macro_event.fragment
+    mode = "unknown"
+    counts: dict[str, int] = {}
+    try:
+        defaults = _stack_defaults()
+        if isinstance(defaults, OptionError):
+            raise TransformFailure([f"the macro stack's configuration is invalid: {defaults}"])
+        metadata = fragment.get("Metadata") if isinstance(fragment, Mapping) else None
+        own = metadata.get(core.MACRO_KEY) if isinstance(metadata, Mapping) else None
+        options = resolve_options(defaults, own, macro_event.params)
+        mode = options.mode.value
+        context_ = TransformContext(
+            region=macro_event.region or os.environ.get("AWS_REGION") or "us-east-1",
+            account_id=macro_event.account_id or "123456789012",
+            parameter_values=macro_event.template_parameter_values,
+        )
+        result = core.transform(fragment, options, context_)
+        counts = {
+            "grants": result.grant_count,
+            "permissions_added": len(result.added) if options.mode.value != "audit" else 0,
+            "permissions_kept": len(result.permissions) - len(result.added),
+            "findings": len(result.findings),
+            "blocking_findings": len(result.blocking),
+        }
+        response = {"requestId": macro_event.request_id, "status": "success", "fragment": result.fragment}
+        findings = [f"{f.code}:{f.path}" for f in result.findings[:20]]
+    except (TransformFailure, OptionError) as error:
+        problems = error.problems if isinstance(error, TransformFailure) else [str(error)]
+        response = _failure(macro_event, report.failure_message(problems))
+        counts = {"problems": len(problems)}
+        findings = [p[:120] for p in problems[:20]]
+    except Exception as error:  # noqa: BLE001 - the deploy must get a message, not a stack trace
+        response = _failure(
+            macro_event,
+            f"{report.MESSAGE_PREFIX} internal error ({type(error).__name__}) while processing the template; "
+            "please report it with the template that caused it",
+        )
+        findings = [type(error).__name__]
+    name = os.environ.get("AUTOINVOKE_MACRO_NAME") or macro_event.transform_id.rsplit("::", 1)[-1]
+    sys.stdout.write(
+        report.log_line(
+            requestId=macro_event.request_id,
+            macro=name,
+            mode=mode,
+            status=response["status"],
+            counts=counts,
+            findings=findings,
+            durationMs=round((time.perf_counter() - started) * 1000, 2),
+        )
+        + "\n"
+    )
+    return response
+
+
+def _failure(event: MacroEvent, message: str) -> dict[str, Any]:
+    return {
+        "requestId": event.request_id,
+        "status": "failure",
+        "fragment": event.fragment,
+        "errorMessage": message,
+    }

@@ -1,0 +1,53 @@
+"""CloudFormation's and Lambda's hard limits on what the macro adds (aws-facts.md sections 3 and 7)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .model import Permission, TransformFailure
+from .template import TemplateIndex
+
+MAX_RESOURCES = 500
+MAX_POLICY_BYTES = 20 * 1024
+# Size of one statement as Lambda stores it, without the variable parts: Sid prefix, Effect,
+# Principal, Action, Resource keys and punctuation, the fixed parts of the two ARNs.
+STATEMENT_OVERHEAD = 190
+NAME_ALLOWANCE = 64  # a role name and a function name are at most 64 characters
+
+
+def statement_bytes(permission: Permission) -> int:
+    """Estimate of the statement's size in the callee's resource policy (physical names are not known)."""
+    alias = len(permission.callee.alias_name or "") + 1 if permission.callee.alias_name else 0
+    return STATEMENT_OVERHEAD + len(permission.logical_id or "x" * 40) + 2 * NAME_ALLOWANCE + alias
+
+
+def check(index: TemplateIndex, permissions: list[Permission]) -> None:
+    added = [p for p in permissions if not p.existing]
+    total = len(index.resources) + len(added)
+    if total > MAX_RESOURCES:
+        per_callee = Counter(p.callee.function for p in added).most_common(5)
+        top = ", ".join(f"{name} {count}" for name, count in per_callee)
+        raise TransformFailure(
+            [
+                f"AIP150 the processed template would have {total} resources ({len(index.resources)} in the "
+                f"template + {len(added)} permissions); CloudFormation allows {MAX_RESOURCES}. "
+                f"Most permissions per callee: {top}"
+            ]
+        )
+    sizes: Counter[str] = Counter()
+    contributors: dict[str, Counter[str]] = {}
+    for p in permissions:
+        size = statement_bytes(p)
+        sizes[p.callee.label] += size
+        contributors.setdefault(p.callee.label, Counter())[p.principal.label] += size
+    problems = []
+    for label, size in sorted(sizes.items()):
+        if size > MAX_POLICY_BYTES:
+            top = ", ".join(f"{who} ~{n} bytes" for who, n in contributors[label].most_common(5))
+            problems.append(
+                f"AIP151 the resource policy of {label} would be about {size} bytes with "
+                f"{sum(1 for p in permissions if p.callee.label == label)} statements; Lambda allows "
+                f"{MAX_POLICY_BYTES}. Largest contributors: {top}"
+            )
+    if problems:
+        raise TransformFailure(problems)

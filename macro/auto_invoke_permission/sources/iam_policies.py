@@ -1,0 +1,39 @@
+"""AWS::IAM::Policy and AWS::IAM::ManagedPolicy (`Roles`), AWS::IAM::RolePolicy (`RoleName`).
+
+Attached by `Ref` of a role (SAM's generated `<Function>Role` included) or by a role's literal name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from ..resolver import and_conditions, condition_of
+from ..statements import if_branches
+from ..template import TemplateIndex, is_skipped
+from . import PolicyDocument, as_list, properties
+
+ROLES_PROPERTY = {"AWS::IAM::Policy": "Roles", "AWS::IAM::ManagedPolicy": "Roles", "AWS::IAM::RolePolicy": "RoleName"}
+
+
+def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
+    for pid in sorted(index.resources):
+        res = index.resources[pid]
+        if not isinstance(res, Mapping) or res.get("Type") not in ROLES_PROPERTY or is_skipped(res):
+            continue
+        props = properties(res)
+        prop = ROLES_PROPERTY[res["Type"]]
+        seen: set[str] = set()
+        for entry in as_list(props.get(prop, [])):
+            for node, conds in if_branches(entry, frozenset()):
+                if node is None:
+                    continue
+                key = index.role_key_for_attachment(node)
+                if key is None or key not in index.roles or key in seen:
+                    continue
+                seen.add(key)
+                yield PolicyDocument(
+                    key,
+                    props.get("PolicyDocument"),
+                    f"{pid}.Properties.PolicyDocument",
+                    and_conditions(conds, condition_of(res)),
+                )

@@ -1,0 +1,59 @@
+"""AWS::IAM::Role: inline `Policies`, and `ManagedPolicyArns` (template or known AWS managed policies)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..resolver import Token, and_conditions, condition_of
+from ..statements import if_branches
+from ..template import TemplateIndex, is_skipped
+from . import PolicyDocument, as_list, invoke_document, properties
+from .aws_managed import wildcard_policy_name
+
+MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
+
+
+def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
+    for key, role in sorted(index.roles.items()):
+        if role.resource is None or role.principal.role is None or is_skipped(role.resource):
+            continue
+        rid = role.principal.role
+        props = properties(role.resource)
+        for i, item in enumerate(as_list(props.get("Policies", []))):
+            for policy, conds in if_branches(item, frozenset()):
+                if isinstance(policy, Mapping) and "PolicyDocument" in policy:
+                    yield PolicyDocument(key, policy["PolicyDocument"], f"{rid}.Properties.Policies[{i}].PolicyDocument", conds)
+        for i, item in enumerate(as_list(props.get("ManagedPolicyArns", []))):
+            yield from managed_policy_documents(index, key, item, f"{rid}.Properties.ManagedPolicyArns[{i}]")
+
+
+def managed_policy_documents(index: TemplateIndex, role_key: str, item: Any, path: str) -> Iterator[PolicyDocument]:
+    """A managed policy named in a role: a template AWS::IAM::ManagedPolicy, or an AWS managed one."""
+    for node, conds in if_branches(item, frozenset()):
+        if node is None:
+            continue
+        policy_id = _template_managed_policy(index, node)
+        if policy_id is not None:
+            res = index.resources[policy_id]
+            if is_skipped(res):
+                continue
+            doc = properties(res).get("PolicyDocument")
+            yield PolicyDocument(
+                role_key, doc, f"{policy_id}.Properties.PolicyDocument", and_conditions(conds, condition_of(res))
+            )
+            continue
+        if wildcard_policy_name(node, index.resolver):
+            yield PolicyDocument(role_key, invoke_document("*"), path, conds)
+
+
+def _template_managed_policy(index: TemplateIndex, node: Any) -> str | None:
+    value = index.resolver.scalar(node)
+    if isinstance(value, tuple) and len(value) == 1 and isinstance(value[0], Token) and value[0].kind == "ref":
+        res = index.resources.get(value[0].name)
+        if isinstance(res, Mapping) and res.get("Type") == MANAGED_POLICY:
+            return value[0].name
+    return None
+
+
+

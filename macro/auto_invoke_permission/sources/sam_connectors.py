@@ -1,0 +1,75 @@
+"""SAM connectors with a Lambda destination and `Write`: embedded `Connectors` on a function
+(SAM or plain Lambda) and `AWS::Serverless::Connector` resources.
+
+SAM generates only an identity policy (an `AWS::IAM::ManagedPolicy` on the source's role)
+allowing `lambda:InvokeFunction` on the destination's unqualified ARN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..resolver import CondSet, and_conditions, condition_of
+from ..template import FUNCTION_TYPES, TemplateIndex, is_skipped
+from . import PolicyDocument, as_list, invoke_document, properties
+
+CONNECTOR = "AWS::Serverless::Connector"
+
+
+def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
+    for rid in sorted(index.resources):
+        res = index.resources[rid]
+        if not isinstance(res, Mapping) or is_skipped(res):
+            continue
+        if res.get("Type") == CONNECTOR:
+            props = properties(res)
+            yield from _connector(index, props.get("Source"), props, f"{rid}.Properties", condition_of(res))
+        elif res.get("Type") in FUNCTION_TYPES and isinstance(res.get("Connectors"), Mapping):
+            for name in sorted(res["Connectors"]):
+                props = properties(res["Connectors"][name])
+                yield from _connector(index, {"Id": rid}, props, f"{rid}.Connectors.{name}.Properties", frozenset())
+
+
+def _connector(
+    index: TemplateIndex, source: Any, props: Mapping[str, Any], path: str, conds: CondSet
+) -> Iterator[PolicyDocument]:
+    permissions = props.get("Permissions")
+    if not (isinstance(permissions, list) and "Write" in permissions):
+        return
+    roles = _source_roles(index, source)
+    if not roles:
+        return
+    destinations = props.get("Destination")
+    many = isinstance(destinations, list)
+    for i, dest in enumerate(as_list(destinations)):
+        resource = _destination_arn(index, dest)
+        if resource is None:
+            continue
+        dest_path = f"{path}.Destination[{i}]" if many else f"{path}.Destination"
+        for key, role_conds in roles:
+            yield PolicyDocument(key, invoke_document(resource), dest_path, and_conditions(conds, role_conds))
+
+
+def _source_roles(index: TemplateIndex, source: Any) -> list[tuple[str, CondSet]]:
+    if not isinstance(source, Mapping):
+        return []
+    if isinstance(source.get("Id"), str):
+        return index.function_roles.get(source["Id"], [])
+    if source.get("Type") in FUNCTION_TYPES and source.get("RoleName") is not None:
+        key = index.role_key_for_attachment(source["RoleName"])
+        return [(key, frozenset())] if key in index.roles else []
+    return []
+
+
+def _destination_arn(index: TemplateIndex, dest: Any) -> Any:
+    if not isinstance(dest, Mapping):
+        return None
+    if isinstance(dest.get("Id"), str):
+        target = index.resources.get(dest["Id"])
+        if isinstance(target, Mapping) and target.get("Type") in FUNCTION_TYPES:
+            return {"Fn::GetAtt": [dest["Id"], "Arn"]}
+        return None
+    if dest.get("Type") in FUNCTION_TYPES and dest.get("Arn") is not None:
+        return dest["Arn"]
+    return None

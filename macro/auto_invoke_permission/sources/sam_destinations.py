@@ -1,0 +1,29 @@
+"""SAM `EventInvokeConfig` destinations of `Type: Lambda`.
+
+SAM adds `lambda:InvokeFunction` on the destination to the function's generated
+role, and Lambda calls the destination with that role (only when SAM generates
+the role: with `Role` set it adds nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from ..template import TemplateIndex
+from . import PolicyDocument, invoke_document
+
+
+def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
+    for key, role in sorted(index.roles.items()):
+        if role.sam_function is None:
+            continue
+        fid = role.sam_function
+        config = index.functions[fid].properties.get("EventInvokeConfig")
+        destinations = config.get("DestinationConfig") if isinstance(config, Mapping) else None
+        if not isinstance(destinations, Mapping):
+            continue
+        for outcome in ("OnSuccess", "OnFailure"):
+            dest = destinations.get(outcome)
+            if isinstance(dest, Mapping) and dest.get("Type") == "Lambda" and dest.get("Destination") is not None:
+                path = f"{fid}.Properties.EventInvokeConfig.DestinationConfig.{outcome}.Destination"
+                yield PolicyDocument(key, invoke_document(dest["Destination"]), path, frozenset())

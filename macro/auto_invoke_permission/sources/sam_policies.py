@@ -1,0 +1,59 @@
+"""SAM `Policies` of an `AWS::Serverless::Function` (transform listed before SAM).
+
+A string, a mapping or a list; items are inline documents, policy templates
+(`LambdaInvokePolicy`), AWS managed policy names or ARNs, `Ref`s of template
+managed policies, and `Fn::If`s of those. SAM ignores `Policies` when `Role` is
+set, so only functions whose role SAM generates are read here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..statements import if_branches
+from ..template import TemplateIndex
+from . import PolicyDocument, as_list, invoke_document
+from .aws_managed import wildcard_policy_name
+from .iam_roles import managed_policy_documents
+
+# SAM's LambdaInvokePolicy template (policy_templates.json): the name with a trailing `*`
+LAMBDA_INVOKE_RESOURCE = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${functionName}*"
+
+
+def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
+    for key, role in sorted(index.roles.items()):
+        if role.sam_function is None:
+            continue
+        fid = role.sam_function
+        policies = index.functions[fid].properties.get("Policies")
+        if policies is None:
+            continue
+        base = f"{fid}.Properties.Policies"
+        items = policies if isinstance(policies, list) else [policies]
+        for i, item in enumerate(items):
+            path = f"{base}[{i}]" if isinstance(policies, list) else base
+            for node, conds in if_branches(item, frozenset()):
+                if node is not None:
+                    for doc in _item_documents(index, key, node, path):
+                        yield PolicyDocument(doc.role_key, doc.document, doc.path, doc.conditions | conds)
+
+
+def _item_documents(index: TemplateIndex, role_key: str, node: Any, path: str) -> Iterator[PolicyDocument]:
+    if isinstance(node, Mapping) and "Statement" in node:
+        yield PolicyDocument(role_key, node, path, frozenset())
+        return
+    if isinstance(node, Mapping) and len(node) == 1:
+        name, params = next(iter(node.items()))
+        if name == "LambdaInvokePolicy":
+            function_name = params.get("FunctionName") if isinstance(params, Mapping) else None
+            resource = {"Fn::Sub": [LAMBDA_INVOKE_RESOURCE, {"functionName": function_name}]}
+            yield PolicyDocument(role_key, invoke_document(resource), f"{path}.LambdaInvokePolicy", frozenset())
+            return
+        if not name.startswith(("Ref", "Fn::")):
+            return  # another policy template: none of them grants lambda:InvokeFunction
+    if isinstance(node, str) and wildcard_policy_name(node, index.resolver):
+        yield PolicyDocument(role_key, invoke_document("*"), path, frozenset())
+        return
+    for item in as_list(node):
+        yield from managed_policy_documents(index, role_key, item, path)

@@ -1,0 +1,149 @@
+"""IAM policy documents and statements: the matching rules of aws-facts.md section 6."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .resolver import NO_CONDITIONS, CondSet, Resolver, Unresolved, literal
+
+INVOKE_ACTION = "lambda:invokefunction"
+
+
+def glob_match(pattern: str, text: str) -> bool:
+    """IAM glob (`*` any run, `?` one character) without regular expressions.
+
+    Greedy with a single backtrack point: O(len(pattern) * len(text)) at worst, with
+    no exponential blow-up on patterns such as `*a*a*a...b`.
+    """
+    p = t = 0
+    star = -1
+    mark = 0
+    while t < len(text):
+        if p < len(pattern) and (pattern[p] == "?" or pattern[p] == text[t]):
+            p += 1
+            t += 1
+        elif p < len(pattern) and pattern[p] == "*":
+            star = p
+            mark = t
+            p += 1
+        elif star != -1:
+            p = star + 1
+            mark += 1
+            t = mark
+        else:
+            return False
+    while p < len(pattern) and pattern[p] == "*":
+        p += 1
+    return p == len(pattern)
+
+
+def action_allows_invoke(action: str) -> bool:
+    return glob_match(action.lower(), INVOKE_ACTION)
+
+
+@dataclass(frozen=True)
+class Statement:
+    node: Mapping[str, Any]
+    path: str
+    conditions: CondSet  # Fn::If branches the statement sits in
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A statement or document shape IAM would reject (finding AIP103)."""
+
+    path: str
+    message: str
+
+
+def statements(document: Any, path: str, resolver: Resolver) -> Iterator[Statement | Problem]:
+    """The statements of a policy document, splitting Fn::If at document and statement level."""
+    for doc, conds in if_branches(document, NO_CONDITIONS):
+        if doc is None:
+            continue
+        if not isinstance(doc, Mapping):
+            yield Problem(path, "the policy document is not a mapping")
+            continue
+        body = doc.get("Statement")
+        if body is None:
+            yield Problem(path, "the policy document has no Statement")
+            continue
+        items = body if isinstance(body, list) else [body]
+        base = f"{path}.Statement"
+        for index, item in enumerate(items):
+            item_path = f"{base}[{index}]" if isinstance(body, list) else base
+            for stmt, sconds in if_branches(item, conds):
+                if stmt is None:
+                    continue
+                if not isinstance(stmt, Mapping):
+                    yield Problem(item_path, f"the statement is {type(stmt).__name__}, not a mapping")
+                    continue
+                yield Statement(stmt, item_path, sconds)
+
+
+def if_branches(node: Any, conds: CondSet, depth: int = 0) -> list[tuple[Any, CondSet]]:
+    if isinstance(node, Mapping) and len(node) == 1 and depth < 10:
+        if node.get("Ref") == "AWS::NoValue":
+            return [(None, conds)]
+        arg = node.get("Fn::If")
+        if isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str):
+            return [
+                *if_branches(arg[1], conds | {(arg[0], True)}, depth + 1),
+                *if_branches(arg[2], conds | {(arg[0], False)}, depth + 1),
+            ]
+    return [(node, conds)]
+
+
+@dataclass(frozen=True)
+class InvokeStatement:
+    """A statement that allows or denies lambda:InvokeFunction, with its resources."""
+
+    effect: str  # "Allow" | "Deny"
+    resources: Any  # the Resource node (None with NotResource)
+    not_resource: bool
+    has_condition: bool
+    resource_path: str
+
+
+def invoke_statement(stmt: Statement, resolver: Resolver) -> InvokeStatement | Problem | None:
+    """Whether a statement concerns lambda:InvokeFunction; None when it does not."""
+    node = stmt.node
+    effect = node.get("Effect")
+    if effect not in ("Allow", "Deny"):
+        return Problem(stmt.path + ".Effect", f"Effect is {effect!r}; IAM accepts Allow or Deny")
+    if "Action" in node:
+        matched = _actions_match(node["Action"], resolver)
+        if isinstance(matched, Problem):
+            return Problem(stmt.path + ".Action", matched.message)
+        if not matched:
+            return None
+    elif "NotAction" in node:
+        matched = _actions_match(node["NotAction"], resolver)
+        if isinstance(matched, Problem):
+            return Problem(stmt.path + ".NotAction", matched.message)
+        if matched:
+            return None
+    else:
+        return Problem(stmt.path, "the statement has neither Action nor NotAction")
+    if "NotResource" in node:
+        return InvokeStatement(effect, None, True, "Condition" in node, stmt.path + ".NotResource")
+    if "Resource" not in node:
+        return Problem(stmt.path, "the statement has neither Resource nor NotResource")
+    return InvokeStatement(effect, node["Resource"], False, "Condition" in node, stmt.path + ".Resource")
+
+
+def _actions_match(node: Any, resolver: Resolver) -> bool | Problem:
+    """True when any action (glob, any case) covers lambda:InvokeFunction."""
+    if isinstance(node, str):
+        return action_allows_invoke(node)
+    for value, _ in resolver.strings(node):
+        if isinstance(value, Unresolved):
+            continue  # an action we cannot read grants nothing we can mirror
+        text = literal(value)
+        if text is not None and action_allows_invoke(text):
+            return True
+    if not isinstance(node, str | list | Mapping):
+        return Problem("", f"the action is {type(node).__name__}, not a string")
+    return False

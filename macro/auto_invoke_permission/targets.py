@@ -1,0 +1,261 @@
+"""What the Resource of an invoke grant points at (behaviour.md section 4).
+
+`classify` turns one resolved Resource value into the callee forms of the
+template it covers, or into the finding that explains why it covers none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .model import CalleeForm
+from .resolver import NO_CONDITIONS, CondSet, Part, Sym, Token, concat, literal, sym_text
+from .statements import glob_match
+from .template import TemplateIndex
+
+_VERSION = re.compile(r"^(\d+|\$LATEST)$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Callee forms (each with the conditions under which it is the one named) and/or a finding."""
+
+    forms: tuple[tuple[CalleeForm, CondSet], ...] = ()
+    code: str | None = None
+    message: str = ""
+    # wildcard grants: the forms `Wildcards: expand` would add
+    wildcard_forms: tuple[tuple[CalleeForm, CondSet], ...] = field(default=())
+    lambda_related: bool = True  # False: the Resource is not a Lambda function ARN at all
+
+    @property
+    def external(self) -> bool:
+        return self.code in ("AIP111", "AIP112", "AIP113", "AIP114", "AIP115")
+
+
+NOT_LAMBDA = Target(lambda_related=False)
+
+
+def _has_glob(sym: Sym) -> bool:
+    return any(isinstance(p, str) and ("*" in p or "?" in p) for p in sym)
+
+
+def _split_colons(sym: Sym) -> list[Sym]:
+    segments: list[list[Part]] = [[]]
+    for part in sym:
+        if isinstance(part, str):
+            pieces = part.split(":")
+            segments[-1].append(pieces[0])
+            segments.extend([piece] for piece in pieces[1:])
+        else:
+            segments[-1].append(part)
+    return [concat(s) for s in segments]
+
+
+class _Opaque:
+    """Maps tokens to private-use characters so that symbolic names glob-match as text:
+    a token matches only itself, or a `*`."""
+
+    def __init__(self) -> None:
+        self.chars: dict[Token, str] = {}
+
+    def text(self, sym: Sym) -> str:
+        out = []
+        for part in sym:
+            if isinstance(part, Token):
+                out.append(self.chars.setdefault(part, chr(0xE000 + len(self.chars) % 6000)))
+            else:
+                out.append(part)
+        return "".join(out)
+
+
+class TargetClassifier:
+    def __init__(self, index: TemplateIndex) -> None:
+        self.index = index
+        resolver = index.resolver
+        self.region = resolver.region
+        self.account = resolver.account_id
+        self.partition = resolver.partition
+        self._opaque = _Opaque()
+        self._names_text = [
+            (self._opaque.text(name), fid, conds) for name, owners in index.by_name.items() for fid, conds in owners
+        ]
+
+    # -------------------------------------------------------------- helpers
+    def _unqualified(self, fid: str, conds: CondSet = NO_CONDITIONS) -> tuple[CalleeForm, CondSet]:
+        return (CalleeForm(fid), conds)
+
+    def _aliases(self, fid: str, conds: CondSet = NO_CONDITIONS) -> list[tuple[CalleeForm, CondSet]]:
+        return [(CalleeForm(fid, a.logical_id, a.name), conds) for a in self.index.functions[fid].aliases]
+
+    def _qualified(self, fid: str, qualifier: Sym, conds: CondSet, shown: str) -> Target:
+        """F with a qualifier: empty (unqualified), `*`, an alias name, a version."""
+        if not qualifier:
+            return Target(forms=(self._unqualified(fid, conds),))
+        text = literal(qualifier)
+        if text is None:
+            return Target(code="AIP116", message=f"the qualifier of {shown} is unknown at transform time")
+        aliases = self.index.functions[fid].aliases
+        if _VERSION.match(text):
+            return Target(code="AIP122", message=f"{shown} names version {text} of {fid}")
+        if "*" in text or "?" in text:
+            hits = [
+                (CalleeForm(fid, a.logical_id, a.name), conds) for a in aliases if glob_match(text, a.name)
+            ]
+            if not hits:
+                return Target(code="AIP124", message=f"{shown} covers aliases of {fid}, and the template has none")
+            return Target(forms=tuple(hits))
+        for alias in aliases:
+            if alias.name == text:
+                return Target(forms=((CalleeForm(fid, alias.logical_id, alias.name), conds),))
+        return Target(code="AIP123", message=f"{shown} names alias {text!r} of {fid}, which the template does not define")
+
+    def _wildcard(self, pattern: str, shown: str) -> Target:
+        """A pattern grant: no permission; `Wildcards: expand` adds the unqualified form of each match."""
+        forms: list[tuple[CalleeForm, CondSet]] = []
+        seen: set[str] = set()
+        for name_text, fid, conds in self._names_text:
+            if fid in seen or not glob_match(pattern, name_text):
+                continue
+            seen.add(fid)
+            forms.append(self._unqualified(fid, conds))
+        forms.sort(key=lambda f: f[0].function)
+        return Target(
+            code="AIP110",
+            message=f"{shown} allows invoking every function that matches it",
+            wildcard_forms=tuple(forms),
+        )
+
+    # ------------------------------------------------------------- classify
+    def classify(self, value: Sym) -> Target:
+        shown = sym_text(value) or "''"
+        if not value:
+            return Target(code="AIP116", message="the Resource is empty")
+        first = value[0]
+        if isinstance(first, Token):
+            return self._token_first(first, value, shown)
+        text = literal(value)
+        if text is not None and text.strip("*") == "":
+            return self._wildcard("*", shown)
+        if not first.startswith("arn:"):
+            owners = self.index.by_name.get(value)
+            if owners and not _has_glob(value):
+                return Target(
+                    forms=tuple(self._unqualified(fid, c) for fid, c in owners),
+                    code="AIP101",
+                    message=f"{shown} is a function name; IAM matches ARNs only",
+                )
+            return NOT_LAMBDA
+        return self._arn(value, shown)
+
+    def _token_first(self, token: Token, value: Sym, shown: str) -> Target:
+        index = self.index
+        rest = value[1:]
+        name = token.name
+        if token.kind == "getatt":
+            if name in index.functions and token.attr == "Arn":
+                return self._after_arn(name, rest, shown)
+            rtype = _type_of(index, name)
+            if name in index.functions or rtype in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+                return Target(code="AIP116", message=f"{shown} is not an ARN a grant can use")
+            return Target(code="AIP102", message=f"{shown} is an attribute of {name} ({rtype}), not a function")
+        if token.kind == "ref" and not rest:
+            if name in index.functions:
+                return Target(
+                    forms=(self._unqualified(name),),
+                    code="AIP101",
+                    message=f"!Ref {name} is the function's name; IAM matches ARNs only",
+                )
+            if name in index.alias_ids:
+                fid, alias = index.alias_ids[name]
+                return Target(forms=((CalleeForm(fid, alias.logical_id, alias.name), NO_CONDITIONS),))
+            if name in index.versions:
+                return Target(code="AIP122", message=f"{shown} is a function version")
+            rtype = _type_of(index, name)
+            if rtype is not None:
+                return Target(code="AIP102", message=f"{shown} refers to {name} ({rtype}), not a function")
+        if token.kind == "ref" and name in index.alias_ids and rest in (("*",),):
+            fid, _ = index.alias_ids[name]
+            return Target(forms=tuple(self._aliases(fid)))
+        if token.kind == "pseudo":
+            return Target(code="AIP116", message=f"{shown} depends on {name}, unknown at transform time")
+        return Target(code="AIP116", message=f"{shown} is not a function ARN the macro can read")
+
+    def _after_arn(self, fid: str, rest: Sym, shown: str) -> Target:
+        """What follows `${F.Arn}`: nothing, `:QUALIFIER`, `:*`, or `*` (the function and its aliases)."""
+        if not rest:
+            return Target(forms=(self._unqualified(fid),))
+        head = rest[0]
+        if isinstance(head, str) and head == "*" and len(rest) == 1:
+            return Target(forms=(self._unqualified(fid), *self._aliases(fid)))
+        if isinstance(head, str) and head.startswith(":"):
+            return self._qualified(fid, concat([head[1:], *rest[1:]]), NO_CONDITIONS, shown)
+        return Target(code="AIP116", message=f"{shown} is not a function ARN the macro can read")
+
+    def _arn(self, value: Sym, shown: str) -> Target:
+        segments = _split_colons(value)
+        service = literal(segments[2]) if len(segments) > 2 else None
+        if len(segments) < 7:
+            last = literal(segments[-1])
+            crosses = last is not None and last.endswith("*")
+            if service is not None and glob_match(service, "lambda") and crosses and len(segments) >= 3:
+                return self._wildcard("*", shown)
+            return NOT_LAMBDA if service != "lambda" else Target(code="AIP116", message=f"{shown} is not a function ARN")
+        if service is None or not glob_match(service, "lambda"):
+            return NOT_LAMBDA
+        rtype = literal(segments[5])
+        if rtype is None or not glob_match(rtype, "function"):
+            return NOT_LAMBDA
+        partition, region, account = (literal(s) for s in segments[1:4])
+        if partition is None or region is None or account is None:
+            return Target(code="AIP116", message=f"the partition, region or account of {shown} is unknown")
+        if not glob_match(partition, self.partition) or not glob_match(region, self.region):
+            return Target(
+                code="AIP112",
+                message=f"{shown} is in region {region!r} / partition {partition!r}, the stack in "
+                f"{self.region!r} / {self.partition!r}",
+            )
+        if not glob_match(account, self.account):
+            return Target(
+                code="AIP111",
+                message=f"{shown} is in account {account}; the stack is in {self.account}",
+            )
+        name = segments[6]
+        qualifier_segments = segments[7:]
+        if len(qualifier_segments) > 1:
+            return Target(code="AIP116", message=f"{shown} has too many ':' parts for a function ARN")
+        qualifier = qualifier_segments[0] if qualifier_segments else ()
+        if rtype != "function":
+            return self._wildcard(self._opaque.text(concat([*name, "*"])), shown)
+        if not _has_glob(name):
+            owners = self.index.by_name.get(name)
+            if not owners:
+                return Target(
+                    code="AIP113",
+                    message=f"{shown} names function {sym_text(name)!r}, which is not defined in this template",
+                )
+            targets = [self._qualified(fid, qualifier, conds, shown) for fid, conds in owners]
+            forms = tuple(f for t in targets for f in t.forms)
+            problem = next((t for t in targets if t.code), None)
+            if forms or problem is None:
+                return Target(forms=forms)
+            return problem
+        # NAME* (LambdaInvokePolicy): the function and all its aliases
+        if qualifier == () and name and isinstance(name[-1], str) and name[-1].endswith("*"):
+            prefix = concat([*name[:-1], name[-1][:-1]])
+            owners = self.index.by_name.get(prefix) if not _has_glob(prefix) else None
+            if owners:
+                forms = []
+                for fid, conds in owners:
+                    forms.append(self._unqualified(fid, conds))
+                    forms.extend(self._aliases(fid, conds))
+                return Target(forms=tuple(forms))
+        return self._wildcard(self._opaque.text(name) + ("*" if qualifier else ""), shown)
+
+
+def _type_of(index: TemplateIndex, logical_id: str) -> str | None:
+    res = index.resources.get(logical_id)
+    if isinstance(res, dict):
+        rtype = res.get("Type")
+        return rtype if isinstance(rtype, str) else "unknown type"
+    return None

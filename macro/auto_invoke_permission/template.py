@@ -1,0 +1,313 @@
+"""An index of one template: functions, their names and aliases, roles and callers.
+
+Built once per invocation; everything else looks things up here. Both
+transform orders are modelled: raw SAM (`AWS::Serverless::Function`, whose
+generated role `<Id>Role` is a virtual role here) and SAM's output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import Principal
+from .resolver import NO_CONDITIONS, CondSet, Resolver, Sym, Token, and_conditions, condition_of, literal
+
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
+SAM_FUNCTION = "AWS::Serverless::Function"
+FUNCTION_TYPES = frozenset({LAMBDA_FUNCTION, SAM_FUNCTION})
+IAM_ROLE = "AWS::IAM::Role"
+LAMBDA_ALIAS = "AWS::Lambda::Alias"
+LAMBDA_VERSION = "AWS::Lambda::Version"
+LAMBDA_PERMISSION = "AWS::Lambda::Permission"
+LAMBDA_RESOURCE_POLICY = "AWS::Lambda::ResourcePolicy"
+
+_SAM_ALIAS_CHARS = {"-": "D", "_": "U"}
+
+
+def sam_alias_logical_id(function_id: str, alias_name: str) -> str:
+    """SAM's `<Function>Alias<name>`, with `-` -> `D`, `_` -> `U` and other non-alphanumerics dropped."""
+    return (
+        function_id
+        + "Alias"
+        + "".join(_SAM_ALIAS_CHARS.get(c, c) for c in alias_name if c.isalnum() or c in _SAM_ALIAS_CHARS)
+    )
+
+
+def alnum(text: str) -> str:
+    return "".join(c for c in text if c.isascii() and c.isalnum())
+
+
+def is_skipped(resource: Any) -> bool:
+    meta = resource.get("Metadata") if isinstance(resource, Mapping) else None
+    own = meta.get("AutoInvokePermission") if isinstance(meta, Mapping) else None
+    return isinstance(own, Mapping) and own.get("Skip") in (True, "true", "True")
+
+
+@dataclass(frozen=True)
+class Alias:
+    logical_id: str
+    name: str
+    conditions: CondSet
+
+
+@dataclass
+class Function:
+    logical_id: str
+    resource: Mapping[str, Any]
+    properties: Mapping[str, Any]  # SAM Globals merged in for the properties we read
+    conditions: CondSet
+    names: list[tuple[Sym, CondSet]]  # what its name can be: Ref token, and FunctionName if set
+    aliases: list[Alias] = field(default_factory=list)
+
+    @property
+    def is_sam(self) -> bool:
+        return self.resource.get("Type") == SAM_FUNCTION
+
+
+@dataclass
+class Role:
+    """An execution role: a template AWS::IAM::Role, SAM's generated one, or one outside the template."""
+
+    principal: Principal
+    conditions: CondSet
+    resource: Mapping[str, Any] | None  # None for SAM's generated role (pre order) and external roles
+    sam_function: str | None = None  # raw SAM function whose generated role this is
+    callers: list[str] = field(default_factory=list)
+    caller_conditions: list[CondSet] = field(default_factory=list)
+
+
+def _merge_globals(global_props: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+    """SAM's Globals merge for the properties we read: mappings merge, scalars and lists override."""
+    out = dict(global_props)
+    for key, value in props.items():
+        base = out.get(key)
+        if isinstance(base, Mapping) and isinstance(value, Mapping):
+            out[key] = _merge_globals(base, value)
+        else:
+            out[key] = value
+    return out
+
+
+class TemplateIndex:
+    def __init__(self, resources: Mapping[str, Any], globals_section: Any, resolver: Resolver) -> None:
+        self.resources = resources
+        self.resolver = resolver
+        self.skipped: list[str] = sorted(k for k, r in resources.items() if is_skipped(r))
+        skipped = set(self.skipped)
+        global_function: Mapping[str, Any] = {}
+        if isinstance(globals_section, Mapping) and isinstance(globals_section.get("Function"), Mapping):
+            global_function = globals_section["Function"]
+
+        self.functions: dict[str, Function] = {}
+        for fid, res in resources.items():
+            if not isinstance(res, Mapping) or res.get("Type") not in FUNCTION_TYPES:
+                continue
+            props = res.get("Properties")
+            props = props if isinstance(props, Mapping) else {}
+            if res.get("Type") == SAM_FUNCTION and global_function:
+                props = _merge_globals(global_function, props)
+            self.functions[fid] = Function(fid, res, props, condition_of(res), self._names(fid, props))
+
+        # which function a name (as a symbolic string) belongs to
+        self.by_name: dict[Sym, list[tuple[str, CondSet]]] = {}
+        for fid, fn in self.functions.items():
+            for name, conds in fn.names:
+                self.by_name.setdefault(name, []).append((fid, conds))
+
+        self.alias_ids: dict[str, tuple[str, Alias]] = {}
+        self.versions: set[str] = set()
+        self.resource_policies: dict[str, str] = {}
+        for rid, res in resources.items():
+            if not isinstance(res, Mapping):
+                continue
+            rtype = res.get("Type")
+            props = res.get("Properties") if isinstance(res.get("Properties"), Mapping) else {}
+            if rtype == LAMBDA_ALIAS:
+                target = self.function_of(props.get("FunctionName"))
+                name = props.get("Name")
+                if target and isinstance(name, str):
+                    alias = Alias(rid, name, condition_of(res))
+                    self.functions[target].aliases.append(alias)
+                    self.alias_ids[rid] = (target, alias)
+            elif rtype == LAMBDA_VERSION:
+                self.versions.add(rid)
+            elif rtype == LAMBDA_RESOURCE_POLICY:
+                target = self.function_of(props.get("ResourceArn"))
+                if target:
+                    self.resource_policies[target] = rid
+        for fid, fn in self.functions.items():
+            auto = fn.properties.get("AutoPublishAlias") if fn.is_sam else None
+            if isinstance(auto, str) and auto:
+                alias = Alias(sam_alias_logical_id(fid, auto), auto, fn.conditions)
+                if alias.logical_id not in self.alias_ids:
+                    fn.aliases.append(alias)
+                    self.alias_ids[alias.logical_id] = (fid, alias)
+                self.alias_ids.setdefault(f"{fid}.Alias", (fid, alias))
+        for fn in self.functions.values():
+            fn.aliases.sort(key=lambda a: a.logical_id)
+
+        self.role_names: dict[str, str] = {}  # literal RoleName -> logical ID
+        for rid, res in resources.items():
+            if isinstance(res, Mapping) and res.get("Type") == IAM_ROLE:
+                props = res.get("Properties")
+                name = props.get("RoleName") if isinstance(props, Mapping) else None
+                if name is not None:
+                    value = resolver.scalar(name)
+                    text = literal(value) if isinstance(value, tuple) else None
+                    if text:
+                        self.role_names[text] = rid
+
+        # sorted, so that the first caller's spelling of a shared role is the same in any resource order
+        self.roles: dict[str, Role] = {}
+        self.function_roles: dict[str, list[tuple[str, CondSet]]] = {}
+        for fid in sorted(self.functions):
+            if fid in skipped:
+                continue
+            fn = self.functions[fid]
+            self.function_roles[fid] = self._execution_roles(fn)
+            for role_key, conds in self.function_roles[fid]:
+                role = self.roles[role_key]
+                role.callers.append(fid)
+                role.caller_conditions.append(and_conditions(fn.conditions, conds))
+
+    # ------------------------------------------------------------- functions
+    def _names(self, fid: str, props: Mapping[str, Any]) -> list[tuple[Sym, CondSet]]:
+        names: list[tuple[Sym, CondSet]] = [((Token("ref", fid),), NO_CONDITIONS)]
+        if "FunctionName" in props:
+            for value, conds in self.resolver.strings(props["FunctionName"]):
+                if isinstance(value, tuple) and value and value != (Token("ref", fid),):
+                    names.append((value, conds))
+        return names
+
+    def function_of(self, node: Any) -> str | None:
+        """The template function an expression names (Ref, GetAtt .Arn, its literal name), else None."""
+        value = self.resolver.scalar(node)
+        if not isinstance(value, tuple) or len(value) != 1:
+            return None
+        part = value[0]
+        if isinstance(part, Token) and part.name in self.functions:
+            if part.kind == "ref" or (part.kind == "getatt" and part.attr == "Arn"):
+                return part.name
+        owners = self.by_name.get(value)
+        return owners[0][0] if owners and len(owners) == 1 else None
+
+    # ----------------------------------------------------------------- roles
+    def _execution_roles(self, fn: Function) -> list[tuple[str, CondSet]]:
+        """The role keys a function runs with, each under the conditions of its Fn::If branch."""
+        role_node = fn.properties.get("Role")
+        if role_node is None:
+            return [(self._sam_role(fn), NO_CONDITIONS)] if fn.is_sam else []
+        out: list[tuple[str, CondSet]] = []
+        for expr, conds in self._branches(role_node):
+            if expr is None:  # Fn::If with AWS::NoValue: SAM generates the role on that branch
+                if fn.is_sam:
+                    out.append((self._sam_role(fn), conds))
+                continue
+            out.append((self.role_for_expression(expr), conds))
+        return out
+
+    def _branches(self, node: Any, conds: CondSet = NO_CONDITIONS, depth: int = 0) -> list[tuple[Any, CondSet]]:
+        """Split a value on Fn::If into (expression or None for AWS::NoValue, conditions)."""
+        if isinstance(node, Mapping) and len(node) == 1 and depth < 10:
+            if node.get("Ref") == "AWS::NoValue":
+                return [(None, conds)]
+            arg = node.get("Fn::If")
+            if isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str):
+                return [
+                    *self._branches(arg[1], conds | {(arg[0], True)}, depth + 1),
+                    *self._branches(arg[2], conds | {(arg[0], False)}, depth + 1),
+                ]
+        return [(node, conds)]
+
+    def _sam_role(self, fn: Function) -> str:
+        role_id = fn.logical_id + "Role"
+        key = "role:" + role_id
+        if key not in self.roles:
+            real = self.resources.get(role_id)
+            principal = Principal(key, {"Fn::GetAtt": [role_id, "Arn"]}, alnum(role_id), role_id)
+            if isinstance(real, Mapping) and real.get("Type") == IAM_ROLE:
+                self.roles[key] = Role(principal, condition_of(real), real)
+            else:
+                self.roles[key] = Role(principal, fn.conditions, None, sam_function=fn.logical_id)
+        return key
+
+    def role_for_expression(self, expr: Any) -> str:
+        """The role key of a Role expression; registers roles outside the template too."""
+        role_id = self.role_id_of(expr)
+        if role_id is not None:
+            key = "role:" + role_id
+            if key not in self.roles:
+                res = self.resources[role_id]
+                principal = Principal(key, expr, alnum(role_id), role_id)  # the caller's spelling, as it is
+                self.roles[key] = Role(principal, condition_of(res), res)
+            return key
+        value = self.resolver.scalar(expr)
+        text = "".join(str(p) for p in value) if isinstance(value, tuple) else repr(expr)
+        key = "arn:" + text
+        if key not in self.roles:
+            name = text.rsplit("/", 1)[-1] if ":role/" in text else text
+            self.roles[key] = Role(Principal(key, expr, alnum(name)[:64] or "Role"), NO_CONDITIONS, None)
+        return key
+
+    def role_id_of(self, expr: Any) -> str | None:
+        """The logical ID of the template AWS::IAM::Role an ARN expression (or a role name) names."""
+        value = self.resolver.scalar(expr)
+        if not isinstance(value, tuple):
+            return None
+        if len(value) == 1 and isinstance(value[0], Token):
+            token = value[0]
+            if token.kind in ("getatt", "ref") and self._is_role(token.name):
+                if token.kind == "ref" or token.attr == "Arn":
+                    return token.name
+            return None
+        # arn:aws:iam::ACCOUNT:role/[path/]NAME, with NAME a Ref of the role or its literal RoleName
+        if value and isinstance(value[-1], Token) and value[-1].kind == "ref" and self._is_role(value[-1].name):
+            head = value[:-1]
+            if head and isinstance(head[-1], str) and head[-1].endswith("/") and ":role/" in head[-1]:
+                return value[-1].name
+        text = literal(value)
+        if text:
+            name = text.rsplit("/", 1)[-1] if ":role/" in text else (text if ":" not in text else None)
+            if name and name in self.role_names:
+                return self.role_names[name]
+        return None
+
+    def _is_role(self, logical_id: str) -> bool:
+        res = self.resources.get(logical_id)
+        return isinstance(res, Mapping) and res.get("Type") == IAM_ROLE
+
+    def role_key_for_attachment(self, node: Any) -> str | None:
+        """Role key for an entry of `Roles` / `RoleName` of a policy: Ref of a role, or a literal name."""
+        value = self.resolver.scalar(node)
+        if not isinstance(value, tuple):
+            return None
+        if len(value) == 1 and isinstance(value[0], Token) and value[0].kind == "ref":
+            name = value[0].name
+            if "role:" + name in self.roles:
+                return "role:" + name
+            return "role:" + name if self._is_role(name) else None
+        text = literal(value)
+        if text and text in self.role_names:
+            return "role:" + self.role_names[text]
+        if text:
+            for key in self.roles:  # an external role named by ARN in a function's Role
+                if key.startswith("arn:") and key.endswith(":role/" + text):
+                    return key
+        return None
+
+    def principal_key_of(self, expr: Any) -> str | None:
+        """The role key of a Permission's Principal expression, when it names a known role."""
+        value = self.resolver.scalar(expr)
+        if not isinstance(value, tuple):
+            return None
+        if len(value) == 1 and isinstance(value[0], Token) and value[0].kind == "getatt":
+            token = value[0]
+            if token.attr == "Arn" and "role:" + token.name in self.roles:
+                return "role:" + token.name
+        role_id = self.role_id_of(expr)
+        if role_id is not None:
+            return "role:" + role_id
+        key = "arn:" + "".join(str(p) for p in value)
+        return key if key in self.roles else None

@@ -89,7 +89,7 @@ CODES: dict[str, Code] = {
             W,
             "Callee in another region or partition",
             "The ARN names another region or partition than the stack's; it is not a function of this template.",
-            "Check the region in the ARN; use `${AWS::Region}`.",
+            "Check the region in the ARN; build it from the AWS::Region pseudo parameter.",
             True,
         ),
         _c(

@@ -73,7 +73,7 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
         )
         findings = [type(error).__name__]
     name = os.environ.get("AUTOINVOKE_MACRO_NAME") or macro_event.transform_id.rsplit("::", 1)[-1]
-    sys.stdout.write(
+    sys.stderr.write(
         report.log_line(
             requestId=macro_event.request_id,
             macro=name,

@@ -34,9 +34,10 @@ class Token:
     attr: str = ""
 
     def __str__(self) -> str:
+        # no "${": report text lands in Metadata, where cfn-lint reads "${x}" as a misplaced Sub
         if self.kind == "getatt":
-            return "${" + self.name + "." + self.attr + "}"
-        return "${" + self.name + "}"
+            return "{" + self.name + "." + self.attr + "}"
+        return "{" + self.name + "}"
 
 
 Part: TypeAlias = "str | Token"
@@ -158,6 +159,8 @@ class Resolver:
             "AWS::Partition": self.partition,
             "AWS::URLSuffix": url_suffix_for(region),
         }
+        # resources SAM generates later (transform listed before SAM): `<Function>Role`, aliases
+        self.implicit: set[str] = set()
         self.values: dict[str, Any] = {}
         for name, decl in parameters.items():
             ptype = decl.get("Type", "String") if isinstance(decl, Mapping) else "String"
@@ -184,7 +187,7 @@ class Resolver:
             return (str(v),)
         if name in self.parameters:
             return Unresolved(f"parameter {name} has no value", "AIP115")
-        if name in self.resources or "." in name:
+        if name in self.resources or name in self.implicit or "." in name:
             # `Ref F.Alias` is SAM's syntax for the AutoPublishAlias of F
             return (Token("ref", name),)
         return Unresolved(f"Ref to {name}, which is neither a parameter nor a resource")
@@ -319,7 +322,7 @@ class Resolver:
             name, attr = arg
         else:
             return Unresolved("Fn::GetAtt needs [resource, attribute]")
-        if name not in self.resources:
+        if name not in self.resources and name not in self.implicit:
             return Unresolved(f"Fn::GetAtt of {name}, which is not a resource of the template")
         return (Token("getatt", name, attr),)
 
@@ -329,7 +332,7 @@ class Resolver:
         name = name.strip()
         if "." in name and not name.startswith("AWS::"):
             res, attr = name.split(".", 1)
-            if res in self.resources:
+            if res in self.resources or res in self.implicit:
                 return (Token("getatt", res, attr),)
         return self.ref(name)
 

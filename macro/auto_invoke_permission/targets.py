@@ -206,7 +206,7 @@ class TargetClassifier:
         rtype = literal(segments[5])
         if rtype is None or not glob_match(rtype, "function"):
             return NOT_LAMBDA
-        partition, region, account = (literal(s) for s in segments[1:4])
+        partition, region, account = literal(segments[1]), literal(segments[3]), literal(segments[4])
         if partition is None or region is None or account is None:
             return Target(code="AIP116", message=f"the partition, region or account of {shown} is unknown")
         if not glob_match(partition, self.partition) or not glob_match(region, self.region):

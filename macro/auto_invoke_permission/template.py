@@ -110,6 +110,13 @@ class TemplateIndex:
                 props = _merge_globals(global_function, props)
             self.functions[fid] = Function(fid, res, props, condition_of(res), self._names(fid, props))
 
+        for fid, fn in self.functions.items():
+            if fn.is_sam:
+                resolver.implicit.add(fid + "Role")
+                auto = fn.properties.get("AutoPublishAlias")
+                if isinstance(auto, str) and auto:
+                    resolver.implicit.add(sam_alias_logical_id(fid, auto))
+
         # which function a name (as a symbolic string) belongs to
         self.by_name: dict[Sym, list[tuple[str, CondSet]]] = {}
         for fid, fn in self.functions.items():

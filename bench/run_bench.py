@@ -1,0 +1,425 @@
+#!/usr/bin/env python3
+"""Performance report of the macro handler: four ratios, measured in one run on this machine.
+
+Run from the repository root (`make bench`, or any Python 3.11+ with the SAM translator library):
+
+    python bench/run_bench.py [--repeat 7] [--imports 15] [--json] [--profile]
+
+Every figure is a ratio of two timings taken in the same run, so that it means the same on a
+laptop and on a CI runner:
+
+(a) handler time / json.loads(json.dumps(fragment)) time, same fragment      target <= 3
+(b) handler time / SAM translator time, same template                        target <= 0.1
+(c) handler time at 10x the grants / at 1x                                   target <= 12 (linear: 10)
+(d) cold import of the handler module in a bare interpreter (`python -S`)
+    / the same interpreter importing only json, logging, re, dataclasses,
+    enum, typing, hashlib (median of N runs)                                 target <= 1.3
+    also without bytecode cache (a copy of CodeUri without __pycache__,
+    PYTHONDONTWRITEBYTECODE=1), as on Lambda's read-only code directory
+
+The handler runs in a subprocess under `python -S` with only its CodeUri on sys.path, like
+Lambda and like ../shared/conformance/perfcheck.py. Timings are best of `--repeat`.
+
+This is a report: it never fails on timing. The exit status is non-zero only when the handler
+cannot run (import error, exception, runner crash).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import logging
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+BASE_IMPORTS = "import json, logging, re, dataclasses, enum, typing, hashlib"
+
+TARGETS = {"vs_json": 3.0, "vs_sam": 0.1, "scaling": 12.0, "cold_import": 1.3}
+
+# Managed policies the synthetic templates name, so that SAM never calls IAM.
+MANAGED = {
+    "AWSLambdaBasicExecutionRole": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "AmazonS3ReadOnlyAccess": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+}
+
+# Runs inside `python -S`: standard library plus CodeUri only. Reads a job on stdin, prints JSON.
+RUNNER = r"""
+import json, sys, time, traceback
+codeuri, handler_path, repeat, profile = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+sys.path.insert(0, codeuri)
+mod_name, fn_name = handler_path.rsplit(".", 1)
+t0 = time.perf_counter()
+mod = __import__(mod_name, fromlist=[fn_name])
+import_s = time.perf_counter() - t0
+fn = getattr(mod, fn_name)
+
+class Context:
+    function_name = "AutoInvokePermissionMacro"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:AutoInvokePermissionMacro"
+    memory_limit_in_mb = 512
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+    log_group_name = "/aws/lambda/AutoInvokePermissionMacro"
+    log_stream_name = "bench"
+    def get_remaining_time_in_millis(self):
+        return 60000
+
+events = json.loads(sys.stdin.read())
+results = []
+for event in events:
+    try:
+        best = best_json = None
+        response = None
+        for _ in range(repeat):
+            e = json.loads(json.dumps(event))
+            t = time.perf_counter()
+            response = fn(e, Context())
+            d = time.perf_counter() - t
+            best = d if best is None else min(best, d)
+        json.dumps(response)
+        for _ in range(repeat):
+            t = time.perf_counter()
+            json.loads(json.dumps(event))
+            d = time.perf_counter() - t
+            best_json = d if best_json is None else min(best_json, d)
+        prof = None
+        if profile:
+            import cProfile, io, pstats
+            p = cProfile.Profile()
+            e = json.loads(json.dumps(event))
+            p.enable()
+            fn(e, Context())
+            p.disable()
+            out = io.StringIO()
+            pstats.Stats(p, stream=out).sort_stats("cumulative").print_stats(30)
+            prof = out.getvalue()
+        results.append({"response": response, "s": best, "json_s": best_json, "profile": prof})
+    except Exception:
+        results.append({"exception": traceback.format_exc()})
+boto = "boto3" in sys.modules or "botocore" in sys.modules
+sys.stdout.write(json.dumps({"results": results, "import_s": import_s, "boto3": boto}))
+"""
+
+
+# ------------------------------------------------------------------ templates
+def synthetic(n: int) -> dict[str, Any]:
+    """n SAM functions, 2n invoke grants (n/3 LambdaInvokePolicy + Sub, 2n/3 GetAtt statements).
+
+    Same shape as perfcheck.py: 150 functions give 300 permissions and 450 resources after injection.
+    """
+    resources: dict[str, Any] = {}
+    for i in range(n):
+        a, b = (i + 1) % n, (i + 7) % n
+        props: dict[str, Any] = {
+            "Handler": "app.handler",
+            "Runtime": "python3.13",
+            "CodeUri": "s3://bucket/f.zip",
+            "Environment": {"Variables": {"NEXT": {"Ref": f"Fn{a}"}}},
+        }
+        if i % 3 == 0:
+            arn = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${Fn" + f"{b}}}"
+            props["Policies"] = [
+                {"LambdaInvokePolicy": {"FunctionName": {"Ref": f"Fn{a}"}}},
+                {
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": {"Fn::Sub": arn}}
+                    ]
+                },
+                "AmazonS3ReadOnlyAccess",
+            ]
+        else:
+            props["Policies"] = [
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["lambda:InvokeFunction"],
+                            "Resource": [{"Fn::GetAtt": [f"Fn{a}", "Arn"]}],
+                        },
+                        {
+                            "Effect": "Allow",
+                            "Action": "lambda:Invoke*",
+                            "Resource": {"Fn::GetAtt": [f"Fn{b}", "Arn"]},
+                        },
+                        {"Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": "*"},
+                    ],
+                }
+            ]
+        resources[f"Fn{i}"] = {"Type": "AWS::Serverless::Function", "Properties": props}
+    return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
+
+
+def event_for(fragment: dict[str, Any], request_id: str) -> dict[str, Any]:
+    return {
+        "region": REGION,
+        "accountId": ACCOUNT,
+        "fragment": fragment,
+        "transformId": f"{ACCOUNT}::AutoInvokePermission",
+        "params": {},
+        "requestId": request_id,
+        "templateParameterValues": {},
+    }
+
+
+# ------------------------------------------------------------ the macro code
+def find_handler(root: str) -> tuple[str, str]:
+    """CodeUri and Handler of the macro function in template.yaml (as CloudFormation would find them)."""
+    path = os.path.join(root, "template.yaml")
+    codeuri, handler = "macro/", "auto_invoke_permission.handler.handler"
+    try:
+        from cfn_flip import load_yaml  # the CLI's dependency; the regex below is the fallback
+
+        with open(path, encoding="utf-8") as f:
+            template = json.loads(json.dumps(load_yaml(f.read()), default=str))
+        for res in template.get("Resources", {}).values():
+            props = res.get("Properties", {}) if isinstance(res, dict) else {}
+            if str(props.get("Handler", "")).startswith("auto_invoke_permission") and props.get("CodeUri"):
+                codeuri, handler = props["CodeUri"], props["Handler"]
+    except Exception:  # no cfn_flip, or an unreadable template: fall back to a scan
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        m_code = re.search(r"^\s+CodeUri:\s*(\S+)\s*$", text, re.M)
+        m_handler = re.search(r"^\s+Handler:\s*(auto_invoke_permission\S*)\s*$", text, re.M)
+        if m_code and m_handler:
+            codeuri, handler = m_code.group(1), m_handler.group(1)
+    return os.path.normpath(os.path.join(root, codeuri)), handler
+
+
+def clean_env() -> dict[str, str]:
+    """No AWS settings and no macro-stack defaults from the caller's shell: the defaults apply."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AUTOINVOKE_"))}
+    env.update({"AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, "PYTHONDONTWRITEBYTECODE": "1"})
+    return env
+
+
+def run_handler(codeuri: str, handler: str, events: list[Any], repeat: int, profile: bool) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-S", "-c", RUNNER, codeuri, handler, str(repeat), "1" if profile else "0"],
+        input=json.dumps(events),
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=300,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"handler runner exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout)
+
+
+# ---------------------------------------------------------------------- SAM
+def sam_seconds(template: dict[str, Any], repeat: int) -> tuple[float, float] | None:
+    """SAM translator on the template, offline: (best of `repeat` calls, seconds to import the library).
+
+    None without the library. The import is timed apart: perfcheck.py times its first calls with the
+    import inside them, which makes SAM look slower than it is in steady state.
+    """
+    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
+    t0 = time.perf_counter()
+    try:
+        from samtranslator.translator.transform import transform
+    except ImportError:
+        return None
+    import_s = time.perf_counter() - t0
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)  # "unpublished metrics" noise
+
+    class OfflineManagedPolicies:
+        def load(self) -> dict[str, str]:
+            return MANAGED
+
+    tpl = copy.deepcopy(template)
+    tpl["Transform"] = "AWS::Serverless-2016-10-31"
+    loader = OfflineManagedPolicies()
+    best = None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        transform(copy.deepcopy(tpl), {}, loader)
+        d = time.perf_counter() - t
+        best = d if best is None else min(best, d)
+    assert best is not None
+    return best, import_s
+
+
+# -------------------------------------------------------------- cold import
+def cold_import(codeuri: str, module: str, runs: int) -> tuple[float, float, float]:
+    """Median seconds of: the bare baseline, importing the handler with bytecode, without bytecode."""
+    base_cmd = [sys.executable, "-S", "-c", BASE_IMPORTS]
+
+    def import_cmd(path: str) -> list[str]:
+        code = f"{BASE_IMPORTS}; import sys; sys.path.insert(0, {path!r}); import {module}"
+        return [sys.executable, "-S", "-c", code]
+
+    env_cached = {k: v for k, v in clean_env().items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env_nocache = clean_env()
+    tmp = tempfile.mkdtemp(prefix="aip-bench-")
+    try:
+        cached = os.path.join(tmp, "cached")
+        bare = os.path.join(tmp, "nocache")
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        # a private copy for each, so the repository's macro/ is never written to
+        shutil.copytree(codeuri, cached, ignore=ignore)
+        shutil.copytree(codeuri, bare, ignore=ignore)
+        # warm: compile the cached copy's bytecode (and the OS file cache of both)
+        subprocess.run(import_cmd(cached), env=env_cached, check=True, capture_output=True)
+        subprocess.run(import_cmd(bare), env=env_nocache, check=True, capture_output=True)
+        samples: dict[str, list[float]] = {"base": [], "cached": [], "nocache": []}
+        plan = [("base", base_cmd, env_cached), ("cached", import_cmd(cached), env_cached)]
+        plan.append(("nocache", import_cmd(bare), env_nocache))
+        for _ in range(runs):  # interleaved, so that drift in machine load hits all three alike
+            for name, cmd, env in plan:
+                t = time.perf_counter()
+                subprocess.run(cmd, env=env, check=True, capture_output=True)
+                samples[name].append(time.perf_counter() - t)
+        if os.path.exists(os.path.join(bare, module.split(".", maxsplit=1)[0], "__pycache__")):
+            print("warning: bytecode was written for the no-cache copy", file=sys.stderr)
+        return (
+            statistics.median(samples["base"]),
+            statistics.median(samples["cached"]),
+            statistics.median(samples["nocache"]),
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------- main
+def permissions_added(before: dict[str, Any], response: dict[str, Any]) -> int:
+    if str(response.get("status", "")).lower() != "success":
+        return -1
+    after = (response.get("fragment") or {}).get("Resources", {})
+    new = [v for k, v in after.items() if k not in before["Resources"]]
+    return sum(1 for v in new if isinstance(v, dict) and v.get("Type") == "AWS::Lambda::Permission")
+
+
+def verdict(value: float | None, target: float) -> str:
+    if value is None:
+        return "n/a"
+    return "ok" if value <= target else "over"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("--repeat", type=int, default=7, help="best of N for handler, JSON and SAM timings")
+    ap.add_argument("--imports", type=int, default=15, help="median of N cold-import runs")
+    ap.add_argument("--functions", type=int, default=150, help="SAM functions of the large template")
+    ap.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
+    ap.add_argument("--profile", action="store_true", help="cProfile of the handler on the large template")
+    args = ap.parse_args(argv)
+    started = time.perf_counter()
+
+    codeuri, handler = find_handler(ROOT)
+    module = handler.rsplit(".", 1)[0]
+    n_large = max(args.functions, 10)
+    large, small = synthetic(n_large), synthetic(max(n_large // 10, 1))
+    where = f"{os.path.relpath(codeuri, ROOT)}/ {handler}"
+    print(f"macro: {where}  python {sys.version.split()[0]} ({sys.executable})")
+    print(
+        f"large template: {n_large} SAM functions, {2 * n_large} grants; "
+        f"small: {len(small['Resources'])} functions, {2 * len(small['Resources'])} grants"
+    )
+
+    try:
+        out = run_handler(
+            codeuri,
+            handler,
+            [event_for(large, "bench-large"), event_for(small, "bench-small")],
+            args.repeat,
+            args.profile,
+        )
+    except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as error:
+        print(f"handler could not run: {error}")
+        return 1
+    crashed = [r["exception"] for r in out["results"] if "exception" in r]
+    if crashed:
+        print("handler raised:\n" + crashed[0])
+        return 1
+    large_r, small_r = out["results"]
+    for name, r in (("large", large_r), ("small", small_r)):
+        status = r["response"].get("status")
+        if str(status).lower() != "success":
+            message = r["response"].get("errorMessage")
+            print(f"note: the handler answered {status!r} on the {name} template: {message}")
+    added = permissions_added(large, large_r["response"])
+
+    t_handler, t_json, t_small = large_r["s"], large_r["json_s"], small_r["s"]
+    sam = sam_seconds(large, args.repeat)
+    t_sam, t_sam_import = sam if sam is not None else (None, None)
+    t_base, t_cached, t_nocache = cold_import(codeuri, module, args.imports)
+
+    figures: dict[str, Any] = {
+        "permissions_added_large": added,
+        "handler_ms_large": round(t_handler * 1000, 2),
+        "handler_ms_small": round(t_small * 1000, 2),
+        "json_roundtrip_ms_large": round(t_json * 1000, 3),
+        "sam_translator_ms_large": round(t_sam * 1000, 1) if t_sam else None,
+        "ratio_vs_json": round(t_handler / t_json, 2),
+        "ratio_vs_sam": round(t_handler / t_sam, 4) if t_sam else None,
+        # perfcheck.py's way: mean of 3 calls, the first paying the import of samtranslator
+        "ratio_vs_sam_perfcheck_way": (
+            round(t_handler / ((t_sam_import + 3 * t_sam) / 3), 4) if t_sam and t_sam_import else None
+        ),
+        "sam_translator_import_ms": round(t_sam_import * 1000, 1) if t_sam_import else None,
+        "ratio_scaling": round(t_handler / t_small, 2),
+        "cold_import_ratio": round(t_cached / t_base, 3),
+        "cold_import_ratio_no_bytecode": round(t_nocache / t_base, 3),
+        "cold_import_ms": {
+            "baseline": round(t_base * 1000, 1),
+            "handler": round(t_cached * 1000, 1),
+            "handler_no_bytecode": round(t_nocache * 1000, 1),
+        },
+        "boto3_imported": out["boto3"],
+    }
+
+    print()
+    print(f"permissions added on the large template: {added} (expected {2 * n_large})")
+    print(
+        f"handler {figures['handler_ms_large']} ms (large), {figures['handler_ms_small']} ms (small); "
+        f"JSON round trip {figures['json_roundtrip_ms_large']} ms; "
+        f"SAM translator {figures['sam_translator_ms_large']} ms"
+    )
+    print(
+        f"cold import: baseline {figures['cold_import_ms']['baseline']} ms, handler "
+        f"{figures['cold_import_ms']['handler']} ms, "
+        f"without bytecode {figures['cold_import_ms']['handler_no_bytecode']} ms"
+    )
+    print()
+    rows = [
+        ("(a) handler / JSON round trip", figures["ratio_vs_json"], TARGETS["vs_json"]),
+        ("(b) handler / SAM translator", figures["ratio_vs_sam"], TARGETS["vs_sam"]),
+        ("(c) 10x grants / 1x grants", figures["ratio_scaling"], TARGETS["scaling"]),
+        ("(d) cold import, bytecode cached", figures["cold_import_ratio"], TARGETS["cold_import"]),
+        ("(d) cold import, no bytecode", figures["cold_import_ratio_no_bytecode"], TARGETS["cold_import"]),
+    ]
+    print(f"{'ratio':<36} {'measured':>9} {'target':>8}  verdict")
+    for label, value, target in rows:
+        shown = "n/a" if value is None else f"{value:g}"
+        print(f"{label:<36} {shown:>9} {'<= ' + format(target, 'g'):>8}  {verdict(value, target)}")
+    if figures["ratio_vs_sam_perfcheck_way"] is not None:
+        print(
+            f"    (b) the way perfcheck.py times SAM (its import of {figures['sam_translator_import_ms']} ms "
+            f"inside the first of 3 calls): {figures['ratio_vs_sam_perfcheck_way']:g}"
+        )
+    if out["boto3"]:
+        print("boto3 or botocore was imported by the handler: the Lambda path must be standard library only")
+    if args.profile:
+        print("\ncProfile of one handler call on the large template (top by cumulative time):")
+        print(large_r["profile"])
+    if args.json:
+        print(json.dumps(figures, sort_keys=True))
+    print(f"\n(report only: timings never fail this script; {time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

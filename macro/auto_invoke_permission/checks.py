@@ -47,7 +47,12 @@ def environment_references(
                     )
                 else:
                     findings.append(
-                        Finding("AIP130", fid, path, f"{var} names {form.label}, and {fid} has no invoke grant for it")
+                        Finding(
+                            "AIP130",
+                            fid,
+                            path,
+                            f"{var} names {form.label}, and {fid} has no invoke grant for it",
+                        )
                     )
 
 

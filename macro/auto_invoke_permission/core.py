@@ -272,7 +272,9 @@ def _apply_denies(state: _Analysis) -> list[Grant]:
     for grant in state.grants:
         denied = state.denied.get(grant.principal.key, set())
         if denied is None or grant.callee in denied:
-            state.find("AIP125", grant.path, f"a Deny removes {grant.callee.label} for {grant.principal.label}")
+            state.find(
+                "AIP125", grant.path, f"a Deny removes {grant.callee.label} for {grant.principal.label}"
+            )
             continue
         kept.append(grant)
     return kept
@@ -336,7 +338,8 @@ def _build_permissions(
             state.find(
                 "AIP126",
                 index.resource_policies[callee.function],
-                f"{callee.function} has an AWS::Lambda::ResourcePolicy; no permission added for {principal.label}",
+                f"{callee.function} has an AWS::Lambda::ResourcePolicy; "
+                f"no permission added for {principal.label}",
             )
             continue
         status = EdgeStatus.PRESENT if key in existing else _added_status(state.options)
@@ -356,10 +359,12 @@ def _build_permissions(
         shared = frozenset.intersection(*alternatives) if alternatives else frozenset()
         lid = logical_id(callee, principal, taken)
         taken.add(lid)
-        condition_name = _condition_name(state, lid, condition_expression(shared, alternatives), conditions)
-        if condition_name is False:
+        expressible, condition_name = _condition_name(
+            state, lid, condition_expression(shared, alternatives), conditions
+        )
+        if not expressible:
             continue
-        permissions.append(Permission(lid, callee, principal, callers, paths, condition_name or None, False))
+        permissions.append(Permission(lid, callee, principal, callers, paths, condition_name, False))
     return permissions
 
 
@@ -373,22 +378,24 @@ def _common(sets: list[CondSet]) -> CondSet:
 
 def _condition_name(
     state: _Analysis, lid: str, expression: Any, conditions: Mapping[str, Any] | None
-) -> str | bool | None:
-    """The name to put in the permission's Condition; False when it cannot be expressed."""
+) -> tuple[bool, str | None]:
+    """(expressible, the name to put in the permission's Condition, None for none)."""
     if expression is None:
-        return None
+        return True, None
     if isinstance(expression, Mapping) and set(expression) == {"Condition"}:
-        return str(expression["Condition"])
+        return True, str(expression["Condition"])
     if conditions is None:
         state.find("AIP127", lid, f"{lid} needs a combined condition, and Conditions is not visible")
-        return False
+        return False, None
     new = state.new_conditions
     name = f"{lid}Condition"
-    while (name in conditions and conditions[name] != expression) or (name in new and new[name] != expression):
+    while (name in conditions and conditions[name] != expression) or (
+        name in new and new[name] != expression
+    ):
         name = f"{lid}Condition{short_hash(name)}"
     if conditions.get(name) != expression:
         new[name] = expression
-    return name
+    return True, name
 
 
 def _edge(

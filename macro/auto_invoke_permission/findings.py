@@ -8,10 +8,10 @@ README's table of codes is generated from `CODES` (tests keep them in step).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -33,7 +33,7 @@ def _c(code: str, severity: Severity, title: str, explanation: str, fix: str, bl
     return Code(code, severity, title, explanation, fix, blocks)
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, N = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 CODES: dict[str, Code] = {
     c.code: c
@@ -88,13 +88,14 @@ CODES: dict[str, Code] = {
             "AIP112",
             W,
             "Callee in another region or partition",
-            "The ARN names another region or partition than the stack's; it is not a function of this template.",
+            "The ARN names another region or partition than the stack's, "
+            "so it is not a function of this template.",
             "Check the region in the ARN; build it from the AWS::Region pseudo parameter.",
             True,
         ),
         _c(
             "AIP113",
-            I,
+            N,
             "Callee outside the template",
             "The grant targets a function of this account that is not defined in the template, so no "
             "permission can be attached to it here.",
@@ -160,7 +161,7 @@ CODES: dict[str, Code] = {
         ),
         _c(
             "AIP124",
-            I,
+            N,
             "Qualified wildcard without aliases",
             "The grant covers every alias of the function (`NAME:*`), but the template defines none.",
             "Grant the unqualified ARN if the caller invokes it unqualified.",
@@ -168,7 +169,7 @@ CODES: dict[str, Code] = {
         ),
         _c(
             "AIP125",
-            I,
+            N,
             "Grant removed by a Deny",
             "An explicit Deny reachable from the same role removes this grant, so nothing is added.",
             "None needed, unless the Deny is a mistake.",
@@ -221,7 +222,7 @@ CODES: dict[str, Code] = {
         ),
         _c(
             "AIP140",
-            I,
+            N,
             "Resource skipped",
             "The resource has `Metadata.AutoInvokePermission.Skip: true` and is left out of the analysis.",
             "None.",
@@ -229,7 +230,7 @@ CODES: dict[str, Code] = {
         ),
         _c(
             "AIP141",
-            I,
+            N,
             "Mode raised to the account minimum",
             "The template asked for a mode below the minimum set by the macro stack.",
             "None; ask the platform team to change MinimumMode.",

@@ -65,7 +65,7 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
         response = _failure(macro_event, report.failure_message(problems))
         counts = {"problems": len(problems)}
         findings = [p[:120] for p in problems[:20]]
-    except Exception as error:  # noqa: BLE001 - the deploy must get a message, not a stack trace
+    except Exception as error:
         response = _failure(
             macro_event,
             f"{report.MESSAGE_PREFIX} internal error ({type(error).__name__}) while processing the template; "

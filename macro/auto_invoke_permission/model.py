@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from .findings import Finding
@@ -49,7 +49,7 @@ class Grant:
     conditions: CondSet  # the policy resource's Condition and the Fn::If branches it sits in
 
 
-class EdgeStatus(str, Enum):
+class EdgeStatus(StrEnum):
     ADDED = "added"
     PRESENT = "already present"
     PLANNED = "planned"  # audit mode: would be added

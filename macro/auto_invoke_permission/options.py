@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Mode(str, Enum):
+class Mode(StrEnum):
     AUDIT = "audit"
     INJECT = "inject"
     ENFORCE = "enforce"
@@ -26,7 +26,7 @@ class Mode(str, Enum):
 _MODE_RANK = {Mode.AUDIT: 0, Mode.INJECT: 1, Mode.ENFORCE: 2}
 
 
-class Wildcards(str, Enum):
+class Wildcards(StrEnum):
     REPORT = "report"
     EXPAND = "expand"
 

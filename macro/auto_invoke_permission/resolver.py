@@ -242,7 +242,12 @@ class Resolver:
             return [(Unresolved("Fn::If needs [condition, then, else]"), NO_CONDITIONS)]
         name = arg[0]
         if self.conditions is not None and name not in self.conditions:
-            return [(Unresolved(f"Fn::If names condition {name}, which Conditions does not define"), NO_CONDITIONS)]
+            return [
+                (
+                    Unresolved(f"Fn::If names condition {name}, which Conditions does not define"),
+                    NO_CONDITIONS,
+                )
+            ]
         out: list[Branch] = []
         for side, truth in ((arg[1], True), (arg[2], False)):
             lit = frozenset({(name, truth)})
@@ -337,9 +342,15 @@ class Resolver:
         return self.ref(name)
 
     def _sub(self, arg: Any, depth: int) -> list[Branch]:
+        variables: Mapping[str, Any]
         if isinstance(arg, str):
             text, variables = arg, {}
-        elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], Mapping):
+        elif (
+            isinstance(arg, list)
+            and len(arg) == 2
+            and isinstance(arg[0], str)
+            and isinstance(arg[1], Mapping)
+        ):
             text, variables = arg[0], arg[1]
         else:
             return [(Unresolved("Fn::Sub needs a string or [string, variables]"), NO_CONDITIONS)]
@@ -352,7 +363,9 @@ class Resolver:
             inner = m.group(1)
             if inner in variables:
                 options: list[Branch] = [
-                    (v, c) for v, c in self.strings(variables[inner], depth + 1) if not isinstance(v, Unresolved)
+                    (v, c)
+                    for v, c in self.strings(variables[inner], depth + 1)
+                    if not isinstance(v, Unresolved)
                 ] or self.strings(variables[inner], depth + 1)
             else:
                 v = self.sub_variable(inner)
@@ -392,7 +405,9 @@ class Resolver:
             return [(Unresolved("Fn::Join needs [delimiter, list]"), NO_CONDITIONS)]
         combos: list[tuple[list[Part], CondSet]] = [([], NO_CONDITIONS)]
         for index, item in enumerate(items):
-            options = self.strings(item, depth + 1) if not isinstance(item, str) else [((item,), NO_CONDITIONS)]
+            options = (
+                self.strings(item, depth + 1) if not isinstance(item, str) else [((item,), NO_CONDITIONS)]
+            )
             nxt: list[tuple[list[Part], CondSet]] = []
             for parts, conds in combos:
                 for value, vconds in options:

@@ -78,7 +78,9 @@ class TargetClassifier:
         self.partition = resolver.partition
         self._opaque = _Opaque()
         self._names_text = [
-            (self._opaque.text(name), fid, conds) for name, owners in index.by_name.items() for fid, conds in owners
+            (self._opaque.text(name), fid, conds)
+            for name, owners in index.by_name.items()
+            for fid, conds in owners
         ]
 
     # -------------------------------------------------------------- helpers
@@ -103,12 +105,17 @@ class TargetClassifier:
                 (CalleeForm(fid, a.logical_id, a.name), conds) for a in aliases if glob_match(text, a.name)
             ]
             if not hits:
-                return Target(code="AIP124", message=f"{shown} covers aliases of {fid}, and the template has none")
+                return Target(
+                    code="AIP124", message=f"{shown} covers aliases of {fid}, and the template has none"
+                )
             return Target(forms=tuple(hits))
         for alias in aliases:
             if alias.name == text:
                 return Target(forms=((CalleeForm(fid, alias.logical_id, alias.name), conds),))
-        return Target(code="AIP123", message=f"{shown} names alias {text!r} of {fid}, which the template does not define")
+        return Target(
+            code="AIP123",
+            message=f"{shown} names alias {text!r} of {fid}, which the template does not define",
+        )
 
     def _wildcard(self, pattern: str, shown: str) -> Target:
         """A pattern grant: no permission; `Wildcards: expand` adds the unqualified form of each match."""
@@ -158,7 +165,9 @@ class TargetClassifier:
             rtype = _type_of(index, name)
             if name in index.functions or rtype in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
                 return Target(code="AIP116", message=f"{shown} is not an ARN a grant can use")
-            return Target(code="AIP102", message=f"{shown} is an attribute of {name} ({rtype}), not a function")
+            return Target(
+                code="AIP102", message=f"{shown} is an attribute of {name} ({rtype}), not a function"
+            )
         if token.kind == "ref" and not rest:
             if name in index.functions:
                 return Target(
@@ -200,7 +209,11 @@ class TargetClassifier:
             crosses = last is not None and last.endswith("*")
             if service is not None and glob_match(service, "lambda") and crosses and len(segments) >= 3:
                 return self._wildcard("*", shown)
-            return NOT_LAMBDA if service != "lambda" else Target(code="AIP116", message=f"{shown} is not a function ARN")
+            return (
+                NOT_LAMBDA
+                if service != "lambda"
+                else Target(code="AIP116", message=f"{shown} is not a function ARN")
+            )
         if service is None or not glob_match(service, "lambda"):
             return NOT_LAMBDA
         rtype = literal(segments[5])
@@ -232,7 +245,8 @@ class TargetClassifier:
             if not owners:
                 return Target(
                     code="AIP113",
-                    message=f"{shown} names function {sym_text(name)!r}, which is not defined in this template",
+                    message=f"{shown} names function {sym_text(name)!r}, "
+                    "which is not defined in this template",
                 )
             targets = [self._qualified(fid, qualifier, conds, shown) for fid, conds in owners]
             forms = tuple(f for t in targets for f in t.forms)
@@ -245,11 +259,11 @@ class TargetClassifier:
             prefix = concat([*name[:-1], name[-1][:-1]])
             owners = self.index.by_name.get(prefix) if not _has_glob(prefix) else None
             if owners:
-                forms = []
+                covered: list[tuple[CalleeForm, CondSet]] = []
                 for fid, conds in owners:
-                    forms.append(self._unqualified(fid, conds))
-                    forms.extend(self._aliases(fid, conds))
-                return Target(forms=tuple(forms))
+                    covered.append(self._unqualified(fid, conds))
+                    covered.extend(self._aliases(fid, conds))
+                return Target(forms=tuple(covered))
         return self._wildcard(self._opaque.text(name) + ("*" if qualifier else ""), shown)
 
 

@@ -104,11 +104,11 @@ class TemplateIndex:
         for fid, res in resources.items():
             if not isinstance(res, Mapping) or res.get("Type") not in FUNCTION_TYPES:
                 continue
-            props = res.get("Properties")
-            props = props if isinstance(props, Mapping) else {}
+            own = res.get("Properties")
+            fn_props: Mapping[str, Any] = own if isinstance(own, Mapping) else {}
             if res.get("Type") == SAM_FUNCTION and global_function:
-                props = _merge_globals(global_function, props)
-            self.functions[fid] = Function(fid, res, props, condition_of(res), self._names(fid, props))
+                fn_props = _merge_globals(global_function, fn_props)
+            self.functions[fid] = Function(fid, res, fn_props, condition_of(res), self._names(fid, fn_props))
 
         for fid, fn in self.functions.items():
             if fn.is_sam:
@@ -130,12 +130,13 @@ class TemplateIndex:
             if not isinstance(res, Mapping):
                 continue
             rtype = res.get("Type")
-            props = res.get("Properties") if isinstance(res.get("Properties"), Mapping) else {}
+            raw = res.get("Properties")
+            props: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
             if rtype == LAMBDA_ALIAS:
                 target = self.function_of(props.get("FunctionName"))
-                name = props.get("Name")
-                if target and isinstance(name, str):
-                    alias = Alias(rid, name, condition_of(res))
+                alias_name = props.get("Name")
+                if target and isinstance(alias_name, str):
+                    alias = Alias(rid, alias_name, condition_of(res))
                     self.functions[target].aliases.append(alias)
                     self.alias_ids[rid] = (target, alias)
             elif rtype == LAMBDA_VERSION:
@@ -158,11 +159,11 @@ class TemplateIndex:
         self.role_names: dict[str, str] = {}  # literal RoleName -> logical ID
         for rid, res in resources.items():
             if isinstance(res, Mapping) and res.get("Type") == IAM_ROLE:
-                props = res.get("Properties")
-                name = props.get("RoleName") if isinstance(props, Mapping) else None
-                if name is not None:
-                    value = resolver.scalar(name)
-                    text = literal(value) if isinstance(value, tuple) else None
+                role_props = res.get("Properties")
+                name_node = role_props.get("RoleName") if isinstance(role_props, Mapping) else None
+                if name_node is not None:
+                    role_name = resolver.scalar(name_node)
+                    text = literal(role_name) if isinstance(role_name, tuple) else None
                     if text:
                         self.role_names[text] = rid
 
@@ -194,9 +195,12 @@ class TemplateIndex:
         if not isinstance(value, tuple) or len(value) != 1:
             return None
         part = value[0]
-        if isinstance(part, Token) and part.name in self.functions:
-            if part.kind == "ref" or (part.kind == "getatt" and part.attr == "Arn"):
-                return part.name
+        if (
+            isinstance(part, Token)
+            and part.name in self.functions
+            and (part.kind == "ref" or (part.kind == "getatt" and part.attr == "Arn"))
+        ):
+            return part.name
         owners = self.by_name.get(value)
         return owners[0][0] if owners and len(owners) == 1 else None
 
@@ -215,7 +219,9 @@ class TemplateIndex:
             out.append((self.role_for_expression(expr), conds))
         return out
 
-    def _branches(self, node: Any, conds: CondSet = NO_CONDITIONS, depth: int = 0) -> list[tuple[Any, CondSet]]:
+    def _branches(
+        self, node: Any, conds: CondSet = NO_CONDITIONS, depth: int = 0
+    ) -> list[tuple[Any, CondSet]]:
         """Split a value on Fn::If into (expression or None for AWS::NoValue, conditions)."""
         if isinstance(node, Mapping) and len(node) == 1 and depth < 10:
             if node.get("Ref") == "AWS::NoValue":
@@ -265,12 +271,15 @@ class TemplateIndex:
             return None
         if len(value) == 1 and isinstance(value[0], Token):
             token = value[0]
-            if token.kind in ("getatt", "ref") and self._is_role(token.name):
-                if token.kind == "ref" or token.attr == "Arn":
-                    return token.name
-            return None
+            is_arn = token.kind == "ref" or (token.kind == "getatt" and token.attr == "Arn")
+            return token.name if is_arn and self._is_role(token.name) else None
         # arn:aws:iam::ACCOUNT:role/[path/]NAME, with NAME a Ref of the role or its literal RoleName
-        if value and isinstance(value[-1], Token) and value[-1].kind == "ref" and self._is_role(value[-1].name):
+        if (
+            value
+            and isinstance(value[-1], Token)
+            and value[-1].kind == "ref"
+            and self._is_role(value[-1].name)
+        ):
             head = value[:-1]
             if head and isinstance(head[-1], str) and head[-1].endswith("/") and ":role/" in head[-1]:
                 return value[-1].name

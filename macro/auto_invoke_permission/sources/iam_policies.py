@@ -12,7 +12,11 @@ from ..statements import if_branches
 from ..template import TemplateIndex, is_skipped
 from . import PolicyDocument, as_list, properties
 
-ROLES_PROPERTY = {"AWS::IAM::Policy": "Roles", "AWS::IAM::ManagedPolicy": "Roles", "AWS::IAM::RolePolicy": "RoleName"}
+ROLES_PROPERTY = {
+    "AWS::IAM::Policy": "Roles",
+    "AWS::IAM::ManagedPolicy": "Roles",
+    "AWS::IAM::RolePolicy": "RoleName",
+}
 
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:

@@ -23,12 +23,16 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
         for i, item in enumerate(as_list(props.get("Policies", []))):
             for policy, conds in if_branches(item, frozenset()):
                 if isinstance(policy, Mapping) and "PolicyDocument" in policy:
-                    yield PolicyDocument(key, policy["PolicyDocument"], f"{rid}.Properties.Policies[{i}].PolicyDocument", conds)
+                    yield PolicyDocument(
+                        key, policy["PolicyDocument"], f"{rid}.Properties.Policies[{i}].PolicyDocument", conds
+                    )
         for i, item in enumerate(as_list(props.get("ManagedPolicyArns", []))):
             yield from managed_policy_documents(index, key, item, f"{rid}.Properties.ManagedPolicyArns[{i}]")
 
 
-def managed_policy_documents(index: TemplateIndex, role_key: str, item: Any, path: str) -> Iterator[PolicyDocument]:
+def managed_policy_documents(
+    index: TemplateIndex, role_key: str, item: Any, path: str
+) -> Iterator[PolicyDocument]:
     """A managed policy named in a role: a template AWS::IAM::ManagedPolicy, or an AWS managed one."""
     for node, conds in if_branches(item, frozenset()):
         if node is None:
@@ -40,7 +44,10 @@ def managed_policy_documents(index: TemplateIndex, role_key: str, item: Any, pat
                 continue
             doc = properties(res).get("PolicyDocument")
             yield PolicyDocument(
-                role_key, doc, f"{policy_id}.Properties.PolicyDocument", and_conditions(conds, condition_of(res))
+                role_key,
+                doc,
+                f"{policy_id}.Properties.PolicyDocument",
+                and_conditions(conds, condition_of(res)),
             )
             continue
         if wildcard_policy_name(node, index.resolver):
@@ -49,11 +56,13 @@ def managed_policy_documents(index: TemplateIndex, role_key: str, item: Any, pat
 
 def _template_managed_policy(index: TemplateIndex, node: Any) -> str | None:
     value = index.resolver.scalar(node)
-    if isinstance(value, tuple) and len(value) == 1 and isinstance(value[0], Token) and value[0].kind == "ref":
+    if (
+        isinstance(value, tuple)
+        and len(value) == 1
+        and isinstance(value[0], Token)
+        and value[0].kind == "ref"
+    ):
         res = index.resources.get(value[0].name)
         if isinstance(res, Mapping) and res.get("Type") == MANAGED_POLICY:
             return value[0].name
     return None
-
-
-

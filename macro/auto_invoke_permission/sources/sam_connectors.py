@@ -28,7 +28,9 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
         elif res.get("Type") in FUNCTION_TYPES and isinstance(res.get("Connectors"), Mapping):
             for name in sorted(res["Connectors"]):
                 props = properties(res["Connectors"][name])
-                yield from _connector(index, {"Id": rid}, props, f"{rid}.Connectors.{name}.Properties", frozenset())
+                yield from _connector(
+                    index, {"Id": rid}, props, f"{rid}.Connectors.{name}.Properties", frozenset()
+                )
 
 
 def _connector(

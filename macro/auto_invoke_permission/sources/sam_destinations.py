@@ -24,6 +24,10 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
             continue
         for outcome in ("OnSuccess", "OnFailure"):
             dest = destinations.get(outcome)
-            if isinstance(dest, Mapping) and dest.get("Type") == "Lambda" and dest.get("Destination") is not None:
+            if (
+                isinstance(dest, Mapping)
+                and dest.get("Type") == "Lambda"
+                and dest.get("Destination") is not None
+            ):
                 path = f"{fid}.Properties.EventInvokeConfig.DestinationConfig.{outcome}.Destination"
                 yield PolicyDocument(key, invoke_document(dest["Destination"]), path, frozenset())

@@ -18,7 +18,9 @@ from .aws_managed import wildcard_policy_name
 from .iam_roles import managed_policy_documents
 
 # SAM's LambdaInvokePolicy template (policy_templates.json): the name with a trailing `*`
-LAMBDA_INVOKE_RESOURCE = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${functionName}*"
+LAMBDA_INVOKE_RESOURCE = (
+    "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${functionName}*"
+)
 
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
@@ -48,7 +50,9 @@ def _item_documents(index: TemplateIndex, role_key: str, node: Any, path: str) -
         if name == "LambdaInvokePolicy":
             function_name = params.get("FunctionName") if isinstance(params, Mapping) else None
             resource = {"Fn::Sub": [LAMBDA_INVOKE_RESOURCE, {"functionName": function_name}]}
-            yield PolicyDocument(role_key, invoke_document(resource), f"{path}.LambdaInvokePolicy", frozenset())
+            yield PolicyDocument(
+                role_key, invoke_document(resource), f"{path}.LambdaInvokePolicy", frozenset()
+            )
             return
         if not name.startswith(("Ref", "Fn::")):
             return  # another policy template: none of them grants lambda:InvokeFunction

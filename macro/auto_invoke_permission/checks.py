@@ -3,7 +3,7 @@ has no grant for, or names the alias while the grant covers only the unqualified
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from .findings import Finding
@@ -21,8 +21,8 @@ def environment_references(
     skipped = set(index.skipped)
     for fid in sorted(index.function_roles):
         env = index.functions[fid].properties.get("Environment")
-        variables = env.get("Variables") if isinstance(env, Mapping) else None
-        if not isinstance(variables, Mapping):
+        variables = env.get("Variables") if isinstance(env, dict) else None
+        if not isinstance(variables, dict):
             continue
         roles = [key for key, _ in index.function_roles[fid]]
         if not roles:
@@ -64,7 +64,7 @@ def _callees(index: TemplateIndex, node: Any, depth: int = 0) -> Iterator[Callee
         for item in node:
             yield from _callees(index, item, depth + 1)
         return
-    if not isinstance(node, Mapping):
+    if not isinstance(node, dict):
         return
     if len(node) == 1 and next(iter(node)) in ("Ref", "Fn::GetAtt", "Fn::Sub"):
         for value, _ in index.resolver.strings(node):

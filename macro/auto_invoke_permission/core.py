@@ -63,10 +63,10 @@ class _Analysis:
 
 def _shape(fragment: Any) -> tuple[Mapping[str, Any], bool]:
     """The template and whether it is a bare Resources mapping (Fn::Transform under Resources)."""
-    if not isinstance(fragment, Mapping):
+    if not isinstance(fragment, dict):
         raise TransformFailure([f"the template fragment is a {type(fragment).__name__}, not a mapping"])
     if "Resources" not in fragment:
-        if fragment and all(isinstance(v, Mapping) and "Type" in v for v in fragment.values()):
+        if fragment and all(isinstance(v, dict) and "Type" in v for v in fragment.values()):
             return fragment, True
         raise TransformFailure(
             [
@@ -76,18 +76,18 @@ def _shape(fragment: Any) -> tuple[Mapping[str, Any], bool]:
         )
     problems = []
     resources = fragment["Resources"]
-    if not isinstance(resources, Mapping):
+    if not isinstance(resources, dict):
         problems.append(
             f"Resources must be a mapping of logical IDs to resources, not a {type(resources).__name__}"
         )
     else:
         for rid, res in resources.items():
-            if not isinstance(res, Mapping):
+            if not isinstance(res, dict):
                 problems.append(f"Resources.{rid} must be a mapping, not a {type(res).__name__}")
             elif not isinstance(res.get("Type"), str):
                 problems.append(f"Resources.{rid}.Type must be a string")
     for section in ("Conditions", "Parameters", "Mappings", "Metadata", "Globals"):
-        if section in fragment and not isinstance(fragment[section], Mapping):
+        if section in fragment and not isinstance(fragment[section], dict):
             problems.append(f"{section} must be a mapping, not a {type(fragment[section]).__name__}")
     if problems:
         raise TransformFailure(problems)
@@ -186,8 +186,14 @@ def _read_resources(
     resources = stmt.resources
     many = isinstance(resources, list)
     items = resources if many else [resources]
+    functions = state.index.functions
     for i, node in enumerate(items):
         path = f"{stmt.resource_path}[{i}]" if many else stmt.resource_path
+        getatt = node.get("Fn::GetAtt") if isinstance(node, dict) and len(node) == 1 else None
+        if isinstance(getatt, list) and len(getatt) == 2 and getatt[1] == "Arn" and getatt[0] in functions:
+            target = state.classifier.getatt_arn(getatt[0])
+            _use_target(state, principal, callers, target, stmt_path, path, conds)
+            continue
         for value, vconds in state.index.resolver.strings(node):
             if isinstance(value, Unresolved):
                 state.find(value.code, path, f"cannot resolve the Resource: {value.reason}")
@@ -286,10 +292,10 @@ def _existing_permissions(state: _Analysis) -> set[str]:
     index = state.index
     out: set[str] = set()
     for rid, res in index.resources.items():
-        if not isinstance(res, Mapping) or res.get("Type") != LAMBDA_PERMISSION:
+        if not isinstance(res, dict) or res.get("Type") != LAMBDA_PERMISSION:
             continue
         props = res.get("Properties")
-        if not isinstance(props, Mapping):
+        if not isinstance(props, dict):
             continue
         action = props.get("Action")
         if not (isinstance(action, str) and action.lower() in ("lambda:invokefunction", "lambda:*", "*")):
@@ -353,17 +359,20 @@ def _build_permissions(
             alias = index.alias_ids.get(callee.alias)
             if alias is not None:
                 common = and_conditions(common, alias[1].conditions)
-        alternatives = simplify(and_conditions(common, g.conditions) for g in members)
-        if alternatives is None:
-            continue  # the grant can never exist together with the callee
-        shared = frozenset.intersection(*alternatives) if alternatives else frozenset()
         lid = logical_id(callee, principal, taken)
-        taken.add(lid)
-        expressible, condition_name = _condition_name(
-            state, lid, condition_expression(shared, alternatives), conditions
-        )
+        if not common and not any(g.conditions for g in members):
+            expressible, condition_name = True, None  # the common case: unconditional
+        else:
+            alternatives = simplify(and_conditions(common, g.conditions) for g in members)
+            if alternatives is None:
+                continue  # the grant can never exist together with the callee
+            shared = frozenset.intersection(*alternatives) if alternatives else frozenset()
+            expressible, condition_name = _condition_name(
+                state, lid, condition_expression(shared, alternatives), conditions
+            )
         if not expressible:
             continue
+        taken.add(lid)
         permissions.append(Permission(lid, callee, principal, callers, paths, condition_name, False))
     return permissions
 
@@ -382,7 +391,7 @@ def _condition_name(
     """(expressible, the name to put in the permission's Condition, None for none)."""
     if expression is None:
         return True, None
-    if isinstance(expression, Mapping) and set(expression) == {"Condition"}:
+    if isinstance(expression, dict) and set(expression) == {"Condition"}:
         return True, str(expression["Condition"])
     if conditions is None:
         state.find("AIP127", lid, f"{lid} needs a combined condition, and Conditions is not visible")
@@ -428,7 +437,7 @@ def _output(
     if not resources_only and result.options.report:
         metadata = dict(template.get("Metadata") or {})
         own = metadata.get(MACRO_KEY)
-        own = dict(own) if isinstance(own, Mapping) else {}
+        own = dict(own) if isinstance(own, dict) else {}
         own["Report"] = report.report_metadata(result)
         metadata[MACRO_KEY] = own
         out["Metadata"] = metadata

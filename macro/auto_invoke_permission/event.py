@@ -8,7 +8,7 @@ from typing import Any
 
 class MacroEvent:
     def __init__(self, raw: Any) -> None:
-        self._raw: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        self._raw: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
 
     @property
     def is_mapping(self) -> bool:
@@ -40,9 +40,9 @@ class MacroEvent:
     @property
     def params(self) -> Mapping[str, Any]:
         value = self._raw.get("params")
-        return value if isinstance(value, Mapping) else {}
+        return value if isinstance(value, dict) else {}
 
     @property
     def template_parameter_values(self) -> dict[str, Any]:
         value = self._raw.get("templateParameterValues")
-        return dict(value) if isinstance(value, Mapping) else {}
+        return dict(value) if isinstance(value, dict) else {}

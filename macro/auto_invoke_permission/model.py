@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from .findings import Finding
 from .options import Options
@@ -39,8 +39,7 @@ class Principal:
     role: str | None = None  # logical ID of the role (template or SAM-generated)
 
 
-@dataclass(frozen=True)
-class Grant:
+class Grant(NamedTuple):
     """One Allow statement, reachable from a principal, that lets it invoke a callee form."""
 
     principal: Principal

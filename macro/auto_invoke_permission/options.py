@@ -70,7 +70,7 @@ def _value(name: str, raw: Any, source: str) -> str:
 def _apply(base: Options, values: Mapping[str, Any], source: str) -> Options:
     out = base
     for name in sorted(values, key=str):
-        if name == "Report" and isinstance(values[name], Mapping):
+        if name == "Report" and isinstance(values[name], dict):
             continue  # the report of an earlier run, not the Report option
         if name not in TEMPLATE_OPTIONS:
             raise OptionError(
@@ -107,7 +107,7 @@ def resolve_options(
     """Apply template Metadata then Fn::Transform Parameters over the macro stack defaults."""
     out = defaults
     if template_metadata is not None:
-        if not isinstance(template_metadata, Mapping):
+        if not isinstance(template_metadata, dict):
             raise OptionError("Metadata.AutoInvokePermission must be a mapping of options")
         out = _apply(out, template_metadata, "Metadata.AutoInvokePermission")
     if transform_params:

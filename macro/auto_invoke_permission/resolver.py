@@ -6,8 +6,9 @@ never invent a value. `Fn::If` yields one branch per side, each carrying the
 condition literals it sits under. Anything else that cannot be resolved is an
 `Unresolved` with the reason, which callers turn into a finding.
 
-Every function here is bounded: nesting deeper than `MAX_DEPTH` and more than
-`MAX_BRANCHES` combinations end in `Unresolved`, never in RecursionError.
+Every function here is bounded: nesting deeper than `MAX_DEPTH`, more than
+`MAX_BRANCHES` combinations or more than `MAX_STEPS` nodes visited for one value
+end in `Unresolved`, never in RecursionError or exponential time.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, TypeAlias
 
 MAX_DEPTH = 40
 MAX_BRANCHES = 64
+MAX_STEPS = 4000  # nodes visited for one top-level value: bounds work on hostile shapes
 
 CondLit: TypeAlias = tuple[str, bool]
 CondSet: TypeAlias = frozenset[CondLit]
@@ -161,9 +163,10 @@ class Resolver:
         }
         # resources SAM generates later (transform listed before SAM): `<Function>Role`, aliases
         self.implicit: set[str] = set()
+        self._steps = 0
         self.values: dict[str, Any] = {}
         for name, decl in parameters.items():
-            ptype = decl.get("Type", "String") if isinstance(decl, Mapping) else "String"
+            ptype = decl.get("Type", "String") if isinstance(decl, dict) else "String"
             if isinstance(ptype, str) and ptype.startswith("AWS::SSM::Parameter::Value"):
                 continue  # the event carries the SSM key, not the value
             if name in parameter_values:
@@ -198,7 +201,7 @@ class Resolver:
             return [str(x) for x in v]
         if isinstance(v, str):
             decl = self.parameters.get(name)
-            ptype = decl.get("Type") if isinstance(decl, Mapping) else None
+            ptype = decl.get("Type") if isinstance(decl, dict) else None
             if isinstance(ptype, str) and (ptype.startswith("List<") or ptype == "CommaDelimitedList"):
                 return [x.strip() for x in v.split(",")]
         return None
@@ -206,8 +209,13 @@ class Resolver:
     # --------------------------------------------------------------- strings
     def strings(self, node: Any, depth: int = 0) -> list[Branch]:
         """Every string a node can stand for (lists are flattened), with the conditions of each."""
-        if depth > MAX_DEPTH:
-            return [(Unresolved("nested too deep"), NO_CONDITIONS)]
+        if isinstance(node, str):  # the commonest case first
+            return [((node,) if node else (), NO_CONDITIONS)]
+        if depth == 0:
+            self._steps = 0
+        self._steps += 1
+        if depth > MAX_DEPTH or self._steps > MAX_STEPS:
+            return [(Unresolved("nested too deep" if depth > MAX_DEPTH else "too complex"), NO_CONDITIONS)]
         if isinstance(node, str):
             return [((node,) if node else (), NO_CONDITIONS)]
         if isinstance(node, list):
@@ -217,7 +225,7 @@ class Resolver:
                 if len(out) > MAX_BRANCHES:
                     return [(Unresolved("too many alternatives"), NO_CONDITIONS)]
             return out
-        if isinstance(node, Mapping) and len(node) == 1:
+        if isinstance(node, dict) and len(node) == 1:
             key = next(iter(node))
             if key == "Fn::If":
                 return self._if(node[key], depth, self.strings)
@@ -284,11 +292,14 @@ class Resolver:
 
     def scalar(self, node: Any, depth: int = 0) -> Value | None:
         """One string value (not a list). None for AWS::NoValue."""
-        if depth > MAX_DEPTH:
-            return Unresolved("nested too deep")
+        if depth == 0:
+            self._steps = 0
+        self._steps += 1
+        if depth > MAX_DEPTH or self._steps > MAX_STEPS:
+            return Unresolved("nested too deep" if depth > MAX_DEPTH else "too complex")
         if isinstance(node, str):
             return (node,) if node else ()
-        if not (isinstance(node, Mapping) and len(node) == 1):
+        if not (isinstance(node, dict) and len(node) == 1):
             return Unresolved("not a string")
         key, arg = next(iter(node.items()))
         if key == "Ref":
@@ -345,12 +356,7 @@ class Resolver:
         variables: Mapping[str, Any]
         if isinstance(arg, str):
             text, variables = arg, {}
-        elif (
-            isinstance(arg, list)
-            and len(arg) == 2
-            and isinstance(arg[0], str)
-            and isinstance(arg[1], Mapping)
-        ):
+        elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], dict):
             text, variables = arg[0], arg[1]
         else:
             return [(Unresolved("Fn::Sub needs a string or [string, variables]"), NO_CONDITIONS)]
@@ -362,11 +368,7 @@ class Resolver:
             pos = m.end()
             inner = m.group(1)
             if inner in variables:
-                options: list[Branch] = [
-                    (v, c)
-                    for v, c in self.strings(variables[inner], depth + 1)
-                    if not isinstance(v, Unresolved)
-                ] or self.strings(variables[inner], depth + 1)
+                options: list[Branch] = self.strings(variables[inner], depth + 1)
             else:
                 v = self.sub_variable(inner)
                 options = [(v if v is not None else (), NO_CONDITIONS)]
@@ -388,7 +390,7 @@ class Resolver:
         if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)):
             return [(Unresolved("Fn::Join needs [delimiter, list]"), NO_CONDITIONS)]
         delim, items = arg
-        elements = self.strings(items, depth + 1) if isinstance(items, Mapping) else None
+        elements = self.strings(items, depth + 1) if isinstance(items, dict) else None
         if elements is not None:
             # a list-valued intrinsic (Fn::Split, a List parameter): join its items
             if any(isinstance(v, Unresolved) for v, _ in elements):
@@ -446,10 +448,10 @@ class Resolver:
             if text is None:
                 return Unresolved("Fn::FindInMap key unknown at transform time")
             keys.append(text)
-        top = self.mappings.get(keys[0]) if isinstance(self.mappings, Mapping) else None
-        second = top.get(keys[1]) if isinstance(top, Mapping) else None
-        if not isinstance(second, Mapping) or keys[2] not in second:
-            if len(arg) == 4 and isinstance(arg[3], Mapping) and "DefaultValue" in arg[3]:
+        top = self.mappings.get(keys[0]) if isinstance(self.mappings, dict) else None
+        second = top.get(keys[1]) if isinstance(top, dict) else None
+        if not isinstance(second, dict) or keys[2] not in second:
+            if len(arg) == 4 and isinstance(arg[3], dict) and "DefaultValue" in arg[3]:
                 return arg[3]["DefaultValue"]
             return Unresolved(f"Fn::FindInMap [{', '.join(keys)}] is not in Mappings")
         return second[keys[2]]
@@ -457,7 +459,7 @@ class Resolver:
 
 def condition_of(resource: Any) -> CondSet:
     """The resource-level Condition of a resource, as a condition set."""
-    if isinstance(resource, Mapping):
+    if isinstance(resource, dict):
         name = resource.get("Condition")
         if isinstance(name, str) and name:
             return frozenset({(name, True)})

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from .resolver import NO_CONDITIONS, CondSet, Resolver, Unresolved, literal
 
@@ -39,19 +39,18 @@ def glob_match(pattern: str, text: str) -> bool:
     return p == len(pattern)
 
 
+@lru_cache(maxsize=1024)
 def action_allows_invoke(action: str) -> bool:
     return glob_match(action.lower(), INVOKE_ACTION)
 
 
-@dataclass(frozen=True)
-class Statement:
+class Statement(NamedTuple):
     node: Mapping[str, Any]
     path: str
     conditions: CondSet  # Fn::If branches the statement sits in
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """A statement or document shape IAM would reject (finding AIP103)."""
 
     path: str
@@ -63,7 +62,7 @@ def statements(document: Any, path: str, resolver: Resolver) -> Iterator[Stateme
     for doc, conds in if_branches(document, NO_CONDITIONS):
         if doc is None:
             continue
-        if not isinstance(doc, Mapping):
+        if not isinstance(doc, dict):
             yield Problem(path, "the policy document is not a mapping")
             continue
         body = doc.get("Statement")
@@ -77,14 +76,14 @@ def statements(document: Any, path: str, resolver: Resolver) -> Iterator[Stateme
             for stmt, sconds in if_branches(item, conds):
                 if stmt is None:
                     continue
-                if not isinstance(stmt, Mapping):
+                if not isinstance(stmt, dict):
                     yield Problem(item_path, f"the statement is {type(stmt).__name__}, not a mapping")
                     continue
                 yield Statement(stmt, item_path, sconds)
 
 
 def if_branches(node: Any, conds: CondSet, depth: int = 0) -> list[tuple[Any, CondSet]]:
-    if isinstance(node, Mapping) and len(node) == 1 and depth < 10:
+    if isinstance(node, dict) and len(node) == 1 and depth < 10:
         if node.get("Ref") == "AWS::NoValue":
             return [(None, conds)]
         arg = node.get("Fn::If")
@@ -96,8 +95,7 @@ def if_branches(node: Any, conds: CondSet, depth: int = 0) -> list[tuple[Any, Co
     return [(node, conds)]
 
 
-@dataclass(frozen=True)
-class InvokeStatement:
+class InvokeStatement(NamedTuple):
     """A statement that allows or denies lambda:InvokeFunction, with its resources."""
 
     effect: str  # "Allow" | "Deny"
@@ -138,12 +136,14 @@ def _actions_match(node: Any, resolver: Resolver) -> bool | Problem:
     """True when any action (glob, any case) covers lambda:InvokeFunction."""
     if isinstance(node, str):
         return action_allows_invoke(node)
+    if isinstance(node, list) and all(isinstance(a, str) for a in node):
+        return any(action_allows_invoke(a) for a in node)
     for value, _ in resolver.strings(node):
         if isinstance(value, Unresolved):
             continue  # an action we cannot read grants nothing we can mirror
         text = literal(value)
         if text is not None and action_allows_invoke(text):
             return True
-    if not isinstance(node, str | list | Mapping):
+    if not isinstance(node, str | list | dict):
         return Problem("", f"the action is {type(node).__name__}, not a string")
     return False

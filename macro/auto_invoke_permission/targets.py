@@ -36,6 +36,10 @@ class Target:
 NOT_LAMBDA = Target(lambda_related=False)
 
 
+def _matches(pattern: str, text: str) -> bool:
+    return pattern == text or glob_match(pattern, text)
+
+
 def _has_glob(sym: Sym) -> bool:
     return any(isinstance(p, str) and ("*" in p or "?" in p) for p in sym)
 
@@ -77,6 +81,7 @@ class TargetClassifier:
         self.account = resolver.account_id
         self.partition = resolver.partition
         self._opaque = _Opaque()
+        self._memo: dict[Sym, Target] = {}
         self._names_text = [
             (self._opaque.text(name), fid, conds)
             for name, owners in index.by_name.items()
@@ -135,6 +140,17 @@ class TargetClassifier:
 
     # ------------------------------------------------------------- classify
     def classify(self, value: Sym) -> Target:
+        """Memoized: callers name the same callees over and over."""
+        known = self._memo.get(value)
+        if known is None:
+            known = self._memo[value] = self._classify(value)
+        return known
+
+    def getatt_arn(self, fid: str) -> Target:
+        """`!GetAtt F.Arn`, the commonest Resource of all."""
+        return self.classify((Token("getatt", fid, "Arn"),))
+
+    def _classify(self, value: Sym) -> Target:
         shown = sym_text(value) or "''"
         if not value:
             return Target(code="AIP116", message="the Resource is empty")
@@ -214,21 +230,21 @@ class TargetClassifier:
                 if service != "lambda"
                 else Target(code="AIP116", message=f"{shown} is not a function ARN")
             )
-        if service is None or not glob_match(service, "lambda"):
+        if service is None or not _matches(service, "lambda"):
             return NOT_LAMBDA
         rtype = literal(segments[5])
-        if rtype is None or not glob_match(rtype, "function"):
+        if rtype is None or not _matches(rtype, "function"):
             return NOT_LAMBDA
         partition, region, account = literal(segments[1]), literal(segments[3]), literal(segments[4])
         if partition is None or region is None or account is None:
             return Target(code="AIP116", message=f"the partition, region or account of {shown} is unknown")
-        if not glob_match(partition, self.partition) or not glob_match(region, self.region):
+        if not _matches(partition, self.partition) or not _matches(region, self.region):
             return Target(
                 code="AIP112",
                 message=f"{shown} is in region {region!r} / partition {partition!r}, the stack in "
                 f"{self.region!r} / {self.partition!r}",
             )
-        if not glob_match(account, self.account):
+        if not _matches(account, self.account):
             return Target(
                 code="AIP111",
                 message=f"{shown} is in account {account}; the stack is in {self.account}",

@@ -40,9 +40,9 @@ def alnum(text: str) -> str:
 
 
 def is_skipped(resource: Any) -> bool:
-    meta = resource.get("Metadata") if isinstance(resource, Mapping) else None
-    own = meta.get("AutoInvokePermission") if isinstance(meta, Mapping) else None
-    return isinstance(own, Mapping) and own.get("Skip") in (True, "true", "True")
+    meta = resource.get("Metadata") if isinstance(resource, dict) else None
+    own = meta.get("AutoInvokePermission") if isinstance(meta, dict) else None
+    return isinstance(own, dict) and own.get("Skip") in (True, "true", "True")
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def _merge_globals(global_props: Mapping[str, Any], props: Mapping[str, Any]) ->
     out = dict(global_props)
     for key, value in props.items():
         base = out.get(key)
-        if isinstance(base, Mapping) and isinstance(value, Mapping):
+        if isinstance(base, dict) and isinstance(value, dict):
             out[key] = _merge_globals(base, value)
         else:
             out[key] = value
@@ -97,15 +97,15 @@ class TemplateIndex:
         self.skipped: list[str] = sorted(k for k, r in resources.items() if is_skipped(r))
         skipped = set(self.skipped)
         global_function: Mapping[str, Any] = {}
-        if isinstance(globals_section, Mapping) and isinstance(globals_section.get("Function"), Mapping):
+        if isinstance(globals_section, dict) and isinstance(globals_section.get("Function"), dict):
             global_function = globals_section["Function"]
 
         self.functions: dict[str, Function] = {}
         for fid, res in resources.items():
-            if not isinstance(res, Mapping) or res.get("Type") not in FUNCTION_TYPES:
+            if not isinstance(res, dict) or res.get("Type") not in FUNCTION_TYPES:
                 continue
             own = res.get("Properties")
-            fn_props: Mapping[str, Any] = own if isinstance(own, Mapping) else {}
+            fn_props: Mapping[str, Any] = own if isinstance(own, dict) else {}
             if res.get("Type") == SAM_FUNCTION and global_function:
                 fn_props = _merge_globals(global_function, fn_props)
             self.functions[fid] = Function(fid, res, fn_props, condition_of(res), self._names(fid, fn_props))
@@ -127,11 +127,11 @@ class TemplateIndex:
         self.versions: set[str] = set()
         self.resource_policies: dict[str, str] = {}
         for rid, res in resources.items():
-            if not isinstance(res, Mapping):
+            if not isinstance(res, dict):
                 continue
             rtype = res.get("Type")
             raw = res.get("Properties")
-            props: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+            props: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
             if rtype == LAMBDA_ALIAS:
                 target = self.function_of(props.get("FunctionName"))
                 alias_name = props.get("Name")
@@ -158,9 +158,9 @@ class TemplateIndex:
 
         self.role_names: dict[str, str] = {}  # literal RoleName -> logical ID
         for rid, res in resources.items():
-            if isinstance(res, Mapping) and res.get("Type") == IAM_ROLE:
+            if isinstance(res, dict) and res.get("Type") == IAM_ROLE:
                 role_props = res.get("Properties")
-                name_node = role_props.get("RoleName") if isinstance(role_props, Mapping) else None
+                name_node = role_props.get("RoleName") if isinstance(role_props, dict) else None
                 if name_node is not None:
                     role_name = resolver.scalar(name_node)
                     text = literal(role_name) if isinstance(role_name, tuple) else None
@@ -223,7 +223,7 @@ class TemplateIndex:
         self, node: Any, conds: CondSet = NO_CONDITIONS, depth: int = 0
     ) -> list[tuple[Any, CondSet]]:
         """Split a value on Fn::If into (expression or None for AWS::NoValue, conditions)."""
-        if isinstance(node, Mapping) and len(node) == 1 and depth < 10:
+        if isinstance(node, dict) and len(node) == 1 and depth < 10:
             if node.get("Ref") == "AWS::NoValue":
                 return [(None, conds)]
             arg = node.get("Fn::If")
@@ -240,7 +240,7 @@ class TemplateIndex:
         if key not in self.roles:
             real = self.resources.get(role_id)
             principal = Principal(key, {"Fn::GetAtt": [role_id, "Arn"]}, alnum(role_id), role_id)
-            if isinstance(real, Mapping) and real.get("Type") == IAM_ROLE:
+            if isinstance(real, dict) and real.get("Type") == IAM_ROLE:
                 self.roles[key] = Role(principal, condition_of(real), real)
             else:
                 self.roles[key] = Role(principal, fn.conditions, None, sam_function=fn.logical_id)
@@ -292,7 +292,7 @@ class TemplateIndex:
 
     def _is_role(self, logical_id: str) -> bool:
         res = self.resources.get(logical_id)
-        return isinstance(res, Mapping) and res.get("Type") == IAM_ROLE
+        return isinstance(res, dict) and res.get("Type") == IAM_ROLE
 
     def role_key_for_attachment(self, node: Any) -> str | None:
         """Role key for an entry of `Roles` / `RoleName` of a policy: Ref of a role, or a literal name."""

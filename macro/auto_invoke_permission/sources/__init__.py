@@ -37,8 +37,8 @@ def invoke_document(resource: Any) -> dict[str, Any]:
 
 
 def properties(resource: Any) -> Mapping[str, Any]:
-    props = resource.get("Properties") if isinstance(resource, Mapping) else None
-    return props if isinstance(props, Mapping) else {}
+    props = resource.get("Properties") if isinstance(resource, dict) else None
+    return props if isinstance(props, dict) else {}
 
 
 def as_list(node: Any) -> list[Any]:

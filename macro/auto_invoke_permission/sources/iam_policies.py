@@ -5,7 +5,7 @@ Attached by `Ref` of a role (SAM's generated `<Function>Role` included) or by a 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from ..resolver import and_conditions, condition_of
 from ..statements import if_branches
@@ -22,7 +22,7 @@ ROLES_PROPERTY = {
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
     for pid in sorted(index.resources):
         res = index.resources[pid]
-        if not isinstance(res, Mapping) or res.get("Type") not in ROLES_PROPERTY or is_skipped(res):
+        if not isinstance(res, dict) or res.get("Type") not in ROLES_PROPERTY or is_skipped(res):
             continue
         props = properties(res)
         prop = ROLES_PROPERTY[res["Type"]]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from ..resolver import Token, and_conditions, condition_of
@@ -22,7 +22,7 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
         props = properties(role.resource)
         for i, item in enumerate(as_list(props.get("Policies", []))):
             for policy, conds in if_branches(item, frozenset()):
-                if isinstance(policy, Mapping) and "PolicyDocument" in policy:
+                if isinstance(policy, dict) and "PolicyDocument" in policy:
                     yield PolicyDocument(
                         key, policy["PolicyDocument"], f"{rid}.Properties.Policies[{i}].PolicyDocument", conds
                     )
@@ -63,6 +63,6 @@ def _template_managed_policy(index: TemplateIndex, node: Any) -> str | None:
         and value[0].kind == "ref"
     ):
         res = index.resources.get(value[0].name)
-        if isinstance(res, Mapping) and res.get("Type") == MANAGED_POLICY:
+        if isinstance(res, dict) and res.get("Type") == MANAGED_POLICY:
             return value[0].name
     return None

@@ -20,12 +20,12 @@ CONNECTOR = "AWS::Serverless::Connector"
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
     for rid in sorted(index.resources):
         res = index.resources[rid]
-        if not isinstance(res, Mapping) or is_skipped(res):
+        if not isinstance(res, dict) or is_skipped(res):
             continue
         if res.get("Type") == CONNECTOR:
             props = properties(res)
             yield from _connector(index, props.get("Source"), props, f"{rid}.Properties", condition_of(res))
-        elif res.get("Type") in FUNCTION_TYPES and isinstance(res.get("Connectors"), Mapping):
+        elif res.get("Type") in FUNCTION_TYPES and isinstance(res.get("Connectors"), dict):
             for name in sorted(res["Connectors"]):
                 props = properties(res["Connectors"][name])
                 yield from _connector(
@@ -54,7 +54,7 @@ def _connector(
 
 
 def _source_roles(index: TemplateIndex, source: Any) -> list[tuple[str, CondSet]]:
-    if not isinstance(source, Mapping):
+    if not isinstance(source, dict):
         return []
     if isinstance(source.get("Id"), str):
         return index.function_roles.get(source["Id"], [])
@@ -65,11 +65,11 @@ def _source_roles(index: TemplateIndex, source: Any) -> list[tuple[str, CondSet]
 
 
 def _destination_arn(index: TemplateIndex, dest: Any) -> Any:
-    if not isinstance(dest, Mapping):
+    if not isinstance(dest, dict):
         return None
     if isinstance(dest.get("Id"), str):
         target = index.resources.get(dest["Id"])
-        if isinstance(target, Mapping) and target.get("Type") in FUNCTION_TYPES:
+        if isinstance(target, dict) and target.get("Type") in FUNCTION_TYPES:
             return {"Fn::GetAtt": [dest["Id"], "Arn"]}
         return None
     if dest.get("Type") in FUNCTION_TYPES and dest.get("Arn") is not None:

@@ -7,7 +7,7 @@ the role: with `Role` set it adds nothing).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from ..template import TemplateIndex
 from . import PolicyDocument, invoke_document
@@ -19,13 +19,13 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
             continue
         fid = role.sam_function
         config = index.functions[fid].properties.get("EventInvokeConfig")
-        destinations = config.get("DestinationConfig") if isinstance(config, Mapping) else None
-        if not isinstance(destinations, Mapping):
+        destinations = config.get("DestinationConfig") if isinstance(config, dict) else None
+        if not isinstance(destinations, dict):
             continue
         for outcome in ("OnSuccess", "OnFailure"):
             dest = destinations.get(outcome)
             if (
-                isinstance(dest, Mapping)
+                isinstance(dest, dict)
                 and dest.get("Type") == "Lambda"
                 and dest.get("Destination") is not None
             ):

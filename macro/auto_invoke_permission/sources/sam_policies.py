@@ -8,7 +8,7 @@ set, so only functions whose role SAM generates are read here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from ..statements import if_branches
@@ -42,13 +42,13 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
 
 
 def _item_documents(index: TemplateIndex, role_key: str, node: Any, path: str) -> Iterator[PolicyDocument]:
-    if isinstance(node, Mapping) and "Statement" in node:
+    if isinstance(node, dict) and "Statement" in node:
         yield PolicyDocument(role_key, node, path, frozenset())
         return
-    if isinstance(node, Mapping) and len(node) == 1:
+    if isinstance(node, dict) and len(node) == 1:
         name, params = next(iter(node.items()))
         if name == "LambdaInvokePolicy":
-            function_name = params.get("FunctionName") if isinstance(params, Mapping) else None
+            function_name = params.get("FunctionName") if isinstance(params, dict) else None
             resource = {"Fn::Sub": [LAMBDA_INVOKE_RESOURCE, {"functionName": function_name}]}
             yield PolicyDocument(
                 role_key, invoke_document(resource), f"{path}.LambdaInvokePolicy", frozenset()

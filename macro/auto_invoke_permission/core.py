@@ -8,7 +8,6 @@ input.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import checks, limits, report, sources
@@ -42,20 +41,20 @@ MACRO_KEY = "AutoInvokePermission"
 BROKEN_CODES = frozenset({"AIP101", "AIP102", "AIP103", "AIP116", "AIP120", "AIP121", "AIP122", "AIP123"})
 
 
-@dataclass
 class _Analysis:
     """Working state of one run."""
 
-    index: TemplateIndex
-    classifier: TargetClassifier
-    options: Options
-    findings: list[Finding] = field(default_factory=list)
-    grants: list[Grant] = field(default_factory=list)
-    denied: dict[str, set[CalleeForm] | None] = field(default_factory=dict)  # None: everything
-    edges: list[Edge] = field(default_factory=list)
-    grant_count: int = 0
-    new_conditions: dict[str, Any] = field(default_factory=dict)  # combined conditions to add
-    covered: set[tuple[str, CalleeForm]] = field(default_factory=set)  # what identity policies allow
+    def __init__(self, index: TemplateIndex, classifier: TargetClassifier, options: Options) -> None:
+        self.index = index
+        self.classifier = classifier
+        self.options = options
+        self.findings: list[Finding] = []
+        self.grants: list[Grant] = []
+        self.denied: dict[str, set[CalleeForm] | None] = {}  # None: everything
+        self.edges: list[Edge] = []
+        self.grant_count = 0
+        self.new_conditions: dict[str, Any] = {}  # combined conditions to add
+        self.covered: set[tuple[str, CalleeForm]] = set()  # what identity policies allow
 
     def find(self, code: str, path: str, message: str, detail: str = "") -> None:
         self.findings.append(Finding(code, path.split(".", 1)[0], path, message, detail))

@@ -7,8 +7,8 @@ README's table of codes is generated from `CODES` (tests keep them in step).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Severity(StrEnum):
@@ -17,8 +17,7 @@ class Severity(StrEnum):
     INFO = "info"
 
 
-@dataclass(frozen=True)
-class Code:
+class Code(NamedTuple):
     """One kind of finding. `blocks_enforce`: enforce mode refuses the deploy."""
 
     code: str
@@ -256,8 +255,7 @@ CODES: dict[str, Code] = {
 }
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     code: str
     resource: str
     path: str

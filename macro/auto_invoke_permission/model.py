@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -11,8 +11,7 @@ from .options import Options
 from .resolver import CondSet
 
 
-@dataclass(frozen=True)
-class CalleeForm:
+class CalleeForm(NamedTuple):
     """A function of the template, unqualified (alias None) or through one alias."""
 
     function: str
@@ -29,8 +28,7 @@ class CalleeForm:
         return {"Ref": self.alias}
 
 
-@dataclass(frozen=True)
-class Principal:
+class Principal(NamedTuple):
     """A caller's execution role. `key` is canonical: equal keys are the same role."""
 
     key: str
@@ -57,8 +55,7 @@ class EdgeStatus(StrEnum):
     BROKEN = "broken"
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(NamedTuple):
     """Who invokes whom, for `autoinvoke graph`: one per (callers, target, status)."""
 
     callers: tuple[str, ...]
@@ -68,8 +65,7 @@ class Edge:
     path: str
 
 
-@dataclass(frozen=True)
-class Permission:
+class Permission(NamedTuple):
     logical_id: str
     callee: CalleeForm
     principal: Principal
@@ -79,14 +75,24 @@ class Permission:
     existing: bool  # already in the template: nothing added
 
 
-@dataclass
 class TransformResult:
-    fragment: dict[str, Any]
-    options: Options
-    permissions: list[Permission] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    edges: list[Edge] = field(default_factory=list)
-    grant_count: int = 0
+    __slots__ = ("edges", "findings", "fragment", "grant_count", "options", "permissions")
+
+    def __init__(
+        self,
+        fragment: dict[str, Any],
+        options: Options,
+        permissions: list[Permission],
+        findings: list[Finding],
+        edges: list[Edge],
+        grant_count: int,
+    ) -> None:
+        self.fragment = fragment
+        self.options = options
+        self.permissions = permissions
+        self.findings = findings
+        self.edges = edges
+        self.grant_count = grant_count
 
     @property
     def added(self) -> list[Permission]:
@@ -105,10 +111,9 @@ class TransformFailure(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class TransformContext:
+class TransformContext(NamedTuple):
     """What the event says about where the template is deployed."""
 
     region: str = "us-east-1"
     account_id: str = "123456789012"
-    parameter_values: dict[str, Any] = field(default_factory=dict)
+    parameter_values: Mapping[str, Any] = {}  # never mutated

@@ -8,9 +8,8 @@ template's root `Metadata.AutoInvokePermission`, then `Fn::Transform`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Mode(StrEnum):
@@ -35,8 +34,7 @@ class OptionError(ValueError):
     """An unknown option name or value; the message names it and the allowed values."""
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     mode: Mode = Mode.INJECT
     wildcards: Wildcards = Wildcards.REPORT
     report: bool = True
@@ -78,11 +76,11 @@ def _apply(base: Options, values: Mapping[str, Any], source: str) -> Options:
             )
         text = _value(name, values[name], source)
         if name == "Mode":
-            out = replace(out, mode=Mode(text))
+            out = out._replace(mode=Mode(text))
         elif name == "Wildcards":
-            out = replace(out, wildcards=Wildcards(text))
+            out = out._replace(wildcards=Wildcards(text))
         else:
-            out = replace(out, report=text == "true")
+            out = out._replace(report=text == "true")
     return out
 
 
@@ -95,7 +93,7 @@ def defaults_from_environment(environ: Mapping[str, str]) -> Options:
     out = _apply(Options(), values, "macro stack")
     minimum = environ.get(ENV_MINIMUM_MODE)
     if minimum:
-        out = replace(out, minimum_mode=Mode(_value("Mode", minimum, "macro stack MinimumMode")))
+        out = out._replace(minimum_mode=Mode(_value("Mode", minimum, "macro stack MinimumMode")))
     return out
 
 
@@ -113,5 +111,5 @@ def resolve_options(
     if transform_params:
         out = _apply(out, transform_params, "Fn::Transform Parameters")
     if out.mode.rank < out.minimum_mode.rank:
-        out = replace(out, raised_from=out.mode, mode=out.minimum_mode)
+        out = out._replace(raised_from=out.mode, mode=out.minimum_mode)
     return out

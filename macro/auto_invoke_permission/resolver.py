@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 
 MAX_DEPTH = 40
 MAX_BRANCHES = 64
@@ -27,8 +26,7 @@ CondSet: TypeAlias = frozenset[CondLit]
 NO_CONDITIONS: CondSet = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """An opaque part of a string: `ref` (resource or parameter), `getatt`, or `pseudo`."""
 
     kind: str
@@ -47,10 +45,23 @@ Part: TypeAlias = "str | Token"
 Sym: TypeAlias = tuple[Part, ...]
 
 
-@dataclass(frozen=True, slots=True)
 class Unresolved:
-    reason: str
-    code: str = "AIP116"  # AIP114 for Fn::ImportValue, AIP115 for parameters without a value
+    """A value that cannot be resolved, with the finding code that explains it."""
+
+    __slots__ = ("code", "reason")
+
+    def __init__(self, reason: str, code: str = "AIP116") -> None:
+        self.reason = reason
+        self.code = code  # AIP114 for Fn::ImportValue, AIP115 for parameters without a value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unresolved) and (self.reason, self.code) == (other.reason, other.code)
+
+    def __hash__(self) -> int:
+        return hash((self.reason, self.code))
+
+    def __repr__(self) -> str:
+        return f"Unresolved(reason={self.reason!r}, code={self.code!r})"
 
 
 Value: TypeAlias = "Sym | Unresolved"

@@ -7,7 +7,7 @@ template it covers, or into the finding that explains why it covers none.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .model import CalleeForm
 from .resolver import NO_CONDITIONS, CondSet, Part, Sym, Token, concat, literal, sym_text
@@ -17,15 +17,14 @@ from .template import TemplateIndex
 _VERSION = re.compile(r"^(\d+|\$LATEST)$")
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """Callee forms (each with the conditions under which it is the one named) and/or a finding."""
 
     forms: tuple[tuple[CalleeForm, CondSet], ...] = ()
     code: str | None = None
     message: str = ""
     # wildcard grants: the forms `Wildcards: expand` would add
-    wildcard_forms: tuple[tuple[CalleeForm, CondSet], ...] = field(default=())
+    wildcard_forms: tuple[tuple[CalleeForm, CondSet], ...] = ()
     lambda_related: bool = True  # False: the Resource is not a Lambda function ARN at all
 
     @property

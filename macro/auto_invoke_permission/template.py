@@ -8,8 +8,7 @@ generated role `<Id>Role` is a virtual role here) and SAM's output.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .model import Principal
 from .resolver import NO_CONDITIONS, CondSet, Resolver, Sym, Token, and_conditions, condition_of, literal
@@ -45,37 +44,53 @@ def is_skipped(resource: Any) -> bool:
     return isinstance(own, dict) and own.get("Skip") in (True, "true", "True")
 
 
-@dataclass(frozen=True)
-class Alias:
+class Alias(NamedTuple):
     logical_id: str
     name: str
     conditions: CondSet
 
 
-@dataclass
 class Function:
-    logical_id: str
-    resource: Mapping[str, Any]
-    properties: Mapping[str, Any]  # SAM Globals merged in for the properties we read
-    conditions: CondSet
-    names: list[tuple[Sym, CondSet]]  # what its name can be: Ref token, and FunctionName if set
-    aliases: list[Alias] = field(default_factory=list)
+    __slots__ = ("aliases", "conditions", "logical_id", "names", "properties", "resource")
+
+    def __init__(
+        self,
+        logical_id: str,
+        resource: Mapping[str, Any],
+        properties: Mapping[str, Any],
+        conditions: CondSet,
+        names: list[tuple[Sym, CondSet]],
+    ) -> None:
+        self.logical_id = logical_id
+        self.resource = resource
+        self.properties = properties  # SAM Globals merged in for the properties we read
+        self.conditions = conditions
+        self.names = names  # what its name can be: Ref token, and FunctionName if set
+        self.aliases: list[Alias] = []
 
     @property
     def is_sam(self) -> bool:
         return self.resource.get("Type") == SAM_FUNCTION
 
 
-@dataclass
 class Role:
     """An execution role: a template AWS::IAM::Role, SAM's generated one, or one outside the template."""
 
-    principal: Principal
-    conditions: CondSet
-    resource: Mapping[str, Any] | None  # None for SAM's generated role (pre order) and external roles
-    sam_function: str | None = None  # raw SAM function whose generated role this is
-    callers: list[str] = field(default_factory=list)
-    caller_conditions: list[CondSet] = field(default_factory=list)
+    __slots__ = ("caller_conditions", "callers", "conditions", "principal", "resource", "sam_function")
+
+    def __init__(
+        self,
+        principal: Principal,
+        conditions: CondSet,
+        resource: Mapping[str, Any] | None,  # None for SAM's generated role (pre order) and external roles
+        sam_function: str | None = None,  # raw SAM function whose generated role this is
+    ) -> None:
+        self.principal = principal
+        self.conditions = conditions
+        self.resource = resource
+        self.sam_function = sam_function
+        self.callers: list[str] = []
+        self.caller_conditions: list[CondSet] = []
 
 
 def _merge_globals(global_props: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:

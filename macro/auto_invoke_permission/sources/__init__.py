@@ -7,15 +7,13 @@ their statements the same way whatever their origin (behaviour.md section 3).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..resolver import CondSet
 from ..template import TemplateIndex
 
 
-@dataclass(frozen=True)
-class PolicyDocument:
+class PolicyDocument(NamedTuple):
     role_key: str
     document: Any  # an IAM policy document: {"Statement": [...]}
     path: str  # where it is in the template: "Caller.Properties.Policies[0]"

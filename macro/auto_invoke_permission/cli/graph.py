@@ -1,0 +1,76 @@
+"""`autoinvoke graph`: who invokes whom, drawn from the core's edges.
+
+One arrow per (caller, target, status): functions that share a role each get
+their own arrow, so the picture names functions, not roles. Arrows whose grant
+was not mirrored (external, wildcard, broken) are dashed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+from ..model import Edge, EdgeStatus
+
+GraphFormat = Literal["mermaid", "dot", "text"]
+GRAPH_FORMATS: tuple[GraphFormat, ...] = ("mermaid", "dot", "text")
+
+# Edges that stand for a grant with no permission behind it.
+_UNMIRRORED = frozenset({EdgeStatus.EXTERNAL, EdgeStatus.WILDCARD, EdgeStatus.BROKEN})
+
+
+def arrows(edges: Iterable[Edge]) -> list[tuple[str, str, EdgeStatus]]:
+    """(caller, target, status) in the edges' order, each once."""
+    seen: dict[tuple[str, str, EdgeStatus], None] = {}
+    for edge in edges:
+        for caller in edge.callers:
+            seen.setdefault((caller, edge.target, edge.status))
+    return list(seen)
+
+
+def render_graph(edges: Sequence[Edge], fmt: GraphFormat) -> str:
+    lines = arrows(edges)
+    if fmt == "text":
+        return "".join(f"{caller} --({status.value})--> {target}\n" for caller, target, status in lines)
+    if fmt == "dot":
+        return _dot(lines)
+    return _mermaid(lines)
+
+
+def _mermaid(lines: list[tuple[str, str, EdgeStatus]]) -> str:
+    ids: dict[str, str] = {}
+    out = ["flowchart LR"]
+    for name in _nodes(lines):
+        # Logical IDs are safe node ids, ARNs and `*` are not: number the nodes, quote the names.
+        ids[name] = f"n{len(ids)}"
+        out.append(f'  {ids[name]}["{_mermaid_text(name)}"]')
+    for caller, target, status in lines:
+        arrow = "-.->" if status in _UNMIRRORED else "-->"
+        out.append(f'  {ids[caller]} {arrow}|"{_mermaid_text(status.value)}"| {ids[target]}')
+    return "\n".join(out) + "\n"
+
+
+def _mermaid_text(text: str) -> str:
+    return text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+
+
+def _dot(lines: list[tuple[str, str, EdgeStatus]]) -> str:
+    out = ["digraph autoinvoke {", "  rankdir=LR;", "  node [shape=box];"]
+    out.extend(f"  {_dot_text(name)};" for name in _nodes(lines))
+    for caller, target, status in lines:
+        style = ", style=dashed" if status in _UNMIRRORED else ""
+        out.append(f"  {_dot_text(caller)} -> {_dot_text(target)} [label={_dot_text(status.value)}{style}];")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def _dot_text(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _nodes(lines: list[tuple[str, str, EdgeStatus]]) -> list[str]:
+    names: dict[str, None] = {}
+    for caller, target, _ in lines:
+        names.setdefault(caller)
+        names.setdefault(target)
+    return list(names)

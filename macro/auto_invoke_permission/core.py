@@ -171,7 +171,8 @@ def _read_document(state: _Analysis, doc: sources.PolicyDocument) -> None:
             state.find("AIP121", parsed.resource_path, "Allow with NotResource covers every other function")
             _edge(state, role.callers, role.principal, "(NotResource)", EdgeStatus.WILDCARD, item.path)
             continue
-        _read_resources(state, role.principal, role.callers, parsed, item.path, conds)
+        for action_conds in parsed.action_conditions:
+            _read_resources(state, role.principal, role.callers, parsed, item.path, conds | action_conds)
 
 
 def _read_resources(

@@ -103,6 +103,11 @@ class InvokeStatement(NamedTuple):
     not_resource: bool
     has_condition: bool
     resource_path: str
+    # Allow: the alternatives (Fn::If branches) under which the action covers invoke; () never.
+    action_conditions: tuple[CondSet, ...] = (NO_CONDITIONS,)
+
+
+ALWAYS: tuple[CondSet, ...] = (NO_CONDITIONS,)
 
 
 def invoke_statement(stmt: Statement, resolver: Resolver) -> InvokeStatement | Problem | None:
@@ -111,39 +116,49 @@ def invoke_statement(stmt: Statement, resolver: Resolver) -> InvokeStatement | P
     effect = node.get("Effect")
     if effect not in ("Allow", "Deny"):
         return Problem(stmt.path + ".Effect", f"Effect is {effect!r}; IAM accepts Allow or Deny")
+    # Under-approximate an Allow (never grant more), over-approximate a Deny (never keep too much).
+    deny = effect == "Deny"
     if "Action" in node:
         matched = _actions_match(node["Action"], resolver)
         if isinstance(matched, Problem):
             return Problem(stmt.path + ".Action", matched.message)
         if not matched:
             return None
+        alternatives = ALWAYS if deny else matched
     elif "NotAction" in node:
         matched = _actions_match(node["NotAction"], resolver)
         if isinstance(matched, Problem):
             return Problem(stmt.path + ".NotAction", matched.message)
-        if matched:
-            return None
+        if NO_CONDITIONS in matched or (matched and not deny):
+            return None  # invoke is (or may be) among the actions left out
+        alternatives = ALWAYS
     else:
         return Problem(stmt.path, "the statement has neither Action nor NotAction")
+    has_condition = "Condition" in node
     if "NotResource" in node:
-        return InvokeStatement(effect, None, True, "Condition" in node, stmt.path + ".NotResource")
+        return InvokeStatement(effect, None, True, has_condition, stmt.path + ".NotResource", alternatives)
     if "Resource" not in node:
         return Problem(stmt.path, "the statement has neither Resource nor NotResource")
-    return InvokeStatement(effect, node["Resource"], False, "Condition" in node, stmt.path + ".Resource")
+    return InvokeStatement(
+        effect, node["Resource"], False, has_condition, stmt.path + ".Resource", alternatives
+    )
 
 
-def _actions_match(node: Any, resolver: Resolver) -> bool | Problem:
-    """True when any action (glob, any case) covers lambda:InvokeFunction."""
+def _actions_match(node: Any, resolver: Resolver) -> tuple[CondSet, ...] | Problem:
+    """The conditions under which an action (glob, any case) covers lambda:InvokeFunction; () never."""
     if isinstance(node, str):
-        return action_allows_invoke(node)
+        return ALWAYS if action_allows_invoke(node) else ()
     if isinstance(node, list) and all(isinstance(a, str) for a in node):
-        return any(action_allows_invoke(a) for a in node)
-    for value, _ in resolver.strings(node):
+        return ALWAYS if any(action_allows_invoke(a) for a in node) else ()
+    if not isinstance(node, list | dict):
+        return Problem("", f"the action is {type(node).__name__}, not a string")
+    found: set[CondSet] = set()
+    for value, conds in resolver.strings(node):
         if isinstance(value, Unresolved):
             continue  # an action we cannot read grants nothing we can mirror
         text = literal(value)
         if text is not None and action_allows_invoke(text):
-            return True
-    if not isinstance(node, str | list | dict):
-        return Problem("", f"the action is {type(node).__name__}, not a string")
-    return False
+            if not conds:
+                return ALWAYS
+            found.add(conds)
+    return tuple(sorted(found, key=sorted))

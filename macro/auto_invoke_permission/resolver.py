@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, NamedTuple, TypeAlias
 
 MAX_DEPTH = 40
@@ -55,7 +56,9 @@ class Unresolved:
         self.code = code  # AIP114 for Fn::ImportValue, AIP115 for parameters without a value
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Unresolved) and (self.reason, self.code) == (other.reason, other.code)
+        if not isinstance(other, Unresolved):
+            return NotImplemented
+        return (self.reason, self.code) == (other.reason, other.code)
 
     def __hash__(self) -> int:
         return hash((self.reason, self.code))
@@ -93,6 +96,18 @@ INTRINSICS = frozenset(
 )
 
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+
+
+@lru_cache(maxsize=1024)
+def _parse_sub(text: str) -> tuple[tuple[tuple[str, str], ...], str] | None:
+    """`Fn::Sub` text as (literal, variable) pieces and a tail; None when a `${` is unterminated."""
+    pieces = []
+    pos = 0
+    for m in _SUB_VAR.finditer(text):
+        pieces.append((text[pos : m.start()], m.group(1)))
+        pos = m.end()
+    tail = text[pos:]
+    return None if "${" in tail else (tuple(pieces), tail)
 
 
 def sym_text(sym: Sym) -> str:
@@ -240,6 +255,10 @@ class Resolver:
             key = next(iter(node))
             if key == "Fn::If":
                 return self._if(node[key], depth, self.strings)
+            if key == "Fn::Sub":
+                return self._sub(node[key], depth)
+            if key == "Fn::Join":
+                return self._join(node[key], depth)
             if key in INTRINSICS and key not in ("Fn::Split",):
                 items = self._list_intrinsic(key, node[key], depth)
                 if items is not None:
@@ -371,31 +390,42 @@ class Resolver:
             text, variables = arg[0], arg[1]
         else:
             return [(Unresolved("Fn::Sub needs a string or [string, variables]"), NO_CONDITIONS)]
-        # each variable may have several conditional values: build the cross product
-        combos: list[tuple[list[Part], CondSet]] = [([], NO_CONDITIONS)]
-        pos = 0
-        for m in _SUB_VAR.finditer(text):
-            lit = text[pos : m.start()]
-            pos = m.end()
-            inner = m.group(1)
+        parsed = _parse_sub(text)
+        if parsed is None:
+            return [(Unresolved("Fn::Sub with an unterminated ${"), NO_CONDITIONS)]
+        pieces, tail = parsed
+        # one value per variable (the common case) builds one string; several build the cross product
+        parts: list[Part] = []
+        conds: CondSet = NO_CONDITIONS
+        combos: list[tuple[list[Part], CondSet]] | None = None
+        for lit, inner in pieces:
             if inner in variables:
                 options: list[Branch] = self.strings(variables[inner], depth + 1)
             else:
                 v = self.sub_variable(inner)
                 options = [(v if v is not None else (), NO_CONDITIONS)]
+            if combos is None and len(options) == 1:
+                value, vconds = options[0]
+                if isinstance(value, Unresolved):
+                    return [(value, NO_CONDITIONS)]
+                parts.append(lit)
+                parts.extend(value)
+                conds = _and(conds, vconds)
+                continue
+            if combos is None:
+                combos = [(parts, conds)]
             nxt: list[tuple[list[Part], CondSet]] = []
-            for parts, conds in combos:
+            for prefix, pconds in combos:
                 for value, vconds in options:
                     if isinstance(value, Unresolved):
                         return [(value, NO_CONDITIONS)]
-                    nxt.append(([*parts, lit, *value], _and(conds, vconds)))
+                    nxt.append(([*prefix, lit, *value], _and(pconds, vconds)))
             if len(nxt) > MAX_BRANCHES:
                 return [(Unresolved("too many alternatives"), NO_CONDITIONS)]
             combos = nxt
-        tail = text[pos:]
-        if "${" in tail:
-            return [(Unresolved("Fn::Sub with an unterminated ${"), NO_CONDITIONS)]
-        return [(concat([*parts, tail]), conds) for parts, conds in combos]
+        if combos is None:
+            return [(concat([*parts, tail]), conds)]
+        return [(concat([*p, tail]), c) for p, c in combos]
 
     def _join(self, arg: Any, depth: int) -> list[Branch]:
         if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)):

@@ -51,11 +51,14 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
             parameter_values=macro_event.template_parameter_values,
         )
         # The run allocates many short-lived, acyclic objects: reference counting frees them, and
-        # the cyclic collector would only rescan the (large) event again and again.
+        # the cyclic collector would only rescan the (large, freshly parsed) event again and again.
+        # Freezing moves what exists now out of its reach; unfreezing hands it back untouched.
         gc.disable()
+        gc.freeze()
         try:
             result = core.transform(fragment, options, context_)
         finally:
+            gc.unfreeze()
             gc.enable()
         counts = {
             "grants": result.grant_count,

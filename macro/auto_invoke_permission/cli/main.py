@@ -439,6 +439,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     try:
         code: int = args.run(args, streams)
+        streams.out.flush()
+    except BrokenPipeError:
+        # The reader stopped early (`autoinvoke transform t.yaml | head`): end quietly, not with a
+        # traceback, and keep Python's exit-time flush from failing on the closed pipe again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     except (UsageError, TemplateError) as err:
         prefix = "" if isinstance(err, TemplateError) else f"autoinvoke {args.command}: error: "
         streams.err.write(f"{prefix}{err}\n")

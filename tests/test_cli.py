@@ -157,6 +157,14 @@ def test_transform_failures_exit_1(tmp_path: Path, capsys: Capture, text: str, m
     assert message in last
 
 
+def test_transform_malformed_transform_key_exits_1(tmp_path: Path, capsys: Capture) -> None:
+    path = write(tmp_path, CLEAN.replace("Transform: [AutoInvokePermission,", "Transform: [{Name: X},"))
+    code, out, err = run(capsys, "transform", path, *PLACE)
+    assert code == 1
+    assert out == ""
+    assert one_line(err) == f"{path}: Transform must be a transform name or a list of names"
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -47,9 +47,8 @@ def check_template(
     """Analyze in enforce mode, whatever mode the template asks for. An OptionError is a template problem."""
     if isinstance(options, OptionError):
         return CheckedTemplate(loaded.path, problems=(str(options),))
-    fragment = {k: v for k, v in loaded.data.items() if k != "Transform"}
     try:
-        result = core.analyze(fragment, options._replace(mode=Mode.ENFORCE), context)
+        result = core.analyze(loaded.fragment, options._replace(mode=Mode.ENFORCE), context)
     except TransformFailure as failure:
         return CheckedTemplate(loaded.path, problems=tuple(failure.problems))
     located = tuple(LocatedFinding(f, loaded.line_of(f.path)) for f in result.findings)

@@ -101,10 +101,10 @@ def parse_parameter_overrides(items: Sequence[str]) -> dict[str, str]:
 def parameter_values(
     template: LoadedTemplate, overrides: Mapping[str, str], streams: Streams
 ) -> dict[str, Any]:
-    """templateParameterValues as CloudFormation passes them: Defaults, then the given values.
+    """templateParameterValues as CloudFormation passes them: the given values, else the Defaults.
 
-    Values are strings; list-typed parameters are lists. A parameter with neither
-    is left out, as the core then reports (it has no value at transform time).
+    Values are strings, list-typed parameters lists. A parameter with neither a value
+    nor a Default is left out: it has no value at transform time, which the core reports.
     """
     declared = template.data.get("Parameters")
     declared = declared if isinstance(declared, Mapping) else {}
@@ -187,19 +187,17 @@ def _finding_lines(template: LoadedTemplate, result_findings: Sequence[Any], str
 # ------------------------------------------------------------------ commands
 def run_transform(args: argparse.Namespace, streams: Streams) -> int:
     template, context = _template_and_context(args, streams)
-    names = _transform_names(template)
-    if args.macro_name not in names:
-        streams.note(f"{template.path} does not list {args.macro_name} in its Transform; running it anyway")
     try:
+        names = transform_names(template.data)
         options = template_options(template, args.mode)
-        fragment = {k: v for k, v in template.data.items() if k != "Transform"}
-        result = core.transform(fragment, options, context)
-    except OptionError as err:
-        streams.err.write(report.failure_message([str(err)]) + "\n")
+        result = core.transform(template.fragment, options, context)
+    except ExpandError as err:
+        streams.err.write(f"{template.path}: {err}\n")
         return EXIT_FAILED
-    except TransformFailure as failure:
-        streams.err.write(report.failure_message(failure.problems) + "\n")
-        return EXIT_FAILED
+    except (OptionError, TransformFailure) as err:
+        return _report_failure(err, streams)
+    if args.macro_name not in names:
+        streams.note(f"{template.path} does not list {args.macro_name} in its Transform; ran it anyway")
     _finding_lines(template, result.findings, streams)
     remaining = [n for n in names if n != args.macro_name]
     output = _with_transform(template.data, result.fragment, remaining)
@@ -207,11 +205,11 @@ def run_transform(args: argparse.Namespace, streams: Streams) -> int:
     return EXIT_OK
 
 
-def _transform_names(template: LoadedTemplate) -> list[str]:
-    try:
-        return transform_names(template.data)
-    except ExpandError as err:
-        raise TemplateError(f"{template.path}: {err}") from err
+def _report_failure(error: OptionError | TransformFailure, streams: Streams) -> int:
+    """The macro's own failure message: what CloudFormation would show for this template."""
+    problems = error.problems if isinstance(error, TransformFailure) else [str(error)]
+    streams.err.write(report.failure_message(problems) + "\n")
+    return EXIT_FAILED
 
 
 def _with_transform(
@@ -272,12 +270,11 @@ def run_expand(args: argparse.Namespace, streams: Streams) -> int:
     try:
         options = template_options(template, args.mode)
         output = expand(template.data, args.macro_name, options, context, streams.note)
-    except (ExpandError, OptionError) as err:
+    except ExpandError as err:
         streams.err.write(f"{template.path}: {err}\n")
         return EXIT_FAILED
-    except TransformFailure as failure:
-        streams.err.write(report.failure_message(failure.problems) + "\n")
-        return EXIT_FAILED
+    except (OptionError, TransformFailure) as err:
+        return _report_failure(err, streams)
     _write(dump_template(output, _output_format(args.format, template)), args.output, streams)
     return EXIT_OK
 
@@ -286,14 +283,9 @@ def run_graph(args: argparse.Namespace, streams: Streams) -> int:
     template, context = _template_and_context(args, streams)
     try:
         options = template_options(template, args.mode)
-        fragment = {k: v for k, v in template.data.items() if k != "Transform"}
-        result = core.analyze(fragment, options, context)
-    except OptionError as err:
-        streams.err.write(report.failure_message([str(err)]) + "\n")
-        return EXIT_FAILED
-    except TransformFailure as failure:
-        streams.err.write(report.failure_message(failure.problems) + "\n")
-        return EXIT_FAILED
+        result = core.analyze(template.fragment, options, context)
+    except (OptionError, TransformFailure) as err:
+        return _report_failure(err, streams)
     if not result.edges:
         streams.note(f"{template.path}: no function of the template has an invoke grant")
     _write(render_graph(result.edges, args.format), args.output, streams)
@@ -305,7 +297,7 @@ def run_event(args: argparse.Namespace, streams: Streams) -> int:
     event = {
         "region": context.region,
         "accountId": context.account_id,
-        "fragment": {k: v for k, v in template.data.items() if k != "Transform"},
+        "fragment": template.fragment,
         "transformId": f"{context.account_id}::{args.macro_name}",
         "params": {},
         "requestId": EVENT_REQUEST_ID,

@@ -64,6 +64,11 @@ class LoadedTemplate:
     nodes: Any  # cfn-lint's dict_node tree, whose keys and values carry `start_mark`
     source_format: OutputFormat = "yaml"
 
+    @property
+    def fragment(self) -> dict[str, Any]:
+        """The template as a macro event carries it: everything but the Transform key."""
+        return {k: v for k, v in self.data.items() if k != "Transform"}
+
     def line_of(self, path: str) -> int:
         """The 1-based line of a finding path such as `Fn.Properties.Policies[0].Statement[1]`.
 

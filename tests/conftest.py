@@ -1,0 +1,98 @@
+"""Shared helpers for the table-driven unit tests of the core and the handler.
+
+Each test module has one small base template; a case is a comment, a modification made with
+`variant`, and the expected outcome read with `added` / `codes`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from auto_invoke_permission import core
+from auto_invoke_permission.model import TransformContext, TransformResult
+from auto_invoke_permission.options import Options, resolve_options
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+INVOKE = "lambda:InvokeFunction"
+DELETE = object()  # `variant(base, X=DELETE)` removes resource X
+
+
+def run(
+    fragment: Any,
+    *,
+    parameter_values: Mapping[str, Any] | None = None,
+    region: str = REGION,
+    account_id: str = ACCOUNT,
+    **options: Any,
+) -> TransformResult:
+    """core.analyze with the test account and region; `options` as a template would spell them."""
+    resolved = resolve_options(Options(), None, options)
+    context = TransformContext(
+        region=region, account_id=account_id, parameter_values=dict(parameter_values or {})
+    )
+    return core.analyze(fragment, resolved, context)
+
+
+def added(result: TransformResult) -> set[tuple[str, str, str | None]]:
+    """(callee label, principal label, condition name) of each permission added."""
+    return {(p.callee.label, p.principal.label, p.condition) for p in result.added}
+
+
+def codes(result: TransformResult) -> set[str]:
+    return {f.code for f in result.findings}
+
+
+def permission(result: TransformResult, logical_id: str) -> dict[str, Any]:
+    """An added permission resource as it is in the output fragment."""
+    resource = result.fragment["Resources"][logical_id]
+    assert resource["Type"] == "AWS::Lambda::Permission"
+    return resource
+
+
+def sam_function(**properties: Any) -> dict[str, Any]:
+    props = {"Handler": "app.handler", "Runtime": "python3.12", "CodeUri": "src/", **properties}
+    return {"Type": "AWS::Serverless::Function", "Properties": props}
+
+
+def lambda_function(role: Any, **properties: Any) -> dict[str, Any]:
+    props = {"Handler": "app.handler", "Runtime": "python3.12", "Code": {"ZipFile": "pass"}, "Role": role}
+    return {"Type": "AWS::Lambda::Function", "Properties": {**props, **properties}}
+
+
+def role(**properties: Any) -> dict[str, Any]:
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    return {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": trust, **properties}}
+
+
+def statement(
+    resource: Any, action: Any = "lambda:InvokeFunction", effect: str = "Allow", **extra: Any
+) -> dict:
+    return {"Effect": effect, "Action": action, "Resource": resource, **extra}
+
+
+def document(*statements: Mapping[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def variant(base: Mapping[str, Any], sections: Mapping[str, Any] | None = None, **resources: Any) -> dict:
+    """A deep copy of `base` with resources replaced, added or (DELETE) removed, and top-level sections set.
+
+    The new resources and sections are used as they are (not copied: some tests nest values very deep)."""
+    out = copy.deepcopy(dict(base))
+    out["Resources"] = dict(out.get("Resources", {}))
+    for rid, resource in resources.items():
+        if resource is DELETE:
+            out["Resources"].pop(rid, None)
+        else:
+            out["Resources"][rid] = resource
+    for name, value in (sections or {}).items():
+        out[name] = value
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -284,6 +285,22 @@ def test_expand_gives_plain_cloudformation(tmp_path: Path, capsys: Capture, orde
     function = template["Resources"]["RequestFunction"]["Properties"]
     assert function["Code"] == {"S3Bucket": "placeholder-bucket", "S3Key": "src"}
     assert "Globals.Function.CodeUri" in err and "s3://placeholder-bucket/<path>" in err
+
+
+def test_expand_is_offline_whatever_the_aws_settings(
+    tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A profile that does not exist would fail boto3, which the SAM translator asks for the region.
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    text = CLEAN.replace("      Policies:\n", "      Policies:\n        - AWSLambdaRole\n", 1)
+    path = write(tmp_path, text)
+    code, out, err = run(capsys, "expand", path, "--format", "json", "--region", "cn-north-1", *PLACE[2:])
+    assert code == 0, err
+    role = json.loads(out)["Resources"]["RequestFunctionRole"]["Properties"]
+    # the offline managed-policy table, in the region's partition
+    assert "arn:aws-cn:iam::aws:policy/service-role/AWSLambdaRole" in role["ManagedPolicyArns"]
+    assert os.environ["AWS_PROFILE"] == "no-such-profile"  # the user's settings are back
+    assert "AWS_DEFAULT_REGION" not in os.environ
 
 
 def test_expand_yaml_uses_the_macro_name_given(tmp_path: Path, capsys: Capture) -> None:

@@ -163,21 +163,38 @@ def _run_sam(
 
 @contextmanager
 def _region(region: str) -> Iterator[None]:
-    """The translator asks boto3's session for the region (no call to AWS): give it ours, then restore."""
+    """The translator builds a boto3 session only to learn the region (it calls no AWS API).
+
+    Give it ours, and keep the user's profiles and config files out of it, so a
+    missing or broken profile cannot fail an offline expand. Restored afterwards.
+    """
     from samtranslator.translator.arn_generator import ArnGenerator
 
-    saved_env = os.environ.get("AWS_DEFAULT_REGION")
-    saved_arn = ArnGenerator.BOTO_SESSION_REGION_NAME
-    os.environ["AWS_DEFAULT_REGION"] = region
+    isolated = {
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "AWS_PROFILE": None,
+        "AWS_DEFAULT_PROFILE": None,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    saved_env = {name: os.environ.get(name) for name in isolated}
+    saved_region = ArnGenerator.BOTO_SESSION_REGION_NAME
+    _set_environment(isolated)
     ArnGenerator.BOTO_SESSION_REGION_NAME = region
     try:
         yield
     finally:
-        ArnGenerator.BOTO_SESSION_REGION_NAME = saved_arn
-        if saved_env is None:
-            os.environ.pop("AWS_DEFAULT_REGION", None)
+        ArnGenerator.BOTO_SESSION_REGION_NAME = saved_region
+        _set_environment(saved_env)
+
+
+def _set_environment(values: Mapping[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
         else:
-            os.environ["AWS_DEFAULT_REGION"] = saved_env
+            os.environ[name] = value
 
 
 def _reject_repository_applications(template: Mapping[str, Any]) -> None:

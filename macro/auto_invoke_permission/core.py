@@ -360,6 +360,9 @@ def _build_permissions(
             if alias is not None:
                 common = and_conditions(common, alias[1].conditions)
         lid = logical_id(callee, principal, taken)
+        if conditions:
+            common = _plain_literals(common, conditions)
+            members = [g._replace(conditions=_plain_literals(g.conditions, conditions)) for g in members]
         if not common and not any(g.conditions for g in members):
             expressible, condition_name = True, None  # the common case: unconditional
         else:
@@ -375,6 +378,35 @@ def _build_permissions(
         taken.add(lid)
         permissions.append(Permission(lid, callee, principal, callers, paths, condition_name, False))
     return permissions
+
+
+def _plain_literals(conds: CondSet, conditions: Mapping[str, Any]) -> CondSet:
+    """Read conditions that only rename or negate another (SAM's `NOTUseR: !Not [UseR]`) as that one,
+    so that equal formulas are written the same way in both transform orders."""
+    if not conds:
+        return conds
+    out = set()
+    for lit in conds:
+        name, truth = lit
+        for _ in range(10):
+            definition = conditions.get(name)
+            if isinstance(definition, dict) and len(definition) == 1:
+                if isinstance(definition.get("Condition"), str):
+                    name = definition["Condition"]
+                    continue
+                negated = definition.get("Fn::Not")
+                if (
+                    isinstance(negated, list)
+                    and len(negated) == 1
+                    and isinstance(negated[0], dict)
+                    and set(negated[0]) == {"Condition"}
+                    and isinstance(negated[0]["Condition"], str)
+                ):
+                    name, truth = negated[0]["Condition"], not truth
+                    continue
+            break
+        out.add((name, truth))
+    return frozenset(out)
 
 
 def _added_status(options: Options) -> EdgeStatus:

@@ -1,0 +1,556 @@
+"""What the macro adds (behaviour.md section 5): logical IDs, conditions, existing permissions,
+idempotence, and that nothing else changes."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import pytest
+from conftest import (
+    ACCOUNT,
+    added,
+    document,
+    lambda_function,
+    permission,
+    role,
+    run,
+    sam_function,
+    statement,
+    variant,
+)
+
+WORKER_ARN = {"Fn::GetAtt": ["Worker", "Arn"]}
+CALLER_ROLE_ARN = {"Fn::GetAtt": ["CallerRole", "Arn"]}
+NO_VALUE = {"Ref": "AWS::NoValue"}
+INVOKE_WORKER = document(statement(WORKER_ARN))
+
+BASE: dict[str, Any] = {
+    "Conditions": {
+        "IsProd": {"Fn::Equals": [{"Ref": "AWS::AccountId"}, ACCOUNT]},
+        "HasWorker": {"Fn::Equals": ["yes", "yes"]},
+    },
+    "Resources": {
+        "Worker": sam_function(),
+        "Caller": sam_function(Policies=[INVOKE_WORKER]),
+    },
+}
+LOGICAL_ID = re.compile(r"^[A-Za-z0-9]{1,255}$")
+
+
+def conditional(resource: dict[str, Any], condition: str) -> dict[str, Any]:
+    return {**resource, "Condition": condition}
+
+
+def alias(name: str, **extra: Any) -> dict[str, Any]:
+    props = {"FunctionName": {"Ref": "Worker"}, "FunctionVersion": "1", "Name": name}
+    return {"Type": "AWS::Lambda::Alias", "Properties": props, **extra}
+
+
+def lambda_permission(
+    function_name: Any, principal: Any, action: str = "lambda:InvokeFunction", **extra: Any
+) -> dict:
+    props = {"Action": action, "FunctionName": function_name, "Principal": principal, **extra}
+    return {"Type": "AWS::Lambda::Permission", "Properties": props}
+
+
+def new_conditions(result: Any, template: dict[str, Any]) -> dict[str, Any]:
+    before = template.get("Conditions", {})
+    return {k: v for k, v in result.fragment.get("Conditions", {}).items() if k not in before}
+
+
+# ------------------------------------------------------------------ logical IDs
+def test_logical_id_names_callee_and_role() -> None:
+    result = run(BASE)
+    assert [p.logical_id for p in result.added] == ["WorkerInvokeFromCallerRole"]
+    assert permission(result, "WorkerInvokeFromCallerRole")["Properties"] == {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": WORKER_ARN,
+        "Principal": CALLER_ROLE_ARN,
+    }
+
+
+EXTERNAL_POLICY = {
+    "Type": "AWS::IAM::Policy",
+    "Properties": {"PolicyName": "p", "Roles": ["caller-role"], "PolicyDocument": INVOKE_WORKER},
+}
+
+# (resources added to BASE, the logical IDs of the permissions added)
+LOGICAL_IDS: list[Any] = [
+    # an existing resource already has the natural ID: the permission gets another one
+    pytest.param({"WorkerInvokeFromCallerRole": {"Type": "AWS::SNS::Topic"}}, None, id="taken-by-resource"),
+    # a role outside the template, by ARN: its name, alphanumeric, names the principal
+    pytest.param(
+        {
+            "Caller": lambda_function("arn:aws:iam::123456789012:role/caller-role"),
+            "InvokePolicy": EXTERNAL_POLICY,
+        },
+        ["WorkerInvokeFromcallerrole"],
+        id="external-role",
+    ),
+    pytest.param(
+        # ... with a path: a policy's Roles name it without the path
+        {
+            "Caller": lambda_function("arn:aws:iam::123456789012:role/team/caller-role"),
+            "InvokePolicy": EXTERNAL_POLICY,
+        },
+        ["WorkerInvokeFromcallerrole"],
+        id="external-role-with-path",
+        marks=pytest.mark.xfail(
+            strict=True, reason="core bug: a policy's Roles entry misses an external role ARN with a path"
+        ),
+    ),
+    # an alias: the alias's logical ID is the prefix
+    pytest.param(
+        {
+            "Caller": sam_function(Policies=[document(statement({"Ref": "WorkerLive"}))]),
+            "WorkerLive": alias("live"),
+        },
+        ["WorkerLiveInvokeFromCallerRole"],
+        id="alias",
+    ),
+]
+
+
+@pytest.mark.parametrize(("resources", "expected"), LOGICAL_IDS)
+def test_logical_ids(resources: dict[str, Any], expected: list[str] | None) -> None:
+    template = variant(BASE, **resources)
+    result = run(template)
+    ids = [p.logical_id for p in result.added]
+    if expected is not None:
+        assert ids == expected
+    for lid in ids:
+        assert LOGICAL_ID.match(lid)
+        assert lid not in template["Resources"]
+        assert lid.startswith("Worker")
+    assert len(set(result.fragment["Resources"])) == len(template["Resources"]) + len(ids)
+
+
+def test_taken_id_keeps_the_existing_resource() -> None:
+    template = variant(BASE, WorkerInvokeFromCallerRole={"Type": "AWS::SNS::Topic"})
+    result = run(template)
+    (only,) = result.added
+    assert only.logical_id != "WorkerInvokeFromCallerRole"
+    assert only.logical_id.startswith("WorkerInvokeFromCallerRole")
+    assert result.fragment["Resources"]["WorkerInvokeFromCallerRole"] == {"Type": "AWS::SNS::Topic"}
+
+
+def test_long_logical_ids_are_cut_to_255_and_stay_distinct() -> None:
+    callee, one, two = "W" * 200, "C" * 240 + "One", "C" * 240 + "Two"
+    grant = [document(statement({"Fn::GetAtt": [callee, "Arn"]}))]
+    template = {
+        "Resources": {
+            callee: sam_function(),
+            one: sam_function(Policies=grant),
+            two: sam_function(Policies=grant),
+        }
+    }
+    ids = [p.logical_id for p in run(template).added]
+    assert len(ids) == 2
+    assert len(set(ids)) == 2
+    for lid in ids:
+        assert LOGICAL_ID.match(lid)
+        assert lid.startswith(callee + "InvokeFrom")
+
+
+def test_two_principals_with_the_same_label_get_distinct_ids() -> None:
+    # the template role CallerRole and an external role named Caller-Role both read "CallerRole"
+    template = variant(
+        BASE,
+        Caller=lambda_function(CALLER_ROLE_ARN),
+        CallerRole=role(Policies=[{"PolicyName": "p", "PolicyDocument": INVOKE_WORKER}]),
+        External=lambda_function("arn:aws:iam::123456789012:role/Caller-Role"),
+        ExternalPolicy={
+            "Type": "AWS::IAM::Policy",
+            "Properties": {"PolicyName": "p", "Roles": ["Caller-Role"], "PolicyDocument": INVOKE_WORKER},
+        },
+    )
+    result = run(template)
+    principals = {
+        p.logical_id: permission(result, p.logical_id)["Properties"]["Principal"] for p in result.added
+    }
+    assert len(principals) == 2
+    assert sorted(principals.values(), key=str) == sorted(
+        [CALLER_ROLE_ARN, "arn:aws:iam::123456789012:role/Caller-Role"], key=str
+    )
+    reordered = dict(template, Resources=dict(reversed(list(template["Resources"].items()))))
+    assert {p.logical_id for p in run(reordered).added} == set(principals)
+
+
+STABLE = variant(
+    BASE,
+    {"Conditions": {**BASE["Conditions"], "Extra": {"Fn::Equals": ["x", "x"]}}},
+    Worker=conditional(sam_function(AutoPublishAlias="live"), "HasWorker"),
+    Caller=conditional(sam_function(Policies=[document(statement({"Fn::Sub": "${Worker.Arn}*"}))]), "IsProd"),
+    Caller2=lambda_function(CALLER_ROLE_ARN),
+    Caller3=lambda_function(CALLER_ROLE_ARN),
+    CallerRole=role(Policies=[{"PolicyName": "p", "PolicyDocument": INVOKE_WORKER}]),
+    Taken={"Type": "AWS::SNS::Topic"},
+)
+
+
+def test_stable_when_resources_are_reordered() -> None:
+    forward = run(STABLE).fragment
+    reordered = dict(STABLE, Resources=dict(reversed(list(STABLE["Resources"].items()))))
+    backward = run(reordered).fragment
+    assert backward["Resources"] == forward["Resources"]
+    assert backward["Conditions"] == forward["Conditions"]
+    assert backward["Metadata"] == forward["Metadata"]
+
+
+# ------------------------------------------------------------------- conditions
+# (resources replacing BASE's, Condition of the permission, conditions added to Conditions)
+CONDITIONS: list[Any] = [
+    # no condition anywhere: none
+    pytest.param({}, None, {}, id="none"),
+    # the callee's Condition
+    pytest.param({"Worker": conditional(sam_function(), "HasWorker")}, "HasWorker", {}, id="callee"),
+    # the caller's Condition (its generated role has it too)
+    pytest.param(
+        {"Caller": conditional(sam_function(Policies=[INVOKE_WORKER]), "IsProd")}, "IsProd", {}, id="caller"
+    ),
+    # the role's Condition
+    pytest.param(
+        {
+            "Caller": lambda_function(CALLER_ROLE_ARN),
+            "CallerRole": conditional(
+                role(Policies=[{"PolicyName": "p", "PolicyDocument": INVOKE_WORKER}]), "IsProd"
+            ),
+        },
+        "IsProd",
+        {},
+        id="role",
+    ),
+    # the policy resource's Condition
+    pytest.param(
+        {
+            "Caller": lambda_function(CALLER_ROLE_ARN),
+            "CallerRole": role(),
+            "InvokePolicy": conditional(
+                {
+                    "Type": "AWS::IAM::Policy",
+                    "Properties": {
+                        "PolicyName": "p",
+                        "Roles": [{"Ref": "CallerRole"}],
+                        "PolicyDocument": INVOKE_WORKER,
+                    },
+                },
+                "IsProd",
+            ),
+        },
+        "IsProd",
+        {},
+        id="policy-resource",
+    ),
+    # the alias's Condition
+    pytest.param(
+        {
+            "Caller": sam_function(Policies=[document(statement({"Ref": "WorkerLive"}))]),
+            "WorkerLive": alias("live", Condition="IsProd"),
+        },
+        "IsProd",
+        {},
+        id="alias",
+    ),
+    # the Fn::If then-branch the grant sits in
+    pytest.param(
+        {"Caller": sam_function(Policies=[{"Fn::If": ["IsProd", INVOKE_WORKER, NO_VALUE]}])},
+        "IsProd",
+        {},
+        id="then",
+    ),
+    # the else-branch: a new condition with Fn::Not
+    pytest.param(
+        {"Caller": sam_function(Policies=[{"Fn::If": ["IsProd", NO_VALUE, INVOKE_WORKER]}])},
+        "WorkerInvokeFromCallerRoleCondition",
+        {"WorkerInvokeFromCallerRoleCondition": {"Fn::Not": [{"Condition": "IsProd"}]}},
+        id="else",
+    ),
+    # callee and caller: one new Fn::And condition
+    pytest.param(
+        {
+            "Worker": conditional(sam_function(), "HasWorker"),
+            "Caller": conditional(sam_function(Policies=[INVOKE_WORKER]), "IsProd"),
+        },
+        "WorkerInvokeFromCallerRoleCondition",
+        {
+            "WorkerInvokeFromCallerRoleCondition": {
+                "Fn::And": [{"Condition": "HasWorker"}, {"Condition": "IsProd"}]
+            }
+        },
+        id="conjunction",
+    ),
+    # a Role under Fn::If with AWS::NoValue: SAM's generated role exists only on the else-branch
+    pytest.param(
+        {
+            "Caller": sam_function(
+                Role={"Fn::If": ["IsProd", {"Fn::GetAtt": ["OwnRole", "Arn"]}, NO_VALUE]},
+                Policies=[INVOKE_WORKER],
+            ),
+            "OwnRole": role(Policies=[{"PolicyName": "p", "PolicyDocument": INVOKE_WORKER}]),
+        },
+        None,
+        None,
+        id="role-fn-if",
+    ),
+]
+
+
+@pytest.mark.parametrize(("resources", "condition", "added_conditions"), CONDITIONS)
+def test_conditions(resources: dict[str, Any], condition: str | None, added_conditions: dict | None) -> None:
+    template = variant(BASE, **resources)
+    result = run(template)
+    if added_conditions is None:  # the role-fn-if case: one permission per role, each under its branch
+        assert added(result) == {
+            ("Worker", "CallerRole", "WorkerInvokeFromCallerRoleCondition"),
+            ("Worker", "OwnRole", "IsProd"),
+        }
+        assert new_conditions(result, template) == {
+            "WorkerInvokeFromCallerRoleCondition": {"Fn::Not": [{"Condition": "IsProd"}]}
+        }
+        return
+    (only,) = result.added
+    resource = permission(result, only.logical_id)
+    assert resource.get("Condition") == condition
+    assert new_conditions(result, template) == added_conditions
+
+
+def test_condition_that_can_never_hold_adds_nothing() -> None:
+    # the callee exists only when IsProd, the grant only when not IsProd
+    template = variant(
+        BASE,
+        Worker=conditional(sam_function(), "IsProd"),
+        Caller=sam_function(Policies=[{"Fn::If": ["IsProd", NO_VALUE, INVOKE_WORKER]}]),
+    )
+    assert run(template).added == []
+
+
+def test_conditions_section_is_created_when_absent() -> None:
+    template = variant(
+        BASE,
+        Worker=conditional(sam_function(), "HasWorker"),
+        Caller=conditional(sam_function(Policies=[INVOKE_WORKER]), "IsProd"),
+    )
+    del template["Conditions"]
+    result = run(template)
+    assert result.fragment["Conditions"] == {
+        "WorkerInvokeFromCallerRoleCondition": {
+            "Fn::And": [{"Condition": "HasWorker"}, {"Condition": "IsProd"}]
+        }
+    }
+
+
+def test_new_condition_never_overwrites_an_existing_one() -> None:
+    taken = {"Fn::Equals": ["taken", "taken"]}
+    template = variant(
+        BASE,
+        {"Conditions": {**BASE["Conditions"], "WorkerInvokeFromCallerRoleCondition": taken}},
+        Worker=conditional(sam_function(), "HasWorker"),
+        Caller=conditional(sam_function(Policies=[INVOKE_WORKER]), "IsProd"),
+    )
+    result = run(template)
+    assert result.fragment["Conditions"]["WorkerInvokeFromCallerRoleCondition"] == taken
+    name = permission(result, "WorkerInvokeFromCallerRole")["Condition"]
+    assert name != "WorkerInvokeFromCallerRoleCondition"
+    assert result.fragment["Conditions"][name] == {
+        "Fn::And": [{"Condition": "HasWorker"}, {"Condition": "IsProd"}]
+    }
+
+
+def _operands(expression: Any) -> list[Any]:
+    """Every leaf of nested Fn::And, checking that no Fn::And has more than 10 operands."""
+    if set(expression) != {"Fn::And"}:
+        return [expression]
+    assert 2 <= len(expression["Fn::And"]) <= 10
+    return [leaf for item in expression["Fn::And"] for leaf in _operands(item)]
+
+
+def test_more_than_ten_operands_are_nested() -> None:
+    names = [f"Cond{i}" for i in range(12)]
+    resource: Any = WORKER_ARN
+    for name in reversed(names):
+        resource = {"Fn::If": [name, resource, NO_VALUE]}
+    conditions = {name: {"Fn::Equals": [name, name]} for name in names}
+    template = variant(
+        BASE, {"Conditions": conditions}, Caller=sam_function(Policies=[document(statement(resource))])
+    )
+    result = run(template)
+    name = permission(result, "WorkerInvokeFromCallerRole")["Condition"]
+    leaves = _operands(result.fragment["Conditions"][name])
+    assert sorted(leaves, key=str) == sorted(({"Condition": n} for n in names), key=str)
+
+
+# --------------------------------------------------------- existing permissions
+SAM_ALIAS = {"WorkerLive": alias("live")}
+
+# (an AWS::Lambda::Permission already in the template, other resources, whether ours is still added)
+EXISTING: list[Any] = [
+    # the same permission, as the macro writes it
+    pytest.param(lambda_permission(WORKER_ARN, CALLER_ROLE_ARN), {}, False, id="same"),
+    # GetAtt in its dotted form
+    pytest.param(
+        lambda_permission({"Fn::GetAtt": "Worker.Arn"}, {"Fn::GetAtt": "CallerRole.Arn"}),
+        {},
+        False,
+        id="dotted",
+    ),
+    # FunctionName as Ref (the name)
+    pytest.param(lambda_permission({"Ref": "Worker"}, CALLER_ROLE_ARN), {}, False, id="ref-name"),
+    # FunctionName as ${Worker.Arn}
+    pytest.param(lambda_permission({"Fn::Sub": "${Worker.Arn}"}, CALLER_ROLE_ARN), {}, False, id="sub-arn"),
+    # Principal as ${CallerRole.Arn}
+    pytest.param(
+        lambda_permission(WORKER_ARN, {"Fn::Sub": "${CallerRole.Arn}"}), {}, False, id="sub-principal"
+    ),
+    # the literal FunctionName, and its full ARN
+    pytest.param(
+        lambda_permission("worker-fn", CALLER_ROLE_ARN),
+        {"Worker": sam_function(FunctionName="worker-fn")},
+        False,
+        id="literal-name",
+    ),
+    pytest.param(
+        lambda_permission(f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:worker-fn", CALLER_ROLE_ARN),
+        {"Worker": sam_function(FunctionName="worker-fn")},
+        False,
+        id="literal-arn",
+    ),
+    pytest.param(
+        # a partial ARN, which Lambda accepts as FunctionName
+        lambda_permission(f"{ACCOUNT}:function:worker-fn", CALLER_ROLE_ARN),
+        {"Worker": sam_function(FunctionName="worker-fn")},
+        False,
+        id="partial-arn",
+        marks=pytest.mark.xfail(strict=True, reason="core bug: a partial-ARN FunctionName is not recognised"),
+    ),
+    pytest.param(
+        # the role ARN built from the name of SAM's generated role
+        lambda_permission(
+            WORKER_ARN, {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${CallerRole}"}
+        ),
+        {},
+        False,
+        id="principal-built-from-sam-role-name",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="core bug: Sub role ARN of SAM's generated role is not recognised as the principal",
+        ),
+    ),
+    # Action lambda:* or * covers invoke
+    pytest.param(lambda_permission(WORKER_ARN, CALLER_ROLE_ARN, "lambda:*"), {}, False, id="lambda-star"),
+    pytest.param(lambda_permission(WORKER_ARN, CALLER_ROLE_ARN, "*"), {}, False, id="star"),
+    # another action: ours is still needed
+    pytest.param(
+        lambda_permission(WORKER_ARN, CALLER_ROLE_ARN, "lambda:InvokeFunctionUrl"),
+        {},
+        True,
+        id="other-action",
+    ),
+    # another principal (the account): ours is still needed
+    pytest.param(lambda_permission(WORKER_ARN, ACCOUNT), {}, True, id="account-principal"),
+    # an alias permission does not cover the unqualified ARN
+    pytest.param(lambda_permission({"Ref": "WorkerLive"}, CALLER_ROLE_ARN), SAM_ALIAS, True, id="alias-only"),
+    # another function
+    pytest.param(
+        lambda_permission({"Fn::GetAtt": ["Other", "Arn"]}, CALLER_ROLE_ARN),
+        {"Other": sam_function()},
+        True,
+        id="other-function",
+    ),
+]
+
+
+@pytest.mark.parametrize(("existing", "resources", "adds"), EXISTING)
+def test_existing_permission(existing: dict[str, Any], resources: dict[str, Any], adds: bool) -> None:
+    result = run(variant(BASE, Existing=existing, **resources))
+    assert [p.logical_id for p in result.added] == (["WorkerInvokeFromCallerRole"] if adds else [])
+    assert len(result.permissions) == 1  # added or kept
+    assert result.fragment["Resources"]["Existing"] == existing
+    report = result.fragment["Metadata"]["AutoInvokePermission"]["Report"]
+    assert (report["PermissionsAdded"], report["PermissionsKept"]) == ((1, 0) if adds else (0, 1))
+
+
+def test_service_principal_for_a_function_caller_is_a_finding_and_ours_is_added() -> None:
+    existing = lambda_permission(
+        WORKER_ARN, "lambda.amazonaws.com", SourceArn={"Fn::GetAtt": ["Caller", "Arn"]}
+    )
+    result = run(variant(BASE, Existing=existing))
+    assert [p.logical_id for p in result.added] == ["WorkerInvokeFromCallerRole"]
+    assert [(f.code, f.path) for f in result.findings] == [("AIP132", "Existing.Properties.Principal")]
+
+
+# ---------------------------------------------------- idempotence, no mutation
+TEMPLATES: list[Any] = [
+    pytest.param(BASE, id="base"),
+    pytest.param(STABLE, id="aliases-conditions-shared-role-taken-id"),
+    pytest.param(
+        variant(
+            BASE,
+            Worker=conditional(sam_function(), "HasWorker"),
+            Caller=conditional(
+                sam_function(Policies=[{"Fn::If": ["IsProd", NO_VALUE, INVOKE_WORKER]}]), "IsProd"
+            ),
+        ),
+        id="contradiction",
+    ),
+    pytest.param(
+        variant(
+            BASE,
+            Worker=conditional(sam_function(), "HasWorker"),
+            Caller=sam_function(Policies=[{"Fn::If": ["IsProd", NO_VALUE, INVOKE_WORKER]}]),
+        ),
+        id="combined-condition",
+    ),
+    pytest.param(
+        variant(BASE, {"Metadata": {"Owner": "team", "AutoInvokePermission": {"Wildcards": "report"}}}),
+        id="metadata",
+    ),
+]
+
+
+def without_report(fragment: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(fragment)
+    out.get("Metadata", {}).get("AutoInvokePermission", {}).pop("Report", None)
+    return out
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_idempotent(template: dict[str, Any]) -> None:
+    first = run(template)
+    second = run(first.fragment)
+    assert second.added == []
+    assert without_report(second.fragment) == without_report(first.fragment)
+    report = second.fragment["Metadata"]["AutoInvokePermission"]["Report"]
+    assert report["PermissionsAdded"] == 0
+    assert report["PermissionsKept"] == len(first.added)
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_input_is_never_mutated(template: dict[str, Any]) -> None:
+    before = copy.deepcopy(template)
+    first = run(template)
+    assert template == before
+    again = copy.deepcopy(first.fragment)
+    run(first.fragment)
+    assert first.fragment == again
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_nothing_else_changes(template: dict[str, Any]) -> None:
+    result = run(template)
+    out = result.fragment
+    assert set(out) - set(template) <= {"Conditions", "Metadata"}
+    for key, value in template.items():
+        if key not in ("Resources", "Conditions", "Metadata"):
+            assert out[key] == value
+    for rid, resource in template["Resources"].items():
+        assert out["Resources"][rid] == resource
+    assert set(out["Resources"]) - set(template["Resources"]) == {p.logical_id for p in result.added}
+    for name, condition in template.get("Conditions", {}).items():
+        assert out["Conditions"][name] == condition
+    metadata = dict(out["Metadata"])
+    own = dict(metadata.pop("AutoInvokePermission"))
+    assert set(own) - set(template.get("Metadata", {}).get("AutoInvokePermission", {})) == {"Report"}
+    own.pop("Report")
+    assert {**metadata, **({"AutoInvokePermission": own} if own else {})} == template.get("Metadata", {})

@@ -1,0 +1,184 @@
+"""The one table of finding codes: its shape, and one minimal template per code that yields it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from auto_invoke_permission import core
+from auto_invoke_permission.findings import CODES, Finding, Severity
+from auto_invoke_permission.model import TransformContext, TransformFailure
+from auto_invoke_permission.options import Mode, Options, resolve_options
+from conftest import ACCOUNT, REGION, document, role, sam_function, statement, variant
+
+WORKER_ARN = {"Fn::GetAtt": ["Worker", "Arn"]}
+ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
+BASE: dict[str, Any] = {
+    "Parameters": {"Unset": {"Type": "String"}},
+    "Conditions": {"IsProd": {"Fn::Equals": ["a", "a"]}},
+    "Resources": {"Worker": sam_function(), "Caller": sam_function()},
+}
+LIVE_ALIAS = {
+    "Type": "AWS::Lambda::Alias",
+    "Properties": {"FunctionName": {"Ref": "Worker"}, "FunctionVersion": "1", "Name": "live"},
+}
+
+
+def grant(*statements: Any, **properties: Any) -> dict[str, Any]:
+    """BASE with the caller granted `statements` in one inline policy."""
+    return {"Caller": sam_function(Policies=[document(*statements)], **properties)}
+
+
+def to(resource: Any) -> dict[str, Any]:
+    return grant(statement(resource))
+
+
+# code -> (resources replacing BASE's, or a whole fragment under "fragment"; extra options)
+PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "AIP101": (to({"Ref": "Worker"}), {}),
+    "AIP102": (
+        {**to({"Fn::GetAtt": ["OtherRole", "Arn"]}), "OtherRole": role()},
+        {},
+    ),
+    "AIP103": (grant(statement(WORKER_ARN, effect="Permit")), {}),
+    "AIP110": (to("*"), {}),
+    "AIP111": (to("arn:aws:lambda:us-east-1:210987654321:function:worker"), {}),
+    "AIP112": (to(f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:worker"), {}),
+    "AIP113": (to(ARN + "elsewhere"), {}),
+    "AIP114": (to({"Fn::ImportValue": "worker-arn"}), {}),
+    "AIP115": (to({"Fn::Sub": ARN + "${Unset}"}), {}),
+    "AIP116": (to({"Fn::Frobnicate": "Worker"}), {}),
+    "AIP120": (grant(statement(WORKER_ARN, Condition={"Bool": {"aws:SecureTransport": "true"}})), {}),
+    "AIP121": (grant({"Effect": "Allow", "Action": "lambda:InvokeFunction", "NotResource": WORKER_ARN}), {}),
+    "AIP122": (to({"Fn::Sub": "${Worker.Arn}:3"}), {}),
+    "AIP123": (to({"Fn::Sub": "${Worker.Arn}:missing"}), {}),
+    "AIP124": (to({"Fn::Sub": "${Worker.Arn}:*"}), {}),
+    "AIP125": (grant(statement(WORKER_ARN), statement(WORKER_ARN, effect="Deny")), {}),
+    "AIP126": (
+        {
+            **to(WORKER_ARN),
+            "WorkerPolicy": {
+                "Type": "AWS::Lambda::ResourcePolicy",
+                "Properties": {"ResourceArn": WORKER_ARN, "ResourcePolicy": {"Version": "2012-10-17"}},
+            },
+        },
+        {},
+    ),
+    # Fn::Transform under Resources: a permission that needs a combined condition cannot get one
+    "AIP127": (
+        {
+            "fragment": {
+                "Worker": {**sam_function(), "Condition": "IsProd"},
+                "Caller": {
+                    **sam_function(Policies=[document(statement(WORKER_ARN))]),
+                    "Condition": "HasCaller",
+                },
+            }
+        },
+        {},
+    ),
+    "AIP130": ({"Caller": sam_function(Environment={"Variables": {"WORKER": {"Ref": "Worker"}}})}, {}),
+    "AIP131": (
+        {
+            **grant(statement(WORKER_ARN), Environment={"Variables": {"WORKER": {"Ref": "Live"}}}),
+            "Live": LIVE_ALIAS,
+        },
+        {},
+    ),
+    "AIP132": (
+        {
+            **to(WORKER_ARN),
+            "ServicePermission": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "Action": "lambda:InvokeFunction",
+                    "FunctionName": WORKER_ARN,
+                    "Principal": "lambda.amazonaws.com",
+                    "SourceArn": {"Fn::GetAtt": ["Caller", "Arn"]},
+                },
+            },
+        },
+        {},
+    ),
+    "AIP140": ({"Caller": {**sam_function(), "Metadata": {"AutoInvokePermission": {"Skip": True}}}}, {}),
+    "AIP141": ({}, {"minimum_mode": Mode.ENFORCE, "Mode": "inject"}),
+    # 498 topics + 2 functions + 1 permission
+    "AIP150": ({**to(WORKER_ARN), **{f"Topic{i}": {"Type": "AWS::SNS::Topic"} for i in range(498)}}, {}),
+    # 60 callers, each with its own role, on one callee: over 20 KB of resource policy
+    "AIP151": (
+        {f"Caller{i}": sam_function(Policies=[document(statement(WORKER_ARN))]) for i in range(60)},
+        {},
+    ),
+}
+
+
+def produce(code: str) -> set[str]:
+    """The codes a producer yields: findings, or the codes that open the problems of a failure."""
+    resources, extra = PRODUCERS[code]
+    fragment = resources["fragment"] if "fragment" in resources else variant(BASE, **resources)
+    minimum = extra.get("minimum_mode", Mode.AUDIT)
+    options = resolve_options(
+        Options(minimum_mode=minimum), None, {k: v for k, v in extra.items() if k == "Mode"}
+    )
+    try:
+        result = core.analyze(fragment, options, TransformContext(region=REGION, account_id=ACCOUNT))
+    except TransformFailure as failure:
+        return {problem.split(" ", 1)[0] for problem in failure.problems}
+    return {f.code for f in result.findings}
+
+
+def test_every_code_has_a_producer() -> None:
+    assert set(PRODUCERS) == set(CODES)
+
+
+@pytest.mark.parametrize("code", sorted(PRODUCERS))
+def test_producer_yields_its_code(code: str) -> None:
+    assert code in produce(code)
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_code_is_documented(code: str) -> None:
+    spec = CODES[code]
+    assert re.fullmatch(r"AIP\d{3}", code)
+    assert spec.code == code
+    assert isinstance(spec.severity, Severity)
+    for text in (spec.title, spec.explanation, spec.fix):
+        assert isinstance(text, str)
+        assert text.strip()
+        assert "${" not in text  # report text lands in Metadata, where cfn-lint reads ${x} as a Sub
+    assert isinstance(spec.blocks_enforce, bool)
+
+
+def test_codes_are_unique_titles_too() -> None:
+    titles = [spec.title for spec in CODES.values()]
+    assert len(titles) == len(set(titles))
+    assert len({spec.code for spec in CODES.values()}) == len(CODES)
+
+
+def test_errors_block_enforce() -> None:
+    # an error-severity finding always fails enforce mode (behaviour.md section 7)
+    assert all(spec.blocks_enforce for spec in CODES.values() if spec.severity is Severity.ERROR)
+
+
+def test_finding_as_dict_carries_the_fix() -> None:
+    found = Finding("AIP101", "Caller", "Caller.Properties.Policies[0].Statement[0].Resource", "msg")
+    assert found.as_dict() == {
+        "code": "AIP101",
+        "severity": "error",
+        "resource": "Caller",
+        "path": "Caller.Properties.Policies[0].Statement[0].Resource",
+        "message": "msg",
+        "fix": CODES["AIP101"].fix,
+    }
+
+
+def test_finding_paths_start_at_their_resource() -> None:
+    for code in sorted(PRODUCERS):
+        resources, extra = PRODUCERS[code]
+        if "fragment" in resources or code in ("AIP150", "AIP151"):
+            continue
+        options = resolve_options(Options(minimum_mode=extra.get("minimum_mode", Mode.AUDIT)), None, {})
+        result = core.analyze(variant(BASE, **resources), options, TransformContext(REGION, ACCOUNT))
+        for found in result.findings:
+            assert found.path == found.resource or found.path.startswith(found.resource + "."), found

@@ -605,13 +605,6 @@ def test_logical_ids_and_order_independence(spec: Spec, seed: int) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: a combined condition is named f'{logical_id}Condition', so a 255-character permission "
-    "ID gives a 264-character condition name (cfn-lint: ^[a-zA-Z0-9&_]{1,255}$). Minimal: Lambda function "
-    "'Fn0'+'F'*120 with Role !GetAtt ('Role0'+'R'*120).Arn whose Policies item is "
-    "Fn::If [C0, NoValue, {PolicyName, PolicyDocument: Allow lambda:InvokeFunction on !GetAtt Fn0....Arn}]",
-)
 @settings(PROPERTY, phases=(Phase.explicit, Phase.generate))  # no shrinking: the reason has the minimal case
 @given(specs(long_names=True))
 @example(

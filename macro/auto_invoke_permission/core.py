@@ -25,6 +25,7 @@ from .model import (
 )
 from .options import Mode, Options, Wildcards
 from .permissions import (
+    MAX_LOGICAL_ID,
     condition_expression,
     group_key,
     logical_id,
@@ -66,6 +67,13 @@ def _shape(fragment: Any) -> tuple[Mapping[str, Any], bool]:
         raise TransformFailure([f"the template fragment is a {type(fragment).__name__}, not a mapping"])
     if "Resources" not in fragment:
         if fragment and all(isinstance(v, dict) and "Type" in v for v in fragment.values()):
+            bad = [
+                f"{rid}.Type must be a string"
+                for rid, v in fragment.items()
+                if not isinstance(v["Type"], str)
+            ]
+            if bad:
+                raise TransformFailure(bad)
             return fragment, True
         raise TransformFailure(
             [
@@ -132,7 +140,8 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
         edges=sorted(set(state.edges), key=lambda e: (e.callers, e.target, e.status.value, e.path)),
         grant_count=state.grant_count,
     )
-    limits.check(index, permissions)
+    if options.mode is not Mode.AUDIT:  # audit adds nothing, so no limit applies
+        limits.check(index, permissions)
     result.fragment = _output(template, resources_only, result, conditions, state.new_conditions)
     return result
 
@@ -190,7 +199,13 @@ def _read_resources(
     for i, node in enumerate(items):
         path = f"{stmt.resource_path}[{i}]" if many else stmt.resource_path
         getatt = node.get("Fn::GetAtt") if isinstance(node, dict) and len(node) == 1 else None
-        if isinstance(getatt, list) and len(getatt) == 2 and getatt[1] == "Arn" and getatt[0] in functions:
+        if (
+            isinstance(getatt, list)
+            and len(getatt) == 2
+            and getatt[1] == "Arn"
+            and isinstance(getatt[0], str)
+            and getatt[0] in functions
+        ):
             target = state.classifier.getatt_arn(getatt[0])
             _use_target(state, principal, callers, target, stmt_path, path, conds)
             continue
@@ -315,9 +330,9 @@ def _existing_permissions(state: _Analysis) -> set[str]:
                     f"{source}'s role never match it",
                 )
         key = index.principal_key_of(principal)
-        if key is None:
-            continue
-        role = index.roles[key]
+        role = index.roles.get(key) if key is not None else None
+        if role is None:
+            continue  # a principal none of the template's functions runs as
         out.update(group_key(form, role.principal) for form in forms)
     return out
 
@@ -429,11 +444,12 @@ def _condition_name(
         state.find("AIP127", lid, f"{lid} needs a combined condition, and Conditions is not visible")
         return False, None
     new = state.new_conditions
-    name = f"{lid}Condition"
+    stem = lid[: MAX_LOGICAL_ID - len("Condition") - 8]
+    name = f"{stem}Condition"
     while (name in conditions and conditions[name] != expression) or (
         name in new and new[name] != expression
     ):
-        name = f"{lid}Condition{short_hash(name)}"
+        name = f"{stem}Condition{short_hash(name)}"
     if conditions.get(name) != expression:
         new[name] = expression
     return True, name

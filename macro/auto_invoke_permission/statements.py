@@ -65,6 +65,9 @@ def statements(document: Any, path: str, resolver: Resolver) -> Iterator[Stateme
         if not isinstance(doc, dict):
             yield Problem(path, "the policy document is not a mapping")
             continue
+        if "Fn::If" in doc:
+            yield Problem(path, f"Fn::If nested deeper than {MAX_IF_DEPTH} levels")
+            continue
         body = doc.get("Statement")
         if body is None:
             yield Problem(path, "the policy document has no Statement")
@@ -79,11 +82,18 @@ def statements(document: Any, path: str, resolver: Resolver) -> Iterator[Stateme
                 if not isinstance(stmt, dict):
                     yield Problem(item_path, f"the statement is {type(stmt).__name__}, not a mapping")
                     continue
+                if "Fn::If" in stmt:
+                    yield Problem(item_path, f"Fn::If nested deeper than {MAX_IF_DEPTH} levels")
+                    continue
                 yield Statement(stmt, item_path, sconds)
 
 
+MAX_IF_DEPTH = 10
+
+
 def if_branches(node: Any, conds: CondSet, depth: int = 0) -> list[tuple[Any, CondSet]]:
-    if isinstance(node, dict) and len(node) == 1 and depth < 10:
+    """Split a value on Fn::If; past MAX_IF_DEPTH the Fn::If is left whole (and read as malformed)."""
+    if isinstance(node, dict) and len(node) == 1 and depth < MAX_IF_DEPTH:
         if node.get("Ref") == "AWS::NoValue":
             return [(None, conds)]
         arg = node.get("Fn::If")

@@ -81,6 +81,8 @@ class TargetClassifier:
         self.partition = resolver.partition
         self._opaque = _Opaque()
         self._memo: dict[Sym, Target] = {}
+        # the commonest ARN: this partition, region and account, then a plain function name
+        self._arn_prefix = f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:"
         self._names_text = [
             (self._opaque.text(name), fid, conds)
             for name, owners in index.by_name.items()
@@ -159,6 +161,10 @@ class TargetClassifier:
         text = literal(value)
         if text is not None and text.strip("*") == "":
             return self._wildcard("*", shown)
+        if first.startswith(self._arn_prefix):
+            fast = self._same_account_arn(value, first)
+            if fast is not None:
+                return fast
         if not first.startswith("arn:"):
             owners = self.index.by_name.get(value)
             if owners and not _has_glob(value):
@@ -169,6 +175,16 @@ class TargetClassifier:
                 )
             return NOT_LAMBDA
         return self._arn(value, shown)
+
+    def _same_account_arn(self, value: Sym, first: str) -> Target | None:
+        """`<prefix>NAME` naming a template function by its exact name; None for anything else."""
+        name = concat([first[len(self._arn_prefix) :], *value[1:]])
+        if _has_glob(name) or any(isinstance(p, str) and ":" in p for p in name):
+            return None
+        owners = self.index.by_name.get(name)
+        if not owners:
+            return None
+        return Target(forms=tuple(self._unqualified(fid, conds) for fid, conds in owners))
 
     def _token_first(self, token: Token, value: Sym, shown: str) -> Target:
         index = self.index

@@ -47,6 +47,9 @@ def _item_documents(index: TemplateIndex, role_key: str, node: Any, path: str) -
         return
     if isinstance(node, dict) and len(node) == 1:
         name, params = next(iter(node.items()))
+        if name == "Fn::If":  # nested past the branching depth: let the statement reader report it
+            yield PolicyDocument(role_key, node, path, frozenset())
+            return
         if name == "LambdaInvokePolicy":
             function_name = params.get("FunctionName") if isinstance(params, dict) else None
             resource = {"Fn::Sub": [LAMBDA_INVOKE_RESOURCE, {"functionName": function_name}]}

@@ -125,6 +125,13 @@ def test_failure_counts_and_lists_the_problems() -> None:
     assert "Resources.B" in message
 
 
+def test_long_failure_lists_are_truncated() -> None:
+    fragment = {"Resources": {f"Bad{i}": [] for i in range(13)}}
+    message = invoke(fragment)["errorMessage"]
+    assert message.startswith("AutoInvokePermission: 13 problems: 1) Resources.Bad0 ")
+    assert message.endswith(" and 3 more")
+
+
 # -------------------------------------------------------------------- modes
 def test_audit_adds_nothing_but_writes_the_report() -> None:
     response = invoke(copy.deepcopy(BASE), {"Mode": "audit"})

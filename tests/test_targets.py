@@ -289,3 +289,12 @@ def test_sam_generated_role_arn_as_resource() -> None:
     found = finding(CALLER_ROLE_ARN)
     assert found.code == "AIP102"
     assert "None" not in found.message
+
+
+@pytest.mark.xfail(strict=True, reason="core bug: Wildcards: expand, a pattern matching nothing is silent")
+def test_wildcards_expand_matching_nothing_is_still_a_finding() -> None:
+    # the grant produced no permission, so it must produce a finding (behaviour.md section 6)
+    template = variant(BASE, Caller=sam_function(Policies=[document(statement(ARN + "legacy-*"))]))
+    result = run(template, Wildcards="expand")
+    assert result.added == []
+    assert [f.path for f in result.findings] == ["Caller.Properties.Policies[0].Statement[0].Resource"]

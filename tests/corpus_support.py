@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import csv
+import io
 import json
 import logging
 import os
@@ -82,6 +83,7 @@ _ARTIFACT_KEYS = {
 }
 _GLOBAL_ARTIFACT_KEYS = (("Function", "CodeUri"), ("Api", "DefinitionUri"), ("HttpApi", "DefinitionUri"))
 _PLACEHOLDER = "s3://bucket/artifact.zip"
+_IMAGE_PLACEHOLDER = "123456789012.dkr.ecr.us-east-1.amazonaws.com/repository:latest"
 
 
 class _OfflineServerlessRepo:
@@ -116,7 +118,8 @@ def packaged(template: Mapping[str, Any]) -> dict[str, Any]:
     """What `sam package` does to local artifact paths: they become S3 locations.
 
     A zip function with no code at all is packaged from the template's directory,
-    as `sam package` does, so it gets a location too.
+    as `sam package` does, so it gets a location too; an image function built by
+    `sam build` gets an image URI.
     """
     tpl = copy.deepcopy(dict(template))
     globals_ = tpl.get("Globals")
@@ -148,6 +151,9 @@ def packaged(template: Mapping[str, Any]) -> dict[str, Any]:
         )
         if local or codeless:
             props[key] = _PLACEHOLDER
+        image = r["Type"] == "AWS::Serverless::Function" and props.get("PackageType") == "Image"
+        if image and "ImageUri" not in props and not global_code:  # `sam build` + `sam package` push it
+            props["ImageUri"] = _IMAGE_PLACEHOLDER
     return tpl
 
 
@@ -215,7 +221,7 @@ class Outcome:
     status: str  # "success", "failure" (clean, with a message) or "crash"
     fragment: Any = None  # the output fragment on success
     message: str = ""  # errorMessage on failure, the exception on a crash
-    problems: list[str] = field(default_factory=list)  # handler contract breaches
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (kind, detail): handler contract breaches
 
 
 def invoke(fragment: Any, request_id: str = "corpus") -> Outcome:
@@ -223,29 +229,42 @@ def invoke(fragment: Any, request_id: str = "corpus") -> Outcome:
 
     A crash is an exception escaping the handler, or a failure the core reached
     through an unexpected exception (the handler turns those into an "internal
-    error" message; the core is rerun to show the real exception).
+    error" message; the core is rerun to show the real exception). The handler's
+    log line is captured and checked, not printed.
     """
     private = copy.deepcopy(fragment)
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
+    log = io.StringIO()
     try:
-        response = handler.handler(event(private, request_id))
+        with contextlib.redirect_stderr(log):
+            response = handler.handler(event(private, request_id))
     except Exception as error:
         return Outcome("crash", message=_last_line(error))
     if private != fragment:
-        problems.append("the handler mutated its input fragment")
+        problems.append(("handler contract", "the handler mutated its input fragment"))
+    problems += [("handler contract", p) for p in _log_problems(log.getvalue(), request_id)]
     if not isinstance(response, Mapping):
         return Outcome("crash", message=f"response is a {type(response).__name__}", problems=problems)
     if response.get("requestId") != request_id:
-        problems.append("the response does not echo requestId")
+        problems.append(("handler contract", "the response does not echo requestId"))
     status = response.get("status")
     if status == "success":
         return Outcome("success", response.get("fragment"), problems=problems)
     message = response.get("errorMessage")
     if status != "failure":
-        problems.append(f"status {status!r}")
+        problems.append(("handler contract", f"status {status!r}"))
     if not (isinstance(message, str) and message.strip()):
-        problems.append("failure without errorMessage")
+        problems.append(("failure without message", "errorMessage missing or empty"))
         message = ""
+    elif not message.startswith("AutoInvokePermission:"):
+        problems.append(
+            (
+                "handler contract",
+                f"errorMessage does not start with 'AutoInvokePermission:': {message[:80]!r}",
+            )
+        )
+    if response.get("fragment") != fragment:
+        problems.append(("handler contract", "a failure does not return the fragment unchanged"))
     try:
         run_core(copy.deepcopy(fragment))
     except (TransformFailure, OptionError):
@@ -253,6 +272,20 @@ def invoke(fragment: Any, request_id: str = "corpus") -> Outcome:
     except Exception as error:
         return Outcome("crash", message=_last_line(error), problems=problems)
     return Outcome("failure", message=message, problems=problems)
+
+
+def _log_problems(text: str, request_id: str) -> list[str]:
+    """The handler logs one JSON line per invocation, with the request id."""
+    lines = text.splitlines()
+    if len(lines) != 1:
+        return [f"{len(lines)} log lines, not one"]
+    try:
+        record = json.loads(lines[0])
+    except ValueError:
+        return [f"the log line is not JSON: {lines[0][:80]!r}"]
+    if not isinstance(record, dict) or record.get("requestId") != request_id:
+        return ["the log line does not carry the request id"]
+    return []
 
 
 def _last_line(error: BaseException) -> str:

@@ -108,8 +108,8 @@ def _check(job: Job, problems: list[tuple[str, str, str, str]]) -> None:
         problems.append((job.name, job.order, kind, detail))
 
     outcome = job.outcome = invoke(job.fragment)
-    for p in outcome.problems:
-        problem("handler contract", p)
+    for kind, detail in outcome.problems:
+        problem(kind, detail)
     if outcome.status == "crash":
         problem("crash", outcome.message)
         return

@@ -306,10 +306,6 @@ LOG_CASES: list[Any] = [
         {"Mode": "enforce"},
         "failure",
         id="enforce-failure",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="core bug: the log line of an enforce failure contains a resolved parameter value",
-        ),
     ),
 ]
 

@@ -97,9 +97,6 @@ LOGICAL_IDS: list[Any] = [
         },
         ["WorkerInvokeFromcallerrole"],
         id="external-role-with-path",
-        marks=pytest.mark.xfail(
-            strict=True, reason="core bug: a policy's Roles entry misses an external role ARN with a path"
-        ),
     ),
     # an alias: the alias's logical ID is the prefix
     pytest.param(
@@ -422,7 +419,6 @@ EXISTING: list[Any] = [
         {"Worker": sam_function(FunctionName="worker-fn")},
         False,
         id="partial-arn",
-        marks=pytest.mark.xfail(strict=True, reason="core bug: a partial-ARN FunctionName is not recognised"),
     ),
     pytest.param(
         # the role ARN built from the name of SAM's generated role
@@ -432,10 +428,6 @@ EXISTING: list[Any] = [
         {},
         False,
         id="principal-built-from-sam-role-name",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="core bug: Sub role ARN of SAM's generated role is not recognised as the principal",
-        ),
     ),
     # Action lambda:* or * covers invoke
     pytest.param(lambda_permission(WORKER_ARN, CALLER_ROLE_ARN, "lambda:*"), {}, False, id="lambda-star"),

@@ -271,7 +271,6 @@ DEEP_ELSEWHERE: list[Any] = [
         # a third function's Role
         {"Other": lambda_function(DEEP)},
         id="Role",
-        marks=pytest.mark.xfail(strict=True, reason="core bug: repr() of a deep Role expression recurses"),
     ),
     # the callee's FunctionName
     pytest.param({"Worker": lambda_function(WORKER_ROLE, FunctionName=DEEP)}, id="FunctionName"),
@@ -323,13 +322,11 @@ UNREADABLE_ACTIONS: list[Any] = [
         # an unknown intrinsic
         {"Fn::Frobnicate": "lambda:InvokeFunction"},
         id="unknown-intrinsic",
-        marks=pytest.mark.xfail(strict=True, reason="core bug: unresolvable Action is dropped silently"),
     ),
     pytest.param(
         # 500 nested Fn::Join
         DEEP,
         id="deep",
-        marks=pytest.mark.xfail(strict=True, reason="core bug: unresolvable Action is dropped silently"),
     ),
 ]
 

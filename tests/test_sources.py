@@ -584,7 +584,6 @@ STATEMENTS: list[Any] = [
         {("Other", "CallerRole", None)},
         set(),
         id="deny-not-resource-keeps-listed",
-        marks=pytest.mark.xfail(strict=True, reason="core bug: a Deny with NotResource removes every grant"),
     ),
     # ... and removes the rest
     pytest.param(

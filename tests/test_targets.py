@@ -283,7 +283,6 @@ def test_ref_alone_says_how_to_fix() -> None:
     assert "GetAtt" in found.spec.fix
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: AIP102 message says '(None)' for SAM's generated role")
 def test_sam_generated_role_arn_as_resource() -> None:
     # in raw SAM order <Caller>Role does not exist yet; the message must still name what it is
     found = finding(CALLER_ROLE_ARN)
@@ -291,7 +290,6 @@ def test_sam_generated_role_arn_as_resource() -> None:
     assert "None" not in found.message
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: Wildcards: expand, a pattern matching nothing is silent")
 def test_wildcards_expand_matching_nothing_is_still_a_finding() -> None:
     # the grant produced no permission, so it must produce a finding (behaviour.md section 6)
     template = variant(BASE, Caller=sam_function(Policies=[document(statement(ARN + "legacy-*"))]))

@@ -7,6 +7,7 @@ input.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,11 +35,12 @@ from .permissions import (
     simplify,
 )
 from .resolver import CondSet, Resolver, Unresolved, and_conditions, contradictory
-from .statements import InvokeStatement, Problem, invoke_statement, statements
+from .statements import InvokeStatement, Problem, Statement, invoke_statement, statements
 from .targets import Target, TargetClassifier
 from .template import FUNCTION_TYPES, LAMBDA_PERMISSION, TemplateIndex
 
 MACRO_KEY = "AutoInvokePermission"
+_PARTIAL_ARN = re.compile(r"^\d{12}:function:")
 BROKEN_CODES = frozenset({"AIP101", "AIP102", "AIP103", "AIP116", "AIP120", "AIP121", "AIP122", "AIP123"})
 
 
@@ -52,6 +54,7 @@ class _Analysis:
         self.findings: list[Finding] = []
         self.grants: list[Grant] = []
         self.denied: dict[str, set[CalleeForm] | None] = {}  # None: everything
+        self.denied_except: dict[str, list[set[CalleeForm]]] = {}  # Deny with NotResource: all but these
         self.edges: list[Edge] = []
         self.grant_count = 0
         self.new_conditions: dict[str, Any] = {}  # combined conditions to add
@@ -150,14 +153,31 @@ def transform(fragment: Any, options: Options, context: TransformContext) -> Tra
     """`analyze`, then refuse in enforce mode when a grant could not be mirrored or a finding is an error."""
     result = analyze(fragment, options, context)
     if options.mode is Mode.ENFORCE and result.blocking:
-        raise TransformFailure([f.one_line() for f in result.blocking])
+        raise TransformFailure(
+            [f.one_line() for f in result.blocking], log_items=[f"{f.code}:{f.path}" for f in result.blocking]
+        )
     return result
 
 
 # ------------------------------------------------------------------ grants
+def _plain_statements(document: Any, path: str, conds: CondSet) -> list[Statement] | None:
+    """The statements of the commonest document shape (a list of plain mappings), else None."""
+    body = document.get("Statement") if isinstance(document, dict) and "Fn::If" not in document else None
+    if not isinstance(body, list):
+        return None
+    out = []
+    for index, stmt in enumerate(body):
+        if not isinstance(stmt, dict) or "Fn::If" in stmt:
+            return None
+        out.append(Statement(stmt, f"{path}.Statement[{index}]", conds))
+    return out
+
+
 def _read_document(state: _Analysis, doc: sources.PolicyDocument) -> None:
     role = state.index.roles[doc.role_key]
-    for item in statements(doc.document, doc.path, state.index.resolver):
+    plain = _plain_statements(doc.document, doc.path, doc.conditions)
+    items = plain if plain is not None else statements(doc.document, doc.path, state.index.resolver)
+    for item in items:
         if isinstance(item, Problem):
             state.find("AIP103", item.path, item.message)
             continue
@@ -167,7 +187,7 @@ def _read_document(state: _Analysis, doc: sources.PolicyDocument) -> None:
         if isinstance(parsed, Problem):
             state.find("AIP103", parsed.path, parsed.message)
             continue
-        conds = and_conditions(doc.conditions, item.conditions)
+        conds = item.conditions if plain is not None else and_conditions(doc.conditions, item.conditions)
         if parsed.effect == "Deny":
             _record_deny(state, doc.role_key, parsed)
             continue
@@ -230,9 +250,17 @@ def _use_target(
     path: str,
     conds: CondSet,
 ) -> None:
+    key = principal.key
+    if target.code is None:  # the common case: named callees, nothing to report
+        for form, fconds in target.forms:
+            state.covered.add((key, form))
+            all_conds = conds | fconds if fconds else conds
+            if not fconds or not contradictory(all_conds):
+                state.grants.append(Grant(principal, form, stmt_path, all_conds))
+        return
     forms = list(target.forms)
-    state.covered.update((principal.key, form) for form, _ in (*target.forms, *target.wildcard_forms))
-    if target.code == "AIP110" and state.options.wildcards is Wildcards.EXPAND:
+    state.covered.update((key, form) for form, _ in (*target.forms, *target.wildcard_forms))
+    if target.code == "AIP110" and state.options.wildcards is Wildcards.EXPAND and target.wildcard_forms:
         forms.extend(target.wildcard_forms)
     elif target.code is not None:
         detail = _cross_account_statement(principal, target) if target.code == "AIP111" else ""
@@ -267,32 +295,47 @@ def _principal_text(principal: Principal) -> str:
 
 
 def _record_deny(state: _Analysis, role_key: str, stmt: InvokeStatement) -> None:
+    """Over-approximate: a Deny we cannot read denies everything the role could be granted."""
     if state.denied.get(role_key, set()) is None:
         return
-    if stmt.not_resource:
+    if stmt.not_resource:  # denies everything but what it lists
+        listed = _covered_forms(state, stmt.resources)
+        if listed is None:
+            state.denied[role_key] = None
+        else:
+            state.denied_except.setdefault(role_key, []).append(listed)
+        return
+    forms = _covered_forms(state, stmt.resources)
+    if forms is None:
         state.denied[role_key] = None
         return
     denied = state.denied.setdefault(role_key, set())
     assert denied is not None
-    for value, _ in state.index.resolver.strings(stmt.resources):
-        if isinstance(value, Unresolved):
-            continue
+    denied.update(forms)
+
+
+def _covered_forms(state: _Analysis, resources: Any) -> set[CalleeForm] | None:
+    """The callee forms a Resource list covers (a pattern covers the aliases of what it matches too);
+    None when that is everything or cannot be known."""
+    out: set[CalleeForm] = set()
+    for value, _ in state.index.resolver.strings(resources):
+        if isinstance(value, Unresolved) or value == ("*",):
+            return None
         target = state.classifier.classify(value)
-        if target.code == "AIP110" and value in (("*",),):
-            state.denied[role_key] = None
-            return
         for form, _c in (*target.forms, *target.wildcard_forms):
-            denied.add(form)
-            if target.wildcard_forms:  # a pattern denies the aliases of what it matches too
+            out.add(form)
+            if target.wildcard_forms:
                 fn = state.index.functions[form.function]
-                denied.update(CalleeForm(form.function, a.logical_id, a.name) for a in fn.aliases)
+                out.update(CalleeForm(form.function, a.logical_id, a.name) for a in fn.aliases)
+    return out
 
 
 def _apply_denies(state: _Analysis) -> list[Grant]:
     kept = []
     for grant in state.grants:
         denied = state.denied.get(grant.principal.key, set())
-        if denied is None or grant.callee in denied:
+        spared = state.denied_except.get(grant.principal.key, [])
+        if denied is None or grant.callee in denied or any(grant.callee not in s for s in spared):
             state.find(
                 "AIP125", grant.path, f"a Deny removes {grant.callee.label} for {grant.principal.label}"
             )
@@ -318,6 +361,12 @@ def _existing_permissions(state: _Analysis) -> set[str]:
         fn_value = index.resolver.scalar(props.get("FunctionName"))
         if not isinstance(fn_value, tuple):
             continue
+        head = fn_value[0] if fn_value else None
+        if isinstance(head, str) and _PARTIAL_ARN.match(head):  # ACCOUNT:function:NAME, as Lambda accepts
+            fn_value = (
+                f"arn:{index.resolver.partition}:lambda:{index.resolver.region}:{head}",
+                *fn_value[1:],
+            )
         forms = [f for f, _ in state.classifier.classify(fn_value).forms]
         principal = props.get("Principal")
         if isinstance(principal, str) and principal.endswith(".amazonaws.com") and "SourceArn" in props:

@@ -73,7 +73,7 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
         problems = error.problems if isinstance(error, TransformFailure) else [str(error)]
         response = _failure(macro_event, report.failure_message(problems))
         counts = {"problems": len(problems)}
-        findings = [p[:120] for p in problems[:20]]
+        findings = error.log_items[:20] if isinstance(error, TransformFailure) else [str(error)[:120]]
     except Exception as error:
         response = _failure(
             macro_event,

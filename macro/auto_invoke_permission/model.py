@@ -106,9 +106,12 @@ class TransformResult:
 class TransformFailure(Exception):
     """The template cannot be processed (or enforce mode refuses it). `problems` lists each one."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], log_items: list[str] | None = None) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+        # what the log may say: finding messages can quote resolved parameter values, so findings
+        # are logged as code and path; other problems describe the template's shape only
+        self.log_items = log_items if log_items is not None else [p[:120] for p in problems]
 
 
 class TransformContext(NamedTuple):

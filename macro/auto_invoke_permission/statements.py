@@ -109,7 +109,7 @@ class InvokeStatement(NamedTuple):
     """A statement that allows or denies lambda:InvokeFunction, with its resources."""
 
     effect: str  # "Allow" | "Deny"
-    resources: Any  # the Resource node (None with NotResource)
+    resources: Any  # the Resource node, or the NotResource node when not_resource
     not_resource: bool
     has_condition: bool
     resource_path: str
@@ -146,7 +146,9 @@ def invoke_statement(stmt: Statement, resolver: Resolver) -> InvokeStatement | P
         return Problem(stmt.path, "the statement has neither Action nor NotAction")
     has_condition = "Condition" in node
     if "NotResource" in node:
-        return InvokeStatement(effect, None, True, has_condition, stmt.path + ".NotResource", alternatives)
+        return InvokeStatement(
+            effect, node["NotResource"], True, has_condition, stmt.path + ".NotResource", alternatives
+        )
     if "Resource" not in node:
         return Problem(stmt.path, "the statement has neither Resource nor NotResource")
     return InvokeStatement(
@@ -163,12 +165,16 @@ def _actions_match(node: Any, resolver: Resolver) -> tuple[CondSet, ...] | Probl
     if not isinstance(node, list | dict):
         return Problem("", f"the action is {type(node).__name__}, not a string")
     found: set[CondSet] = set()
+    unreadable: Unresolved | None = None
     for value, conds in resolver.strings(node):
         if isinstance(value, Unresolved):
-            continue  # an action we cannot read grants nothing we can mirror
+            unreadable = value  # grants nothing we can mirror; said below unless invoke is granted anyway
+            continue
         text = literal(value)
         if text is not None and action_allows_invoke(text):
             if not conds:
                 return ALWAYS
             found.add(conds)
+    if not found and unreadable is not None:
+        return Problem("", f"the action cannot be read: {unreadable.reason}")
     return tuple(sorted(found, key=sorted))

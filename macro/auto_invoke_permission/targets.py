@@ -177,14 +177,26 @@ class TargetClassifier:
         return self._arn(value, shown)
 
     def _same_account_arn(self, value: Sym, first: str) -> Target | None:
-        """`<prefix>NAME` naming a template function by its exact name; None for anything else."""
+        """`<prefix>NAME` naming a template function by its exact name, or `<prefix>NAME*` (SAM's
+        LambdaInvokePolicy: the function and its aliases); None for anything else."""
         name = concat([first[len(self._arn_prefix) :], *value[1:]])
-        if _has_glob(name) or any(isinstance(p, str) and ":" in p for p in name):
+        if any(isinstance(p, str) and ":" in p for p in name):
+            return None
+        last = name[-1] if name else None
+        star = isinstance(last, str) and last.endswith("*")
+        if star and isinstance(last, str):
+            name = concat([*name[:-1], last[:-1]])
+        if _has_glob(name):
             return None
         owners = self.index.by_name.get(name)
         if not owners:
             return None
-        return Target(forms=tuple(self._unqualified(fid, conds) for fid, conds in owners))
+        forms: list[tuple[CalleeForm, CondSet]] = []
+        for fid, conds in owners:
+            forms.append(self._unqualified(fid, conds))
+            if star:
+                forms.extend(self._aliases(fid, conds))
+        return Target(forms=tuple(forms))
 
     def _token_first(self, token: Token, value: Sym, shown: str) -> Target:
         index = self.index
@@ -196,8 +208,9 @@ class TargetClassifier:
             rtype = _type_of(index, name)
             if name in index.functions or rtype in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
                 return Target(code="AIP116", message=f"{shown} is not an ARN a grant can use")
+            kind = rtype or "a resource SAM generates"
             return Target(
-                code="AIP102", message=f"{shown} is an attribute of {name} ({rtype}), not a function"
+                code="AIP102", message=f"{shown} is an attribute of {name} ({kind}), not a function"
             )
         if token.kind == "ref" and not rest:
             if name in index.functions:
@@ -265,6 +278,12 @@ class TargetClassifier:
                 message=f"{shown} is in account {account}; the stack is in {self.account}",
             )
         name = segments[6]
+        if any(isinstance(p, Token) and p.kind == "getatt" and p.attr == "Arn" for p in name):
+            return Target(
+                code="AIP116",
+                message=f"{shown} puts an ARN where the function name goes "
+                "(LambdaInvokePolicy's FunctionName takes !Ref, not !GetAtt .Arn)",
+            )
         qualifier_segments = segments[7:]
         if len(qualifier_segments) > 1:
             return Target(code="AIP116", message=f"{shown} has too many ':' parts for a function ARN")

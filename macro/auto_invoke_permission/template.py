@@ -231,7 +231,7 @@ class TemplateIndex:
                 if fn.is_sam:
                     out.append((self._sam_role(fn), conds))
                 continue
-            out.append((self.role_for_expression(expr), conds))
+            out.append((self.role_for_expression(expr, fn.logical_id), conds))
         return out
 
     def _branches(
@@ -261,8 +261,9 @@ class TemplateIndex:
                 self.roles[key] = Role(principal, fn.conditions, None, sam_function=fn.logical_id)
         return key
 
-    def role_for_expression(self, expr: Any) -> str:
-        """The role key of a Role expression; registers roles outside the template too."""
+    def role_for_expression(self, expr: Any, owner: str = "") -> str:
+        """The role key of a Role expression; registers roles outside the template too.
+        An expression that cannot be resolved is a role of its own, keyed by the function that uses it."""
         role_id = self.role_id_of(expr)
         if role_id is not None:
             key = "role:" + role_id
@@ -272,7 +273,7 @@ class TemplateIndex:
                 self.roles[key] = Role(principal, condition_of(res), res)
             return key
         value = self.resolver.scalar(expr)
-        text = "".join(str(p) for p in value) if isinstance(value, tuple) else repr(expr)
+        text = "".join(str(p) for p in value) if isinstance(value, tuple) else f"?{owner}"
         key = "arn:" + text
         if key not in self.roles:
             name = text.rsplit("/", 1)[-1] if ":role/" in text else text
@@ -324,7 +325,7 @@ class TemplateIndex:
             return "role:" + self.role_names[text]
         if text:
             for key in self.roles:  # an external role named by ARN in a function's Role
-                if key.startswith("arn:") and key.endswith(":role/" + text):
+                if key.startswith("arn:") and ":role/" in key and key.rsplit("/", 1)[-1] == text:
                     return key
         return None
 
@@ -340,5 +341,10 @@ class TemplateIndex:
         role_id = self.role_id_of(expr)
         if role_id is not None:
             return "role:" + role_id
+        last = value[-1] if value else None
+        if isinstance(last, Token) and last.kind == "ref" and "role:" + last.name in self.roles:
+            head = literal(value[:-1])
+            if head is not None and ":role/" in head and head.endswith("/"):
+                return "role:" + last.name
         key = "arn:" + "".join(str(p) for p in value)
         return key if key in self.roles else None

@@ -25,6 +25,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ from corpus_support import (
     CORPUS,
     Canon,
     Outcome,
+    clean_handler_environment,
     format_problems,
     injected,
     invoke,
@@ -191,9 +193,7 @@ def corpus(clean_handler: None) -> CorpusRun:
 
 
 @pytest.fixture(scope="module")
-def clean_handler():
-    from corpus_support import clean_handler_environment
-
+def clean_handler() -> Iterator[None]:
     with clean_handler_environment():
         yield
 
@@ -210,15 +210,11 @@ def _print_figures(run: CorpusRun) -> None:
     print(f"corpus problems by kind: {dict(kinds)}")
 
 
-def _unexpected(problems: list[tuple[str, str, str, str]], kinds: set[str] | None = None) -> list[str]:
-    """Problems not in KNOWN_PROBLEMS, plus KNOWN_PROBLEMS entries (of these kinds) that no longer occur."""
+def _unexpected(problems: list[tuple[str, str, str, str]], known: set[tuple[str, str, str]]) -> list[str]:
+    """Problems not in `known`, plus entries of `known` that no longer occur."""
     seen = {(n, o, k) for n, o, k, _ in problems}
-    out = [f"{k}: {n} [{o}]: {d}" for n, o, k, d in problems if (n, o, k) not in KNOWN_PROBLEMS]
-    out += [
-        f"fixed (remove it from KNOWN_PROBLEMS): {k}: {n} [{o}]"
-        for n, o, k in sorted(KNOWN_PROBLEMS - seen)
-        if kinds is None or k in kinds
-    ]
+    out = [f"{k}: {n} [{o}]: {d}" for n, o, k, d in problems if (n, o, k) not in known]
+    out += [f"fixed (remove it from KNOWN_PROBLEMS): {k}: {n} [{o}]" for n, o, k in sorted(known - seen)]
     return out
 
 
@@ -227,8 +223,8 @@ LINT_KIND = "new cfn-lint error"
 
 def test_corpus_invariants(corpus: CorpusRun) -> None:
     assert len(corpus.jobs) > 1000, "the corpus should give well over a thousand runs"
-    kinds = {k for _, _, k in KNOWN_PROBLEMS} - {LINT_KIND}
-    problems = _unexpected(corpus.problems, kinds)
+    known = {p for p in KNOWN_PROBLEMS if p[2] != LINT_KIND}
+    problems = _unexpected(corpus.problems, known)
     assert not problems, format_problems(problems)
 
 
@@ -270,9 +266,5 @@ def test_corpus_lint_sample(corpus: CorpusRun) -> None:
             problems.append((job.name, job.order, LINT_KIND, "; ".join(n[:200] for n in new[:3])))
     sampled = {(j.name, j.order) for j in sample}
     known = {(n, o, k) for n, o, k in KNOWN_PROBLEMS if k == LINT_KIND and (n, o) in sampled}
-    unexpected = [f"{k}: {n} [{o}]: {d}" for n, o, k, d in problems if (n, o, k) not in known]
-    unexpected += [
-        f"fixed (remove it from KNOWN_PROBLEMS): {k}: {n} [{o}]"
-        for n, o, k in sorted(known - {(n, o, k) for n, o, k, _ in problems})
-    ]
+    unexpected = _unexpected(problems, known)
     assert not unexpected, format_problems(unexpected)

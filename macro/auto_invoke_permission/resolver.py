@@ -498,6 +498,24 @@ class Resolver:
         return second[keys[2]]
 
 
+MAX_IF_DEPTH = 10
+
+
+def if_branches(node: Any, conds: CondSet = NO_CONDITIONS, depth: int = 0) -> list[tuple[Any, CondSet]]:
+    """Split a structure (a role, a policy, a statement) on Fn::If into (value or None for AWS::NoValue,
+    conditions). Past MAX_IF_DEPTH the Fn::If is left whole, and its reader reports it as malformed."""
+    if isinstance(node, dict) and len(node) == 1 and depth < MAX_IF_DEPTH:
+        if node.get("Ref") == "AWS::NoValue":
+            return [(None, conds)]
+        arg = node.get("Fn::If")
+        if isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str):
+            return [
+                *if_branches(arg[1], conds | {(arg[0], True)}, depth + 1),
+                *if_branches(arg[2], conds | {(arg[0], False)}, depth + 1),
+            ]
+    return [(node, conds)]
+
+
 def condition_of(resource: Any) -> CondSet:
     """The resource-level Condition of a resource, as a condition set."""
     if isinstance(resource, dict):

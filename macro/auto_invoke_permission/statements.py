@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from .resolver import NO_CONDITIONS, CondSet, Resolver, Unresolved, literal
+from .resolver import MAX_IF_DEPTH, NO_CONDITIONS, CondSet, Resolver, Unresolved, if_branches, literal
 
 INVOKE_ACTION = "lambda:invokefunction"
 
@@ -86,23 +86,6 @@ def statements(document: Any, path: str, resolver: Resolver) -> Iterator[Stateme
                     yield Problem(item_path, f"Fn::If nested deeper than {MAX_IF_DEPTH} levels")
                     continue
                 yield Statement(stmt, item_path, sconds)
-
-
-MAX_IF_DEPTH = 10
-
-
-def if_branches(node: Any, conds: CondSet, depth: int = 0) -> list[tuple[Any, CondSet]]:
-    """Split a value on Fn::If; past MAX_IF_DEPTH the Fn::If is left whole (and read as malformed)."""
-    if isinstance(node, dict) and len(node) == 1 and depth < MAX_IF_DEPTH:
-        if node.get("Ref") == "AWS::NoValue":
-            return [(None, conds)]
-        arg = node.get("Fn::If")
-        if isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str):
-            return [
-                *if_branches(arg[1], conds | {(arg[0], True)}, depth + 1),
-                *if_branches(arg[2], conds | {(arg[0], False)}, depth + 1),
-            ]
-    return [(node, conds)]
 
 
 class InvokeStatement(NamedTuple):

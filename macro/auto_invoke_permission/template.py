@@ -11,7 +11,17 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from .model import Principal
-from .resolver import NO_CONDITIONS, CondSet, Resolver, Sym, Token, and_conditions, condition_of, literal
+from .resolver import (
+    NO_CONDITIONS,
+    CondSet,
+    Resolver,
+    Sym,
+    Token,
+    and_conditions,
+    condition_of,
+    if_branches,
+    literal,
+)
 
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
 SAM_FUNCTION = "AWS::Serverless::Function"
@@ -226,28 +236,13 @@ class TemplateIndex:
         if role_node is None:
             return [(self._sam_role(fn), NO_CONDITIONS)] if fn.is_sam else []
         out: list[tuple[str, CondSet]] = []
-        for expr, conds in self._branches(role_node):
+        for expr, conds in if_branches(role_node):
             if expr is None:  # Fn::If with AWS::NoValue: SAM generates the role on that branch
                 if fn.is_sam:
                     out.append((self._sam_role(fn), conds))
                 continue
             out.append((self.role_for_expression(expr, fn.logical_id), conds))
         return out
-
-    def _branches(
-        self, node: Any, conds: CondSet = NO_CONDITIONS, depth: int = 0
-    ) -> list[tuple[Any, CondSet]]:
-        """Split a value on Fn::If into (expression or None for AWS::NoValue, conditions)."""
-        if isinstance(node, dict) and len(node) == 1 and depth < 10:
-            if node.get("Ref") == "AWS::NoValue":
-                return [(None, conds)]
-            arg = node.get("Fn::If")
-            if isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str):
-                return [
-                    *self._branches(arg[1], conds | {(arg[0], True)}, depth + 1),
-                    *self._branches(arg[2], conds | {(arg[0], False)}, depth + 1),
-                ]
-        return [(node, conds)]
 
     def _sam_role(self, fn: Function) -> str:
         role_id = fn.logical_id + "Role"
@@ -328,6 +323,15 @@ class TemplateIndex:
                 if key.startswith("arn:") and ":role/" in key and key.rsplit("/", 1)[-1] == text:
                     return key
         return None
+
+    def sam_generated_roles(self) -> list[tuple[str, Function]]:
+        """(role key, function) for each role SAM will generate (transform listed before SAM):
+        the roles whose policies come from the function's own Policies, EventInvokeConfig..."""
+        return [
+            (key, self.functions[role.sam_function])
+            for key, role in sorted(self.roles.items())
+            if role.sam_function is not None
+        ]
 
     def principal_key_of(self, expr: Any) -> str | None:
         """The role key of a Permission's Principal expression, when it names a known role."""

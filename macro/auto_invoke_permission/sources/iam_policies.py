@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..resolver import and_conditions, condition_of
-from ..statements import if_branches
+from ..resolver import and_conditions, condition_of, if_branches
 from ..template import TemplateIndex, is_skipped
 from . import PolicyDocument, as_list, properties
 

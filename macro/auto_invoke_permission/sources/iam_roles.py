@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..resolver import Token, and_conditions, condition_of
-from ..statements import if_branches
+from ..resolver import Token, and_conditions, condition_of, if_branches
 from ..template import TemplateIndex, is_skipped
 from . import PolicyDocument, as_list, invoke_document, properties
 from .aws_managed import wildcard_policy_name

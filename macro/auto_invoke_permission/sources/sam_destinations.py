@@ -14,11 +14,9 @@ from . import PolicyDocument, invoke_document
 
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
-    for key, role in sorted(index.roles.items()):
-        if role.sam_function is None:
-            continue
-        fid = role.sam_function
-        config = index.functions[fid].properties.get("EventInvokeConfig")
+    for key, fn in index.sam_generated_roles():
+        fid = fn.logical_id
+        config = fn.properties.get("EventInvokeConfig")
         destinations = config.get("DestinationConfig") if isinstance(config, dict) else None
         if not isinstance(destinations, dict):
             continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..statements import if_branches
+from ..resolver import if_branches
 from ..template import TemplateIndex
 from . import PolicyDocument, as_list, invoke_document
 from .aws_managed import wildcard_policy_name
@@ -24,11 +24,9 @@ LAMBDA_INVOKE_RESOURCE = (
 
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
-    for key, role in sorted(index.roles.items()):
-        if role.sam_function is None:
-            continue
-        fid = role.sam_function
-        policies = index.functions[fid].properties.get("Policies")
+    for key, fn in index.sam_generated_roles():
+        fid = fn.logical_id
+        policies = fn.properties.get("Policies")
         if policies is None:
             continue
         base = f"{fid}.Properties.Policies"

@@ -51,29 +51,7 @@ FINDING_CODES = {
 
 # (template, order, caller, first word of the callee) of edges the core currently gets wrong,
 # waiting for a fix. Remove entries as they are fixed (the test fails on an entry that passes).
-KNOWN_PROBLEMS: set[tuple[str, str, str, str]] = {
-    # LambdaInvokePolicy on a literal name that is no function of the template (`function:NAME*`):
-    # the core reports AIP110 (wildcard); the label, and behaviour.md's `NAME*` row (the function NAME,
-    # here not in the template), call for the external finding AIP113.
-    (
-        "serverless-application-model/tests__translator__output__function_with_policy_templates.json",
-        "raw",
-        "MultiplePolicyTemplatesRole",
-        "EXTERNAL",
-    ),
-    (
-        "serverless-application-model/tests__translator__input__all_policy_templates.yaml",
-        "raw",
-        "KitchenSinkFunction",
-        "EXTERNAL",
-    ),
-    (
-        "serverless-application-model/tests__translator__input__all_policy_templates.yaml",
-        "sam",
-        "KitchenSinkFunction",
-        "EXTERNAL",
-    ),
-}
+KNOWN_PROBLEMS: set[tuple[str, str, str, str]] = set()
 
 
 @dataclass(frozen=True)

@@ -305,16 +305,29 @@ class TargetClassifier:
                 return Target(forms=forms)
             return problem
         # NAME* (LambdaInvokePolicy): the function and all its aliases
-        if qualifier == () and name and isinstance(name[-1], str) and name[-1].endswith("*"):
-            prefix = concat([*name[:-1], name[-1][:-1]])
-            owners = self.index.by_name.get(prefix) if not _has_glob(prefix) else None
+        prefix: Sym | None = None
+        final = name[-1] if name else None
+        if qualifier == () and isinstance(final, str) and final.endswith("*"):
+            prefix = concat([*name[:-1], final[:-1]])
+            if _has_glob(prefix):
+                prefix = None
+        if prefix is not None:
+            owners = self.index.by_name.get(prefix)
             if owners:
                 covered: list[tuple[CalleeForm, CondSet]] = []
                 for fid, conds in owners:
                     covered.append(self._unqualified(fid, conds))
                     covered.extend(self._aliases(fid, conds))
                 return Target(forms=tuple(covered))
-        return self._wildcard(self._opaque.text(name) + ("*" if qualifier else ""), shown)
+        wildcard = self._wildcard(self._opaque.text(name) + ("*" if qualifier else ""), shown)
+        if prefix is not None and not wildcard.wildcard_forms:
+            # NAME* matching no function of the template: the function NAME, outside it
+            return Target(
+                code="AIP113",
+                message=f"{shown} names function {sym_text(prefix)!r} (and its versions and aliases), "
+                "which is not defined in this template",
+            )
+        return wildcard
 
 
 def _type_of(index: TemplateIndex, logical_id: str) -> str | None:

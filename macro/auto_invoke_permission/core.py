@@ -28,7 +28,6 @@ from .options import Mode, Options, Wildcards
 from .permissions import (
     MAX_LOGICAL_ID,
     condition_expression,
-    group_key,
     logical_id,
     permission_resource,
     short_hash,
@@ -345,10 +344,10 @@ def _apply_denies(state: _Analysis) -> list[Grant]:
 
 
 # ------------------------------------------------------------- permissions
-def _existing_permissions(state: _Analysis) -> set[str]:
+def _existing_permissions(state: _Analysis) -> set[tuple[CalleeForm, str]]:
     """Group keys of the invoke permissions already in the template (any equivalent spelling)."""
     index = state.index
-    out: set[str] = set()
+    out: set[tuple[CalleeForm, str]] = set()
     for rid, res in index.resources.items():
         if not isinstance(res, dict) or res.get("Type") != LAMBDA_PERMISSION:
             continue
@@ -382,25 +381,31 @@ def _existing_permissions(state: _Analysis) -> set[str]:
         role = index.roles.get(key) if key is not None else None
         if role is None:
             continue  # a principal none of the template's functions runs as
-        out.update(group_key(form, role.principal) for form in forms)
+        out.update((form, role.principal.key) for form in forms)
     return out
 
 
 def _build_permissions(
-    state: _Analysis, grants: list[Grant], existing: set[str], conditions: Mapping[str, Any] | None
+    state: _Analysis,
+    grants: list[Grant],
+    existing: set[tuple[CalleeForm, str]],
+    conditions: Mapping[str, Any] | None,
 ) -> list[Permission]:
     index = state.index
-    groups: dict[str, list[Grant]] = {}
+    groups: dict[tuple[CalleeForm, str], list[Grant]] = {}
     for grant in grants:
-        groups.setdefault(group_key(grant.callee, grant.principal), []).append(grant)
+        groups.setdefault((grant.callee, grant.principal.key), []).append(grant)
     taken: set[str] = set(index.resources)
     permissions: list[Permission] = []
     skipped = set(index.skipped)
-    for key in sorted(groups):
+    per_role: dict[str, tuple[tuple[str, ...], CondSet]] = {}  # callers, and the conditions they share
+    for key in sorted(groups, key=lambda k: (k[0].function, k[0].alias or "", k[1])):
         members = groups[key]
         callee, principal = members[0].callee, members[0].principal
         role = index.roles[principal.key]
-        callers = tuple(sorted(set(role.callers)))
+        if principal.key not in per_role:
+            per_role[principal.key] = (tuple(sorted(set(role.callers))), _common(role.caller_conditions))
+        callers, callers_common = per_role[principal.key]
         paths = tuple(sorted({g.path for g in members}))
         if callee.function in skipped or not callers:
             continue
@@ -412,13 +417,14 @@ def _build_permissions(
                 f"no permission added for {principal.label}",
             )
             continue
-        status = EdgeStatus.PRESENT if key in existing else _added_status(state.options)
-        _edge(state, role.callers, principal, callee.label, status, paths[0])
-        if key in existing:
+        present = key in existing
+        status = EdgeStatus.PRESENT if present else _added_status(state.options)
+        state.edges.append(Edge(callers, principal.label, callee.label, status, paths[0]))
+        if present:
             permissions.append(Permission("", callee, principal, callers, paths, None, existing=True))
             continue
         fn = index.functions[callee.function]
-        common = and_conditions(fn.conditions, role.conditions, _common(role.caller_conditions))
+        common = and_conditions(fn.conditions, role.conditions, callers_common)
         if callee.alias is not None:
             alias = index.alias_ids.get(callee.alias)
             if alias is not None:

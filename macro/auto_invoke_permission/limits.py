@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .model import Permission, TransformFailure
+from .model import CalleeForm, Permission, TransformFailure
 from .template import TemplateIndex
 
 MAX_RESOURCES = 500
@@ -34,16 +34,18 @@ def check(index: TemplateIndex, permissions: list[Permission]) -> None:
                 f"Most permissions per callee: {top}"
             ]
         )
-    sizes: Counter[str] = Counter()
-    contributors: dict[str, Counter[str]] = {}
+    sizes: dict[CalleeForm, int] = {}
     for p in permissions:
-        size = statement_bytes(p)
-        sizes[p.callee.label] += size
-        contributors.setdefault(p.callee.label, Counter())[p.principal.label] += size
+        sizes[p.callee] = sizes.get(p.callee, 0) + statement_bytes(p)
     problems = []
-    for label, size in sorted(sizes.items()):
+    for callee, size in sorted(sizes.items(), key=lambda item: item[0].label):
         if size > MAX_POLICY_BYTES:
-            top = ", ".join(f"{who} ~{n} bytes" for who, n in contributors[label].most_common(5))
+            label = callee.label
+            contributors: Counter[str] = Counter()
+            for p in permissions:
+                if p.callee == callee:
+                    contributors[p.principal.label] += statement_bytes(p)
+            top = ", ".join(f"{who} ~{n} bytes" for who, n in contributors.most_common(5))
             problems.append(
                 f"AIP151 the resource policy of {label} would be about {size} bytes with "
                 f"{sum(1 for p in permissions if p.callee.label == label)} statements; Lambda allows "

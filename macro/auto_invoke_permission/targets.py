@@ -81,6 +81,7 @@ class TargetClassifier:
         self.partition = resolver.partition
         self._opaque = _Opaque()
         self._memo: dict[Sym, Target] = {}
+        self._getatt_memo: dict[str, Target] = {}
         # the commonest ARN: this partition, region and account, then a plain function name
         self._arn_prefix = f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:"
         self._names_text = [
@@ -149,22 +150,25 @@ class TargetClassifier:
 
     def getatt_arn(self, fid: str) -> Target:
         """`!GetAtt F.Arn`, the commonest Resource of all."""
-        return self.classify((Token("getatt", fid, "Arn"),))
+        known = self._getatt_memo.get(fid)
+        if known is None:
+            known = self._getatt_memo[fid] = self.classify((Token("getatt", fid, "Arn"),))
+        return known
 
     def _classify(self, value: Sym) -> Target:
-        shown = sym_text(value) or "''"
         if not value:
             return Target(code="AIP116", message="the Resource is empty")
         first = value[0]
+        if isinstance(first, str) and first.startswith(self._arn_prefix):
+            fast = self._same_account_arn(value, first)
+            if fast is not None:
+                return fast
+        shown = sym_text(value) or "''"  # for messages: not built on the fast path
         if isinstance(first, Token):
             return self._token_first(first, value, shown)
         text = literal(value)
         if text is not None and text.strip("*") == "":
             return self._wildcard("*", shown)
-        if first.startswith(self._arn_prefix):
-            fast = self._same_account_arn(value, first)
-            if fast is not None:
-                return fast
         if not first.startswith("arn:"):
             owners = self.index.by_name.get(value)
             if owners and not _has_glob(value):

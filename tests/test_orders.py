@@ -1,0 +1,136 @@
+"""Hand-written cases (tests/cases/*.yaml) through the handler, in every transform order they name.
+
+A case: `orders` (pre: the macro before SAM, post: after SAM, cfn: plain CloudFormation),
+`parameters` (templateParameterValues), `expect` (`status`, and `permissions` as
+{function, principal, qualifier, conditions}), `template`. Conditions compare by truth
+table over the template's own conditions, so any equivalent spelling passes (SAM's
+`NOT<cond>` included), and each output is run through the macro again: nothing may change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from auto_invoke_permission import handler
+from corpus_support import (
+    ACCOUNT,
+    REGION,
+    canon_function,
+    canon_principal,
+    clean_handler_environment,
+    injected,
+    load_template,
+    sam_translate,
+    without_transform,
+)
+
+CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
+COMPOSED = ("Condition", "Fn::And", "Fn::Or", "Fn::Not")
+
+
+def run_macro(fragment: dict[str, Any], parameters: Mapping[str, Any]) -> dict[str, Any]:
+    event = {
+        "region": REGION,
+        "accountId": ACCOUNT,
+        "fragment": fragment,
+        "transformId": f"{ACCOUNT}::AutoInvokePermission",
+        "params": {},
+        "requestId": "orders",
+        "templateParameterValues": dict(parameters),
+    }
+    with clean_handler_environment(), contextlib.redirect_stderr(io.StringIO()):
+        response: dict[str, Any] = handler.handler(event)
+    return response
+
+
+def holds(expr: Any, conditions: Mapping[str, Any], truth: Mapping[str, bool], depth: int = 0) -> bool:
+    """Evaluate a condition expression; conditions that are not compositions are atoms in `truth`."""
+    assert depth < 50, "condition nesting"
+    key, arg = next(iter(expr.items()))
+    if key == "Condition":
+        definition = conditions[arg]
+        if isinstance(definition, Mapping) and next(iter(definition)) in COMPOSED:
+            return holds(definition, conditions, truth, depth + 1)
+        return truth[arg]
+    operands = [holds(x, conditions, truth, depth + 1) for x in arg]
+    return {"Fn::And": all, "Fn::Or": any, "Fn::Not": lambda v: not v[0]}[key](operands)
+
+
+def atoms(conditions: Mapping[str, Any]) -> list[str]:
+    return sorted(
+        n for n, d in conditions.items() if not (isinstance(d, Mapping) and next(iter(d)) in COMPOSED)
+    )
+
+
+def same_condition(actual: str | None, expected: list[str], conditions: Mapping[str, Any]) -> bool:
+    names = atoms(conditions)
+    for bits in itertools.product([False, True], repeat=len(names)):
+        truth = dict(zip(names, bits, strict=True))
+        got = True if actual is None else holds({"Condition": actual}, conditions, truth)
+        want = all(
+            not holds({"Condition": c[1:]}, conditions, truth)
+            if c.startswith("!")
+            else holds({"Condition": c}, conditions, truth)
+            for c in expected
+        )
+        if got != want:
+            return False
+    return True
+
+
+def orders_of() -> list[Any]:
+    out = []
+    for path in CASES:
+        case = load_template(path)
+        for order in case.get("orders", ["pre"]):
+            out.append(pytest.param(path, order, id=f"{path.stem}-{order}"))
+    return out
+
+
+@pytest.mark.parametrize(("path", "order"), orders_of())
+def test_case(path: Path, order: str) -> None:
+    case = load_template(path)
+    expect = case.get("expect", {})
+    parameters = case.get("parameters", {})
+    template = case["template"]
+    fragment = sam_translate(template) if order == "post" else without_transform(template)
+    response = run_macro(fragment, parameters)
+    assert response["requestId"] == "orders"
+    if expect.get("status") == "failure":
+        assert response["status"] == "failure"
+        assert response["errorMessage"].startswith("AutoInvokePermission:")
+        return
+    assert response["status"] == "success", response.get("errorMessage")
+    out = response["fragment"]
+    conditions = out.get("Conditions", {})
+    got = []
+    for rid, resource in sorted(injected(fragment, out).items()):
+        assert resource["Type"] == "AWS::Lambda::Permission", rid
+        props = resource["Properties"]
+        assert props["Action"] == "lambda:InvokeFunction"
+        function, qualifier = canon_function(props["FunctionName"], out["Resources"])
+        got.append((function, qualifier, canon_principal(props["Principal"]), resource.get("Condition")))
+    unmatched = list(got)
+    for want in expect.get("permissions", []):
+        key = (want["function"], want.get("qualifier"), want["principal"])
+        hit = next(
+            (
+                g
+                for g in unmatched
+                if g[:3] == key and same_condition(g[3], want.get("conditions", []), conditions)
+            ),
+            None,
+        )
+        assert hit is not None, f"missing {key} under {want.get('conditions', [])}; got {got}"
+        unmatched.remove(hit)
+    assert unmatched == [], f"unexpected permissions {unmatched}"
+    again = run_macro(out, parameters)
+    assert again["status"] == "success"
+    assert again["fragment"]["Resources"] == out["Resources"]
+    assert again["fragment"].get("Conditions") == out.get("Conditions")

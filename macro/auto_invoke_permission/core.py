@@ -98,9 +98,53 @@ def _shape(fragment: Any) -> tuple[Mapping[str, Any], bool]:
     for section in ("Conditions", "Parameters", "Mappings", "Metadata", "Globals"):
         if section in fragment and not isinstance(fragment[section], dict):
             problems.append(f"{section} must be a mapping, not a {type(fragment[section]).__name__}")
+    if not problems and isinstance(fragment.get("Conditions"), dict):
+        problems.extend(_condition_cycles(fragment["Conditions"]))
     if problems:
         raise TransformFailure(problems)
     return fragment, False
+
+
+def _condition_cycles(conditions: Mapping[str, Any]) -> list[str]:
+    """Conditions that refer to themselves through `{"Condition": name}` (CloudFormation rejects them,
+    and the macro would otherwise build permissions on them)."""
+    refs: dict[str, set[str]] = {}
+    for name, definition in conditions.items():
+        found: set[str] = set()
+        stack: list[tuple[Any, int]] = [(definition, 0)]
+        while stack:
+            node, depth = stack.pop()
+            if depth > 50:
+                continue
+            if isinstance(node, dict):
+                if isinstance(node.get("Condition"), str) and len(node) == 1:
+                    found.add(node["Condition"])
+                stack.extend((v, depth + 1) for v in node.values())
+            elif isinstance(node, list):
+                stack.extend((v, depth + 1) for v in node)
+        refs[name] = found & set(conditions)
+    problems = []
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+    for start in sorted(refs):
+        path: list[str] = []
+        todo: list[tuple[str, bool]] = [(start, True)]
+        while todo:
+            name, entering = todo.pop()
+            if not entering:
+                state[name] = 2
+                path.pop()
+                continue
+            if state.get(name) == 2:
+                continue
+            if state.get(name) == 1:
+                cycle = [*path[path.index(name) :], name]
+                problems.append(f"Conditions form a cycle: {' -> '.join(cycle)}")
+                continue
+            state[name] = 1
+            path.append(name)
+            todo.append((name, False))
+            todo.extend((ref, True) for ref in sorted(refs[name], reverse=True))
+    return problems
 
 
 def analyze(fragment: Any, options: Options, context: TransformContext) -> TransformResult:

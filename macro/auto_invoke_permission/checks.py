@@ -28,7 +28,16 @@ def environment_references(
         if not roles:
             continue
         for var in sorted(variables, key=str):
-            for form in sorted(set(_callees(index, variables[var])), key=lambda f: f.label):
+            value = variables[var]
+            if not isinstance(value, dict | list):
+                continue  # a literal: names nothing of the template
+            ref = value.get("Ref") if isinstance(value, dict) and len(value) == 1 else None
+            if isinstance(ref, str):  # the commonest shape, without the resolver
+                direct = _form(index, Token("ref", ref))
+                forms = [direct] if direct is not None else []
+            else:
+                forms = sorted(set(_callees(index, value)), key=lambda f: f.label)
+            for form in forms:
                 if form.function == fid or form.function in skipped:
                     continue
                 path = f"{fid}.Properties.Environment.Variables.{var}"

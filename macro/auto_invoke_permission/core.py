@@ -374,6 +374,8 @@ def _covered_forms(state: _Analysis, resources: Any) -> set[CalleeForm] | None:
 
 
 def _apply_denies(state: _Analysis) -> list[Grant]:
+    if not state.denied and not state.denied_except:
+        return state.grants
     kept = []
     for grant in state.grants:
         denied = state.denied.get(grant.principal.key, set())

@@ -526,10 +526,12 @@ def condition_of(resource: Any) -> CondSet:
 
 
 def and_conditions(*sets: CondSet) -> CondSet:
-    out: set[CondLit] = set()
-    for s in sets:
-        out |= s
-    return frozenset(out)
+    nonempty = [s for s in sets if s]
+    if not nonempty:
+        return NO_CONDITIONS
+    if len(nonempty) == 1:
+        return nonempty[0]
+    return frozenset().union(*nonempty)
 
 
 def contradictory(conds: CondSet) -> bool:

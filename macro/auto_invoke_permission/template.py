@@ -45,6 +45,8 @@ def sam_alias_logical_id(function_id: str, alias_name: str) -> str:
 
 
 def alnum(text: str) -> str:
+    if text.isascii() and text.isalnum():  # logical IDs already are
+        return text
     return "".join(c for c in text if c.isascii() and c.isalnum())
 
 

@@ -33,10 +33,17 @@ from .permissions import (
     short_hash,
     simplify,
 )
-from .resolver import CondSet, Resolver, Unresolved, and_conditions, contradictory
-from .statements import InvokeStatement, Problem, Statement, invoke_statement, statements
+from .resolver import NO_CONDITIONS, CondSet, Resolver, Unresolved, and_conditions, contradictory
+from .statements import (
+    InvokeStatement,
+    Problem,
+    Statement,
+    action_allows_invoke,
+    invoke_statement,
+    statements,
+)
 from .targets import Target, TargetClassifier
-from .template import FUNCTION_TYPES, LAMBDA_PERMISSION, TemplateIndex
+from .template import FUNCTION_TYPES, LAMBDA_PERMISSION, Role, TemplateIndex
 
 MACRO_KEY = "AutoInvokePermission"
 _PARTIAL_ARN = re.compile(r"^\d{12}:function:")
@@ -203,64 +210,109 @@ def transform(fragment: Any, options: Options, context: TransformContext) -> Tra
 
 
 # ------------------------------------------------------------------ grants
-def _plain_statements(document: Any, path: str, conds: CondSet) -> list[Statement] | None:
+def _plain_statements(document: Any) -> list[Any] | None:
     """The statements of the commonest document shape (a list of plain mappings), else None."""
     body = document.get("Statement") if isinstance(document, dict) and "Fn::If" not in document else None
     if not isinstance(body, list):
         return None
-    out = []
-    for index, stmt in enumerate(body):
+    for stmt in body:
         if not isinstance(stmt, dict) or "Fn::If" in stmt:
             return None
-        out.append(Statement(stmt, f"{path}.Statement[{index}]", conds))
-    return out
+    return body
+
+
+def _simple_allow(stmt: dict[str, Any]) -> bool | None:
+    """For the commonest statement (Allow, literal Action, Resource, no Condition): whether it grants
+    invoke. None: any other shape, read by the general statement reader."""
+    if stmt.get("Effect") != "Allow" or "Resource" not in stmt or "Condition" in stmt or "NotAction" in stmt:
+        return None
+    action = stmt.get("Action")
+    if isinstance(action, str):
+        return action_allows_invoke(action)
+    if isinstance(action, list) and all(isinstance(a, str) for a in action):
+        return any(action_allows_invoke(a) for a in action)
+    return None
 
 
 def _read_document(state: _Analysis, doc: sources.PolicyDocument) -> None:
     role = state.index.roles[doc.role_key]
-    plain = _plain_statements(doc.document, doc.path, doc.conditions)
-    items = plain if plain is not None else statements(doc.document, doc.path, state.index.resolver)
-    for item in items:
-        if isinstance(item, Problem):
-            state.find("AIP103", item.path, item.message)
+    plain = _plain_statements(doc.document)
+    if plain is None:
+        for item in statements(doc.document, doc.path, state.index.resolver):
+            _read_statement(state, doc, role, item)
+        return
+    for index, stmt in enumerate(plain):
+        grants = _simple_allow(stmt)
+        if grants is False:
             continue
-        parsed = invoke_statement(item, state.index.resolver)
-        if parsed is None:
-            continue
-        if isinstance(parsed, Problem):
-            state.find("AIP103", parsed.path, parsed.message)
-            continue
-        conds = item.conditions if plain is not None else and_conditions(doc.conditions, item.conditions)
-        if parsed.effect == "Deny":
-            _record_deny(state, doc.role_key, parsed)
-            continue
-        state.grant_count += 1
-        if parsed.has_condition:
-            state.find("AIP120", item.path + ".Condition", "the statement has an IAM Condition block")
-            _edge(state, role.callers, role.principal, "(conditional grant)", EdgeStatus.BROKEN, item.path)
-            continue
-        if parsed.not_resource:
-            state.find("AIP121", parsed.resource_path, "Allow with NotResource covers every other function")
-            _edge(state, role.callers, role.principal, "(NotResource)", EdgeStatus.WILDCARD, item.path)
-            continue
-        for action_conds in parsed.action_conditions:
-            _read_resources(state, role.principal, role.callers, parsed, item.path, conds | action_conds)
+        path = f"{doc.path}.Statement[{index}]"
+        if grants:
+            state.grant_count += 1
+            _read_resources(
+                state,
+                role.principal,
+                role.callers,
+                stmt["Resource"],
+                path + ".Resource",
+                path,
+                doc.conditions,
+            )
+        else:
+            _read_statement(state, doc, role, Statement(stmt, path, NO_CONDITIONS))
+
+
+def _read_statement(
+    state: _Analysis, doc: sources.PolicyDocument, role: Role, item: Statement | Problem
+) -> None:
+    """Any statement: Deny, NotAction, NotResource, Condition, Fn::If in Action, malformed shapes."""
+    if isinstance(item, Problem):
+        state.find("AIP103", item.path, item.message)
+        return
+    conds = and_conditions(doc.conditions, item.conditions)
+    parsed = invoke_statement(item, state.index.resolver)
+    if parsed is None:
+        return
+    if isinstance(parsed, Problem):
+        state.find("AIP103", parsed.path, parsed.message)
+        return
+    if parsed.effect == "Deny":
+        _record_deny(state, doc.role_key, parsed)
+        return
+    state.grant_count += 1
+    if parsed.has_condition:
+        state.find("AIP120", item.path + ".Condition", "the statement has an IAM Condition block")
+        _edge(state, role.callers, role.principal, "(conditional grant)", EdgeStatus.BROKEN, item.path)
+        return
+    if parsed.not_resource:
+        state.find("AIP121", parsed.resource_path, "Allow with NotResource covers every other function")
+        _edge(state, role.callers, role.principal, "(NotResource)", EdgeStatus.WILDCARD, item.path)
+        return
+    for action_conds in parsed.action_conditions:
+        _read_resources(
+            state,
+            role.principal,
+            role.callers,
+            parsed.resources,
+            parsed.resource_path,
+            item.path,
+            conds | action_conds,
+        )
 
 
 def _read_resources(
     state: _Analysis,
     principal: Principal,
     callers: list[str],
-    stmt: InvokeStatement,
+    resources: Any,
+    resource_path: str,
     stmt_path: str,
     conds: CondSet,
 ) -> None:
-    resources = stmt.resources
     many = isinstance(resources, list)
     items = resources if many else [resources]
     functions = state.index.functions
     for i, node in enumerate(items):
-        path = f"{stmt.resource_path}[{i}]" if many else stmt.resource_path
+        path = f"{resource_path}[{i}]" if many else resource_path
         getatt = node.get("Fn::GetAtt") if isinstance(node, dict) and len(node) == 1 else None
         if (
             isinstance(getatt, list)

@@ -1,4 +1,5 @@
-"""The one place that builds AWS::Lambda::Permission resources and their Conditions.
+"""The one place that builds AWS::Lambda::Permission resources and their Conditions, and that
+recognises the invoke permissions a template already has.
 
 Logical IDs: `<Callee or alias><InvokeFrom><role>`, a function of (callee form,
 principal) only. Changing this scheme replaces the permission in every
@@ -9,13 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .model import CalleeForm, Permission, Principal
-from .resolver import CondLit, CondSet, contradictory
+from .analysis import Analysis
+from .model import CalleeForm, Edge, EdgeStatus, Grant, Permission, Principal
+from .options import Mode, Options
+from .resolver import CondLit, CondSet, and_conditions, contradictory
+from .template import LAMBDA_PERMISSION
 
 MAX_LOGICAL_ID = 255
+_PARTIAL_ARN = re.compile(r"^\d{12}:function:")
 MAX_CONDITION_OPERANDS = 10
 ACTION = "lambda:InvokeFunction"
 
@@ -104,3 +110,170 @@ def permission_resource(permission: Permission) -> dict[str, Any]:
         "Principal": permission.principal.expression,
     }
     return resource
+
+
+# ------------------------------------------------------------------ the builder
+def existing_permissions(state: Analysis) -> set[tuple[CalleeForm, str]]:
+    """Group keys of the invoke permissions already in the template (any equivalent spelling)."""
+    index = state.index
+    out: set[tuple[CalleeForm, str]] = set()
+    for rid, res in index.resources.items():
+        if not isinstance(res, dict) or res.get("Type") != LAMBDA_PERMISSION:
+            continue
+        props = res.get("Properties")
+        if not isinstance(props, dict):
+            continue
+        action = props.get("Action")
+        if not (isinstance(action, str) and action.lower() in ("lambda:invokefunction", "lambda:*", "*")):
+            continue
+        fn_value = index.resolver.scalar(props.get("FunctionName"))
+        if not isinstance(fn_value, tuple):
+            continue
+        head = fn_value[0] if fn_value else None
+        if isinstance(head, str) and _PARTIAL_ARN.match(head):  # ACCOUNT:function:NAME, as Lambda accepts
+            fn_value = (
+                f"arn:{index.resolver.partition}:lambda:{index.resolver.region}:{head}",
+                *fn_value[1:],
+            )
+        forms = [f for f, _ in state.classifier.classify(fn_value).forms]
+        principal = props.get("Principal")
+        if isinstance(principal, str) and principal.endswith(".amazonaws.com") and "SourceArn" in props:
+            source = index.function_of(props["SourceArn"])
+            if source is not None:
+                state.find(
+                    "AIP132",
+                    f"{rid}.Properties.Principal",
+                    f"{rid} lets {principal} invoke on behalf of {source}; calls made with "
+                    f"{source}'s role never match it",
+                )
+        key = index.principal_key_of(principal)
+        role = index.roles.get(key) if key is not None else None
+        if role is None:
+            continue  # a principal none of the template's functions runs as
+        out.update((form, role.principal.key) for form in forms)
+    return out
+
+
+def build_permissions(
+    state: Analysis,
+    grants: list[Grant],
+    existing: set[tuple[CalleeForm, str]],
+    conditions: Mapping[str, Any] | None,
+) -> list[Permission]:
+    index = state.index
+    groups: dict[tuple[CalleeForm, str], list[Grant]] = {}
+    for grant in grants:
+        groups.setdefault((grant.callee, grant.principal.key), []).append(grant)
+    taken: set[str] = set(index.resources)
+    permissions: list[Permission] = []
+    skipped = set(index.skipped)
+    per_role: dict[str, tuple[tuple[str, ...], CondSet]] = {}  # callers, and the conditions they share
+    for key in sorted(groups, key=lambda k: (k[0].function, k[0].alias or "", k[1])):
+        members = groups[key]
+        callee, principal = members[0].callee, members[0].principal
+        role = index.roles[principal.key]
+        if principal.key not in per_role:
+            per_role[principal.key] = (tuple(sorted(set(role.callers))), _common(role.caller_conditions))
+        callers, callers_common = per_role[principal.key]
+        paths = tuple(sorted({g.path for g in members}))
+        if callee.function in skipped or not callers:
+            continue
+        if callee.function in index.resource_policies:
+            state.find(
+                "AIP126",
+                index.resource_policies[callee.function],
+                f"{callee.function} has an AWS::Lambda::ResourcePolicy; "
+                f"no permission added for {principal.label}",
+            )
+            continue
+        present = key in existing
+        status = EdgeStatus.PRESENT if present else _added_status(state.options)
+        state.edges.append(Edge(callers, principal.label, callee.label, status, paths[0]))
+        if present:
+            permissions.append(Permission("", callee, principal, callers, paths, None, existing=True))
+            continue
+        fn = index.functions[callee.function]
+        common = and_conditions(fn.conditions, role.conditions, callers_common)
+        if callee.alias is not None:
+            alias = index.alias_ids.get(callee.alias)
+            if alias is not None:
+                common = and_conditions(common, alias[1].conditions)
+        lid = logical_id(callee, principal, taken)
+        if conditions:
+            common = _plain_literals(common, conditions)
+            members = [g._replace(conditions=_plain_literals(g.conditions, conditions)) for g in members]
+        if not common and not any(g.conditions for g in members):
+            expressible, condition_name = True, None  # the common case: unconditional
+        else:
+            alternatives = simplify(and_conditions(common, g.conditions) for g in members)
+            if alternatives is None:
+                continue  # the grant can never exist together with the callee
+            shared = frozenset.intersection(*alternatives) if alternatives else frozenset()
+            expressible, condition_name = _condition_name(
+                state, lid, condition_expression(shared, alternatives), conditions
+            )
+        if not expressible:
+            continue
+        taken.add(lid)
+        permissions.append(Permission(lid, callee, principal, callers, paths, condition_name, False))
+    return permissions
+
+
+def _plain_literals(conds: CondSet, conditions: Mapping[str, Any]) -> CondSet:
+    """Read conditions that only rename or negate another (SAM's `NOTUseR: !Not [UseR]`) as that one,
+    so that equal formulas are written the same way in both transform orders."""
+    if not conds:
+        return conds
+    out = set()
+    for lit in conds:
+        name, truth = lit
+        for _ in range(10):
+            definition = conditions.get(name)
+            if isinstance(definition, dict) and len(definition) == 1:
+                if isinstance(definition.get("Condition"), str):
+                    name = definition["Condition"]
+                    continue
+                negated = definition.get("Fn::Not")
+                if (
+                    isinstance(negated, list)
+                    and len(negated) == 1
+                    and isinstance(negated[0], dict)
+                    and set(negated[0]) == {"Condition"}
+                    and isinstance(negated[0]["Condition"], str)
+                ):
+                    name, truth = negated[0]["Condition"], not truth
+                    continue
+            break
+        out.add((name, truth))
+    return frozenset(out)
+
+
+def _added_status(options: Options) -> EdgeStatus:
+    return EdgeStatus.PLANNED if options.mode is Mode.AUDIT else EdgeStatus.ADDED
+
+
+def _common(sets: list[CondSet]) -> CondSet:
+    return frozenset.intersection(*sets) if sets else frozenset()
+
+
+def _condition_name(
+    state: Analysis, lid: str, expression: Any, conditions: Mapping[str, Any] | None
+) -> tuple[bool, str | None]:
+    """(expressible, the name to put in the permission's Condition, None for none)."""
+    if expression is None:
+        return True, None
+    if isinstance(expression, dict) and set(expression) == {"Condition"}:
+        return True, str(expression["Condition"])
+    if conditions is None:
+        state.find("AIP127", lid, f"{lid} needs a combined condition, and Conditions is not visible")
+        return False, None
+    new = state.new_conditions
+    stem = lid[: MAX_LOGICAL_ID - len("Condition") - 8]
+    name = f"{stem}Condition"
+    while (name in conditions and conditions[name] != expression) or (
+        name in new and new[name] != expression
+    ):
+        name = f"{stem}Condition{short_hash(name)}"
+    if conditions.get(name) != expression:
+        new[name] = expression
+    return True, name

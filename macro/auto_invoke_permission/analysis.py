@@ -1,0 +1,37 @@
+"""The working state of one run, shared by the grant reader and the permission builder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .findings import Finding
+from .model import CalleeForm, Edge, EdgeStatus, Grant, Principal
+from .options import Options
+from .targets import TargetClassifier
+from .template import TemplateIndex
+
+
+class Analysis:
+    """What one run has found so far: grants, denies, findings, edges, new conditions."""
+
+    def __init__(self, index: TemplateIndex, classifier: TargetClassifier, options: Options) -> None:
+        self.index = index
+        self.classifier = classifier
+        self.options = options
+        self.findings: list[Finding] = []
+        self.grants: list[Grant] = []
+        self.denied: dict[str, set[CalleeForm] | None] = {}  # None: everything
+        self.denied_except: dict[str, list[set[CalleeForm]]] = {}  # Deny with NotResource: all but these
+        self.edges: list[Edge] = []
+        self.grant_count = 0
+        self.new_conditions: dict[str, Any] = {}  # combined conditions to add
+        self.covered: set[tuple[str, CalleeForm]] = set()  # what identity policies allow
+
+    def find(self, code: str, path: str, message: str, detail: str = "") -> None:
+        self.findings.append(Finding(code, path.split(".", 1)[0], path, message, detail))
+
+    def edge(
+        self, callers: list[str], principal: Principal, target: str, status: EdgeStatus, path: str
+    ) -> None:
+        """An edge for `autoinvoke graph`."""
+        self.edges.append(Edge(tuple(sorted(set(callers))), principal.label, target, status, path))

@@ -1,0 +1,256 @@
+"""From policy statements to grants: what each caller's role may invoke (behaviour.md sections 3-4).
+
+Every statement of every policy document reachable from a caller's role is read here: Allows
+become grants on callee forms, Denies remove them, and what cannot be mirrored becomes a finding.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import sources
+from .analysis import Analysis
+from .model import CalleeForm, EdgeStatus, Grant, Principal
+from .options import Wildcards
+from .resolver import NO_CONDITIONS, CondSet, Unresolved, and_conditions, contradictory
+from .statements import (
+    InvokeStatement,
+    Problem,
+    Statement,
+    action_allows_invoke,
+    invoke_statement,
+    statements,
+)
+from .targets import Target
+from .template import Role
+
+
+def _plain_statements(document: Any) -> list[Any] | None:
+    """The statements of the commonest document shape (a list of plain mappings), else None."""
+    body = document.get("Statement") if isinstance(document, dict) and "Fn::If" not in document else None
+    if not isinstance(body, list):
+        return None
+    for stmt in body:
+        if not isinstance(stmt, dict) or "Fn::If" in stmt:
+            return None
+    return body
+
+
+def _simple_allow(stmt: dict[str, Any]) -> bool | None:
+    """For the commonest statement (Allow, literal Action, Resource, no Condition): whether it grants
+    invoke. None: any other shape, read by the general statement reader."""
+    if stmt.get("Effect") != "Allow" or "Resource" not in stmt or "Condition" in stmt or "NotAction" in stmt:
+        return None
+    action = stmt.get("Action")
+    if isinstance(action, str):
+        return action_allows_invoke(action)
+    if isinstance(action, list) and all(isinstance(a, str) for a in action):
+        return any(action_allows_invoke(a) for a in action)
+    return None
+
+
+def read_document(state: Analysis, doc: sources.PolicyDocument) -> None:
+    role = state.index.roles[doc.role_key]
+    plain = _plain_statements(doc.document)
+    if plain is None:
+        for item in statements(doc.document, doc.path, state.index.resolver):
+            _read_statement(state, doc, role, item)
+        return
+    for index, stmt in enumerate(plain):
+        grants = _simple_allow(stmt)
+        if grants is False:
+            continue
+        path = f"{doc.path}.Statement[{index}]"
+        if grants:
+            state.grant_count += 1
+            _read_resources(
+                state,
+                role.principal,
+                role.callers,
+                stmt["Resource"],
+                path + ".Resource",
+                path,
+                doc.conditions,
+            )
+        else:
+            _read_statement(state, doc, role, Statement(stmt, path, NO_CONDITIONS))
+
+
+def _read_statement(
+    state: Analysis, doc: sources.PolicyDocument, role: Role, item: Statement | Problem
+) -> None:
+    """Any statement: Deny, NotAction, NotResource, Condition, Fn::If in Action, malformed shapes."""
+    if isinstance(item, Problem):
+        state.find("AIP103", item.path, item.message)
+        return
+    conds = and_conditions(doc.conditions, item.conditions)
+    parsed = invoke_statement(item, state.index.resolver)
+    if parsed is None:
+        return
+    if isinstance(parsed, Problem):
+        state.find("AIP103", parsed.path, parsed.message)
+        return
+    if parsed.effect == "Deny":
+        _record_deny(state, doc.role_key, parsed)
+        return
+    state.grant_count += 1
+    if parsed.has_condition:
+        state.find("AIP120", item.path + ".Condition", "the statement has an IAM Condition block")
+        state.edge(role.callers, role.principal, "(conditional grant)", EdgeStatus.BROKEN, item.path)
+        return
+    if parsed.not_resource:
+        state.find("AIP121", parsed.resource_path, "Allow with NotResource covers every other function")
+        state.edge(role.callers, role.principal, "(NotResource)", EdgeStatus.WILDCARD, item.path)
+        return
+    for action_conds in parsed.action_conditions:
+        _read_resources(
+            state,
+            role.principal,
+            role.callers,
+            parsed.resources,
+            parsed.resource_path,
+            item.path,
+            conds | action_conds,
+        )
+
+
+def _read_resources(
+    state: Analysis,
+    principal: Principal,
+    callers: list[str],
+    resources: Any,
+    resource_path: str,
+    stmt_path: str,
+    conds: CondSet,
+) -> None:
+    many = isinstance(resources, list)
+    items = resources if many else [resources]
+    functions = state.index.functions
+    for i, node in enumerate(items):
+        path = f"{resource_path}[{i}]" if many else resource_path
+        getatt = node.get("Fn::GetAtt") if isinstance(node, dict) and len(node) == 1 else None
+        if (
+            isinstance(getatt, list)
+            and len(getatt) == 2
+            and getatt[1] == "Arn"
+            and isinstance(getatt[0], str)
+            and getatt[0] in functions
+        ):
+            target = state.classifier.getatt_arn(getatt[0])
+            _use_target(state, principal, callers, target, stmt_path, path, conds)
+            continue
+        for value, vconds in state.index.resolver.strings(node):
+            if isinstance(value, Unresolved):
+                state.find(value.code, path, f"cannot resolve the Resource: {value.reason}")
+                status = EdgeStatus.EXTERNAL if value.code in ("AIP114", "AIP115") else EdgeStatus.BROKEN
+                state.edge(callers, principal, f"({value.reason})", status, path)
+                continue
+            target = state.classifier.classify(value)
+            if not target.lambda_related:
+                continue
+            _use_target(state, principal, callers, target, stmt_path, path, and_conditions(conds, vconds))
+
+
+def _use_target(
+    state: Analysis,
+    principal: Principal,
+    callers: list[str],
+    target: Target,
+    stmt_path: str,
+    path: str,
+    conds: CondSet,
+) -> None:
+    key = principal.key
+    if target.code is None:  # the common case: named callees, nothing to report
+        for form, fconds in target.forms:
+            state.covered.add((key, form))
+            all_conds = conds | fconds if fconds else conds
+            if not fconds or not contradictory(all_conds):
+                state.grants.append(Grant(principal, form, stmt_path, all_conds))
+        return
+    forms = list(target.forms)
+    state.covered.update((key, form) for form, _ in (*target.forms, *target.wildcard_forms))
+    if target.code == "AIP110" and state.options.wildcards is Wildcards.EXPAND and target.wildcard_forms:
+        forms.extend(target.wildcard_forms)
+    elif target.code is not None:
+        detail = _cross_account_statement(principal, target) if target.code == "AIP111" else ""
+        state.find(target.code, path, target.message, detail)
+        status = (
+            EdgeStatus.EXTERNAL
+            if target.external
+            else EdgeStatus.WILDCARD
+            if target.code in ("AIP110", "AIP124")
+            else EdgeStatus.BROKEN
+        )
+        label = target.message.split(" ", 1)[0]
+        state.edge(callers, principal, label, status, path)
+    for form, fconds in forms:
+        all_conds = and_conditions(conds, fconds)
+        if not contradictory(all_conds):
+            state.grants.append(Grant(principal, form, stmt_path, all_conds))
+
+
+def _cross_account_statement(principal: Principal, target: Target) -> str:
+    return (
+        "The callee's owner must add: aws lambda add-permission --function-name <callee ARN> "
+        "--statement-id <id> --action lambda:InvokeFunction "
+        f"--principal <ARN of the caller's role, here {_principal_text(principal)}>"
+    )
+
+
+def _principal_text(principal: Principal) -> str:
+    if principal.role is not None:
+        return f"!GetAtt {principal.role}.Arn"
+    return principal.key.removeprefix("arn:")
+
+
+def _record_deny(state: Analysis, role_key: str, stmt: InvokeStatement) -> None:
+    """Over-approximate: a Deny we cannot read denies everything the role could be granted."""
+    if state.denied.get(role_key, set()) is None:
+        return
+    if stmt.not_resource:  # denies everything but what it lists
+        listed = _covered_forms(state, stmt.resources)
+        if listed is None:
+            state.denied[role_key] = None
+        else:
+            state.denied_except.setdefault(role_key, []).append(listed)
+        return
+    forms = _covered_forms(state, stmt.resources)
+    if forms is None:
+        state.denied[role_key] = None
+        return
+    denied = state.denied.setdefault(role_key, set())
+    assert denied is not None
+    denied.update(forms)
+
+
+def _covered_forms(state: Analysis, resources: Any) -> set[CalleeForm] | None:
+    """The callee forms a Resource list covers (a pattern covers the aliases of what it matches too);
+    None when that is everything or cannot be known."""
+    out: set[CalleeForm] = set()
+    for value, _ in state.index.resolver.strings(resources):
+        if isinstance(value, Unresolved) or value == ("*",):
+            return None
+        target = state.classifier.classify(value)
+        for form, _c in (*target.forms, *target.wildcard_forms):
+            out.add(form)
+            if target.wildcard_forms:
+                fn = state.index.functions[form.function]
+                out.update(CalleeForm(form.function, a.logical_id, a.name) for a in fn.aliases)
+    return out
+
+
+def apply_denies(state: Analysis) -> list[Grant]:
+    if not state.denied and not state.denied_except:
+        return state.grants
+    kept = []
+    for grant in state.grants:
+        denied = state.denied.get(grant.principal.key, set())
+        spared = state.denied_except.get(grant.principal.key, [])
+        if denied is None or grant.callee in denied or any(grant.callee not in s for s in spared):
+            state.find(
+                "AIP125", grant.path, f"a Deny removes {grant.callee.label} for {grant.principal.label}"
+            )
+            continue
+        kept.append(grant)
+    return kept

@@ -27,8 +27,8 @@ class Analysis:
         self.new_conditions: dict[str, Any] = {}  # combined conditions to add
         self.covered: set[tuple[str, CalleeForm]] = set()  # what identity policies allow
 
-    def find(self, code: str, path: str, message: str, detail: str = "") -> None:
-        self.findings.append(Finding(code, path.split(".", 1)[0], path, message, detail))
+    def find(self, code: str, path: str, message: str) -> None:
+        self.findings.append(Finding(code, path.split(".", 1)[0], path, message))
 
     def edge(
         self, callers: list[str], principal: Principal, target: str, status: EdgeStatus, path: str

@@ -260,7 +260,6 @@ class Finding(NamedTuple):
     resource: str
     path: str
     message: str
-    detail: str = ""
 
     @property
     def spec(self) -> Code:
@@ -275,7 +274,7 @@ class Finding(NamedTuple):
         return CODES[self.code].blocks_enforce
 
     def as_dict(self) -> dict[str, str]:
-        out = {
+        return {
             "code": self.code,
             "severity": self.severity.value,
             "resource": self.resource,
@@ -283,9 +282,6 @@ class Finding(NamedTuple):
             "message": self.message,
             "fix": self.spec.fix,
         }
-        if self.detail:
-            out["detail"] = self.detail
-        return out
 
     def one_line(self) -> str:
         return f"{self.code} {self.severity.value} {self.path}: {self.message} Fix: {self.spec.fix}"

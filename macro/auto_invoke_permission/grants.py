@@ -173,8 +173,10 @@ def _use_target(
     if target.code == "AIP110" and state.options.wildcards is Wildcards.EXPAND and target.wildcard_forms:
         forms.extend(target.wildcard_forms)
     elif target.code is not None:
-        detail = _cross_account_statement(principal, target) if target.code == "AIP111" else ""
-        state.find(target.code, path, target.message, detail)
+        message = target.message
+        if target.code == "AIP111":
+            message = f"{message}. Its owner must add: {_cross_account_statement(principal, target)}"
+        state.find(target.code, path, message)
         status = (
             EdgeStatus.EXTERNAL
             if target.external
@@ -191,17 +193,12 @@ def _use_target(
 
 
 def _cross_account_statement(principal: Principal, target: Target) -> str:
+    """The statement the callee's account must add, as the AWS CLI command that adds it."""
+    role = f"<ARN of {principal.role}>" if principal.role is not None else principal.key.removeprefix("arn:")
     return (
-        "The callee's owner must add: aws lambda add-permission --function-name <callee ARN> "
-        "--statement-id <id> --action lambda:InvokeFunction "
-        f"--principal <ARN of the caller's role, here {_principal_text(principal)}>"
+        f"aws lambda add-permission --function-name {target.arn} --statement-id Invoke{principal.label} "
+        f"--action lambda:InvokeFunction --principal {role}"
     )
-
-
-def _principal_text(principal: Principal) -> str:
-    if principal.role is not None:
-        return f"!GetAtt {principal.role}.Arn"
-    return principal.key.removeprefix("arn:")
 
 
 def _record_deny(state: Analysis, role_key: str, stmt: InvokeStatement) -> None:

@@ -26,6 +26,7 @@ class Target(NamedTuple):
     # wildcard grants: the forms `Wildcards: expand` would add
     wildcard_forms: tuple[tuple[CalleeForm, CondSet], ...] = ()
     lambda_related: bool = True  # False: the Resource is not a Lambda function ARN at all
+    arn: str = ""  # the callee's ARN as written, for AIP111's statement
 
     @property
     def external(self) -> bool:
@@ -280,6 +281,7 @@ class TargetClassifier:
             return Target(
                 code="AIP111",
                 message=f"{shown} is in account {account}; the stack is in {self.account}",
+                arn=shown,
             )
         name = segments[6]
         if any(isinstance(p, Token) and p.kind == "getatt" and p.attr == "Arn" for p in name):

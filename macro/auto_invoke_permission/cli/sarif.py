@@ -73,7 +73,7 @@ def _rule_name(title: str) -> str:
 
 def _result(path: str, located: LocatedFinding) -> dict[str, Any]:
     finding = located.finding
-    text = f"{finding.message} {finding.detail}".strip()
+    text = finding.message
     # A fingerprint that survives edits above the finding: the code and the path in the template.
     fingerprint = hashlib.sha256(f"{finding.code}|{finding.path}".encode()).hexdigest()[:32]
     return {

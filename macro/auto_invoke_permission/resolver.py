@@ -191,8 +191,13 @@ class Resolver:
         self.implicit: set[str] = set()
         self._steps = 0
         self.values: dict[str, Any] = {}
+        # NoEcho parameters stay symbolic: their values must never reach a message or the report
+        self.secret: set[str] = set()
         for name, decl in parameters.items():
             ptype = decl.get("Type", "String") if isinstance(decl, dict) else "String"
+            if isinstance(decl, dict) and str(decl.get("NoEcho", "")).lower() == "true":
+                self.secret.add(name)
+                continue
             if isinstance(ptype, str) and ptype.startswith("AWS::SSM::Parameter::Value"):
                 continue  # the event carries the SSM key, not the value
             if name in parameter_values:
@@ -209,6 +214,8 @@ class Resolver:
             return (self.pseudo[name],)
         if name.startswith("AWS::"):
             return (Token("pseudo", name),)
+        if name in self.secret:
+            return (Token("ref", name),)
         if name in self.values:
             v = self.values[name]
             if isinstance(v, list):

@@ -1,4 +1,5 @@
-"""Malformed templates end in a clear failure that names the problem and its place, never a traceback."""
+"""Hostile and sensitive input: malformed templates fail clearly (the problem and its place, never a
+traceback), and secret parameter values never reach the output."""
 
 from __future__ import annotations
 
@@ -50,3 +51,33 @@ def test_conditions_that_only_chain_are_fine() -> None:
         "Resources": {"F": FUNCTION},
     }
     assert run(fragment).permissions == []
+
+
+SAME_ACCOUNT = "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${Secret}"
+OTHER_ACCOUNT = "arn:aws:lambda:${AWS::Region}:210987654321:function:${Secret}"
+
+
+def test_noecho_parameter_values_never_reach_the_report() -> None:
+    # a NoEcho parameter is matched symbolically (the same parameter names the callee) and never resolved
+    statement = {
+        "Effect": "Allow",
+        "Action": "lambda:InvokeFunction",
+        "Resource": [{"Fn::Sub": SAME_ACCOUNT}, {"Fn::Sub": OTHER_ACCOUNT}],
+    }
+    fragment = {
+        "Parameters": {"Secret": {"Type": "String", "NoEcho": True}},
+        "Resources": {
+            "Caller": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {"Policies": [{"Statement": [statement]}]},
+            },
+            "Worker": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {"FunctionName": {"Ref": "Secret"}},
+            },
+        },
+    }
+    result = run(fragment, parameter_values={"Secret": "hunter2"})
+    assert [(p.callee.function, p.principal.label) for p in result.added] == [("Worker", "CallerRole")]
+    assert [f.code for f in result.findings] == ["AIP111"]
+    assert "hunter2" not in str(result.fragment)

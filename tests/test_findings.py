@@ -101,6 +101,17 @@ PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         },
         {},
     ),
+    # the caller's permissions boundary (a template managed policy) allows invoking nothing
+    "AIP133": (
+        {
+            **grant(statement(WORKER_ARN), PermissionsBoundary={"Ref": "Boundary"}),
+            "Boundary": {
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Properties": {"PolicyDocument": document(statement("*", "s3:GetObject"))},
+            },
+        },
+        {},
+    ),
     "AIP140": ({"Caller": {**sam_function(), "Metadata": {"AutoInvokePermission": {"Skip": True}}}}, {}),
     "AIP141": ({}, {"minimum_mode": Mode.ENFORCE, "Mode": "inject"}),
     # 498 topics + 2 functions + 1 permission

@@ -13,7 +13,7 @@ from typing import Any
 from . import checks, limits, report, sources
 from .analysis import Analysis
 from .findings import Finding
-from .grants import apply_denies, read_document
+from .grants import apply_denies, check_boundaries, read_document
 from .model import TransformContext, TransformFailure, TransformResult
 from .options import Mode, Options
 from .permissions import build_permissions, existing_permissions, permission_resource
@@ -137,6 +137,7 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
     grants = apply_denies(state)
     existing = existing_permissions(state)
     permissions = build_permissions(state, grants, existing, conditions)
+    check_boundaries(state, grants)
     checks.environment_references(state.index, state.covered, state.findings)
     findings = sorted(set(state.findings), key=Finding.sort_key)
     result = TransformResult(

@@ -220,6 +220,15 @@ CODES: dict[str, Code] = {
             False,
         ),
         _c(
+            "AIP133",
+            W,
+            "Permissions boundary blocks the call",
+            "The caller's role has a permissions boundary (a managed policy of the template) that allows "
+            "no lambda:InvokeFunction on the callee, so the call is denied despite the grant.",
+            "Allow lambda:InvokeFunction on the callee in the boundary policy.",
+            False,
+        ),
+        _c(
             "AIP140",
             N,
             "Resource skipped",

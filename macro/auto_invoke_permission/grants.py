@@ -13,6 +13,7 @@ from .analysis import Analysis
 from .model import CalleeForm, EdgeStatus, Grant, Principal
 from .options import Wildcards
 from .resolver import NO_CONDITIONS, CondSet, Unresolved, and_conditions, contradictory
+from .sources.iam_roles import template_managed_policy
 from .statements import (
     InvokeStatement,
     Problem,
@@ -235,6 +236,56 @@ def _covered_forms(state: Analysis, resources: Any) -> set[CalleeForm] | None:
                 fn = state.index.functions[form.function]
                 out.update(CalleeForm(form.function, a.logical_id, a.name) for a in fn.aliases)
     return out
+
+
+def check_boundaries(state: Analysis, grants: list[Grant]) -> None:
+    """A role's permissions boundary caps what it may do. When the boundary is a managed policy of the
+    template that allows no invoke on a granted callee, the call is denied whatever the grant and the
+    injected permission say (AIP133). Boundaries outside the template cannot be read: no finding."""
+    allowed_by_role: dict[str, tuple[str, set[CalleeForm]]] = {}
+    for key, role in state.index.roles.items():
+        if role.sam_function is not None:
+            boundary = state.index.functions[role.sam_function].properties.get("PermissionsBoundary")
+        elif role.resource is not None:
+            props = role.resource.get("Properties")
+            boundary = props.get("PermissionsBoundary") if isinstance(props, dict) else None
+        else:
+            continue
+        policy_id = template_managed_policy(state.index, boundary) if boundary is not None else None
+        if policy_id is None:
+            continue
+        props = state.index.resources[policy_id].get("Properties")
+        document = props.get("PolicyDocument") if isinstance(props, dict) else None
+        allowed = _boundary_allows(state, document, f"{policy_id}.Properties.PolicyDocument")
+        if allowed is not None:
+            allowed_by_role[key] = (policy_id, allowed)
+    for grant in grants:
+        entry = allowed_by_role.get(grant.principal.key)
+        if entry is not None and grant.callee not in entry[1]:
+            state.find(
+                "AIP133",
+                grant.path,
+                f"the permissions boundary {entry[0]} of {grant.principal.label} allows no "
+                f"lambda:InvokeFunction on {grant.callee.label}",
+            )
+
+
+def _boundary_allows(state: Analysis, document: Any, path: str) -> set[CalleeForm] | None:
+    """The callee forms a boundary allows invoking; None when it allows all of them or cannot be read."""
+    allowed: set[CalleeForm] = set()
+    for item in statements(document, path, state.index.resolver):
+        if isinstance(item, Problem):
+            return None
+        parsed = invoke_statement(item, state.index.resolver)
+        if parsed is None or isinstance(parsed, Problem) or parsed.effect != "Allow":
+            continue  # (a Deny in a boundary only narrows it further: staying silent is the safe side)
+        if parsed.not_resource or parsed.has_condition:
+            return None
+        forms = _covered_forms(state, parsed.resources)
+        if forms is None:
+            return None
+        allowed |= forms
+    return allowed
 
 
 def apply_denies(state: Analysis) -> list[Grant]:

@@ -36,7 +36,7 @@ def managed_policy_documents(
     for node, conds in if_branches(item, frozenset()):
         if node is None:
             continue
-        policy_id = _template_managed_policy(index, node)
+        policy_id = template_managed_policy(index, node)
         if policy_id is not None:
             res = index.resources[policy_id]
             if is_skipped(res):
@@ -53,7 +53,8 @@ def managed_policy_documents(
             yield PolicyDocument(role_key, invoke_document("*"), path, conds)
 
 
-def _template_managed_policy(index: TemplateIndex, node: Any) -> str | None:
+def template_managed_policy(index: TemplateIndex, node: Any) -> str | None:
+    """The logical ID of the template AWS::IAM::ManagedPolicy that `node` refers to (`Ref`), else None."""
     value = index.resolver.scalar(node)
     if (
         isinstance(value, tuple)

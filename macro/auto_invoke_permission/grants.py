@@ -13,7 +13,6 @@ from .analysis import Analysis
 from .model import CalleeForm, EdgeStatus, Grant, Principal
 from .options import Wildcards
 from .resolver import NO_CONDITIONS, CondSet, Unresolved, and_conditions, contradictory
-from .sources.iam_roles import template_managed_policy
 from .statements import (
     InvokeStatement,
     Problem,
@@ -242,6 +241,8 @@ def check_boundaries(state: Analysis, grants: list[Grant]) -> None:
     """A role's permissions boundary caps what it may do. When the boundary is a managed policy of the
     template that allows no invoke on a granted callee, the call is denied whatever the grant and the
     injected permission say (AIP133). Boundaries outside the template cannot be read: no finding."""
+    from .sources.iam_roles import template_managed_policy  # loaded with the sources, on first use
+
     allowed_by_role: dict[str, tuple[str, set[CalleeForm]]] = {}
     for key, role in state.index.roles.items():
         if role.sam_function is not None:

@@ -58,7 +58,11 @@ def _split_colons(sym: Sym) -> list[Sym]:
 
 class _Opaque:
     """Maps tokens to private-use characters so that symbolic names glob-match as text:
-    a token matches only itself, or a `*`."""
+    a token matches only itself, or a `*`. The supplementary private-use planes hold 131,068
+    characters, more distinct tokens than a 1 MB template can contain."""
+
+    FIRST = 0xF0000
+    COUNT = 0x1FFFE
 
     def __init__(self) -> None:
         self.chars: dict[Token, str] = {}
@@ -67,7 +71,10 @@ class _Opaque:
         out = []
         for part in sym:
             if isinstance(part, Token):
-                out.append(self.chars.setdefault(part, chr(0xE000 + len(self.chars) % 6000)))
+                char = self.chars.get(part)
+                if char is None:
+                    char = self.chars[part] = chr(self.FIRST + len(self.chars) % self.COUNT)
+                out.append(char)
             else:
                 out.append(part)
         return "".join(out)

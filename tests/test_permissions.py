@@ -546,3 +546,18 @@ def test_nothing_else_changes(template: dict[str, Any]) -> None:
     assert set(own) - set(template.get("Metadata", {}).get("AutoInvokePermission", {})) == {"Report"}
     own.pop("Report")
     assert {**metadata, **({"AutoInvokePermission": own} if own else {})} == template.get("Metadata", {})
+
+
+def test_a_grant_in_both_branches_of_an_if_is_unconditional() -> None:
+    # Fn::If [C, Worker, Worker]: `C OR NOT C` is always true, so the permission has no Condition
+    both = {"Fn::If": ["C", {"Fn::GetAtt": ["Worker", "Arn"]}, {"Fn::GetAtt": ["Worker", "Arn"]}]}
+    fragment = {
+        "Conditions": {"C": {"Fn::Equals": ["a", "b"]}},
+        "Resources": {
+            "Caller": sam_function(Policies=[document(statement(both))]),
+            "Worker": sam_function(),
+        },
+    }
+    result = run(fragment)
+    assert [(p.callee.function, p.condition) for p in result.added] == [("Worker", None)]
+    assert "Conditions" not in result.fragment or result.fragment["Conditions"] == fragment["Conditions"]

@@ -52,12 +52,27 @@ def logical_id(callee: CalleeForm, principal: Principal, taken: Mapping[str, Any
 
 # ------------------------------------------------------------------ conditions
 def simplify(terms: Iterable[CondSet]) -> list[CondSet] | None:
-    """Disjunction of conjunctions, minus contradictions and absorbed terms.
+    """Disjunction of conjunctions, minus contradictions, complementary pairs (`a AND C` or
+    `a AND NOT C` is `a`) and absorbed terms.
 
     Returns None when no term can be true (the permission must not exist), and
     [frozenset()] when one term is always true.
     """
-    live = sorted({t for t in terms if not contradictory(t)}, key=lambda t: (len(t), sorted(t)))
+    pool = {t for t in terms if not contradictory(t)}
+    merged = True
+    while merged and len(pool) > 1:
+        merged = False
+        for term in sorted(pool, key=lambda t: (len(t), sorted(t))):
+            for name, truth in sorted(term):
+                rest = term - {(name, truth)}
+                if rest | {(name, not truth)} in pool:
+                    pool -= {term, rest | {(name, not truth)}}
+                    pool.add(rest)
+                    merged = True
+                    break
+            if merged:
+                break
+    live = sorted(pool, key=lambda t: (len(t), sorted(t)))
     kept: list[CondSet] = []
     for term in live:
         if not any(k <= term for k in kept):

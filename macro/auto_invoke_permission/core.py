@@ -145,7 +145,7 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
         options=options,
         permissions=permissions,
         findings=findings,
-        edges=sorted(set(state.edges), key=lambda e: (e.callers, e.target, e.status.value, e.path)),
+        edges=state.edges,
         grant_count=state.grant_count,
     )
     if options.mode is not Mode.AUDIT:  # audit adds nothing, so no limit applies

@@ -76,7 +76,7 @@ class Permission(NamedTuple):
 
 
 class TransformResult:
-    __slots__ = ("edges", "findings", "fragment", "grant_count", "options", "permissions")
+    __slots__ = ("_edges", "_raw_edges", "findings", "fragment", "grant_count", "options", "permissions")
 
     def __init__(
         self,
@@ -91,8 +91,18 @@ class TransformResult:
         self.options = options
         self.permissions = permissions
         self.findings = findings
-        self.edges = edges
         self.grant_count = grant_count
+        self._raw_edges = edges
+        self._edges: list[Edge] | None = None
+
+    @property
+    def edges(self) -> list[Edge]:
+        """Who invokes whom, de-duplicated and sorted; built on first use (only the graph needs it)."""
+        if self._edges is None:
+            self._edges = sorted(
+                set(self._raw_edges), key=lambda e: (e.callers, e.target, e.status.value, e.path)
+            )
+        return self._edges
 
     @property
     def added(self) -> list[Permission]:

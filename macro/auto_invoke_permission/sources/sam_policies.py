@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..resolver import if_branches
+from ..resolver import NO_CONDITIONS, CondSet, if_branches
 from ..template import TemplateIndex
 from . import PolicyDocument, as_list, invoke_document
 from .aws_managed import wildcard_policy_name
@@ -33,32 +33,35 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
         items = policies if isinstance(policies, list) else [policies]
         for i, item in enumerate(items):
             path = f"{base}[{i}]" if isinstance(policies, list) else base
-            for node, conds in if_branches(item, frozenset()):
+            if isinstance(item, dict) and "Statement" in item:  # the commonest item: an inline document
+                yield PolicyDocument(key, item, path, NO_CONDITIONS)
+                continue
+            for node, conds in if_branches(item):
                 if node is not None:
-                    for doc in _item_documents(index, key, node, path):
-                        yield PolicyDocument(doc.role_key, doc.document, doc.path, doc.conditions | conds)
+                    yield from _item_documents(index, key, node, path, conds)
 
 
-def _item_documents(index: TemplateIndex, role_key: str, node: Any, path: str) -> Iterator[PolicyDocument]:
+def _item_documents(
+    index: TemplateIndex, role_key: str, node: Any, path: str, conds: CondSet
+) -> Iterator[PolicyDocument]:
     if isinstance(node, dict) and "Statement" in node:
-        yield PolicyDocument(role_key, node, path, frozenset())
+        yield PolicyDocument(role_key, node, path, conds)
         return
     if isinstance(node, dict) and len(node) == 1:
         name, params = next(iter(node.items()))
         if name == "Fn::If":  # nested past the branching depth: let the statement reader report it
-            yield PolicyDocument(role_key, node, path, frozenset())
+            yield PolicyDocument(role_key, node, path, conds)
             return
         if name == "LambdaInvokePolicy":
             function_name = params.get("FunctionName") if isinstance(params, dict) else None
             resource = {"Fn::Sub": [LAMBDA_INVOKE_RESOURCE, {"functionName": function_name}]}
-            yield PolicyDocument(
-                role_key, invoke_document(resource), f"{path}.LambdaInvokePolicy", frozenset()
-            )
+            yield PolicyDocument(role_key, invoke_document(resource), f"{path}.LambdaInvokePolicy", conds)
             return
         if not name.startswith(("Ref", "Fn::")):
             return  # another policy template: none of them grants lambda:InvokeFunction
     if isinstance(node, str) and wildcard_policy_name(node, index.resolver):
-        yield PolicyDocument(role_key, invoke_document("*"), path, frozenset())
+        yield PolicyDocument(role_key, invoke_document("*"), path, conds)
         return
     for item in as_list(node):
-        yield from managed_policy_documents(index, role_key, item, path)
+        for doc in managed_policy_documents(index, role_key, item, path):
+            yield doc._replace(conditions=doc.conditions | conds) if conds else doc

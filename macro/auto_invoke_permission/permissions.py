@@ -183,6 +183,7 @@ def build_permissions(
     permissions: list[Permission] = []
     skipped = set(index.skipped)
     per_role: dict[str, tuple[tuple[str, ...], CondSet]] = {}  # callers, and the conditions they share
+    added = _added_status(state.options)
     for key in sorted(groups, key=lambda k: (k[0].function, k[0].alias or "", k[1])):
         members = groups[key]
         callee, principal = members[0].callee, members[0].principal
@@ -190,7 +191,7 @@ def build_permissions(
         if principal.key not in per_role:
             per_role[principal.key] = (tuple(sorted(set(role.callers))), _common(role.caller_conditions))
         callers, callers_common = per_role[principal.key]
-        paths = tuple(sorted({g.path for g in members}))
+        paths = (members[0].path,) if len(members) == 1 else tuple(sorted({g.path for g in members}))
         if callee.function in skipped or not callers:
             continue
         if callee.function in index.resource_policies:
@@ -202,7 +203,7 @@ def build_permissions(
             )
             continue
         present = key in existing
-        status = EdgeStatus.PRESENT if present else _added_status(state.options)
+        status = EdgeStatus.PRESENT if present else added
         state.edges.append(Edge(callers, principal.label, callee.label, status, paths[0]))
         if present:
             permissions.append(Permission("", callee, principal, callers, paths, None, existing=True))

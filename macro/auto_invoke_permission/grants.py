@@ -44,9 +44,15 @@ def _simple_allow(stmt: dict[str, Any]) -> bool | None:
     action = stmt.get("Action")
     if isinstance(action, str):
         return action_allows_invoke(action)
-    if isinstance(action, list) and all(isinstance(a, str) for a in action):
-        return any(action_allows_invoke(a) for a in action)
-    return None
+    if not isinstance(action, list):
+        return None
+    found = False
+    for item in action:
+        if not isinstance(item, str):
+            return None
+        if not found and action_allows_invoke(item):
+            found = True
+    return found
 
 
 def read_document(state: Analysis, doc: sources.PolicyDocument) -> None:
@@ -63,6 +69,8 @@ def read_document(state: Analysis, doc: sources.PolicyDocument) -> None:
         path = f"{doc.path}.Statement[{index}]"
         if grants:
             state.grant_count += 1
+            if _named_functions(state, role.principal, stmt["Resource"], path, doc.conditions):
+                continue
             _read_resources(
                 state,
                 role.principal,
@@ -74,6 +82,30 @@ def read_document(state: Analysis, doc: sources.PolicyDocument) -> None:
             )
         else:
             _read_statement(state, doc, role, Statement(stmt, path, NO_CONDITIONS))
+
+
+def _named_functions(
+    state: Analysis, principal: Principal, resource: Any, stmt_path: str, conds: CondSet
+) -> bool:
+    """`!GetAtt F.Arn` of template functions, alone or in a list: the commonest Resource, read
+    directly. False, having done nothing, for any other shape."""
+    nodes = resource if isinstance(resource, list) else (resource,)
+    functions = state.index.functions
+    fids = []
+    for node in nodes:
+        getatt = node.get("Fn::GetAtt") if isinstance(node, dict) and len(node) == 1 else None
+        if not (isinstance(getatt, list) and len(getatt) == 2 and getatt[1] == "Arn"):
+            return False
+        fid = getatt[0]
+        if not (isinstance(fid, str) and fid in functions):
+            return False
+        fids.append(fid)
+    key = principal.key
+    for fid in fids:
+        for form, _ in state.classifier.getatt_arn(fid).forms:  # one unqualified form, no conditions
+            state.covered.add((key, form))
+            state.grants.append(Grant(principal, form, stmt_path, conds))
+    return True
 
 
 def _read_statement(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from .resolver import MAX_IF_DEPTH, NO_CONDITIONS, CondSet, Resolver, Unresolved, if_branches, literal
@@ -39,9 +38,17 @@ def glob_match(pattern: str, text: str) -> bool:
     return p == len(pattern)
 
 
-@lru_cache(maxsize=1024)
+_ACTION_VERDICTS: dict[str, bool] = {}
+
+
 def action_allows_invoke(action: str) -> bool:
-    return glob_match(action.lower(), INVOKE_ACTION)
+    """Whether an action (IAM glob, any case) covers lambda:InvokeFunction; remembered per spelling."""
+    verdict = _ACTION_VERDICTS.get(action)
+    if verdict is None:
+        verdict = glob_match(action.lower(), INVOKE_ACTION)
+        if len(_ACTION_VERDICTS) < 4096:  # bounded: templates are hostile input too
+            _ACTION_VERDICTS[action] = verdict
+    return verdict
 
 
 class Statement(NamedTuple):

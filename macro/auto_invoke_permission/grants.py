@@ -56,6 +56,8 @@ def _simple_allow(stmt: dict[str, Any]) -> bool | None:
 
 
 def read_document(state: Analysis, doc: sources.PolicyDocument) -> None:
+    """Every statement of one policy document of a caller's role. The commonest shapes take a
+    direct path; everything else (Deny, NotAction, Condition, Fn::If...) the general reader."""
     role = state.index.roles[doc.role_key]
     plain = _plain_statements(doc.document)
     if plain is None:

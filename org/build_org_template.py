@@ -121,6 +121,7 @@ def build(source: Path) -> dict[str, Any]:
         raise BuildError(f"template.yaml already defines {sorted(clash)}")
 
     function["Properties"]["CodeUri"] = PLACEHOLDER_CODE_URI
+    function.pop("Metadata", None)  # sam build's BuildMethod: the artifact comes from org/package.sh here
     translated = translate(template)
 
     code = translated["Resources"][function_id]["Properties"]["Code"]

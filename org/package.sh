@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Zip the macro code (macro/auto_invoke_permission) and upload it to one bucket per region.
+# Zip the macro code (built by macro/Makefile, as `sam build` does) and upload it to one bucket per region.
 #
 #   org/package.sh [--dry-run] BUCKET_PREFIX REGION [REGION ...]
 #
 # Buckets are named BUCKET_PREFIX-REGION (Lambda reads code only from a bucket in the
-# function's own region). The zip is byte-for-byte reproducible and its key carries the
-# package version and a content hash, so a code change always gives a new ArtifactKey
+# function's own region). The key carries the package version and a hash of the sources,
+# so a code change always gives a new ArtifactKey
 # (which is what makes `update-stack-set` update the functions) and re-running with
 # unchanged code uploads the same key again.
 #
@@ -31,20 +31,22 @@ out_dir="$repo/build/org"
 mkdir -p "$out_dir"
 zip_path="$out_dir/auto-invoke-permission.zip"
 
-# Deterministic zip: sorted entries, fixed timestamps and modes, no caches.
-key="$(python3 - "$repo" "$zip_path" <<'PY'
+# The same artifact as `sam build`: macro/Makefile (the package without the CLI, plus python3.13
+# bytecode when that interpreter is here).
+artifacts="$(mktemp -d)"
+trap 'rm -rf "$artifacts"' EXIT
+make -s -C "$repo/macro" build-MacroFunction ARTIFACTS_DIR="$artifacts" >&2
+
+# Zip with sorted entries and fixed timestamps and modes.
+key="$(python3 - "$repo" "$zip_path" "$artifacts" <<'PY'
 import hashlib
 import sys
 import tomllib
 import zipfile
 from pathlib import Path
 
-repo, zip_path = Path(sys.argv[1]), Path(sys.argv[2])
-root = repo / "macro"
-files = sorted(
-    p for p in (root / "auto_invoke_permission").rglob("*")
-    if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
-)
+repo, zip_path, root = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+files = sorted(p for p in (root / "auto_invoke_permission").rglob("*") if p.is_file())
 with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
     for path in files:
         info = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
@@ -52,7 +54,12 @@ with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
         info.compress_type = zipfile.ZIP_DEFLATED
         archive.writestr(info, path.read_bytes())
 version = tomllib.loads((repo / "pyproject.toml").read_text())["project"]["version"]
-digest = hashlib.sha256(zip_path.read_bytes()).hexdigest()[:16]
+# the key follows the sources: bytecode is equivalent but not byte-for-byte stable across builds
+sources = hashlib.sha256()
+for path in files:
+    if path.suffix == ".py":
+        sources.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+digest = sources.hexdigest()[:16]
 print(f"auto-invoke-permission/{version}-{digest}.zip")
 PY
 )"

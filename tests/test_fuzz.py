@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission import handler as handler_module
+from conftest import role as trusted_role
 
 SEED = 20261128
 MUTANTS = 300
@@ -84,22 +85,7 @@ WEIRD: list[Any] = [
 
 # ---------------------------------------------------------------------- seeds
 def _role(policies: list[Any] | None = None, **extra: Any) -> dict[str, Any]:
-    props: dict[str, Any] = {
-        "AssumeRolePolicyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "lambda.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        },
-        **extra,
-    }
-    if policies is not None:
-        props["Policies"] = policies
-    return {"Type": "AWS::IAM::Role", "Properties": props}
+    return trusted_role(**extra, **({"Policies": policies} if policies is not None else {}))
 
 
 def _allow(resource: Any, action: Any = "lambda:InvokeFunction") -> dict[str, Any]:

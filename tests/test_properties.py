@@ -33,6 +33,7 @@ import pytest
 from auto_invoke_permission import core
 from auto_invoke_permission.model import TransformContext
 from auto_invoke_permission.options import Options
+from conftest import role as trusted_role
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
@@ -279,21 +280,9 @@ def render(spec: Spec) -> dict[str, Any]:
             wrap({"PolicyName": f"P{i}", "PolicyDocument": render_document(item, spec)}, item.wrap)
             for i, item in enumerate(role.policies)
         ]
-        props: dict[str, Any] = {
-            "AssumeRolePolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        }
-        if policies:
-            props["Policies"] = policies
-        resources[role.id] = with_condition({"Type": "AWS::IAM::Role", "Properties": props}, role.condition)
+        resources[role.id] = with_condition(
+            trusted_role(**({"Policies": policies} if policies else {})), role.condition
+        )
     for fn in spec.functions:
         if fn.sam:
             props = {"Handler": "app.handler", "Runtime": "python3.13", "CodeUri": "s3://bucket/code.zip"}

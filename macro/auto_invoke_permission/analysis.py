@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from .findings import Finding
@@ -31,7 +32,7 @@ class Analysis:
         self.findings.append(Finding(code, path.split(".", 1)[0], path, message))
 
     def edge(
-        self, callers: list[str], principal: Principal, target: str, status: EdgeStatus, path: str
+        self, callers: Iterable[str], principal: Principal, target: str, status: EdgeStatus, path: str
     ) -> None:
         """An edge for `autoinvoke graph`."""
         self.edges.append(Edge(tuple(sorted(set(callers))), principal.label, target, status, path))

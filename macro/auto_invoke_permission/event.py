@@ -11,10 +11,6 @@ class MacroEvent:
         self._raw: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
 
     @property
-    def is_mapping(self) -> bool:
-        return bool(self._raw)
-
-    @property
     def request_id(self) -> Any:
         return self._raw.get("requestId")
 

@@ -71,8 +71,6 @@ def read_document(state: Analysis, doc: sources.PolicyDocument) -> None:
         path = f"{doc.path}.Statement[{index}]"
         if grants:
             state.grant_count += 1
-            if _named_functions(state, role.principal, stmt["Resource"], path, doc.conditions):
-                continue
             _read_resources(
                 state,
                 role.principal,
@@ -84,30 +82,6 @@ def read_document(state: Analysis, doc: sources.PolicyDocument) -> None:
             )
         else:
             _read_statement(state, doc, role, Statement(stmt, path, NO_CONDITIONS))
-
-
-def _named_functions(
-    state: Analysis, principal: Principal, resource: Any, stmt_path: str, conds: CondSet
-) -> bool:
-    """`!GetAtt F.Arn` of template functions, alone or in a list: the commonest Resource, read
-    directly. False, having done nothing, for any other shape."""
-    nodes = resource if isinstance(resource, list) else (resource,)
-    functions = state.index.functions
-    fids = []
-    for node in nodes:
-        getatt = node.get("Fn::GetAtt") if isinstance(node, dict) and len(node) == 1 else None
-        if not (isinstance(getatt, list) and len(getatt) == 2 and getatt[1] == "Arn"):
-            return False
-        fid = getatt[0]
-        if not (isinstance(fid, str) and fid in functions):
-            return False
-        fids.append(fid)
-    key = principal.key
-    for fid in fids:
-        for form, _ in state.classifier.getatt_arn(fid).forms:  # one unqualified form, no conditions
-            state.covered.add((key, form))
-            state.grants.append(Grant(principal, form, stmt_path, conds))
-    return True
 
 
 def _read_statement(

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .analysis import Analysis
-from .model import CalleeForm, Edge, EdgeStatus, Grant, Permission, Principal
+from .model import CalleeForm, EdgeStatus, Grant, Permission, Principal
 from .options import Mode, Options
 from .resolver import CondLit, CondSet, and_conditions, contradictory
 from .template import LAMBDA_PERMISSION
@@ -204,7 +204,7 @@ def build_permissions(
             continue
         present = key in existing
         status = EdgeStatus.PRESENT if present else added
-        state.edges.append(Edge(callers, principal.label, callee.label, status, paths[0]))
+        state.edge(callers, principal, callee.label, status, paths[0])
         if present:
             permissions.append(Permission("", callee, principal, callers, paths, None, existing=True))
             continue

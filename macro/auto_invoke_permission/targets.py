@@ -40,6 +40,14 @@ def _matches(pattern: str, text: str) -> bool:
     return pattern == text or glob_match(pattern, text)
 
 
+def _name_prefix(name: Sym) -> Sym | None:
+    """`NAME` of `NAME*` (a trailing star only), else None."""
+    final = name[-1] if name else None
+    if isinstance(final, str) and final.endswith("*"):
+        return concat([*name[:-1], final[:-1]])
+    return None
+
+
 def _has_glob(sym: Sym) -> bool:
     return any(isinstance(p, str) and ("*" in p or "?" in p) for p in sym)
 
@@ -132,6 +140,14 @@ class TargetClassifier:
             message=f"{shown} names alias {text!r} of {fid}, which the template does not define",
         )
 
+    def _with_aliases(self, owners: list[tuple[str, CondSet]]) -> tuple[tuple[CalleeForm, CondSet], ...]:
+        """Each function unqualified and through every alias of the template (`NAME*`, `ARN*`)."""
+        forms: list[tuple[CalleeForm, CondSet]] = []
+        for fid, conds in owners:
+            forms.append(self._unqualified(fid, conds))
+            forms.extend(self._aliases(fid, conds))
+        return tuple(forms)
+
     def _wildcard(self, pattern: str, shown: str) -> Target:
         """A pattern grant: no permission; `Wildcards: expand` adds the unqualified form of each match."""
         forms: list[tuple[CalleeForm, CondSet]] = []
@@ -194,21 +210,16 @@ class TargetClassifier:
         name = concat([first[len(self._arn_prefix) :], *value[1:]])
         if any(isinstance(p, str) and ":" in p for p in name):
             return None
-        last = name[-1] if name else None
-        star = isinstance(last, str) and last.endswith("*")
-        if star and isinstance(last, str):
-            name = concat([*name[:-1], last[:-1]])
-        if _has_glob(name):
+        prefix = _name_prefix(name)
+        looked_up = name if prefix is None else prefix
+        if _has_glob(looked_up):
             return None
-        owners = self.index.by_name.get(name)
+        owners = self.index.by_name.get(looked_up)
         if not owners:
             return None
-        forms: list[tuple[CalleeForm, CondSet]] = []
-        for fid, conds in owners:
-            forms.append(self._unqualified(fid, conds))
-            if star:
-                forms.extend(self._aliases(fid, conds))
-        return Target(forms=tuple(forms))
+        if prefix is not None:
+            return Target(forms=self._with_aliases(owners))
+        return Target(forms=tuple(self._unqualified(fid, conds) for fid, conds in owners))
 
     def _token_first(self, token: Token, value: Sym, shown: str) -> Target:
         index = self.index
@@ -252,7 +263,7 @@ class TargetClassifier:
             return Target(forms=(self._unqualified(fid),))
         head = rest[0]
         if isinstance(head, str) and head == "*" and len(rest) == 1:
-            return Target(forms=(self._unqualified(fid), *self._aliases(fid)))
+            return Target(forms=self._with_aliases([(fid, NO_CONDITIONS)]))
         if isinstance(head, str) and head.startswith(":"):
             return self._qualified(fid, concat([head[1:], *rest[1:]]), NO_CONDITIONS, shown)
         return Target(code="AIP116", message=f"{shown} is not a function ARN the macro can read")
@@ -318,20 +329,13 @@ class TargetClassifier:
                 return Target(forms=forms)
             return problem
         # NAME* (LambdaInvokePolicy): the function and all its aliases
-        prefix: Sym | None = None
-        final = name[-1] if name else None
-        if qualifier == () and isinstance(final, str) and final.endswith("*"):
-            prefix = concat([*name[:-1], final[:-1]])
-            if _has_glob(prefix):
-                prefix = None
+        prefix = _name_prefix(name) if qualifier == () else None
+        if prefix is not None and _has_glob(prefix):
+            prefix = None
         if prefix is not None:
             owners = self.index.by_name.get(prefix)
             if owners:
-                covered: list[tuple[CalleeForm, CondSet]] = []
-                for fid, conds in owners:
-                    covered.append(self._unqualified(fid, conds))
-                    covered.extend(self._aliases(fid, conds))
-                return Target(forms=tuple(covered))
+                return Target(forms=self._with_aliases(owners))
         wildcard = self._wildcard(self._opaque.text(name) + ("*" if qualifier else ""), shown)
         if prefix is not None and not wildcard.wildcard_forms:
             # NAME* matching no function of the template: the function NAME, outside it

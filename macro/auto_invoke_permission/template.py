@@ -280,22 +280,28 @@ class TemplateIndex:
     def role_id_of(self, expr: Any) -> str | None:
         """The logical ID of the template AWS::IAM::Role an ARN expression (or a role name) names."""
         value = self.resolver.scalar(expr)
-        if not isinstance(value, tuple):
-            return None
+        return self._role_id(value) if isinstance(value, tuple) else None
+
+    @staticmethod
+    def _role_named_by_token(value: Sym) -> str | None:
+        """The logical ID a role ARN names through a token: `!GetAtt R.Arn`, `!Ref R`, or
+        `arn:aws:iam::ACCOUNT:role/[path/]${R}`. None for any other shape."""
         if len(value) == 1 and isinstance(value[0], Token):
             token = value[0]
             is_arn = token.kind == "ref" or (token.kind == "getatt" and token.attr == "Arn")
-            return token.name if is_arn and self._is_role(token.name) else None
-        # arn:aws:iam::ACCOUNT:role/[path/]NAME, with NAME a Ref of the role or its literal RoleName
-        if (
-            value
-            and isinstance(value[-1], Token)
-            and value[-1].kind == "ref"
-            and self._is_role(value[-1].name)
-        ):
-            head = value[:-1]
-            if head and isinstance(head[-1], str) and head[-1].endswith("/") and ":role/" in head[-1]:
-                return value[-1].name
+            return token.name if is_arn else None
+        last = value[-1] if value else None
+        if isinstance(last, Token) and last.kind == "ref":
+            head = value[-2] if len(value) > 1 else None
+            if isinstance(head, str) and head.endswith("/") and ":role/" in head:
+                return last.name
+        return None
+
+    def _role_id(self, value: Sym) -> str | None:
+        """A template AWS::IAM::Role named by token, or by its literal RoleName (bare or in an ARN)."""
+        name = self._role_named_by_token(value)
+        if name is not None and self._is_role(name):
+            return name
         text = literal(value)
         if text:
             name = text.rsplit("/", 1)[-1] if ":role/" in text else (text if ":" not in text else None)
@@ -340,17 +346,11 @@ class TemplateIndex:
         value = self.resolver.scalar(expr)
         if not isinstance(value, tuple):
             return None
-        if len(value) == 1 and isinstance(value[0], Token) and value[0].kind == "getatt":
-            token = value[0]
-            if token.attr == "Arn" and "role:" + token.name in self.roles:
-                return "role:" + token.name
-        role_id = self.role_id_of(expr)
+        name = self._role_named_by_token(value)  # SAM's generated roles included
+        if name is not None and "role:" + name in self.roles:
+            return "role:" + name
+        role_id = self._role_id(value)
         if role_id is not None:
             return "role:" + role_id
-        last = value[-1] if value else None
-        if isinstance(last, Token) and last.kind == "ref" and "role:" + last.name in self.roles:
-            head = literal(value[:-1])
-            if head is not None and ":role/" in head and head.endswith("/"):
-                return "role:" + last.name
         key = "arn:" + "".join(str(p) for p in value)
         return key if key in self.roles else None

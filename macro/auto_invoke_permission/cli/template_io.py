@@ -248,9 +248,15 @@ def _short_form_reads_back(key: str, arg: Any) -> bool:
         return (
             isinstance(arg, list)
             and len(arg) == 2
-            and all(isinstance(a, str) for a in arg)
+            and all(isinstance(a, str) and _plain_tag_scalar(a) for a in arg)
             and "." not in arg[0]
         )
     if isinstance(arg, str):
-        return not any(c in arg for c in _YAML_BREAKS)  # a tag's scalar is written without our style
+        return _plain_tag_scalar(arg)
     return isinstance(arg, list | Mapping)
+
+
+def _plain_tag_scalar(text: str) -> bool:
+    """A tag's scalar is written without our quoting style, so YAML's extra line breaks
+    (NEL, LS, PS) would be read back as something else."""
+    return not any(c in text for c in _YAML_BREAKS)

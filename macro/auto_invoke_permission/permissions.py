@@ -132,9 +132,8 @@ def existing_permissions(state: Analysis) -> set[tuple[CalleeForm, str]]:
     """Group keys of the invoke permissions already in the template (any equivalent spelling)."""
     index = state.index
     out: set[tuple[CalleeForm, str]] = set()
-    for rid, res in index.resources.items():
-        if not isinstance(res, dict) or res.get("Type") != LAMBDA_PERMISSION:
-            continue
+    for rid in index.of_type.get(LAMBDA_PERMISSION, ()):
+        res = index.resources[rid]
         props = res.get("Properties")
         if not isinstance(props, dict):
             continue

@@ -63,7 +63,7 @@ class Alias(NamedTuple):
 
 
 class Function:
-    __slots__ = ("aliases", "conditions", "logical_id", "names", "properties", "resource")
+    __slots__ = ("aliases", "conditions", "is_sam", "logical_id", "names", "properties", "resource")
 
     def __init__(
         self,
@@ -72,6 +72,7 @@ class Function:
         properties: Mapping[str, Any],
         conditions: CondSet,
         names: list[tuple[Sym, CondSet]],
+        is_sam: bool,
     ) -> None:
         self.logical_id = logical_id
         self.resource = resource
@@ -79,10 +80,7 @@ class Function:
         self.conditions = conditions
         self.names = names  # what its name can be: Ref token, and FunctionName if set
         self.aliases: list[Alias] = []
-
-    @property
-    def is_sam(self) -> bool:
-        return self.resource.get("Type") == SAM_FUNCTION
+        self.is_sam = is_sam  # AWS::Serverless::Function (transform listed before SAM)
 
 
 class Role:
@@ -105,6 +103,11 @@ class Role:
         self.caller_conditions: list[CondSet] = []
 
 
+def _properties(resource: Mapping[str, Any]) -> Mapping[str, Any]:
+    props = resource.get("Properties")
+    return props if isinstance(props, dict) else {}
+
+
 def _merge_globals(global_props: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
     """SAM's Globals merge for the properties we read: mappings merge, scalars and lists override."""
     out = dict(global_props)
@@ -121,21 +124,30 @@ class TemplateIndex:
     def __init__(self, resources: Mapping[str, Any], globals_section: Any, resolver: Resolver) -> None:
         self.resources = resources
         self.resolver = resolver
-        self.skipped: list[str] = sorted(k for k, r in resources.items() if is_skipped(r))
-        skipped = set(self.skipped)
         global_function: Mapping[str, Any] = {}
         if isinstance(globals_section, dict) and isinstance(globals_section.get("Function"), dict):
             global_function = globals_section["Function"]
-
+        # one pass over the resources: logical IDs by type (template order), skipped ones, functions
+        self.of_type: dict[str, list[str]] = {}
         self.functions: dict[str, Function] = {}
-        for fid, res in resources.items():
-            if not isinstance(res, dict) or res.get("Type") not in FUNCTION_TYPES:
+        skipped: set[str] = set()
+        for rid, res in resources.items():
+            if not isinstance(res, dict):
                 continue
-            own = res.get("Properties")
-            fn_props: Mapping[str, Any] = own if isinstance(own, dict) else {}
-            if res.get("Type") == SAM_FUNCTION and global_function:
-                fn_props = _merge_globals(global_function, fn_props)
-            self.functions[fid] = Function(fid, res, fn_props, condition_of(res), self._names(fid, fn_props))
+            rtype = res.get("Type")
+            if "Metadata" in res and is_skipped(res):
+                skipped.add(rid)
+            if not isinstance(rtype, str):
+                continue
+            self.of_type.setdefault(rtype, []).append(rid)
+            if rtype in FUNCTION_TYPES:
+                fn_props = _properties(res)
+                if rtype == SAM_FUNCTION and global_function:
+                    fn_props = _merge_globals(global_function, fn_props)
+                self.functions[rid] = Function(
+                    rid, res, fn_props, condition_of(res), self._names(rid, fn_props), rtype == SAM_FUNCTION
+                )
+        self.skipped: list[str] = sorted(skipped)
 
         for fid, fn in self.functions.items():
             if fn.is_sam:
@@ -151,27 +163,21 @@ class TemplateIndex:
                 self.by_name.setdefault(name, []).append((fid, conds))
 
         self.alias_ids: dict[str, tuple[str, Alias]] = {}
-        self.versions: set[str] = set()
+        for rid in self.of_type.get(LAMBDA_ALIAS, ()):
+            res = resources[rid]
+            props = _properties(res)
+            target = self.function_of(props.get("FunctionName"))
+            alias_name = props.get("Name")
+            if target and isinstance(alias_name, str):
+                alias = Alias(rid, alias_name, condition_of(res))
+                self.functions[target].aliases.append(alias)
+                self.alias_ids[rid] = (target, alias)
+        self.versions: set[str] = set(self.of_type.get(LAMBDA_VERSION, ()))
         self.resource_policies: dict[str, str] = {}
-        for rid, res in resources.items():
-            if not isinstance(res, dict):
-                continue
-            rtype = res.get("Type")
-            raw = res.get("Properties")
-            props: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
-            if rtype == LAMBDA_ALIAS:
-                target = self.function_of(props.get("FunctionName"))
-                alias_name = props.get("Name")
-                if target and isinstance(alias_name, str):
-                    alias = Alias(rid, alias_name, condition_of(res))
-                    self.functions[target].aliases.append(alias)
-                    self.alias_ids[rid] = (target, alias)
-            elif rtype == LAMBDA_VERSION:
-                self.versions.add(rid)
-            elif rtype == LAMBDA_RESOURCE_POLICY:
-                target = self.function_of(props.get("ResourceArn"))
-                if target:
-                    self.resource_policies[target] = rid
+        for rid in self.of_type.get(LAMBDA_RESOURCE_POLICY, ()):
+            target = self.function_of(_properties(resources[rid]).get("ResourceArn"))
+            if target:
+                self.resource_policies[target] = rid
         for fid, fn in self.functions.items():
             auto = fn.properties.get("AutoPublishAlias") if fn.is_sam else None
             if isinstance(auto, str) and auto:
@@ -180,19 +186,17 @@ class TemplateIndex:
                     fn.aliases.append(alias)
                     self.alias_ids[alias.logical_id] = (fid, alias)
                 self.alias_ids.setdefault(f"{fid}.Alias", (fid, alias))
-        for fn in self.functions.values():
-            fn.aliases.sort(key=lambda a: a.logical_id)
+            if len(fn.aliases) > 1:
+                fn.aliases.sort(key=lambda a: a.logical_id)
 
         self.role_names: dict[str, str] = {}  # literal RoleName -> logical ID
-        for rid, res in resources.items():
-            if isinstance(res, dict) and res.get("Type") == IAM_ROLE:
-                role_props = res.get("Properties")
-                name_node = role_props.get("RoleName") if isinstance(role_props, dict) else None
-                if name_node is not None:
-                    role_name = resolver.scalar(name_node)
-                    text = literal(role_name) if isinstance(role_name, tuple) else None
-                    if text:
-                        self.role_names[text] = rid
+        for rid in self.of_type.get(IAM_ROLE, ()):
+            name_node = _properties(resources[rid]).get("RoleName")
+            if name_node is not None:
+                role_name = resolver.scalar(name_node)
+                text = literal(role_name) if isinstance(role_name, tuple) else None
+                if text:
+                    self.role_names[text] = rid
 
         # sorted, so that the first caller's spelling of a shared role is the same in any resource order
         self.roles: dict[str, Role] = {}
@@ -206,6 +210,17 @@ class TemplateIndex:
                 role = self.roles[role_key]
                 role.callers.append(fid)
                 role.caller_conditions.append(and_conditions(fn.conditions, conds))
+        # (role key, function) for each role SAM will generate (transform listed before SAM): the
+        # roles whose policies come from the function's own Policies, EventInvokeConfig...
+        self.sam_generated_roles: list[tuple[str, Function]] = [
+            (key, self.functions[role.sam_function])
+            for key, role in sorted(self.roles.items())
+            if role.sam_function is not None
+        ]
+
+    def resources_of_type(self, *types: str) -> list[str]:
+        """Logical IDs of the resources of these types, sorted."""
+        return sorted(rid for rtype in types for rid in self.of_type.get(rtype, ()))
 
     # ------------------------------------------------------------- functions
     def _names(self, fid: str, props: Mapping[str, Any]) -> list[tuple[Sym, CondSet]]:
@@ -331,15 +346,6 @@ class TemplateIndex:
                 if key.startswith("arn:") and ":role/" in key and key.rsplit("/", 1)[-1] == text:
                     return key
         return None
-
-    def sam_generated_roles(self) -> list[tuple[str, Function]]:
-        """(role key, function) for each role SAM will generate (transform listed before SAM):
-        the roles whose policies come from the function's own Policies, EventInvokeConfig..."""
-        return [
-            (key, self.functions[role.sam_function])
-            for key, role in sorted(self.roles.items())
-            if role.sam_function is not None
-        ]
 
     def principal_key_of(self, expr: Any) -> str | None:
         """The role key of a Permission's Principal expression, when it names a known role."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..resolver import and_conditions, condition_of, if_branches
-from ..template import TemplateIndex, is_skipped
+from ..template import TemplateIndex
 from . import PolicyDocument, as_list, properties
 
 ROLES_PROPERTY = {
@@ -19,9 +19,10 @@ ROLES_PROPERTY = {
 
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
-    for pid in sorted(index.resources):
+    skipped = set(index.skipped)
+    for pid in index.resources_of_type(*ROLES_PROPERTY):
         res = index.resources[pid]
-        if not isinstance(res, dict) or res.get("Type") not in ROLES_PROPERTY or is_skipped(res):
+        if pid in skipped:
             continue
         props = properties(res)
         prop = ROLES_PROPERTY[res["Type"]]

@@ -11,16 +11,17 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..resolver import CondSet, and_conditions, condition_of
-from ..template import FUNCTION_TYPES, TemplateIndex, is_skipped
+from ..template import FUNCTION_TYPES, TemplateIndex
 from . import PolicyDocument, as_list, invoke_document, properties
 
 CONNECTOR = "AWS::Serverless::Connector"
 
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
-    for rid in sorted(index.resources):
+    skipped = set(index.skipped)
+    for rid in index.resources_of_type(CONNECTOR, *FUNCTION_TYPES):
         res = index.resources[rid]
-        if not isinstance(res, dict) or is_skipped(res):
+        if rid in skipped:
             continue
         if res.get("Type") == CONNECTOR:
             props = properties(res)

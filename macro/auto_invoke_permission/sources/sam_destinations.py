@@ -14,7 +14,7 @@ from . import PolicyDocument, invoke_document
 
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
-    for key, fn in index.sam_generated_roles():
+    for key, fn in index.sam_generated_roles:
         fid = fn.logical_id
         config = fn.properties.get("EventInvokeConfig")
         destinations = config.get("DestinationConfig") if isinstance(config, dict) else None

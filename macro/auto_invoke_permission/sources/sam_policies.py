@@ -24,7 +24,7 @@ LAMBDA_INVOKE_RESOURCE = (
 
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
-    for key, fn in index.sam_generated_roles():
+    for key, fn in index.sam_generated_roles:
         fid = fn.logical_id
         policies = fn.properties.get("Policies")
         if policies is None:

@@ -187,6 +187,7 @@ class Resolver:
             "AWS::Partition": self.partition,
             "AWS::URLSuffix": url_suffix_for(region),
         }
+        self._pseudo_values: dict[str, Sym] = {name: (value,) for name, value in self.pseudo.items()}
         # resources SAM generates later (transform listed before SAM): `<Function>Role`, aliases
         self.implicit: set[str] = set()
         self._steps = 0
@@ -210,8 +211,9 @@ class Resolver:
             return Unresolved(f"Ref to {name!r}, which is not a name")
         if name == "AWS::NoValue":
             return None
-        if name in self.pseudo:
-            return (self.pseudo[name],)
+        known = self._pseudo_values.get(name)
+        if known is not None:
+            return known
         if name.startswith("AWS::"):
             return (Token("pseudo", name),)
         if name in self.secret:
@@ -409,7 +411,7 @@ class Resolver:
             if inner in variables:
                 options: list[Branch] = self.strings(variables[inner], depth + 1)
             else:
-                v = self.sub_variable(inner)
+                v = self._pseudo_values.get(inner) or self.sub_variable(inner)
                 options = [(v if v is not None else (), NO_CONDITIONS)]
             if combos is None and len(options) == 1:
                 value, vconds = options[0]

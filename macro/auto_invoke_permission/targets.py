@@ -176,7 +176,11 @@ class TargetClassifier:
         """`!GetAtt F.Arn`, the commonest Resource of all."""
         known = self._getatt_memo.get(fid)
         if known is None:
-            known = self._getatt_memo[fid] = self.classify((Token("getatt", fid, "Arn"),))
+            if fid in self.index.functions:  # what `_after_arn` gives with nothing after the ARN
+                known = Target(forms=((CalleeForm(fid), NO_CONDITIONS),))
+            else:
+                known = self.classify((Token("getatt", fid, "Arn"),))
+            self._getatt_memo[fid] = known
         return known
 
     def _classify(self, value: Sym) -> Target:

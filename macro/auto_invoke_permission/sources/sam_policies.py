@@ -59,8 +59,9 @@ def _item_documents(
             return
         if not name.startswith(("Ref", "Fn::")):
             return  # another policy template: none of them grants lambda:InvokeFunction
-    if isinstance(node, str) and wildcard_policy_name(node, index.resolver):
-        yield PolicyDocument(role_key, invoke_document("*"), path, conds)
+    if isinstance(node, str):  # an AWS managed policy, by name or ARN
+        if wildcard_policy_name(node, index.resolver):
+            yield PolicyDocument(role_key, invoke_document("*"), path, conds)
         return
     for item in as_list(node):
         for doc in managed_policy_documents(index, role_key, item, path):

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .findings import Finding
-from .model import CalleeForm, Edge, EdgeStatus, Grant, Principal
+from .model import CalleeForm, EdgeStatus, Grant, Principal, RawEdge
 from .options import Options
 from .targets import TargetClassifier
 from .template import TemplateIndex
@@ -23,7 +23,7 @@ class Analysis:
         self.grants: list[Grant] = []
         self.denied: dict[str, set[CalleeForm] | None] = {}  # None: everything
         self.denied_except: dict[str, list[set[CalleeForm]]] = {}  # Deny with NotResource: all but these
-        self.edges: list[Edge] = []
+        self.edges: list[RawEdge] = []
         self.grant_count = 0
         self.new_conditions: dict[str, Any] = {}  # combined conditions to add
         self.covered: set[tuple[str, CalleeForm]] = set()  # what identity policies allow
@@ -34,5 +34,5 @@ class Analysis:
     def edge(
         self, callers: Iterable[str], principal: Principal, target: str, status: EdgeStatus, path: str
     ) -> None:
-        """An edge for `autoinvoke graph`."""
-        self.edges.append(Edge(tuple(sorted(set(callers))), principal.label, target, status, path))
+        """An edge for `autoinvoke graph`, kept as it is given: only the graph turns it into an `Edge`."""
+        self.edges.append((callers, principal.label, target, status, path))

@@ -172,7 +172,7 @@ def _output(
     new_conditions: dict[str, Any],
 ) -> dict[str, Any]:
     out = dict(template)
-    added = [p for p in result.permissions if not p.existing]
+    added = result.added
     inject = result.options.mode is not Mode.AUDIT
     if inject and added:
         new_resources = {p.logical_id: permission_resource(p) for p in added}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -65,6 +65,10 @@ class Edge(NamedTuple):
     path: str
 
 
+# what the core records per edge: (callers in any order, with repeats), principal label, target, status, path
+RawEdge = tuple[Iterable[str], str, str, EdgeStatus, str]
+
+
 class Permission(NamedTuple):
     logical_id: str
     callee: CalleeForm
@@ -76,7 +80,16 @@ class Permission(NamedTuple):
 
 
 class TransformResult:
-    __slots__ = ("_edges", "_raw_edges", "findings", "fragment", "grant_count", "options", "permissions")
+    __slots__ = (
+        "_edges",
+        "_raw_edges",
+        "added",
+        "findings",
+        "fragment",
+        "grant_count",
+        "options",
+        "permissions",
+    )
 
     def __init__(
         self,
@@ -84,12 +97,13 @@ class TransformResult:
         options: Options,
         permissions: list[Permission],
         findings: list[Finding],
-        edges: list[Edge],
+        edges: list[RawEdge],
         grant_count: int,
     ) -> None:
         self.fragment = fragment
         self.options = options
         self.permissions = permissions
+        self.added = [p for p in permissions if not p.existing]  # in audit mode: planned, not added
         self.findings = findings
         self.grant_count = grant_count
         self._raw_edges = edges
@@ -99,14 +113,12 @@ class TransformResult:
     def edges(self) -> list[Edge]:
         """Who invokes whom, de-duplicated and sorted; built on first use (only the graph needs it)."""
         if self._edges is None:
-            self._edges = sorted(
-                set(self._raw_edges), key=lambda e: (e.callers, e.target, e.status.value, e.path)
-            )
+            edges = {
+                Edge(tuple(sorted(set(callers))), principal, target, status, path)
+                for callers, principal, target, status, path in self._raw_edges
+            }
+            self._edges = sorted(edges, key=lambda e: (e.callers, e.target, e.status.value, e.path))
         return self._edges
-
-    @property
-    def added(self) -> list[Permission]:
-        return [p for p in self.permissions if not p.existing]
 
     @property
     def blocking(self) -> list[Finding]:

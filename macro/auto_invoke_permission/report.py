@@ -33,13 +33,12 @@ def failure_message(problems: list[str]) -> str:
 
 def report_metadata(result: TransformResult) -> dict[str, Any]:
     severities = Counter(f.severity.value for f in result.findings)
-    added = [p for p in result.permissions if not p.existing]
-    kept = [p for p in result.permissions if p.existing]
+    added = result.added
     report: dict[str, Any] = {
         "Mode": result.options.mode.value,
         "Grants": result.grant_count,
         "PermissionsAdded" if result.options.mode.value != "audit" else "PermissionsPlanned": len(added),
-        "PermissionsKept": len(kept),
+        "PermissionsKept": len(result.permissions) - len(added),
         "Findings": {s: severities.get(s, 0) for s in ("error", "warning", "info")},
     }
     if result.options.raised_from is not None:

@@ -117,14 +117,17 @@ def sym_text(sym: Sym) -> str:
 
 def concat(parts: list[Part]) -> Sym:
     out: list[Part] = []
+    text = ""  # literal text not yet added
     for p in parts:
         if isinstance(p, str):
-            if not p:
-                continue
-            if out and isinstance(out[-1], str):
-                out[-1] = out[-1] + p
-                continue
+            text += p
+            continue
+        if text:
+            out.append(text)
+            text = ""
         out.append(p)
+    if text:
+        out.append(text)
     return tuple(out)
 
 
@@ -268,6 +271,12 @@ class Resolver:
                 return self._sub(node[key], depth)
             if key == "Fn::Join":
                 return self._join(node[key], depth)
+            if key == "Ref":
+                items = self._list_intrinsic(key, node[key], depth)  # a List parameter: its items
+                if items is not None:
+                    return items
+                v = self.ref(node[key])
+                return [] if v is None else [(v, NO_CONDITIONS)]
             if key in INTRINSICS and key not in ("Fn::Split",):
                 items = self._list_intrinsic(key, node[key], depth)
                 if items is not None:

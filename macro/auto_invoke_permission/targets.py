@@ -44,7 +44,8 @@ def _name_prefix(name: Sym) -> Sym | None:
     """`NAME` of `NAME*` (a trailing star only), else None."""
     final = name[-1] if name else None
     if isinstance(final, str) and final.endswith("*"):
-        return concat([*name[:-1], final[:-1]])
+        stem = final[:-1]
+        return (*name[:-1], stem) if stem else name[:-1]
     return None
 
 
@@ -97,14 +98,10 @@ class TargetClassifier:
         self.partition = resolver.partition
         self._opaque = _Opaque()
         self._memo: dict[Sym, Target] = {}
-        self._getatt_memo: dict[str, Target] = {}
+        self._named_memo: dict[tuple[str, bool], Target] = {}
         # the commonest ARN: this partition, region and account, then a plain function name
         self._arn_prefix = f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:"
-        self._names_text = [
-            (self._opaque.text(name), fid, conds)
-            for name, owners in index.by_name.items()
-            for fid, conds in owners
-        ]
+        self._names_text: list[tuple[str, str, CondSet]] | None = None  # built by the first wildcard
 
     # -------------------------------------------------------------- helpers
     def _unqualified(self, fid: str, conds: CondSet = NO_CONDITIONS) -> tuple[CalleeForm, CondSet]:
@@ -140,6 +137,20 @@ class TargetClassifier:
             message=f"{shown} names alias {text!r} of {fid}, which the template does not define",
         )
 
+    def _named(self, owners: list[tuple[str, CondSet]], with_aliases: bool = False) -> Target:
+        """The functions a name stands for: unqualified, and through every alias with `with_aliases`.
+        The commonest case, one function under no condition, is built once per function."""
+        if len(owners) == 1 and not owners[0][1]:
+            key = (owners[0][0], with_aliases)
+            known = self._named_memo.get(key)
+            if known is None:
+                forms = self._with_aliases(owners) if with_aliases else (self._unqualified(key[0]),)
+                known = self._named_memo[key] = Target(forms=forms)
+            return known
+        if with_aliases:
+            return Target(forms=self._with_aliases(owners))
+        return Target(forms=tuple(self._unqualified(fid, conds) for fid, conds in owners))
+
     def _with_aliases(self, owners: list[tuple[str, CondSet]]) -> tuple[tuple[CalleeForm, CondSet], ...]:
         """Each function unqualified and through every alias of the template (`NAME*`, `ARN*`)."""
         forms: list[tuple[CalleeForm, CondSet]] = []
@@ -152,6 +163,12 @@ class TargetClassifier:
         """A pattern grant: no permission; `Wildcards: expand` adds the unqualified form of each match."""
         forms: list[tuple[CalleeForm, CondSet]] = []
         seen: set[str] = set()
+        if self._names_text is None:
+            self._names_text = [
+                (self._opaque.text(name), fid, conds)
+                for name, owners in self.index.by_name.items()
+                for fid, conds in owners
+            ]
         for name_text, fid, conds in self._names_text:
             if fid in seen or not glob_match(pattern, name_text):
                 continue
@@ -174,14 +191,12 @@ class TargetClassifier:
 
     def getatt_arn(self, fid: str) -> Target:
         """`!GetAtt F.Arn`, the commonest Resource of all."""
-        known = self._getatt_memo.get(fid)
-        if known is None:
-            if fid in self.index.functions:  # what `_after_arn` gives with nothing after the ARN
-                known = Target(forms=((CalleeForm(fid), NO_CONDITIONS),))
-            else:
-                known = self.classify((Token("getatt", fid, "Arn"),))
-            self._getatt_memo[fid] = known
-        return known
+        known = self._named_memo.get((fid, False))
+        if known is not None:
+            return known
+        if fid in self.index.functions:  # what `_after_arn` gives with nothing after the ARN
+            return self._named([(fid, NO_CONDITIONS)])
+        return self.classify((Token("getatt", fid, "Arn"),))
 
     def _classify(self, value: Sym) -> Target:
         if not value:
@@ -211,9 +226,11 @@ class TargetClassifier:
     def _same_account_arn(self, value: Sym, first: str) -> Target | None:
         """`<prefix>NAME` naming a template function by its exact name, or `<prefix>NAME*` (SAM's
         LambdaInvokePolicy: the function and its aliases); None for anything else."""
-        name = concat([first[len(self._arn_prefix) :], *value[1:]])
-        if any(isinstance(p, str) and ":" in p for p in name):
-            return None
+        rest = first[len(self._arn_prefix) :]
+        name = (rest, *value[1:]) if rest else value[1:]  # normalized, as `value` is
+        for part in name:
+            if isinstance(part, str) and ":" in part:
+                return None
         prefix = _name_prefix(name)
         looked_up = name if prefix is None else prefix
         if _has_glob(looked_up):
@@ -221,9 +238,7 @@ class TargetClassifier:
         owners = self.index.by_name.get(looked_up)
         if not owners:
             return None
-        if prefix is not None:
-            return Target(forms=self._with_aliases(owners))
-        return Target(forms=tuple(self._unqualified(fid, conds) for fid, conds in owners))
+        return self._named(owners, with_aliases=prefix is not None)
 
     def _token_first(self, token: Token, value: Sym, shown: str) -> Target:
         index = self.index

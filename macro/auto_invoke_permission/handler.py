@@ -52,12 +52,15 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
         )
         # The run allocates many short-lived, acyclic objects: reference counting frees them, and
         # the cyclic collector would only rescan the (large, freshly parsed) event again and again.
-        # Freezing moves what exists now out of its reach; unfreezing hands it back untouched.
+        # Freezing moves what exists now out of its reach; unfreezing hands it back untouched. The
+        # second freeze does the same for what the run allocated (the output fragment), which the
+        # first young collection after `enable` would otherwise traverse.
         gc.disable()
         gc.freeze()
         try:
             result = core.transform(fragment, options, context_)
         finally:
+            gc.freeze()
             gc.unfreeze()
             gc.enable()
         counts = {

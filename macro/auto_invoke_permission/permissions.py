@@ -177,7 +177,12 @@ def build_permissions(
     index = state.index
     groups: dict[tuple[CalleeForm, str], list[Grant]] = {}
     for grant in grants:
-        groups.setdefault((grant.callee, grant.principal.key), []).append(grant)
+        key = (grant.callee, grant.principal.key)
+        members = groups.get(key)
+        if members is None:
+            groups[key] = [grant]
+        else:
+            members.append(grant)
     taken: set[str] = set(index.resources)
     permissions: list[Permission] = []
     skipped = set(index.skipped)
@@ -185,14 +190,18 @@ def build_permissions(
     added = _added_status(state.options)
     for key in sorted(groups, key=lambda k: (k[0].function, k[0].alias or "", k[1])):
         members = groups[key]
-        callee, principal = members[0].callee, members[0].principal
-        role = index.roles[principal.key]
-        if principal.key not in per_role:
-            per_role[principal.key] = (tuple(sorted(set(role.callers))), _common(role.caller_conditions))
-        callers, callers_common = per_role[principal.key]
-        paths = (members[0].path,) if len(members) == 1 else tuple(sorted({g.path for g in members}))
-        if callee.function in skipped or not callers:
+        callee, principal = key[0], members[0].principal
+        if callee.function in skipped:
             continue
+        role = index.roles[principal.key]
+        shared = per_role.get(principal.key)
+        if shared is None:
+            shared = (tuple(sorted(set(role.callers))), _common(role.caller_conditions))
+            per_role[principal.key] = shared
+        callers, callers_common = shared
+        if not callers:
+            continue
+        paths = (members[0].path,) if len(members) == 1 else tuple(sorted({g.path for g in members}))
         if callee.function in index.resource_policies:
             state.find(
                 "AIP126",
@@ -202,8 +211,7 @@ def build_permissions(
             )
             continue
         present = key in existing
-        status = EdgeStatus.PRESENT if present else added
-        state.edge(callers, principal, callee.label, status, paths[0])
+        state.edge(callers, principal, callee.label, EdgeStatus.PRESENT if present else added, paths[0])
         if present:
             permissions.append(Permission("", callee, principal, callers, paths, None, existing=True))
             continue
@@ -214,21 +222,20 @@ def build_permissions(
             if alias is not None:
                 common = and_conditions(common, alias[1].conditions)
         lid = logical_id(callee, principal, taken)
-        if conditions:
-            common = _plain_literals(common, conditions)
-            members = [g._replace(conditions=_plain_literals(g.conditions, conditions)) for g in members]
-        if not common and not any(g.conditions for g in members):
-            expressible, condition_name = True, None  # the common case: unconditional
-        else:
+        condition_name = None
+        if common or any(g.conditions for g in members):  # (the common case: unconditional)
+            if conditions:
+                common = _plain_literals(common, conditions)
+                members = [g._replace(conditions=_plain_literals(g.conditions, conditions)) for g in members]
             alternatives = simplify(and_conditions(common, g.conditions) for g in members)
             if alternatives is None:
                 continue  # the grant can never exist together with the callee
-            shared = frozenset.intersection(*alternatives) if alternatives else frozenset()
+            in_all = frozenset.intersection(*alternatives) if alternatives else frozenset()
             expressible, condition_name = _condition_name(
-                state, lid, condition_expression(shared, alternatives), conditions
+                state, lid, condition_expression(in_all, alternatives), conditions
             )
-        if not expressible:
-            continue
+            if not expressible:
+                continue
         taken.add(lid)
         permissions.append(Permission(lid, callee, principal, callers, paths, condition_name, False))
     return permissions

@@ -544,6 +544,8 @@ def condition_of(resource: Any) -> CondSet:
 
 
 def and_conditions(*sets: CondSet) -> CondSet:
+    if not any(sets):  # the commonest case: no condition anywhere
+        return NO_CONDITIONS
     nonempty = [s for s in sets if s]
     if not nonempty:
         return NO_CONDITIONS

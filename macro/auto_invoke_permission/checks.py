@@ -27,22 +27,22 @@ def environment_references(
         roles = [key for key, _ in index.function_roles[fid]]
         if not roles:
             continue
-        for var in sorted(variables, key=str):
+        for var in sorted(variables, key=str) if len(variables) > 1 else variables:
             value = variables[var]
-            if not isinstance(value, dict | list):
+            if not isinstance(value, (dict, list)):
                 continue  # a literal: names nothing of the template
             ref = value.get("Ref") if isinstance(value, dict) and len(value) == 1 else None
             if isinstance(ref, str):  # the commonest shape, without the resolver
-                direct = _form(index, Token("ref", ref))
+                direct = _ref_form(index, ref)
                 forms = [direct] if direct is not None else []
             else:
                 forms = sorted(set(_callees(index, value)), key=lambda f: f.label)
             for form in forms:
                 if form.function == fid or form.function in skipped:
                     continue
-                path = f"{fid}.Properties.Environment.Variables.{var}"
                 if all((key, form) in covered for key in roles):
                     continue
+                path = f"{fid}.Properties.Environment.Variables.{var}"
                 unqualified = CalleeForm(form.function)
                 if form.alias is not None and all((key, unqualified) in covered for key in roles):
                     findings.append(
@@ -89,9 +89,18 @@ def _callees(index: TemplateIndex, node: Any, depth: int = 0) -> Iterator[Callee
 
 
 def _form(index: TemplateIndex, token: Token) -> CalleeForm | None:
-    if token.name in index.functions and (token.kind == "ref" or token.attr == "Arn"):
+    if token.kind == "ref":
+        return _ref_form(index, token.name)
+    if token.name in index.functions and token.attr == "Arn":
         return CalleeForm(token.name)
-    if token.kind == "ref" and token.name in index.alias_ids:
-        fid, alias = index.alias_ids[token.name]
+    return None
+
+
+def _ref_form(index: TemplateIndex, name: str) -> CalleeForm | None:
+    """The function (its name) or alias (its ARN) that `Ref name` stands for."""
+    if name in index.functions:
+        return CalleeForm(name)
+    if name in index.alias_ids:
+        fid, alias = index.alias_ids[name]
         return CalleeForm(fid, alias.logical_id, alias.name)
     return None

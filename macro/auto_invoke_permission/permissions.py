@@ -223,7 +223,7 @@ def build_permissions(
                 common = and_conditions(common, alias[1].conditions)
         lid = logical_id(callee, principal, taken)
         condition_name = None
-        if common or any(g.conditions for g in members):  # (the common case: unconditional)
+        if common or (members[0].conditions if len(members) == 1 else any(g.conditions for g in members)):
             if conditions:
                 common = _plain_literals(common, conditions)
                 members = [g._replace(conditions=_plain_literals(g.conditions, conditions)) for g in members]

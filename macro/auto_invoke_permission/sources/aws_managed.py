@@ -21,10 +21,13 @@ _MANAGED_ARN = re.compile(r"^arn:[\w-]+:iam::aws:policy/(?:[\w+=,.@-]+/)*([\w+=,
 
 def wildcard_policy_name(node: object, resolver: Resolver) -> str | None:
     """The policy name when `node` (a SAM policy name or a managed policy ARN) grants invoke on *."""
-    value = resolver.scalar(node)
-    text = literal(value) if isinstance(value, tuple) else None
+    if isinstance(node, str):
+        text: str | None = node
+    else:
+        value = resolver.scalar(node)
+        text = literal(value) if isinstance(value, tuple) else None
     if text is None:
         return None
-    match = _MANAGED_ARN.match(text)
+    match = _MANAGED_ARN.match(text) if text.startswith("arn:") else None
     name = match.group(1) if match else text
     return name if name in WILDCARD_INVOKE_POLICIES else None

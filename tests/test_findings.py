@@ -193,3 +193,20 @@ def test_finding_paths_start_at_their_resource() -> None:
         result = core.analyze(variant(BASE, **resources), options, TransformContext(REGION, ACCOUNT))
         for found in result.findings:
             assert found.path == found.resource or found.path.startswith(found.resource + "."), found
+
+
+def test_graph_draws_only_the_permissions_that_exist() -> None:
+    # AIP127: the permission would need a combined condition that cannot be written, so it is not
+    # added, and the graph must not show it as added either
+    resources, _ = PRODUCERS["AIP127"]
+    options = Options()
+    context = TransformContext(REGION, ACCOUNT)
+    unexpressible = core.analyze(resources["fragment"], options, context)
+    assert not unexpressible.permissions
+    assert [e for e in unexpressible.edges if e.status.value in ("added", "planned")] == []
+    expressible = core.analyze(variant(BASE, **grant(statement(WORKER_ARN))), options, context)
+    assert [(e.callers, e.target, e.status.value) for e in expressible.edges] == [
+        (("Caller",), "Worker", "added")
+    ]
+    audit = core.analyze(variant(BASE, **grant(statement(WORKER_ARN))), Options(mode=Mode.AUDIT), context)
+    assert [e.status.value for e in audit.edges] == ["planned"]

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from .findings import Finding
-from .options import Options
+from .options import Mode, Options
 from .resolver import CondSet
 
 
@@ -111,11 +111,17 @@ class TransformResult:
 
     @property
     def edges(self) -> list[Edge]:
-        """Who invokes whom, de-duplicated and sorted; built on first use (only the graph needs it)."""
+        """Who invokes whom, de-duplicated and sorted; built on first use (only the graph needs it).
+        Grants that became permissions are edges too: added (planned in audit mode) or already present."""
         if self._edges is None:
+            added = EdgeStatus.PLANNED if self.options.mode is Mode.AUDIT else EdgeStatus.ADDED
+            raw = list(self._raw_edges)
+            for p in self.permissions:
+                status = EdgeStatus.PRESENT if p.existing else added
+                raw.append((p.callers, p.principal.label, p.callee.label, status, p.grants[0]))
             edges = {
                 Edge(tuple(sorted(set(callers))), principal, target, status, path)
-                for callers, principal, target, status, path in self._raw_edges
+                for callers, principal, target, status, path in raw
             }
             self._edges = sorted(edges, key=lambda e: (e.callers, e.target, e.status.value, e.path))
         return self._edges

@@ -15,8 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .analysis import Analysis
-from .model import CalleeForm, EdgeStatus, Grant, Permission, Principal
-from .options import Mode, Options
+from .model import CalleeForm, Grant, Permission, Principal
 from .resolver import CondLit, CondSet, and_conditions, contradictory
 from .template import LAMBDA_PERMISSION
 
@@ -187,7 +186,6 @@ def build_permissions(
     permissions: list[Permission] = []
     skipped = set(index.skipped)
     per_role: dict[str, tuple[tuple[str, ...], CondSet]] = {}  # callers, and the conditions they share
-    added = _added_status(state.options)
     for key in sorted(groups, key=lambda k: (k[0].function, k[0].alias or "", k[1])):
         members = groups[key]
         callee, principal = key[0], members[0].principal
@@ -210,9 +208,7 @@ def build_permissions(
                 f"no permission added for {principal.label}",
             )
             continue
-        present = key in existing
-        state.edge(callers, principal, callee.label, EdgeStatus.PRESENT if present else added, paths[0])
-        if present:
+        if key in existing:
             permissions.append(Permission("", callee, principal, callers, paths, None, existing=True))
             continue
         fn = index.functions[callee.function]
@@ -268,10 +264,6 @@ def _plain_literals(conds: CondSet, conditions: Mapping[str, Any]) -> CondSet:
             break
         out.add((name, truth))
     return frozenset(out)
-
-
-def _added_status(options: Options) -> EdgeStatus:
-    return EdgeStatus.PLANNED if options.mode is Mode.AUDIT else EdgeStatus.ADDED
 
 
 def _common(sets: list[CondSet]) -> CondSet:

@@ -412,26 +412,51 @@ class Resolver:
         if parsed is None:
             return [(Unresolved("Fn::Sub with an unterminated ${"), NO_CONDITIONS)]
         pieces, tail = parsed
-        # one value per variable (the common case) builds one string; several build the cross product
-        parts: list[Part] = []
+        # The common case, one value per variable, builds one string as it goes: `out` holds its
+        # parts so far and `pending` the literal text not yet added to them.
+        out: list[Part] = []
+        pending = ""
         conds: CondSet = NO_CONDITIONS
-        combos: list[tuple[list[Part], CondSet]] | None = None
+        for lit, inner in pieces:
+            pending += lit
+            if inner in variables:
+                options = self.strings(variables[inner], depth + 1)
+                if len(options) != 1:
+                    return self._sub_alternatives(pieces, tail, variables, depth)
+                value, vconds = options[0]
+                conds = _and(conds, vconds)
+            else:
+                known = self.pseudo.get(inner)
+                if known is not None:
+                    pending += known
+                    continue
+                value = self.sub_variable(inner)
+            if isinstance(value, Unresolved):
+                return [(value, NO_CONDITIONS)]
+            for part in value or ():
+                if isinstance(part, str):
+                    pending += part
+                    continue
+                if pending:
+                    out.append(pending)
+                    pending = ""
+                out.append(part)
+        pending += tail
+        if pending:
+            out.append(pending)
+        return [(tuple(out), conds)]
+
+    def _sub_alternatives(
+        self, pieces: tuple[tuple[str, str], ...], tail: str, variables: Mapping[str, Any], depth: int
+    ) -> list[Branch]:
+        """`Fn::Sub` where a variable has several values (Fn::If, a List parameter): the cross product."""
+        combos: list[tuple[list[Part], CondSet]] = [([], NO_CONDITIONS)]
         for lit, inner in pieces:
             if inner in variables:
                 options: list[Branch] = self.strings(variables[inner], depth + 1)
             else:
-                v = self._pseudo_values.get(inner) or self.sub_variable(inner)
+                v = self.sub_variable(inner)
                 options = [(v if v is not None else (), NO_CONDITIONS)]
-            if combos is None and len(options) == 1:
-                value, vconds = options[0]
-                if isinstance(value, Unresolved):
-                    return [(value, NO_CONDITIONS)]
-                parts.append(lit)
-                parts.extend(value)
-                conds = _and(conds, vconds)
-                continue
-            if combos is None:
-                combos = [(parts, conds)]
             nxt: list[tuple[list[Part], CondSet]] = []
             for prefix, pconds in combos:
                 for value, vconds in options:
@@ -441,8 +466,6 @@ class Resolver:
             if len(nxt) > MAX_BRANCHES:
                 return [(Unresolved("too many alternatives"), NO_CONDITIONS)]
             combos = nxt
-        if combos is None:
-            return [(concat([*parts, tail]), conds)]
         return [(concat([*p, tail]), c) for p, c in combos]
 
     def _join(self, arg: Any, depth: int) -> list[Branch]:

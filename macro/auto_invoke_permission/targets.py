@@ -98,7 +98,7 @@ class TargetClassifier:
         self.partition = resolver.partition
         self._opaque = _Opaque()
         self._memo: dict[Sym, Target] = {}
-        self._named_memo: dict[tuple[str, bool], Target] = {}
+        self._named_memo: dict[str, Target] = {}  # by function, `F*` with its aliases
         # the commonest ARN: this partition, region and account, then a plain function name
         self._arn_prefix = f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:"
         self._names_text: list[tuple[str, str, CondSet]] | None = None  # built by the first wildcard
@@ -141,11 +141,16 @@ class TargetClassifier:
         """The functions a name stands for: unqualified, and through every alias with `with_aliases`.
         The commonest case, one function under no condition, is built once per function."""
         if len(owners) == 1 and not owners[0][1]:
-            key = (owners[0][0], with_aliases)
-            known = self._named_memo.get(key)
+            fid = owners[0][0]
+            if with_aliases and self.index.functions[fid].aliases:
+                key = fid + "*"  # (not a logical ID: they are alphanumeric)
+                known = self._named_memo.get(key)
+                if known is None:
+                    known = self._named_memo[key] = Target(forms=self._with_aliases(owners))
+                return known
+            known = self._named_memo.get(fid)
             if known is None:
-                forms = self._with_aliases(owners) if with_aliases else (self._unqualified(key[0]),)
-                known = self._named_memo[key] = Target(forms=forms)
+                known = self._named_memo[fid] = Target(forms=((CalleeForm(fid), NO_CONDITIONS),))
             return known
         if with_aliases:
             return Target(forms=self._with_aliases(owners))
@@ -191,7 +196,7 @@ class TargetClassifier:
 
     def getatt_arn(self, fid: str) -> Target:
         """`!GetAtt F.Arn`, the commonest Resource of all."""
-        known = self._named_memo.get((fid, False))
+        known = self._named_memo.get(fid)
         if known is not None:
             return known
         if fid in self.index.functions:  # what `_after_arn` gives with nothing after the ARN
@@ -231,7 +236,7 @@ class TargetClassifier:
         for part in name:
             if isinstance(part, str) and ":" in part:
                 return None
-        prefix = _name_prefix(name)
+        prefix = _name_prefix(name)  # NAME of NAME*: the function and its aliases
         looked_up = name if prefix is None else prefix
         if _has_glob(looked_up):
             return None

@@ -419,6 +419,7 @@ class Resolver:
         conds: CondSet = NO_CONDITIONS
         for lit, inner in pieces:
             pending += lit
+            value: Value | None
             if inner in variables:
                 options = self.strings(variables[inner], depth + 1)
                 if len(options) != 1:

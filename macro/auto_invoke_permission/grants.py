@@ -71,15 +71,7 @@ def read_document(state: Analysis, doc: sources.PolicyDocument) -> None:
         path = f"{doc.path}.Statement[{index}]"
         if grants:
             state.grant_count += 1
-            _read_resources(
-                state,
-                role.principal,
-                role.callers,
-                stmt["Resource"],
-                path + ".Resource",
-                path,
-                doc.conditions,
-            )
+            _read_resources(state, role.principal, role.callers, stmt["Resource"], path, doc.conditions)
         else:
             _read_statement(state, doc, role, Statement(stmt, path, NO_CONDITIONS))
 
@@ -112,13 +104,7 @@ def _read_statement(
         return
     for action_conds in parsed.action_conditions:
         _read_resources(
-            state,
-            role.principal,
-            role.callers,
-            parsed.resources,
-            parsed.resource_path,
-            item.path,
-            conds | action_conds,
+            state, role.principal, role.callers, parsed.resources, item.path, conds | action_conds
         )
 
 
@@ -127,15 +113,15 @@ def _read_resources(
     principal: Principal,
     callers: list[str],
     resources: Any,
-    resource_path: str,
     stmt_path: str,
     conds: CondSet,
 ) -> None:
+    """The Resource of an Allow statement at `stmt_path`: a grant on each callee form it names."""
     many = isinstance(resources, list)
     items = resources if many else [resources]
     functions = state.index.functions
     for i, node in enumerate(items):
-        path = f"{resource_path}[{i}]" if many else resource_path
+        position = i if many else None
         getatt = node.get("Fn::GetAtt") if isinstance(node, dict) and len(node) == 1 else None
         if (
             isinstance(getatt, list)
@@ -145,10 +131,11 @@ def _read_resources(
             and getatt[0] in functions
         ):
             target = state.classifier.getatt_arn(getatt[0])
-            _use_target(state, principal, callers, target, stmt_path, path, conds)
+            _use_target(state, principal, callers, target, stmt_path, position, conds)
             continue
         for value, vconds in state.index.resolver.strings(node):
             if isinstance(value, Unresolved):
+                path = _resource_path(stmt_path, position)
                 state.find(value.code, path, f"cannot resolve the Resource: {value.reason}")
                 status = EdgeStatus.EXTERNAL if value.code in ("AIP114", "AIP115") else EdgeStatus.BROKEN
                 state.edge(callers, principal, f"({value.reason})", status, path)
@@ -156,7 +143,13 @@ def _read_resources(
             target = state.classifier.classify(value)
             if not target.lambda_related:
                 continue
-            _use_target(state, principal, callers, target, stmt_path, path, and_conditions(conds, vconds))
+            _use_target(state, principal, callers, target, stmt_path, position, and_conditions(conds, vconds))
+
+
+def _resource_path(stmt_path: str, position: int | None) -> str:
+    """Where a Resource is: `<statement>.Resource`, or `<statement>.Resource[i]` in a list.
+    Built only for a finding: grants record the statement's path."""
+    return f"{stmt_path}.Resource" if position is None else f"{stmt_path}.Resource[{position}]"
 
 
 def _use_target(
@@ -165,7 +158,7 @@ def _use_target(
     callers: list[str],
     target: Target,
     stmt_path: str,
-    path: str,
+    position: int | None,
     conds: CondSet,
 ) -> None:
     key = principal.key
@@ -181,6 +174,7 @@ def _use_target(
     if target.code == "AIP110" and state.options.wildcards is Wildcards.EXPAND and target.wildcard_forms:
         forms.extend(target.wildcard_forms)
     elif target.code is not None:
+        path = _resource_path(stmt_path, position)
         message = target.message
         if target.code == "AIP111":
             message = f"{message}. Its owner must add: {_cross_account_statement(principal, target)}"

@@ -174,9 +174,10 @@ def build_permissions(
     conditions: Mapping[str, Any] | None,
 ) -> list[Permission]:
     index = state.index
-    groups: dict[tuple[CalleeForm, str], list[Grant]] = {}
+    # one permission per (callee form, principal), keyed in the order they are built
+    groups: dict[tuple[str, str, str], list[Grant]] = {}
     for grant in grants:
-        key = (grant.callee, grant.principal.key)
+        key = (grant.callee.function, grant.callee.alias or "", grant.principal.key)
         members = groups.get(key)
         if members is None:
             groups[key] = [grant]
@@ -186,9 +187,9 @@ def build_permissions(
     permissions: list[Permission] = []
     skipped = set(index.skipped)
     per_role: dict[str, tuple[tuple[str, ...], CondSet]] = {}  # callers, and the conditions they share
-    for key in sorted(groups, key=lambda k: (k[0].function, k[0].alias or "", k[1])):
+    for key in sorted(groups):
         members = groups[key]
-        callee, principal = key[0], members[0].principal
+        callee, principal = members[0].callee, members[0].principal
         if callee.function in skipped:
             continue
         role = index.roles[principal.key]
@@ -208,7 +209,7 @@ def build_permissions(
                 f"no permission added for {principal.label}",
             )
             continue
-        if key in existing:
+        if existing and (callee, principal.key) in existing:
             permissions.append(Permission("", callee, principal, callers, paths, None, existing=True))
             continue
         fn = index.functions[callee.function]

@@ -37,19 +37,19 @@ def check(index: TemplateIndex, permissions: list[Permission]) -> None:
     sizes: dict[CalleeForm, int] = {}
     for p in permissions:
         sizes[p.callee] = sizes.get(p.callee, 0) + statement_bytes(p)
+    over = [callee for callee, size in sizes.items() if size > MAX_POLICY_BYTES]
     problems = []
-    for callee, size in sorted(sizes.items(), key=lambda item: item[0].label):
-        if size > MAX_POLICY_BYTES:
-            label = callee.label
-            contributors: Counter[str] = Counter()
-            for p in permissions:
-                if p.callee == callee:
-                    contributors[p.principal.label] += statement_bytes(p)
-            top = ", ".join(f"{who} ~{n} bytes" for who, n in contributors.most_common(5))
-            problems.append(
-                f"AIP151 the resource policy of {label} would be about {size} bytes with "
-                f"{sum(1 for p in permissions if p.callee.label == label)} statements; Lambda allows "
-                f"{MAX_POLICY_BYTES}. Largest contributors: {top}"
-            )
+    for callee in sorted(over, key=lambda c: c.label):
+        label = callee.label
+        contributors: Counter[str] = Counter()
+        for p in permissions:
+            if p.callee == callee:
+                contributors[p.principal.label] += statement_bytes(p)
+        top = ", ".join(f"{who} ~{n} bytes" for who, n in contributors.most_common(5))
+        problems.append(
+            f"AIP151 the resource policy of {label} would be about {sizes[callee]} bytes with "
+            f"{sum(1 for p in permissions if p.callee.label == label)} statements; Lambda allows "
+            f"{MAX_POLICY_BYTES}. Largest contributors: {top}"
+        )
     if problems:
         raise TransformFailure(problems)

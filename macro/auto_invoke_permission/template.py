@@ -103,8 +103,9 @@ class Role:
         self.caller_conditions: list[CondSet] = []
 
 
-def _properties(resource: Mapping[str, Any]) -> Mapping[str, Any]:
-    props = resource.get("Properties")
+def properties(resource: Any) -> Mapping[str, Any]:
+    """A resource's Properties, or an empty mapping when it has none (or they are not a mapping)."""
+    props = resource.get("Properties") if isinstance(resource, dict) else None
     return props if isinstance(props, dict) else {}
 
 
@@ -141,7 +142,7 @@ class TemplateIndex:
                 continue
             self.of_type.setdefault(rtype, []).append(rid)
             if rtype in FUNCTION_TYPES:
-                fn_props = _properties(res)
+                fn_props = properties(res)
                 if rtype == SAM_FUNCTION and global_function:
                     fn_props = _merge_globals(global_function, fn_props)
                 self.functions[rid] = Function(
@@ -165,7 +166,7 @@ class TemplateIndex:
         self.alias_ids: dict[str, tuple[str, Alias]] = {}
         for rid in self.of_type.get(LAMBDA_ALIAS, ()):
             res = resources[rid]
-            props = _properties(res)
+            props = properties(res)
             target = self.function_of(props.get("FunctionName"))
             alias_name = props.get("Name")
             if target and isinstance(alias_name, str):
@@ -175,7 +176,7 @@ class TemplateIndex:
         self.versions: set[str] = set(self.of_type.get(LAMBDA_VERSION, ()))
         self.resource_policies: dict[str, str] = {}
         for rid in self.of_type.get(LAMBDA_RESOURCE_POLICY, ()):
-            target = self.function_of(_properties(resources[rid]).get("ResourceArn"))
+            target = self.function_of(properties(resources[rid]).get("ResourceArn"))
             if target:
                 self.resource_policies[target] = rid
         for fid, fn in self.functions.items():
@@ -191,7 +192,7 @@ class TemplateIndex:
 
         self.role_names: dict[str, str] = {}  # literal RoleName -> logical ID
         for rid in self.of_type.get(IAM_ROLE, ()):
-            name_node = _properties(resources[rid]).get("RoleName")
+            name_node = properties(resources[rid]).get("RoleName")
             if name_node is not None:
                 role_name = resolver.scalar(name_node)
                 text = literal(role_name) if isinstance(role_name, tuple) else None

@@ -6,7 +6,6 @@ their statements the same way whatever their origin (behaviour.md section 3).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from ..resolver import CondSet
@@ -32,11 +31,6 @@ def collect(index: TemplateIndex) -> list[PolicyDocument]:
 def invoke_document(resource: Any) -> dict[str, Any]:
     """A one-statement document allowing lambda:InvokeFunction on `resource` (what SAM generates)."""
     return {"Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": resource}]}
-
-
-def properties(resource: Any) -> Mapping[str, Any]:
-    props = resource.get("Properties") if isinstance(resource, dict) else None
-    return props if isinstance(props, dict) else {}
 
 
 def as_list(node: Any) -> list[Any]:

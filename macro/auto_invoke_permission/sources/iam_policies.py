@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..resolver import and_conditions, condition_of, if_branches
-from ..template import TemplateIndex
-from . import PolicyDocument, as_list, properties
+from ..template import TemplateIndex, properties
+from . import PolicyDocument, as_list
 
 ROLES_PROPERTY = {
     "AWS::IAM::Policy": "Roles",

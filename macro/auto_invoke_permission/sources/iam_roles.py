@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..resolver import Token, and_conditions, condition_of, if_branches
-from ..template import TemplateIndex, is_skipped
-from . import PolicyDocument, as_list, invoke_document, properties
+from ..template import TemplateIndex, is_skipped, properties
+from . import PolicyDocument, as_list, invoke_document
 from .aws_managed import wildcard_policy_name
 
 MANAGED_POLICY = "AWS::IAM::ManagedPolicy"

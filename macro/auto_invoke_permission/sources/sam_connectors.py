@@ -11,8 +11,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..resolver import CondSet, and_conditions, condition_of
-from ..template import FUNCTION_TYPES, TemplateIndex
-from . import PolicyDocument, as_list, invoke_document, properties
+from ..template import FUNCTION_TYPES, TemplateIndex, properties
+from . import PolicyDocument, as_list, invoke_document
 
 CONNECTOR = "AWS::Serverless::Connector"
 

@@ -412,13 +412,11 @@ class Resolver:
         if parsed is None:
             return [(Unresolved("Fn::Sub with an unterminated ${"), NO_CONDITIONS)]
         pieces, tail = parsed
-        # The common case, one value per variable, builds one string as it goes: `out` holds its
-        # parts so far and `pending` the literal text not yet added to them.
-        out: list[Part] = []
-        pending = ""
+        # the common case, one value per variable, builds one string
+        parts: list[Part] = []
         conds: CondSet = NO_CONDITIONS
         for lit, inner in pieces:
-            pending += lit
+            parts.append(lit)
             value: Value | None
             if inner in variables:
                 options = self.strings(variables[inner], depth + 1)
@@ -429,23 +427,15 @@ class Resolver:
             else:
                 known = self.pseudo.get(inner)
                 if known is not None:
-                    pending += known
+                    parts.append(known)
                     continue
                 value = self.sub_variable(inner)
             if isinstance(value, Unresolved):
                 return [(value, NO_CONDITIONS)]
-            for part in value or ():
-                if isinstance(part, str):
-                    pending += part
-                    continue
-                if pending:
-                    out.append(pending)
-                    pending = ""
-                out.append(part)
-        pending += tail
-        if pending:
-            out.append(pending)
-        return [(tuple(out), conds)]
+            if value:
+                parts.extend(value)
+        parts.append(tail)
+        return [(concat(parts), conds)]
 
     def _sub_alternatives(
         self, pieces: tuple[tuple[str, str], ...], tail: str, variables: Mapping[str, Any], depth: int

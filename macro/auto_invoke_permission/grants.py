@@ -19,27 +19,19 @@ from .statements import (
     Statement,
     action_allows_invoke,
     invoke_statement,
+    statement_items,
     statements,
 )
 from .targets import Target
 from .template import Role
 
 
-def _plain_statements(document: Any) -> list[Any] | None:
-    """The statements of the commonest document shape (a list of plain mappings), else None."""
-    body = document.get("Statement") if isinstance(document, dict) and "Fn::If" not in document else None
-    if not isinstance(body, list):
-        return None
-    for stmt in body:
-        if not isinstance(stmt, dict) or "Fn::If" in stmt:
-            return None
-    return body
-
-
-def _simple_allow(stmt: dict[str, Any]) -> bool | None:
+def _simple_allow(stmt: Any) -> bool | None:
     """For the commonest statement (Allow, literal Action, Resource, no Condition): whether it grants
     invoke. None: any other shape, read by the general statement reader."""
-    if stmt.get("Effect") != "Allow" or "Resource" not in stmt or "Condition" in stmt or "NotAction" in stmt:
+    if not isinstance(stmt, dict) or stmt.get("Effect") != "Allow" or "Fn::If" in stmt:
+        return None
+    if "Resource" not in stmt or "Condition" in stmt or "NotAction" in stmt:
         return None
     action = stmt.get("Action")
     if isinstance(action, str):
@@ -59,12 +51,13 @@ def read_document(state: Analysis, doc: sources.PolicyDocument) -> None:
     """Every statement of one policy document of a caller's role. The commonest shapes take a
     direct path; everything else (Deny, NotAction, Condition, Fn::If...) the general reader."""
     role = state.index.roles[doc.role_key]
-    plain = _plain_statements(doc.document)
-    if plain is None:
-        for item in statements(doc.document, doc.path, state.index.resolver):
+    document = doc.document
+    body = document.get("Statement") if isinstance(document, dict) and "Fn::If" not in document else None
+    if not isinstance(body, list):  # a single statement, Fn::If around the document, no Statement...
+        for item in statements(document, doc.path, state.index.resolver):
             _read_statement(state, doc, role, item)
         return
-    for index, stmt in enumerate(plain):
+    for index, stmt in enumerate(body):
         grants = _simple_allow(stmt)
         if grants is False:
             continue
@@ -73,7 +66,8 @@ def read_document(state: Analysis, doc: sources.PolicyDocument) -> None:
             state.grant_count += 1
             _read_resources(state, role.principal, role.callers, stmt["Resource"], path, doc.conditions)
         else:
-            _read_statement(state, doc, role, Statement(stmt, path, NO_CONDITIONS))
+            for item in statement_items(stmt, path, NO_CONDITIONS):
+                _read_statement(state, doc, role, item)
 
 
 def _read_statement(

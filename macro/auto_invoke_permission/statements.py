@@ -82,17 +82,21 @@ def statements(document: Any, path: str, resolver: Resolver) -> Iterator[Stateme
         items = body if isinstance(body, list) else [body]
         base = f"{path}.Statement"
         for index, item in enumerate(items):
-            item_path = f"{base}[{index}]" if isinstance(body, list) else base
-            for stmt, sconds in if_branches(item, conds):
-                if stmt is None:
-                    continue
-                if not isinstance(stmt, dict):
-                    yield Problem(item_path, f"the statement is {type(stmt).__name__}, not a mapping")
-                    continue
-                if "Fn::If" in stmt:
-                    yield Problem(item_path, f"Fn::If nested deeper than {MAX_IF_DEPTH} levels")
-                    continue
-                yield Statement(stmt, item_path, sconds)
+            yield from statement_items(item, f"{base}[{index}]" if isinstance(body, list) else base, conds)
+
+
+def statement_items(item: Any, path: str, conds: CondSet) -> Iterator[Statement | Problem]:
+    """One entry of a document's Statement list, split on Fn::If."""
+    for stmt, sconds in if_branches(item, conds):
+        if stmt is None:
+            continue
+        if not isinstance(stmt, dict):
+            yield Problem(path, f"the statement is {type(stmt).__name__}, not a mapping")
+            continue
+        if "Fn::If" in stmt:
+            yield Problem(path, f"Fn::If nested deeper than {MAX_IF_DEPTH} levels")
+            continue
+        yield Statement(stmt, path, sconds)
 
 
 class InvokeStatement(NamedTuple):

@@ -98,7 +98,8 @@ class TargetClassifier:
         self.partition = resolver.partition
         self._opaque = _Opaque()
         self._memo: dict[Sym, Target] = {}
-        self._named_memo: dict[str, Target] = {}  # by function, `F*` with its aliases
+        self._function_targets: dict[str, Target] = {}  # a function, unqualified
+        self._alias_targets: dict[str, Target] = {}  # a function and all its aliases
         # the commonest ARN: this partition, region and account, then a plain function name
         self._arn_prefix = f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:"
         self._names_text: list[tuple[str, str, CondSet]] | None = None  # built by the first wildcard
@@ -143,14 +144,13 @@ class TargetClassifier:
         if len(owners) == 1 and not owners[0][1]:
             fid = owners[0][0]
             if with_aliases and self.index.functions[fid].aliases:
-                key = fid + "*"  # (not a logical ID: they are alphanumeric)
-                known = self._named_memo.get(key)
+                known = self._alias_targets.get(fid)
                 if known is None:
-                    known = self._named_memo[key] = Target(forms=self._with_aliases(owners))
+                    known = self._alias_targets[fid] = Target(forms=self._with_aliases(owners))
                 return known
-            known = self._named_memo.get(fid)
+            known = self._function_targets.get(fid)
             if known is None:
-                known = self._named_memo[fid] = Target(forms=((CalleeForm(fid), NO_CONDITIONS),))
+                known = self._function_targets[fid] = Target(forms=((CalleeForm(fid), NO_CONDITIONS),))
             return known
         if with_aliases:
             return Target(forms=self._with_aliases(owners))
@@ -196,7 +196,7 @@ class TargetClassifier:
 
     def getatt_arn(self, fid: str) -> Target:
         """`!GetAtt F.Arn`, the commonest Resource of all."""
-        known = self._named_memo.get(fid)
+        known = self._function_targets.get(fid)
         if known is not None:
             return known
         if fid in self.index.functions:  # what `_after_arn` gives with nothing after the ARN

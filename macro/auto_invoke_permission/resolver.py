@@ -254,8 +254,6 @@ class Resolver:
         self._steps += 1
         if depth > MAX_DEPTH or self._steps > MAX_STEPS:
             return [(Unresolved("nested too deep" if depth > MAX_DEPTH else "too complex"), NO_CONDITIONS)]
-        if isinstance(node, str):
-            return [((node,) if node else (), NO_CONDITIONS)]
         if isinstance(node, list):
             out: list[Branch] = []
             for item in node:
@@ -561,8 +559,6 @@ def and_conditions(*sets: CondSet) -> CondSet:
     if not any(sets):  # the commonest case: no condition anywhere
         return NO_CONDITIONS
     nonempty = [s for s in sets if s]
-    if not nonempty:
-        return NO_CONDITIONS
     if len(nonempty) == 1:
         return nonempty[0]
     return frozenset().union(*nonempty)

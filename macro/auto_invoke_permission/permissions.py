@@ -223,7 +223,7 @@ def build_permissions(
         if common or (members[0].conditions if len(members) == 1 else any(g.conditions for g in members)):
             if conditions:
                 common = _plain_literals(common, conditions)
-                members = [g._replace(conditions=_plain_literals(g.conditions, conditions)) for g in members]
+                members = [g.with_conditions(_plain_literals(g.conditions, conditions)) for g in members]
             alternatives = simplify(and_conditions(common, g.conditions) for g in members)
             if alternatives is None:
                 continue  # the grant can never exist together with the callee

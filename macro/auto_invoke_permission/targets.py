@@ -7,7 +7,6 @@ template it covers, or into the finding that explains why it covers none.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from .model import CalleeForm
 from .resolver import NO_CONDITIONS, CondSet, Part, Sym, Token, concat, literal, sym_text
@@ -17,16 +16,27 @@ from .template import TemplateIndex
 _VERSION = re.compile(r"^(\d+|\$LATEST)$")
 
 
-class Target(NamedTuple):
-    """Callee forms (each with the conditions under which it is the one named) and/or a finding."""
+class Target:
+    """Callee forms (each with the conditions under which it is the one named) and/or a finding.
+    Slotted, like `model.Grant`: read for every grant."""
 
-    forms: tuple[tuple[CalleeForm, CondSet], ...] = ()
-    code: str | None = None
-    message: str = ""
-    # wildcard grants: the forms `Wildcards: expand` would add
-    wildcard_forms: tuple[tuple[CalleeForm, CondSet], ...] = ()
-    lambda_related: bool = True  # False: the Resource is not a Lambda function ARN at all
-    arn: str = ""  # the callee's ARN as written, for AIP111's statement
+    __slots__ = ("arn", "code", "forms", "lambda_related", "message", "wildcard_forms")
+
+    def __init__(
+        self,
+        forms: tuple[tuple[CalleeForm, CondSet], ...] = (),
+        code: str | None = None,
+        message: str = "",
+        wildcard_forms: tuple[tuple[CalleeForm, CondSet], ...] = (),
+        lambda_related: bool = True,
+        arn: str = "",
+    ) -> None:
+        self.forms = forms
+        self.code = code
+        self.message = message
+        self.wildcard_forms = wildcard_forms  # wildcard grants: the forms `Wildcards: expand` would add
+        self.lambda_related = lambda_related  # False: the Resource is not a Lambda function ARN at all
+        self.arn = arn  # the callee's ARN as written, for AIP111's statement
 
     @property
     def external(self) -> bool:

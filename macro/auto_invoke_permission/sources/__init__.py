@@ -6,17 +6,25 @@ their statements the same way whatever their origin (behaviour.md section 3).
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..resolver import CondSet
 from ..template import TemplateIndex
 
 
-class PolicyDocument(NamedTuple):
-    role_key: str
-    document: Any  # an IAM policy document: {"Statement": [...]}
-    path: str  # where it is in the template: "Caller.Properties.Policies[0]"
-    conditions: CondSet  # the policy resource's Condition and the Fn::If branches it sits in
+class PolicyDocument:
+    """An identity policy document attached to a caller's role (slotted: see `model.Grant`)."""
+
+    __slots__ = ("conditions", "document", "path", "role_key")
+
+    def __init__(self, role_key: str, document: Any, path: str, conditions: CondSet) -> None:
+        self.role_key = role_key
+        self.document = document  # an IAM policy document: {"Statement": [...]}
+        self.path = path  # where it is in the template: "Caller.Properties.Policies[0]"
+        self.conditions = conditions  # the policy resource's Condition and the Fn::If branches it sits in
+
+    def with_conditions(self, conditions: CondSet) -> PolicyDocument:
+        return PolicyDocument(self.role_key, self.document, self.path, conditions)
 
 
 def collect(index: TemplateIndex) -> list[PolicyDocument]:

@@ -65,4 +65,4 @@ def _item_documents(
         return
     for item in as_list(node):
         for doc in managed_policy_documents(index, role_key, item, path):
-            yield doc._replace(conditions=doc.conditions | conds) if conds else doc
+            yield doc.with_conditions(doc.conditions | conds) if conds else doc

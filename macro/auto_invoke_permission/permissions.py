@@ -177,7 +177,8 @@ def build_permissions(
     # one permission per (callee form, principal), keyed in the order they are built
     groups: dict[tuple[str, str, str], list[Grant]] = {}
     for grant in grants:
-        key = (grant.callee.function, grant.callee.alias or "", grant.principal.key)
+        function, alias_id, _ = grant.callee
+        key = (function, alias_id or "", grant.principal.key)
         members = groups.get(key)
         if members is None:
             groups[key] = [grant]
@@ -188,34 +189,32 @@ def build_permissions(
     skipped = set(index.skipped)
     per_role: dict[str, tuple[tuple[str, ...], CondSet]] = {}  # callers, and the conditions they share
     for key in sorted(groups):
+        function, alias_id, role_key = key
+        if function in skipped:
+            continue
         members = groups[key]
         callee, principal = members[0].callee, members[0].principal
-        if callee.function in skipped:
-            continue
-        role = index.roles[principal.key]
-        shared = per_role.get(principal.key)
+        role = index.roles[role_key]
+        shared = per_role.get(role_key)
         if shared is None:
-            shared = (tuple(sorted(set(role.callers))), _common(role.caller_conditions))
-            per_role[principal.key] = shared
+            shared = per_role[role_key] = (tuple(sorted(set(role.callers))), _common(role.caller_conditions))
         callers, callers_common = shared
         if not callers:
             continue
         paths = (members[0].path,) if len(members) == 1 else tuple(sorted({g.path for g in members}))
-        if callee.function in index.resource_policies:
+        if function in index.resource_policies:
             state.find(
                 "AIP126",
-                index.resource_policies[callee.function],
-                f"{callee.function} has an AWS::Lambda::ResourcePolicy; "
-                f"no permission added for {principal.label}",
+                index.resource_policies[function],
+                f"{function} has an AWS::Lambda::ResourcePolicy; no permission added for {principal.label}",
             )
             continue
-        if existing and (callee, principal.key) in existing:
+        if existing and (callee, role_key) in existing:
             permissions.append(Permission("", callee, principal, callers, paths, None, existing=True))
             continue
-        fn = index.functions[callee.function]
-        common = and_conditions(fn.conditions, role.conditions, callers_common)
-        if callee.alias is not None:
-            alias = index.alias_ids.get(callee.alias)
+        common = and_conditions(index.functions[function].conditions, role.conditions, callers_common)
+        if alias_id:
+            alias = index.alias_ids.get(alias_id)
             if alias is not None:
                 common = and_conditions(common, alias[1].conditions)
         lid = logical_id(callee, principal, taken)

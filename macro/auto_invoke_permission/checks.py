@@ -43,7 +43,7 @@ def environment_references(
                 if all((key, form) in covered for key in roles):
                     continue
                 path = f"{fid}.Properties.Environment.Variables.{var}"
-                unqualified = CalleeForm(form.function)
+                unqualified = index.functions[form.function].form
                 if form.alias is not None and all((key, unqualified) in covered for key in roles):
                     findings.append(
                         Finding(
@@ -92,14 +92,15 @@ def _form(index: TemplateIndex, token: Token) -> CalleeForm | None:
     if token.kind == "ref":
         return _ref_form(index, token.name)
     if token.name in index.functions and token.attr == "Arn":
-        return CalleeForm(token.name)
+        return index.functions[token.name].form
     return None
 
 
 def _ref_form(index: TemplateIndex, name: str) -> CalleeForm | None:
     """The function (its name) or alias (its ARN) that `Ref name` stands for."""
-    if name in index.functions:
-        return CalleeForm(name)
+    fn = index.functions.get(name)
+    if fn is not None:
+        return fn.form
     if name in index.alias_ids:
         fid, alias = index.alias_ids[name]
         return CalleeForm(fid, alias.logical_id, alias.name)

@@ -116,7 +116,7 @@ class TargetClassifier:
 
     # -------------------------------------------------------------- helpers
     def _unqualified(self, fid: str, conds: CondSet = NO_CONDITIONS) -> tuple[CalleeForm, CondSet]:
-        return (CalleeForm(fid), conds)
+        return (self.index.functions[fid].form, conds)
 
     def _aliases(self, fid: str, conds: CondSet = NO_CONDITIONS) -> list[tuple[CalleeForm, CondSet]]:
         return [(CalleeForm(fid, a.logical_id, a.name), conds) for a in self.index.functions[fid].aliases]
@@ -160,7 +160,7 @@ class TargetClassifier:
                 return known
             known = self._function_targets.get(fid)
             if known is None:
-                known = self._function_targets[fid] = Target(forms=((CalleeForm(fid), NO_CONDITIONS),))
+                known = self._function_targets[fid] = Target(forms=(self._unqualified(fid),))
             return known
         if with_aliases:
             return Target(forms=self._with_aliases(owners))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from .model import Principal
+from .model import CalleeForm, Principal
 from .resolver import (
     NO_CONDITIONS,
     CondSet,
@@ -63,7 +63,7 @@ class Alias(NamedTuple):
 
 
 class Function:
-    __slots__ = ("aliases", "conditions", "is_sam", "logical_id", "names", "properties", "resource")
+    __slots__ = ("aliases", "conditions", "form", "is_sam", "logical_id", "names", "properties", "resource")
 
     def __init__(
         self,
@@ -81,6 +81,7 @@ class Function:
         self.names = names  # what its name can be: Ref token, and FunctionName if set
         self.aliases: list[Alias] = []
         self.is_sam = is_sam  # AWS::Serverless::Function (transform listed before SAM)
+        self.form = CalleeForm(logical_id)  # the function itself, unqualified
 
 
 class Role:

@@ -17,7 +17,7 @@ from typing import Any
 from .analysis import Analysis
 from .model import CalleeForm, Grant, Permission, Principal
 from .resolver import CondLit, CondSet, and_conditions, contradictory
-from .template import LAMBDA_PERMISSION
+from .template import LAMBDA_PERMISSION, Role
 
 MAX_LOGICAL_ID = 255
 _PARTIAL_ARN = re.compile(r"^\d{12}:function:")
@@ -197,7 +197,7 @@ def build_permissions(
         role = index.roles[role_key]
         shared = per_role.get(role_key)
         if shared is None:
-            shared = per_role[role_key] = (tuple(sorted(set(role.callers))), _common(role.caller_conditions))
+            shared = per_role[role_key] = _callers_of(role)
         callers, callers_common = shared
         if not callers:
             continue
@@ -266,8 +266,12 @@ def _plain_literals(conds: CondSet, conditions: Mapping[str, Any]) -> CondSet:
     return frozenset(out)
 
 
-def _common(sets: list[CondSet]) -> CondSet:
-    return frozenset.intersection(*sets) if sets else frozenset()
+def _callers_of(role: Role) -> tuple[tuple[str, ...], CondSet]:
+    """The functions that run as a role (sorted, each once), and the conditions they all share."""
+    if len(role.callers) == 1:  # the commonest case: a role of its own
+        return (role.callers[0],), role.caller_conditions[0]
+    common = frozenset.intersection(*role.caller_conditions) if role.caller_conditions else frozenset()
+    return tuple(sorted(set(role.callers))), common
 
 
 def _condition_name(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import ACCOUNT, REGION, document, role, run, sam_function, statement, variant
+from conftest import ACCOUNT, REGION, added, document, role, run, sam_function, statement, variant
 
 ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
 SUB_ARN = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
@@ -298,3 +298,20 @@ def test_wildcards_expand_matching_nothing_is_still_a_finding() -> None:
     result = run(template, Wildcards="expand")
     assert result.added == []
     assert [f.path for f in result.findings] == ["Caller.Properties.Policies[0].Statement[0].Resource"]
+
+
+def test_a_function_and_one_named_like_its_name_star_stay_apart() -> None:
+    # hostile logical IDs: "Worker*" is a function of its own, not "Worker and its aliases"
+    template = {
+        "Resources": {
+            "Worker": sam_function(AutoPublishAlias="live"),
+            "Worker*": sam_function(),
+            "First": sam_function(Policies=[document(statement({"Fn::GetAtt": ["Worker*", "Arn"]}))]),
+            "Second": sam_function(Policies=[{"LambdaInvokePolicy": {"FunctionName": {"Ref": "Worker"}}}]),
+        }
+    }
+    assert added(run(template)) == {
+        ("Worker*", "FirstRole", None),
+        ("Worker", "SecondRole", None),
+        ("Worker:live", "SecondRole", None),
+    }

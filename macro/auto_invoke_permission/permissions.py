@@ -16,7 +16,7 @@ from typing import Any
 
 from .analysis import Analysis
 from .model import CalleeForm, Grant, Permission, Principal
-from .resolver import CondLit, CondSet, and_conditions, contradictory
+from .resolver import NO_CONDITIONS, CondLit, CondSet, and_conditions, contradictory
 from .template import LAMBDA_PERMISSION, Role
 
 MAX_LOGICAL_ID = 255
@@ -112,18 +112,22 @@ def condition_expression(common: CondSet, alternatives: list[CondSet]) -> Any | 
 
 
 def permission_resource(permission: Permission) -> dict[str, Any]:
-    resource: dict[str, Any] = {"Type": "AWS::Lambda::Permission"}
-    if permission.condition:
-        resource["Condition"] = permission.condition
-    resource["Metadata"] = {
+    metadata = {
         "AutoInvokePermission": {"Callers": list(permission.callers), "Grants": list(permission.grants)}
     }
-    resource["Properties"] = {
+    properties = {
         "Action": ACTION,
         "FunctionName": permission.callee.function_name_expression(),
         "Principal": permission.principal.expression,
     }
-    return resource
+    if permission.condition:
+        return {
+            "Type": LAMBDA_PERMISSION,
+            "Condition": permission.condition,
+            "Metadata": metadata,
+            "Properties": properties,
+        }
+    return {"Type": LAMBDA_PERMISSION, "Metadata": metadata, "Properties": properties}
 
 
 # ------------------------------------------------------------------ the builder
@@ -212,7 +216,12 @@ def build_permissions(
         if existing and (callee, role_key) in existing:
             permissions.append(Permission("", callee, principal, callers, paths, None, existing=True))
             continue
-        common = and_conditions(index.functions[function].conditions, role.conditions, callers_common)
+        fn_conditions = index.functions[function].conditions
+        common = (
+            and_conditions(fn_conditions, role.conditions, callers_common)
+            if fn_conditions or role.conditions or callers_common
+            else NO_CONDITIONS
+        )
         if alias_id:
             alias = index.alias_ids.get(alias_id)
             if alias is not None:

@@ -272,7 +272,7 @@ class TemplateIndex:
             if isinstance(real, dict) and real.get("Type") == IAM_ROLE:
                 self.roles[key] = Role(principal, condition_of(real), real)
             else:
-                self.roles[key] = Role(principal, fn.conditions, None, sam_function=fn.logical_id)
+                self.roles[key] = Role(principal, fn.conditions, None, fn.logical_id)
         return key
 
     def role_for_expression(self, expr: Any, owner: str = "") -> str:

@@ -40,11 +40,11 @@ def environment_references(
             for form in forms:
                 if form.function == fid or form.function in skipped:
                     continue
-                if all((key, form) in covered for key in roles):
+                if _allowed(covered, roles, form):
                     continue
                 path = f"{fid}.Properties.Environment.Variables.{var}"
                 unqualified = index.functions[form.function].form
-                if form.alias is not None and all((key, unqualified) in covered for key in roles):
+                if form.alias is not None and _allowed(covered, roles, unqualified):
                     findings.append(
                         Finding(
                             "AIP131",
@@ -63,6 +63,14 @@ def environment_references(
                             f"{var} names {form.label}, and {fid} has no invoke grant for it",
                         )
                     )
+
+
+def _allowed(covered: set[tuple[str, CalleeForm]], roles: list[str], form: CalleeForm) -> bool:
+    """Whether every role the function can run as may invoke `form`."""
+    for key in roles:  # noqa: SIM110 - a plain loop: all() would build a generator for every check
+        if (key, form) not in covered:
+            return False
+    return True
 
 
 def _callees(index: TemplateIndex, node: Any, depth: int = 0) -> Iterator[CalleeForm]:

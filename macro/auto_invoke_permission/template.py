@@ -17,7 +17,6 @@ from .resolver import (
     Resolver,
     Sym,
     Token,
-    and_conditions,
     condition_of,
     if_branches,
     literal,
@@ -211,7 +210,7 @@ class TemplateIndex:
             for role_key, conds in self.function_roles[fid]:
                 role = self.roles[role_key]
                 role.callers.append(fid)
-                role.caller_conditions.append(and_conditions(fn.conditions, conds))
+                role.caller_conditions.append(fn.conditions | conds if conds else fn.conditions)
         # (role key, function) for each role SAM will generate (transform listed before SAM): the
         # roles whose policies come from the function's own Policies, EventInvokeConfig...
         self.sam_generated_roles: list[tuple[str, Function]] = [

@@ -29,10 +29,9 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
         policies = fn.properties.get("Policies")
         if policies is None:
             continue
-        base = f"{fid}.Properties.Policies"
-        items = policies if isinstance(policies, list) else [policies]
-        for i, item in enumerate(items):
-            path = f"{base}[{i}]" if isinstance(policies, list) else base
+        many = isinstance(policies, list)
+        for i, item in enumerate(policies if many else [policies]):
+            path = f"{fid}.Properties.Policies[{i}]" if many else f"{fid}.Properties.Policies"
             if isinstance(item, dict) and "Statement" in item:  # the commonest item: an inline document
                 yield PolicyDocument(key, item, path, NO_CONDITIONS)
                 continue

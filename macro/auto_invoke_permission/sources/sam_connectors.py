@@ -19,14 +19,15 @@ CONNECTOR = "AWS::Serverless::Connector"
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
     skipped = set(index.skipped)
-    for rid in index.resources_of_type(CONNECTOR, *FUNCTION_TYPES):
+    with_connectors = [fid for fid, fn in index.functions.items() if "Connectors" in fn.resource]
+    for rid in sorted([*index.of_type.get(CONNECTOR, ()), *with_connectors]):
         res = index.resources[rid]
         if rid in skipped:
             continue
         if res.get("Type") == CONNECTOR:
             props = properties(res)
             yield from _connector(index, props.get("Source"), props, f"{rid}.Properties", condition_of(res))
-        elif res.get("Type") in FUNCTION_TYPES and isinstance(res.get("Connectors"), dict):
+        elif isinstance(res.get("Connectors"), dict):
             for name in sorted(res["Connectors"]):
                 props = properties(res["Connectors"][name])
                 yield from _connector(

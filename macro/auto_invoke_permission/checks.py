@@ -18,7 +18,6 @@ def environment_references(
     index: TemplateIndex, covered: set[tuple[str, CalleeForm]], findings: list[Finding]
 ) -> None:
     """`covered`: (principal key, callee form) pairs an identity policy allows, wildcards included."""
-    skipped = set(index.skipped)
     for fid in sorted(index.function_roles):
         env = index.functions[fid].properties.get("Environment")
         variables = env.get("Variables") if isinstance(env, dict) else None
@@ -38,7 +37,7 @@ def environment_references(
             else:
                 forms = sorted(set(_callees(index, value)), key=lambda f: f.label)
             for form in forms:
-                if form.function == fid or form.function in skipped:
+                if form.function == fid or form.function in index.skipped:
                     continue
                 if _allowed(covered, roles, form):
                     continue

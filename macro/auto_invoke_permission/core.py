@@ -124,7 +124,7 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
     )
     index = TemplateIndex(resources, None if resources_only else template.get("Globals"), resolver)
     state = Analysis(index, TargetClassifier(index), options)
-    for rid in index.skipped:
+    for rid in sorted(index.skipped):
         state.find("AIP140", rid, f"{rid} is skipped (Metadata.AutoInvokePermission.Skip)")
     if options.raised_from is not None:
         state.find(

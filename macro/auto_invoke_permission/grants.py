@@ -23,7 +23,7 @@ from .statements import (
     statements,
 )
 from .targets import Target
-from .template import Role
+from .template import Role, properties
 
 
 def _simple_allow(stmt: Any) -> bool | None:
@@ -237,22 +237,18 @@ def check_boundaries(state: Analysis, grants: list[Grant]) -> None:
     """A role's permissions boundary caps what it may do. When the boundary is a managed policy of the
     template that allows no invoke on a granted callee, the call is denied whatever the grant and the
     injected permission say (AIP133). Boundaries outside the template cannot be read: no finding."""
-    from .sources.iam_roles import template_managed_policy  # loaded with the sources, on first use
-
     allowed_by_role: dict[str, tuple[str, set[CalleeForm]]] = {}
     for key, role in state.index.roles.items():
         if role.sam_function is not None:
             boundary = state.index.functions[role.sam_function].properties.get("PermissionsBoundary")
         elif role.resource is not None:
-            props = role.resource.get("Properties")
-            boundary = props.get("PermissionsBoundary") if isinstance(props, dict) else None
+            boundary = properties(role.resource).get("PermissionsBoundary")
         else:
             continue
-        policy_id = template_managed_policy(state.index, boundary) if boundary is not None else None
+        policy_id = state.index.managed_policy_of(boundary) if boundary is not None else None
         if policy_id is None:
             continue
-        props = state.index.resources[policy_id].get("Properties")
-        document = props.get("PolicyDocument") if isinstance(props, dict) else None
+        document = properties(state.index.resources[policy_id]).get("PolicyDocument")
         allowed = _boundary_allows(state, document, f"{policy_id}.Properties.PolicyDocument")
         if allowed is not None:
             allowed_by_role[key] = (policy_id, allowed)

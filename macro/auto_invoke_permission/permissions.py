@@ -190,11 +190,10 @@ def build_permissions(
             members.append(grant)
     taken: set[str] = set(index.resources)
     permissions: list[Permission] = []
-    skipped = set(index.skipped)
     per_role: dict[str, tuple[tuple[str, ...], CondSet]] = {}  # callers, and the conditions they share
     for key in sorted(groups):
         function, alias_id, role_key = key
-        if function in skipped:
+        if function in index.skipped:
             continue
         members = groups[key]
         callee, principal = members[0].callee, members[0].principal

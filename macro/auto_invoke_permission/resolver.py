@@ -115,6 +115,11 @@ def sym_text(sym: Sym) -> str:
     return "".join(str(p) for p in sym)
 
 
+def single_token(sym: Sym) -> Token | None:
+    """The token a symbolic string is, when it is nothing else (`Ref X`, `GetAtt X.Attr`)."""
+    return sym[0] if len(sym) == 1 and isinstance(sym[0], Token) else None
+
+
 def concat(parts: list[Part]) -> Sym:
     out: list[Part] = []
     text = ""  # literal text not yet added

@@ -20,12 +20,15 @@ from .resolver import (
     condition_of,
     if_branches,
     literal,
+    single_token,
+    sym_text,
 )
 
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
 SAM_FUNCTION = "AWS::Serverless::Function"
 FUNCTION_TYPES = frozenset({LAMBDA_FUNCTION, SAM_FUNCTION})
 IAM_ROLE = "AWS::IAM::Role"
+MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
 LAMBDA_ALIAS = "AWS::Lambda::Alias"
 LAMBDA_VERSION = "AWS::Lambda::Version"
 LAMBDA_PERMISSION = "AWS::Lambda::Permission"
@@ -103,6 +106,21 @@ class Role:
         self.caller_conditions: list[CondSet] = []
 
 
+def _names_or_arn(token: Token) -> bool:
+    """`Ref X` or `GetAtt X.Arn`: how a template names a function or a role."""
+    return token.kind == "ref" or (token.kind == "getatt" and token.attr == "Arn")
+
+
+def _role_name(text: str) -> str:
+    """The role name of a role ARN (the last segment of its path); other text as it is."""
+    return text.rsplit("/", 1)[-1] if ":role/" in text else text
+
+
+def _outside_key(text: str) -> str:
+    """The key of a role outside the template (or one that cannot be resolved), from its ARN's text."""
+    return "arn:" + text
+
+
 def properties(resource: Any) -> Mapping[str, Any]:
     """A resource's Properties, or an empty mapping when it has none (or they are not a mapping)."""
     props = resource.get("Properties") if isinstance(resource, dict) else None
@@ -148,13 +166,15 @@ class TemplateIndex:
                 self.functions[rid] = Function(
                     rid, res, fn_props, condition_of(res), self._names(rid, fn_props), rtype == SAM_FUNCTION
                 )
-        self.skipped: list[str] = sorted(skipped)
+        self.skipped: frozenset[str] = frozenset(skipped)  # Metadata.AutoInvokePermission.Skip
 
+        published: list[tuple[Function, str]] = []  # SAM functions with AutoPublishAlias, and its name
         for fid, fn in self.functions.items():
             if fn.is_sam:
                 resolver.implicit.add(fid + "Role")
                 auto = fn.properties.get("AutoPublishAlias")
                 if isinstance(auto, str) and auto:
+                    published.append((fn, auto))
                     resolver.implicit.add(sam_alias_logical_id(fid, auto))
 
         # which function a name (as a symbolic string) belongs to
@@ -179,14 +199,14 @@ class TemplateIndex:
             target = self.function_of(properties(resources[rid]).get("ResourceArn"))
             if target:
                 self.resource_policies[target] = rid
-        for fid, fn in self.functions.items():
-            auto = fn.properties.get("AutoPublishAlias") if fn.is_sam else None
-            if isinstance(auto, str) and auto:
-                alias = Alias(sam_alias_logical_id(fid, auto), auto, fn.conditions)
-                if alias.logical_id not in self.alias_ids:
-                    fn.aliases.append(alias)
-                    self.alias_ids[alias.logical_id] = (fid, alias)
-                self.alias_ids.setdefault(f"{fid}.Alias", (fid, alias))
+        for fn, auto in published:
+            fid = fn.logical_id
+            alias = Alias(sam_alias_logical_id(fid, auto), auto, fn.conditions)
+            if alias.logical_id not in self.alias_ids:
+                fn.aliases.append(alias)
+                self.alias_ids[alias.logical_id] = (fid, alias)
+            self.alias_ids.setdefault(f"{fid}.Alias", (fid, alias))
+        for fn in self.functions.values():
             if len(fn.aliases) > 1:
                 fn.aliases.sort(key=lambda a: a.logical_id)
 
@@ -203,7 +223,7 @@ class TemplateIndex:
         self.roles: dict[str, Role] = {}
         self.function_roles: dict[str, list[tuple[str, CondSet]]] = {}
         for fid in sorted(self.functions):
-            if fid in skipped:
+            if fid in self.skipped:
                 continue
             fn = self.functions[fid]
             self.function_roles[fid] = self._execution_roles(fn)
@@ -237,13 +257,9 @@ class TemplateIndex:
         value = self.resolver.scalar(node)
         if not isinstance(value, tuple) or len(value) != 1:
             return None
-        part = value[0]
-        if (
-            isinstance(part, Token)
-            and part.name in self.functions
-            and (part.kind == "ref" or (part.kind == "getatt" and part.attr == "Arn"))
-        ):
-            return part.name
+        token = single_token(value)
+        if token is not None and token.name in self.functions and _names_or_arn(token):
+            return token.name
         owners = self.by_name.get(value)
         return owners[0][0] if owners and len(owners) == 1 else None
 
@@ -266,9 +282,9 @@ class TemplateIndex:
         role_id = fn.logical_id + "Role"
         key = "role:" + role_id
         if key not in self.roles:
-            real = self.resources.get(role_id)
             principal = Principal(key, {"Fn::GetAtt": [role_id, "Arn"]}, alnum(role_id), role_id)
-            if isinstance(real, dict) and real.get("Type") == IAM_ROLE:
+            if self._is_role(role_id):
+                real = self.resources[role_id]
                 self.roles[key] = Role(principal, condition_of(real), real)
             else:
                 self.roles[key] = Role(principal, fn.conditions, None, fn.logical_id)
@@ -286,11 +302,11 @@ class TemplateIndex:
                 self.roles[key] = Role(principal, condition_of(res), res)
             return key
         value = self.resolver.scalar(expr)
-        text = "".join(str(p) for p in value) if isinstance(value, tuple) else f"?{owner}"
-        key = "arn:" + text
+        text = sym_text(value) if isinstance(value, tuple) else f"?{owner}"
+        key = _outside_key(text)
         if key not in self.roles:
-            name = text.rsplit("/", 1)[-1] if ":role/" in text else text
-            self.roles[key] = Role(Principal(key, expr, alnum(name)[:64] or "Role"), NO_CONDITIONS, None)
+            label = alnum(_role_name(text))[:64] or "Role"
+            self.roles[key] = Role(Principal(key, expr, label), NO_CONDITIONS, None)
         return key
 
     def role_id_of(self, expr: Any) -> str | None:
@@ -302,10 +318,9 @@ class TemplateIndex:
     def _role_named_by_token(value: Sym) -> str | None:
         """The logical ID a role ARN names through a token: `!GetAtt R.Arn`, `!Ref R`, or
         `arn:aws:iam::ACCOUNT:role/[path/]${R}`. None for any other shape."""
-        if len(value) == 1 and isinstance(value[0], Token):
-            token = value[0]
-            is_arn = token.kind == "ref" or (token.kind == "getatt" and token.attr == "Arn")
-            return token.name if is_arn else None
+        token = single_token(value)
+        if token is not None:
+            return token.name if _names_or_arn(token) else None
         last = value[-1] if value else None
         if isinstance(last, Token) and last.kind == "ref":
             head = value[-2] if len(value) > 1 else None
@@ -319,9 +334,9 @@ class TemplateIndex:
         if name is not None and self._is_role(name):
             return name
         text = literal(value)
-        if text:
-            name = text.rsplit("/", 1)[-1] if ":role/" in text else (text if ":" not in text else None)
-            if name and name in self.role_names:
+        if text and (":role/" in text or ":" not in text):  # a role ARN, or a bare role name
+            name = _role_name(text)
+            if name in self.role_names:
                 return self.role_names[name]
         return None
 
@@ -330,22 +345,33 @@ class TemplateIndex:
         return isinstance(res, dict) and res.get("Type") == IAM_ROLE
 
     def role_key_for_attachment(self, node: Any) -> str | None:
-        """Role key for an entry of `Roles` / `RoleName` of a policy: Ref of a role, or a literal name."""
+        """The key of a caller's role that an entry of a policy's `Roles` / `RoleName` names (Ref of a
+        role, or a literal name); None for a role no function of the template runs as."""
         value = self.resolver.scalar(node)
         if not isinstance(value, tuple):
             return None
-        if len(value) == 1 and isinstance(value[0], Token) and value[0].kind == "ref":
-            name = value[0].name
-            if "role:" + name in self.roles:
-                return "role:" + name
-            return "role:" + name if self._is_role(name) else None
+        token = single_token(value)
+        if token is not None and token.kind == "ref":
+            key = "role:" + token.name
+            return key if key in self.roles else None
         text = literal(value)
         if text and text in self.role_names:
-            return "role:" + self.role_names[text]
+            key = "role:" + self.role_names[text]
+            return key if key in self.roles else None
         if text:
             for key in self.roles:  # an external role named by ARN in a function's Role
-                if key.startswith("arn:") and ":role/" in key and key.rsplit("/", 1)[-1] == text:
+                if key.startswith("arn:") and ":role/" in key and _role_name(key) == text:
                     return key
+        return None
+
+    def managed_policy_of(self, node: Any) -> str | None:
+        """The logical ID of the template AWS::IAM::ManagedPolicy that `node` refers to (`Ref`), else None."""
+        value = self.resolver.scalar(node)
+        token = single_token(value) if isinstance(value, tuple) else None
+        if token is not None and token.kind == "ref":
+            res = self.resources.get(token.name)
+            if isinstance(res, dict) and res.get("Type") == MANAGED_POLICY:
+                return token.name
         return None
 
     def principal_key_of(self, expr: Any) -> str | None:
@@ -359,5 +385,5 @@ class TemplateIndex:
         role_id = self._role_id(value)
         if role_id is not None:
             return "role:" + role_id
-        key = "arn:" + "".join(str(p) for p in value)
+        key = _outside_key(sym_text(value))
         return key if key in self.roles else None

@@ -8,21 +8,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..resolver import and_conditions, condition_of, if_branches
-from ..template import TemplateIndex, properties
+from ..template import MANAGED_POLICY, TemplateIndex, properties
 from . import PolicyDocument, as_list
 
 ROLES_PROPERTY = {
     "AWS::IAM::Policy": "Roles",
-    "AWS::IAM::ManagedPolicy": "Roles",
+    MANAGED_POLICY: "Roles",
     "AWS::IAM::RolePolicy": "RoleName",
 }
 
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
-    skipped = set(index.skipped)
     for pid in index.resources_of_type(*ROLES_PROPERTY):
         res = index.resources[pid]
-        if pid in skipped:
+        if pid in index.skipped:
             continue
         props = properties(res)
         prop = ROLES_PROPERTY[res["Type"]]

@@ -5,17 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..resolver import Token, and_conditions, condition_of, if_branches
-from ..template import TemplateIndex, is_skipped, properties
+from ..resolver import and_conditions, condition_of, if_branches
+from ..template import TemplateIndex, properties
 from . import PolicyDocument, as_list, invoke_document
 from .aws_managed import wildcard_policy_name
-
-MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
 
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
     for key, role in sorted(index.roles.items()):
-        if role.resource is None or role.principal.role is None or is_skipped(role.resource):
+        if role.resource is None or role.principal.role is None or role.principal.role in index.skipped:
             continue
         rid = role.principal.role
         props = properties(role.resource)
@@ -36,10 +34,10 @@ def managed_policy_documents(
     for node, conds in if_branches(item, frozenset()):
         if node is None:
             continue
-        policy_id = template_managed_policy(index, node)
+        policy_id = index.managed_policy_of(node)
         if policy_id is not None:
             res = index.resources[policy_id]
-            if is_skipped(res):
+            if policy_id in index.skipped:
                 continue
             doc = properties(res).get("PolicyDocument")
             yield PolicyDocument(
@@ -51,18 +49,3 @@ def managed_policy_documents(
             continue
         if wildcard_policy_name(node, index.resolver):
             yield PolicyDocument(role_key, invoke_document("*"), path, conds)
-
-
-def template_managed_policy(index: TemplateIndex, node: Any) -> str | None:
-    """The logical ID of the template AWS::IAM::ManagedPolicy that `node` refers to (`Ref`), else None."""
-    value = index.resolver.scalar(node)
-    if (
-        isinstance(value, tuple)
-        and len(value) == 1
-        and isinstance(value[0], Token)
-        and value[0].kind == "ref"
-    ):
-        res = index.resources.get(value[0].name)
-        if isinstance(res, dict) and res.get("Type") == MANAGED_POLICY:
-            return value[0].name
-    return None

@@ -18,11 +18,10 @@ CONNECTOR = "AWS::Serverless::Connector"
 
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
-    skipped = set(index.skipped)
     with_connectors = [fid for fid, fn in index.functions.items() if "Connectors" in fn.resource]
     for rid in sorted([*index.of_type.get(CONNECTOR, ()), *with_connectors]):
         res = index.resources[rid]
-        if rid in skipped:
+        if rid in index.skipped:
             continue
         if res.get("Type") == CONNECTOR:
             props = properties(res)

@@ -110,5 +110,5 @@ def _ref_form(index: TemplateIndex, name: str) -> CalleeForm | None:
         return fn.form
     if name in index.alias_ids:
         fid, alias = index.alias_ids[name]
-        return CalleeForm(fid, alias.logical_id, alias.name)
+        return alias.form(fid)
     return None

@@ -149,7 +149,7 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
         grant_count=state.grant_count,
     )
     if options.mode is not Mode.AUDIT:  # audit adds nothing, so no limit applies
-        limits.check(index, permissions)
+        limits.check(index, permissions, result.added)
     result.fragment = _output(template, resources_only, result, conditions, state.new_conditions)
     return result
 

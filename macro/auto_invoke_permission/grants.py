@@ -229,7 +229,7 @@ def _covered_forms(state: Analysis, resources: Any) -> set[CalleeForm] | None:
             out.add(form)
             if target.wildcard_forms:
                 fn = state.index.functions[form.function]
-                out.update(CalleeForm(form.function, a.logical_id, a.name) for a in fn.aliases)
+                out.update(a.form(form.function) for a in fn.aliases)
     return out
 
 

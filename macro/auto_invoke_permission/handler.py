@@ -16,7 +16,7 @@ from typing import Any
 from . import core, report
 from .event import MacroEvent
 from .model import TransformContext, TransformFailure
-from .options import OptionError, Options, defaults_from_environment, resolve_options
+from .options import Mode, OptionError, Options, defaults_from_environment, resolve_options
 
 _defaults: Options | OptionError | None = None
 
@@ -65,7 +65,7 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
             gc.enable()
         counts = {
             "grants": result.grant_count,
-            "permissions_added": len(result.added) if options.mode.value != "audit" else 0,
+            "permissions_added": len(result.added) if options.mode is not Mode.AUDIT else 0,
             "permissions_kept": len(result.permissions) - len(result.added),
             "findings": len(result.findings),
             "blocking_findings": len(result.blocking),

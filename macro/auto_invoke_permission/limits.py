@@ -21,8 +21,8 @@ def statement_bytes(permission: Permission) -> int:
     return STATEMENT_OVERHEAD + len(permission.logical_id or "x" * 40) + 2 * NAME_ALLOWANCE + alias
 
 
-def check(index: TemplateIndex, permissions: list[Permission]) -> None:
-    added = [p for p in permissions if not p.existing]
+def check(index: TemplateIndex, permissions: list[Permission], added: list[Permission]) -> None:
+    """`added`: the permissions of `permissions` the macro adds (the others are in the template)."""
     total = len(index.resources) + len(added)
     if total > MAX_RESOURCES:
         per_callee = Counter(p.callee.function for p in added).most_common(5)

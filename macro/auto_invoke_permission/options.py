@@ -39,7 +39,7 @@ class Options(NamedTuple):
     wildcards: Wildcards = Wildcards.REPORT
     report: bool = True
     minimum_mode: Mode = Mode.AUDIT
-    # set when the minimum raised the requested mode: (requested, source)
+    # set when the macro stack's minimum raised the requested mode: the mode requested
     raised_from: Mode | None = None
 
 

@@ -17,7 +17,8 @@ from typing import Any
 from .analysis import Analysis
 from .model import CalleeForm, Grant, Permission, Principal
 from .resolver import NO_CONDITIONS, CondLit, CondSet, and_conditions, contradictory
-from .template import LAMBDA_PERMISSION, Role
+from .statements import INVOKE_ACTION
+from .template import LAMBDA_PERMISSION, Role, properties
 
 MAX_LOGICAL_ID = 255
 _PARTIAL_ARN = re.compile(r"^\d{12}:function:")
@@ -136,12 +137,9 @@ def existing_permissions(state: Analysis) -> set[tuple[CalleeForm, str]]:
     index = state.index
     out: set[tuple[CalleeForm, str]] = set()
     for rid in index.of_type.get(LAMBDA_PERMISSION, ()):
-        res = index.resources[rid]
-        props = res.get("Properties")
-        if not isinstance(props, dict):
-            continue
+        props = properties(index.resources[rid])
         action = props.get("Action")
-        if not (isinstance(action, str) and action.lower() in ("lambda:invokefunction", "lambda:*", "*")):
+        if not (isinstance(action, str) and action.lower() in (INVOKE_ACTION, "lambda:*", "*")):
             continue
         fn_value = index.resolver.scalar(props.get("FunctionName"))
         if not isinstance(fn_value, tuple):
@@ -215,12 +213,7 @@ def build_permissions(
         if existing and (callee, role_key) in existing:
             permissions.append(Permission("", callee, principal, callers, paths, None, existing=True))
             continue
-        fn_conditions = index.functions[function].conditions
-        common = (
-            and_conditions(fn_conditions, role.conditions, callers_common)
-            if fn_conditions or role.conditions or callers_common
-            else NO_CONDITIONS
-        )
+        common = and_conditions(index.functions[function].conditions, role.conditions, callers_common)
         if alias_id:
             alias = index.alias_ids.get(alias_id)
             if alias is not None:
@@ -234,7 +227,7 @@ def build_permissions(
             alternatives = simplify(and_conditions(common, g.conditions) for g in members)
             if alternatives is None:
                 continue  # the grant can never exist together with the callee
-            in_all = frozenset.intersection(*alternatives) if alternatives else frozenset()
+            in_all = frozenset.intersection(*alternatives) if alternatives else NO_CONDITIONS
             expressible, condition_name = _condition_name(
                 state, lid, condition_expression(in_all, alternatives), conditions
             )
@@ -278,7 +271,7 @@ def _callers_of(role: Role) -> tuple[tuple[str, ...], CondSet]:
     """The functions that run as a role (sorted, each once), and the conditions they all share."""
     if len(role.callers) == 1:  # the commonest case: a role of its own
         return (role.callers[0],), role.caller_conditions[0]
-    common = frozenset.intersection(*role.caller_conditions) if role.caller_conditions else frozenset()
+    common = frozenset.intersection(*role.caller_conditions) if role.caller_conditions else NO_CONDITIONS
     return tuple(sorted(set(role.callers))), common
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from .model import TransformResult
+from .options import Mode
 
 MESSAGE_PREFIX = "AutoInvokePermission:"
 MAX_LISTED_PROBLEMS = 10
@@ -37,7 +38,7 @@ def report_metadata(result: TransformResult) -> dict[str, Any]:
     report: dict[str, Any] = {
         "Mode": result.options.mode.value,
         "Grants": result.grant_count,
-        "PermissionsAdded" if result.options.mode.value != "audit" else "PermissionsPlanned": len(added),
+        "PermissionsAdded" if result.options.mode is not Mode.AUDIT else "PermissionsPlanned": len(added),
         "PermissionsKept": len(result.permissions) - len(added),
         "Findings": {s: severities.get(s, 0) for s in ("error", "warning", "info")},
     }

@@ -269,7 +269,7 @@ class Resolver:
         if isinstance(node, dict) and len(node) == 1:
             key = next(iter(node))
             if key == "Fn::If":
-                return self._if(node[key], depth, self.strings)
+                return self._if(node[key], depth)
             if key == "Fn::Sub":
                 return self._sub(node[key], depth)
             if key == "Fn::Join":
@@ -296,7 +296,7 @@ class Resolver:
             return [(Unresolved("empty value"), NO_CONDITIONS)]
         return [(Unresolved("a mapping where a string is expected"), NO_CONDITIONS)]
 
-    def _if(self, arg: Any, depth: int, each: Any) -> list[Branch]:
+    def _if(self, arg: Any, depth: int) -> list[Branch]:
         if not (isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str)):
             return [(Unresolved("Fn::If needs [condition, then, else]"), NO_CONDITIONS)]
         name = arg[0]
@@ -310,7 +310,7 @@ class Resolver:
         out: list[Branch] = []
         for side, truth in ((arg[1], True), (arg[2], False)):
             lit = frozenset({(name, truth)})
-            for value, conds in each(side, depth + 1):
+            for value, conds in self.strings(side, depth + 1):
                 if (name, not truth) in conds:
                     continue  # contradictory branch: never taken
                 out.append((value, _and(conds, lit)))
@@ -366,7 +366,7 @@ class Resolver:
         if key == "Fn::ImportValue":
             return Unresolved("Fn::ImportValue cannot be resolved by a macro", "AIP114")
         if key == "Fn::If":
-            return self._single(self._if(arg, depth, self.strings), "Fn::If")
+            return self._single(self._if(arg, depth), "Fn::If")
         if key == "Fn::FindInMap":
             found = self._find_in_map(arg, depth)
             if isinstance(found, Unresolved):

@@ -11,7 +11,7 @@ import re
 from .model import CalleeForm
 from .resolver import NO_CONDITIONS, CondSet, Part, Sym, Token, concat, literal, sym_text
 from .statements import glob_match
-from .template import TemplateIndex
+from .template import LAMBDA_ALIAS, LAMBDA_VERSION, TemplateIndex
 
 _VERSION = re.compile(r"^(\d+|\$LATEST)$")
 
@@ -119,7 +119,7 @@ class TargetClassifier:
         return (self.index.functions[fid].form, conds)
 
     def _aliases(self, fid: str, conds: CondSet = NO_CONDITIONS) -> list[tuple[CalleeForm, CondSet]]:
-        return [(CalleeForm(fid, a.logical_id, a.name), conds) for a in self.index.functions[fid].aliases]
+        return [(a.form(fid), conds) for a in self.index.functions[fid].aliases]
 
     def _qualified(self, fid: str, qualifier: Sym, conds: CondSet, shown: str) -> Target:
         """F with a qualifier: empty (unqualified), `*`, an alias name, a version."""
@@ -132,9 +132,7 @@ class TargetClassifier:
         if _VERSION.match(text):
             return Target(code="AIP122", message=f"{shown} names version {text} of {fid}")
         if "*" in text or "?" in text:
-            hits = [
-                (CalleeForm(fid, a.logical_id, a.name), conds) for a in aliases if glob_match(text, a.name)
-            ]
+            hits = [(a.form(fid), conds) for a in aliases if glob_match(text, a.name)]
             if not hits:
                 return Target(
                     code="AIP124", message=f"{shown} covers aliases of {fid}, and the template has none"
@@ -142,7 +140,7 @@ class TargetClassifier:
             return Target(forms=tuple(hits))
         for alias in aliases:
             if alias.name == text:
-                return Target(forms=((CalleeForm(fid, alias.logical_id, alias.name), conds),))
+                return Target(forms=((alias.form(fid), conds),))
         return Target(
             code="AIP123",
             message=f"{shown} names alias {text!r} of {fid}, which the template does not define",
@@ -205,13 +203,10 @@ class TargetClassifier:
         return known
 
     def getatt_arn(self, fid: str) -> Target:
-        """`!GetAtt F.Arn`, the commonest Resource of all."""
+        """`!GetAtt F.Arn` of a function of the template, the commonest Resource of all: what
+        `_after_arn` gives with nothing after the ARN, without building the symbolic value."""
         known = self._function_targets.get(fid)
-        if known is not None:
-            return known
-        if fid in self.index.functions:  # what `_after_arn` gives with nothing after the ARN
-            return self._named([(fid, NO_CONDITIONS)])
-        return self.classify((Token("getatt", fid, "Arn"),))
+        return known if known is not None else self._named([(fid, NO_CONDITIONS)])
 
     def _classify(self, value: Sym) -> Target:
         if not value:
@@ -263,7 +258,7 @@ class TargetClassifier:
             if name in index.functions and token.attr == "Arn":
                 return self._after_arn(name, rest, shown)
             rtype = _type_of(index, name)
-            if name in index.functions or rtype in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+            if name in index.functions or rtype in (LAMBDA_ALIAS, LAMBDA_VERSION):
                 return Target(code="AIP116", message=f"{shown} is not an ARN a grant can use")
             kind = rtype or "a resource SAM generates"
             return Target(
@@ -278,7 +273,7 @@ class TargetClassifier:
                 )
             if name in index.alias_ids:
                 fid, alias = index.alias_ids[name]
-                return Target(forms=((CalleeForm(fid, alias.logical_id, alias.name), NO_CONDITIONS),))
+                return Target(forms=((alias.form(fid), NO_CONDITIONS),))
             if name in index.versions:
                 return Target(code="AIP122", message=f"{shown} is a function version")
             rtype = _type_of(index, name)
@@ -294,10 +289,10 @@ class TargetClassifier:
     def _after_arn(self, fid: str, rest: Sym, shown: str) -> Target:
         """What follows `${F.Arn}`: nothing, `:QUALIFIER`, `:*`, or `*` (the function and its aliases)."""
         if not rest:
-            return Target(forms=(self._unqualified(fid),))
+            return self._named([(fid, NO_CONDITIONS)])
         head = rest[0]
         if isinstance(head, str) and head == "*" and len(rest) == 1:
-            return Target(forms=self._with_aliases([(fid, NO_CONDITIONS)]))
+            return self._named([(fid, NO_CONDITIONS)], with_aliases=True)
         if isinstance(head, str) and head.startswith(":"):
             return self._qualified(fid, concat([head[1:], *rest[1:]]), NO_CONDITIONS, shown)
         return Target(code="AIP116", message=f"{shown} is not a function ARN the macro can read")

@@ -63,6 +63,10 @@ class Alias(NamedTuple):
     name: str
     conditions: CondSet
 
+    def form(self, function: str) -> CalleeForm:
+        """The callee form of `function` through this alias."""
+        return CalleeForm(function, self.logical_id, self.name)
+
 
 class Function:
     __slots__ = ("aliases", "conditions", "form", "is_sam", "logical_id", "names", "properties", "resource")

@@ -27,11 +27,11 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
         prop = ROLES_PROPERTY[res["Type"]]
         seen: set[str] = set()
         for entry in as_list(props.get(prop, [])):
-            for node, conds in if_branches(entry, frozenset()):
+            for node, conds in if_branches(entry):
                 if node is None:
                     continue
                 key = index.role_key_for_attachment(node)
-                if key is None or key not in index.roles or key in seen:
+                if key is None or key in seen:
                     continue
                 seen.add(key)
                 yield PolicyDocument(

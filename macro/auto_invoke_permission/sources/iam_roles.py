@@ -18,7 +18,7 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
         rid = role.principal.role
         props = properties(role.resource)
         for i, item in enumerate(as_list(props.get("Policies", []))):
-            for policy, conds in if_branches(item, frozenset()):
+            for policy, conds in if_branches(item):
                 if isinstance(policy, dict) and "PolicyDocument" in policy:
                     yield PolicyDocument(
                         key, policy["PolicyDocument"], f"{rid}.Properties.Policies[{i}].PolicyDocument", conds
@@ -31,7 +31,7 @@ def managed_policy_documents(
     index: TemplateIndex, role_key: str, item: Any, path: str
 ) -> Iterator[PolicyDocument]:
     """A managed policy named in a role: a template AWS::IAM::ManagedPolicy, or an AWS managed one."""
-    for node, conds in if_branches(item, frozenset()):
+    for node, conds in if_branches(item):
         if node is None:
             continue
         policy_id = index.managed_policy_of(node)

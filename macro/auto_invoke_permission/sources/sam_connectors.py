@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..resolver import CondSet, and_conditions, condition_of
+from ..resolver import NO_CONDITIONS, CondSet, and_conditions, condition_of
 from ..template import FUNCTION_TYPES, TemplateIndex, properties
 from . import PolicyDocument, as_list, invoke_document
 
@@ -30,7 +30,7 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
             for name in sorted(res["Connectors"]):
                 props = properties(res["Connectors"][name])
                 yield from _connector(
-                    index, {"Id": rid}, props, f"{rid}.Connectors.{name}.Properties", frozenset()
+                    index, {"Id": rid}, props, f"{rid}.Connectors.{name}.Properties", NO_CONDITIONS
                 )
 
 
@@ -61,7 +61,7 @@ def _source_roles(index: TemplateIndex, source: Any) -> list[tuple[str, CondSet]
         return index.function_roles.get(source["Id"], [])
     if source.get("Type") in FUNCTION_TYPES and source.get("RoleName") is not None:
         key = index.role_key_for_attachment(source["RoleName"])
-        return [(key, frozenset())] if key in index.roles else []
+        return [(key, NO_CONDITIONS)] if key is not None else []
     return []
 
 
@@ -69,10 +69,7 @@ def _destination_arn(index: TemplateIndex, dest: Any) -> Any:
     if not isinstance(dest, dict):
         return None
     if isinstance(dest.get("Id"), str):
-        target = index.resources.get(dest["Id"])
-        if isinstance(target, dict) and target.get("Type") in FUNCTION_TYPES:
-            return {"Fn::GetAtt": [dest["Id"], "Arn"]}
-        return None
+        return {"Fn::GetAtt": [dest["Id"], "Arn"]} if dest["Id"] in index.functions else None
     if dest.get("Type") in FUNCTION_TYPES and dest.get("Arn") is not None:
         return dest["Arn"]
     return None

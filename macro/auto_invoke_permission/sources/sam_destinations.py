@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..resolver import NO_CONDITIONS
 from ..template import TemplateIndex
 from . import PolicyDocument, invoke_document
 
@@ -28,4 +29,4 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
                 and dest.get("Destination") is not None
             ):
                 path = f"{fid}.Properties.EventInvokeConfig.DestinationConfig.{outcome}.Destination"
-                yield PolicyDocument(key, invoke_document(dest["Destination"]), path, frozenset())
+                yield PolicyDocument(key, invoke_document(dest["Destination"]), path, NO_CONDITIONS)

@@ -28,16 +28,12 @@ class Code(NamedTuple):
     blocks_enforce: bool
 
 
-def _c(code: str, severity: Severity, title: str, explanation: str, fix: str, blocks: bool) -> Code:
-    return Code(code, severity, title, explanation, fix, blocks)
-
-
 E, W, N = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 CODES: dict[str, Code] = {
     c.code: c
     for c in (
-        _c(
+        Code(
             "AIP101",
             E,
             "Function name where IAM needs an ARN",
@@ -46,7 +42,7 @@ CODES: dict[str, Code] = {
             "Use `!GetAtt <Function>.Arn` in the Resource.",
             True,
         ),
-        _c(
+        Code(
             "AIP102",
             E,
             "Resource is not a Lambda function",
@@ -55,7 +51,7 @@ CODES: dict[str, Code] = {
             "Point the Resource at `!GetAtt <Function>.Arn` or an alias.",
             True,
         ),
-        _c(
+        Code(
             "AIP103",
             E,
             "Malformed policy statement",
@@ -64,7 +60,7 @@ CODES: dict[str, Code] = {
             "Fix the statement at the path given.",
             True,
         ),
-        _c(
+        Code(
             "AIP110",
             W,
             "Wildcard invoke grant",
@@ -74,7 +70,7 @@ CODES: dict[str, Code] = {
             "permission per matching function of the template.",
             True,
         ),
-        _c(
+        Code(
             "AIP111",
             W,
             "Callee in another account",
@@ -83,7 +79,7 @@ CODES: dict[str, Code] = {
             "Ask the owner of that account to add the permission shown in the message.",
             True,
         ),
-        _c(
+        Code(
             "AIP112",
             W,
             "Callee in another region or partition",
@@ -92,7 +88,7 @@ CODES: dict[str, Code] = {
             "Check the region in the ARN; build it from the AWS::Region pseudo parameter.",
             True,
         ),
-        _c(
+        Code(
             "AIP113",
             N,
             "Callee outside the template",
@@ -101,7 +97,7 @@ CODES: dict[str, Code] = {
             "Add the permission in the stack that defines the callee.",
             True,
         ),
-        _c(
+        Code(
             "AIP114",
             W,
             "Callee from Fn::ImportValue",
@@ -109,7 +105,7 @@ CODES: dict[str, Code] = {
             "Add the permission in the exporting stack.",
             True,
         ),
-        _c(
+        Code(
             "AIP115",
             W,
             "Parameter without a value",
@@ -117,7 +113,7 @@ CODES: dict[str, Code] = {
             "Give the parameter a value or a Default.",
             True,
         ),
-        _c(
+        Code(
             "AIP116",
             W,
             "Unresolvable Resource",
@@ -125,7 +121,7 @@ CODES: dict[str, Code] = {
             "Write the Resource as `!GetAtt <Function>.Arn` or a literal ARN.",
             True,
         ),
-        _c(
+        Code(
             "AIP120",
             W,
             "Grant with an IAM Condition",
@@ -133,7 +129,7 @@ CODES: dict[str, Code] = {
             "Add the permission by hand if the condition allows it, or drop the Condition.",
             True,
         ),
-        _c(
+        Code(
             "AIP121",
             W,
             "Grant with NotResource",
@@ -141,7 +137,7 @@ CODES: dict[str, Code] = {
             "Use Resource with the callee ARNs.",
             True,
         ),
-        _c(
+        Code(
             "AIP122",
             W,
             "Grant on a function version",
@@ -150,7 +146,7 @@ CODES: dict[str, Code] = {
             "Invoke through an alias and grant the alias ARN.",
             True,
         ),
-        _c(
+        Code(
             "AIP123",
             W,
             "Alias not in the template",
@@ -158,7 +154,7 @@ CODES: dict[str, Code] = {
             "Define the alias (AWS::Lambda::Alias or AutoPublishAlias) or fix its name.",
             True,
         ),
-        _c(
+        Code(
             "AIP124",
             N,
             "Qualified wildcard without aliases",
@@ -166,7 +162,7 @@ CODES: dict[str, Code] = {
             "Grant the unqualified ARN if the caller invokes it unqualified.",
             False,
         ),
-        _c(
+        Code(
             "AIP125",
             N,
             "Grant removed by a Deny",
@@ -174,7 +170,7 @@ CODES: dict[str, Code] = {
             "None needed, unless the Deny is a mistake.",
             False,
         ),
-        _c(
+        Code(
             "AIP126",
             W,
             "Callee has an AWS::Lambda::ResourcePolicy",
@@ -183,7 +179,7 @@ CODES: dict[str, Code] = {
             "Add the caller's role to the ResourcePolicy document.",
             True,
         ),
-        _c(
+        Code(
             "AIP127",
             W,
             "Permission condition unavailable",
@@ -192,7 +188,7 @@ CODES: dict[str, Code] = {
             "Use the template-level Transform instead.",
             True,
         ),
-        _c(
+        Code(
             "AIP130",
             W,
             "Environment names a callee without a grant",
@@ -201,7 +197,7 @@ CODES: dict[str, Code] = {
             "Grant `lambda:InvokeFunction` on `!GetAtt <Callee>.Arn` (SAM: `LambdaInvokePolicy`).",
             False,
         ),
-        _c(
+        Code(
             "AIP131",
             W,
             "Alias called, unqualified ARN granted",
@@ -210,7 +206,7 @@ CODES: dict[str, Code] = {
             "Grant the alias ARN (`!Ref <Alias>`) or `<arn>:*`.",
             False,
         ),
-        _c(
+        Code(
             "AIP132",
             W,
             "Service principal for a function caller",
@@ -219,7 +215,7 @@ CODES: dict[str, Code] = {
             "Name the caller's execution role as Principal (this macro adds that permission).",
             False,
         ),
-        _c(
+        Code(
             "AIP133",
             W,
             "Permissions boundary blocks the call",
@@ -228,7 +224,7 @@ CODES: dict[str, Code] = {
             "Allow lambda:InvokeFunction on the callee in the boundary policy.",
             False,
         ),
-        _c(
+        Code(
             "AIP140",
             N,
             "Resource skipped",
@@ -236,7 +232,7 @@ CODES: dict[str, Code] = {
             "None.",
             False,
         ),
-        _c(
+        Code(
             "AIP141",
             N,
             "Mode raised to the account minimum",
@@ -244,7 +240,7 @@ CODES: dict[str, Code] = {
             "None; ask the platform team to change MinimumMode.",
             False,
         ),
-        _c(
+        Code(
             "AIP150",
             E,
             "Too many resources",
@@ -252,7 +248,7 @@ CODES: dict[str, Code] = {
             "Split the stack, or name fewer callers per callee.",
             True,
         ),
-        _c(
+        Code(
             "AIP151",
             E,
             "Resource policy too large",

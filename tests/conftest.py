@@ -16,8 +16,6 @@ from auto_invoke_permission.options import Options, resolve_options
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
-INVOKE = "lambda:InvokeFunction"
-DELETE = object()  # `variant(base, X=DELETE)` removes resource X
 
 
 def run(
@@ -82,17 +80,25 @@ def document(*statements: Mapping[str, Any]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
+def caller(*statements: Any, **properties: Any) -> dict[str, Any]:
+    """A SAM function `Caller` granted `statements` in one inline policy (resources for `variant`)."""
+    return {"Caller": sam_function(Policies=[document(*statements)], **properties)}
+
+
+def alias(name: str, function: str = "Worker", **extra: Any) -> dict[str, Any]:
+    """An AWS::Lambda::Alias `name` of `function` (version 1)."""
+    props = {"FunctionName": {"Ref": function}, "FunctionVersion": "1", "Name": name}
+    return {"Type": "AWS::Lambda::Alias", "Properties": props, **extra}
+
+
 def variant(base: Mapping[str, Any], sections: Mapping[str, Any] | None = None, **resources: Any) -> dict:
-    """A deep copy of `base` with resources replaced, added or (DELETE) removed, and top-level sections set.
+    """A deep copy of `base` with resources replaced or added, and top-level sections set.
 
     The new resources and sections are used as they are (not copied: some tests nest values very deep)."""
     out = copy.deepcopy(dict(base))
     out["Resources"] = dict(out.get("Resources", {}))
     for rid, resource in resources.items():
-        if resource is DELETE:
-            out["Resources"].pop(rid, None)
-        else:
-            out["Resources"][rid] = resource
+        out["Resources"][rid] = resource
     for name, value in (sections or {}).items():
         out[name] = value
     return out

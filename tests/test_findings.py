@@ -10,7 +10,7 @@ from auto_invoke_permission import core
 from auto_invoke_permission.findings import CODES, Finding, Severity
 from auto_invoke_permission.model import TransformContext, TransformFailure
 from auto_invoke_permission.options import Mode, Options, resolve_options
-from conftest import ACCOUNT, REGION, document, role, sam_function, statement, variant
+from conftest import ACCOUNT, REGION, caller, document, role, sam_function, statement, variant
 
 WORKER_ARN = {"Fn::GetAtt": ["Worker", "Arn"]}
 ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
@@ -25,13 +25,8 @@ LIVE_ALIAS = {
 }
 
 
-def grant(*statements: Any, **properties: Any) -> dict[str, Any]:
-    """BASE with the caller granted `statements` in one inline policy."""
-    return {"Caller": sam_function(Policies=[document(*statements)], **properties)}
-
-
 def to(resource: Any) -> dict[str, Any]:
-    return grant(statement(resource))
+    return caller(statement(resource))
 
 
 # code -> (resources replacing BASE's, or a whole fragment under "fragment"; extra options)
@@ -41,7 +36,7 @@ PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {**to({"Fn::GetAtt": ["OtherRole", "Arn"]}), "OtherRole": role()},
         {},
     ),
-    "AIP103": (grant(statement(WORKER_ARN, effect="Permit")), {}),
+    "AIP103": (caller(statement(WORKER_ARN, effect="Permit")), {}),
     "AIP110": (to("*"), {}),
     "AIP111": (to("arn:aws:lambda:us-east-1:210987654321:function:worker"), {}),
     "AIP112": (to(f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:worker"), {}),
@@ -49,12 +44,12 @@ PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "AIP114": (to({"Fn::ImportValue": "worker-arn"}), {}),
     "AIP115": (to({"Fn::Sub": ARN + "${Unset}"}), {}),
     "AIP116": (to({"Fn::Frobnicate": "Worker"}), {}),
-    "AIP120": (grant(statement(WORKER_ARN, Condition={"Bool": {"aws:SecureTransport": "true"}})), {}),
-    "AIP121": (grant({"Effect": "Allow", "Action": "lambda:InvokeFunction", "NotResource": WORKER_ARN}), {}),
+    "AIP120": (caller(statement(WORKER_ARN, Condition={"Bool": {"aws:SecureTransport": "true"}})), {}),
+    "AIP121": (caller({"Effect": "Allow", "Action": "lambda:InvokeFunction", "NotResource": WORKER_ARN}), {}),
     "AIP122": (to({"Fn::Sub": "${Worker.Arn}:3"}), {}),
     "AIP123": (to({"Fn::Sub": "${Worker.Arn}:missing"}), {}),
     "AIP124": (to({"Fn::Sub": "${Worker.Arn}:*"}), {}),
-    "AIP125": (grant(statement(WORKER_ARN), statement(WORKER_ARN, effect="Deny")), {}),
+    "AIP125": (caller(statement(WORKER_ARN), statement(WORKER_ARN, effect="Deny")), {}),
     "AIP126": (
         {
             **to(WORKER_ARN),
@@ -81,7 +76,7 @@ PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "AIP130": ({"Caller": sam_function(Environment={"Variables": {"WORKER": {"Ref": "Worker"}}})}, {}),
     "AIP131": (
         {
-            **grant(statement(WORKER_ARN), Environment={"Variables": {"WORKER": {"Ref": "Live"}}}),
+            **caller(statement(WORKER_ARN), Environment={"Variables": {"WORKER": {"Ref": "Live"}}}),
             "Live": LIVE_ALIAS,
         },
         {},
@@ -104,7 +99,7 @@ PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     # the caller's permissions boundary (a template managed policy) allows invoking nothing
     "AIP133": (
         {
-            **grant(statement(WORKER_ARN), PermissionsBoundary={"Ref": "Boundary"}),
+            **caller(statement(WORKER_ARN), PermissionsBoundary={"Ref": "Boundary"}),
             "Boundary": {
                 "Type": "AWS::IAM::ManagedPolicy",
                 "Properties": {"PolicyDocument": document(statement("*", "s3:GetObject"))},
@@ -204,9 +199,9 @@ def test_graph_draws_only_the_permissions_that_exist() -> None:
     unexpressible = core.analyze(resources["fragment"], options, context)
     assert not unexpressible.permissions
     assert [e for e in unexpressible.edges if e.status.value in ("added", "planned")] == []
-    expressible = core.analyze(variant(BASE, **grant(statement(WORKER_ARN))), options, context)
+    expressible = core.analyze(variant(BASE, **caller(statement(WORKER_ARN))), options, context)
     assert [(e.callers, e.target, e.status.value) for e in expressible.edges] == [
         (("Caller",), "Worker", "added")
     ]
-    audit = core.analyze(variant(BASE, **grant(statement(WORKER_ARN))), Options(mode=Mode.AUDIT), context)
+    audit = core.analyze(variant(BASE, **caller(statement(WORKER_ARN))), Options(mode=Mode.AUDIT), context)
     assert [e.status.value for e in audit.edges] == ["planned"]

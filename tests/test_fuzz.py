@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from auto_invoke_permission import handler as handler_module
 from conftest import role as trusted_role
+from conftest import statement
 
 SEED = 20261128
 MUTANTS = 300
@@ -88,10 +89,6 @@ def _role(policies: list[Any] | None = None, **extra: Any) -> dict[str, Any]:
     return trusted_role(**extra, **({"Policies": policies} if policies is not None else {}))
 
 
-def _allow(resource: Any, action: Any = "lambda:InvokeFunction") -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": action, "Resource": resource}
-
-
 def _sam(**props: Any) -> dict[str, Any]:
     return {
         "Type": "AWS::Serverless::Function",
@@ -119,7 +116,7 @@ SAM_SEED: dict[str, Any] = {
         "RequestFunction": _sam(
             Policies=[
                 {"LambdaInvokePolicy": {"FunctionName": {"Ref": "ProcessorFunction"}}},
-                {"Statement": [_allow({"Fn::GetAtt": ["ProcessorFunction", "Arn"]}, ["lambda:Invoke*"])]},
+                {"Statement": [statement({"Fn::GetAtt": ["ProcessorFunction", "Arn"]}, ["lambda:Invoke*"])]},
                 "AWSLambdaBasicExecutionRole",
             ],
             Environment={"Variables": {"PROCESSOR": {"Ref": "ProcessorFunction"}}},
@@ -155,7 +152,7 @@ CFN_SEED: dict[str, Any] = {
                     "PolicyDocument": {
                         "Version": "2012-10-17",
                         "Statement": [
-                            _allow(
+                            statement(
                                 {
                                     "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}"
                                     ":function:${Stage}-worker"
@@ -180,7 +177,7 @@ CFN_SEED: dict[str, Any] = {
             "Properties": {
                 "PolicyName": "extra",
                 "Roles": ["caller-role"],
-                "PolicyDocument": {"Statement": [_allow([{"Fn::GetAtt": ["Other", "Arn"]}, "*"])]},
+                "PolicyDocument": {"Statement": [statement([{"Fn::GetAtt": ["Other", "Arn"]}, "*"])]},
             },
         },
         "Existing": {
@@ -214,11 +211,11 @@ CONDITIONS_SEED: dict[str, Any] = {
                             "PolicyName": "p",
                             "PolicyDocument": {
                                 "Statement": [
-                                    _allow({"Fn::GetAtt": ["Target", "Arn"]}),
+                                    statement({"Fn::GetAtt": ["Target", "Arn"]}),
                                     {
                                         "Fn::If": [
                                             "IsEast",
-                                            _allow(
+                                            statement(
                                                 {
                                                     "Fn::Join": [
                                                         "",
@@ -238,7 +235,7 @@ CONDITIONS_SEED: dict[str, Any] = {
                                             {"Ref": "AWS::NoValue"},
                                         ]
                                     },
-                                    _allow(
+                                    statement(
                                         {
                                             "Fn::Select": [
                                                 0,
@@ -268,11 +265,11 @@ ALIAS_SEED: dict[str, Any] = {
                     "PolicyName": "p",
                     "PolicyDocument": {
                         "Statement": [
-                            _allow({"Fn::Sub": "${Worker.Arn}:live"}),
-                            _allow({"Fn::Sub": "${Worker.Arn}:*"}),
-                            _allow({"Ref": "WorkerAlias"}),
-                            _allow({"Ref": "WorkerVersion"}),
-                            _allow({"Fn::GetAtt": ["Role", "Arn"]}),
+                            statement({"Fn::Sub": "${Worker.Arn}:live"}),
+                            statement({"Fn::Sub": "${Worker.Arn}:*"}),
+                            statement({"Ref": "WorkerAlias"}),
+                            statement({"Ref": "WorkerVersion"}),
+                            statement({"Fn::GetAtt": ["Role", "Arn"]}),
                         ]
                     },
                 }
@@ -281,7 +278,7 @@ ALIAS_SEED: dict[str, Any] = {
         ),
         "Managed": {
             "Type": "AWS::IAM::ManagedPolicy",
-            "Properties": {"PolicyDocument": {"Statement": [_allow({"Fn::Sub": "${Worker.Arn}*"})]}},
+            "Properties": {"PolicyDocument": {"Statement": [statement({"Fn::Sub": "${Worker.Arn}*"})]}},
         },
         "Caller": _lambda(
             {"Fn::GetAtt": ["Role", "Arn"]}, Environment={"Variables": {"W": {"Ref": "WorkerAlias"}}}
@@ -303,14 +300,14 @@ ALIAS_SEED: dict[str, Any] = {
 ENFORCE_SEED: dict[str, Any] = {
     "Metadata": {"AutoInvokePermission": {"Mode": "enforce", "Report": "true"}},
     "Resources": {
-        "A": _sam(Policies=[{"Statement": [_allow({"Ref": "B"})]}]),
+        "A": _sam(Policies=[{"Statement": [statement({"Ref": "B"})]}]),
         "B": {**_sam(Policies="AWSLambda_FullAccess"), "Metadata": {"AutoInvokePermission": {"Skip": True}}},
         "RolePolicy": {
             "Type": "AWS::IAM::RolePolicy",
             "Properties": {
                 "RoleName": {"Ref": "ARole"},
                 "PolicyName": "rp",
-                "PolicyDocument": {"Statement": [_allow({"Fn::GetAtt": ["B", "Arn"]})]},
+                "PolicyDocument": {"Statement": [statement({"Fn::GetAtt": ["B", "Arn"]})]},
             },
         },
     },
@@ -319,7 +316,7 @@ ENFORCE_SEED: dict[str, Any] = {
 # Fn::Transform directly under Resources: the fragment is the resources mapping itself
 RESOURCES_ONLY_SEED: dict[str, Any] = {
     "Role": _role(
-        [{"PolicyName": "p", "PolicyDocument": {"Statement": [_allow({"Fn::GetAtt": ["F2", "Arn"]})]}}]
+        [{"PolicyName": "p", "PolicyDocument": {"Statement": [statement({"Fn::GetAtt": ["F2", "Arn"]})]}}]
     ),
     "F1": _lambda({"Fn::GetAtt": ["Role", "Arn"]}),
     "F2": _lambda({"Fn::GetAtt": ["Role", "Arn"]}),
@@ -394,7 +391,7 @@ def deep(kind: str, depth: int = 300) -> Any:
 
 
 def role_with(resource: Any, **extra: Any) -> dict[str, Any]:
-    return _role([{"PolicyName": "p", "PolicyDocument": {"Statement": [_allow(resource)]}}], **extra)
+    return _role([{"PolicyName": "p", "PolicyDocument": {"Statement": [statement(resource)]}}], **extra)
 
 
 def pathological() -> list[tuple[str, dict[str, Any]]]:
@@ -454,7 +451,7 @@ def near_one_megabyte() -> dict[str, Any]:
     for i in range(200):
         resources[f"Fn{i}"] = _sam(
             Description="d" * 4900,
-            Policies=[{"Statement": [_allow({"Fn::GetAtt": [f"Fn{(i + 1) % 200}", "Arn"]})]}],
+            Policies=[{"Statement": [statement({"Fn::GetAtt": [f"Fn{(i + 1) % 200}", "Arn"]})]}],
         )
     tpl = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
     size = len(json.dumps(tpl))
@@ -599,7 +596,7 @@ def test_internal_error_regressions(handler: Any, fragment: dict[str, Any]) -> N
 
 
 def test_deeply_conditional_policy_item_is_not_dropped_silently(handler: Any) -> None:
-    document: Any = {"Statement": [_allow({"Fn::GetAtt": ["G", "Arn"]})]}
+    document: Any = {"Statement": [statement({"Fn::GetAtt": ["G", "Arn"]})]}
     for _ in range(11):
         document = {"Fn::If": ["C", document, {"Ref": "AWS::NoValue"}]}
     template = {
@@ -648,7 +645,7 @@ def test_weird_events(handler: Any) -> None:
 def test_limit_500_resources(handler: Any) -> None:
     """More than 500 resources after injection: a failure that gives the counts."""
     resources = {
-        f"Fn{i}": _sam(Policies=[{"Statement": [_allow({"Fn::GetAtt": [f"Fn{(i + 1) % 260}", "Arn"]})]}])
+        f"Fn{i}": _sam(Policies=[{"Statement": [statement({"Fn::GetAtt": [f"Fn{(i + 1) % 260}", "Arn"]})]}])
         for i in range(260)
     }
     problem, response = check(handler, event({"Resources": resources}, "limit500"))
@@ -661,7 +658,9 @@ def test_limit_20kb_resource_policy(handler: Any) -> None:
     """One callee invoked by so many roles that its resource policy would pass 20 KB: a failure naming it."""
     resources: dict[str, Any] = {"Target": _sam()}
     for i in range(80):
-        resources[f"Caller{i}"] = _sam(Policies=[{"Statement": [_allow({"Fn::GetAtt": ["Target", "Arn"]})]}])
+        resources[f"Caller{i}"] = _sam(
+            Policies=[{"Statement": [statement({"Fn::GetAtt": ["Target", "Arn"]})]}]
+        )
     problem, response = check(handler, event({"Resources": resources}, "limit20k"))
     assert not problem, problem
     assert response["status"] == "failure"
@@ -675,7 +674,7 @@ def test_limit_500_counts_the_fragment_the_macro_returns(handler: Any) -> None:
     # CloudFormation checks the final count. 170 SAM functions + 170 permissions = 340: accepted.
     n = 170
     resources = {
-        f"Fn{i}": _sam(Policies=[{"Statement": [_allow({"Fn::GetAtt": [f"Fn{(i + 1) % n}", "Arn"]})]}])
+        f"Fn{i}": _sam(Policies=[{"Statement": [statement({"Fn::GetAtt": [f"Fn{(i + 1) % n}", "Arn"]})]}])
         for i in range(n)
     }
     problem, response = check(handler, event({"Resources": resources}, "limit500sam"))
@@ -688,7 +687,7 @@ def test_limit_500_counts_the_fragment_the_macro_returns(handler: Any) -> None:
 def test_audit_mode_never_fails_on_limits(handler: Any) -> None:
     n = 260
     resources = {
-        f"Fn{i}": _sam(Policies=[{"Statement": [_allow({"Fn::GetAtt": [f"Fn{(i + 1) % n}", "Arn"]})]}])
+        f"Fn{i}": _sam(Policies=[{"Statement": [statement({"Fn::GetAtt": [f"Fn{(i + 1) % n}", "Arn"]})]}])
         for i in range(n)
     }
     fragment = {"Metadata": {"AutoInvokePermission": {"Mode": "audit"}}, "Resources": resources}

@@ -19,11 +19,10 @@ from typing import Any
 import pytest
 from auto_invoke_permission import handler
 from corpus_support import (
-    ACCOUNT,
-    REGION,
     canon_function,
     canon_principal,
     clean_handler_environment,
+    event,
     injected,
     load_template,
     sam_translate,
@@ -35,17 +34,9 @@ COMPOSED = ("Condition", "Fn::And", "Fn::Or", "Fn::Not")
 
 
 def run_macro(fragment: dict[str, Any], parameters: Mapping[str, Any]) -> dict[str, Any]:
-    event = {
-        "region": REGION,
-        "accountId": ACCOUNT,
-        "fragment": fragment,
-        "transformId": f"{ACCOUNT}::AutoInvokePermission",
-        "params": {},
-        "requestId": "orders",
-        "templateParameterValues": dict(parameters),
-    }
+    macro_event = {**event(fragment, "orders"), "templateParameterValues": dict(parameters)}
     with clean_handler_environment(), contextlib.redirect_stderr(io.StringIO()):
-        response: dict[str, Any] = handler.handler(event)
+        response: dict[str, Any] = handler.handler(macro_event)
     return response
 
 

@@ -11,6 +11,7 @@ import pytest
 from conftest import (
     ACCOUNT,
     added,
+    alias,
     document,
     lambda_function,
     permission,
@@ -20,6 +21,7 @@ from conftest import (
     statement,
     variant,
 )
+from corpus_support import without_report
 
 WORKER_ARN = {"Fn::GetAtt": ["Worker", "Arn"]}
 CALLER_ROLE_ARN = {"Fn::GetAtt": ["CallerRole", "Arn"]}
@@ -41,11 +43,6 @@ LOGICAL_ID = re.compile(r"^[A-Za-z0-9]{1,255}$")
 
 def conditional(resource: dict[str, Any], condition: str) -> dict[str, Any]:
     return {**resource, "Condition": condition}
-
-
-def alias(name: str, **extra: Any) -> dict[str, Any]:
-    props = {"FunctionName": {"Ref": "Worker"}, "FunctionVersion": "1", "Name": name}
-    return {"Type": "AWS::Lambda::Alias", "Properties": props, **extra}
 
 
 def lambda_permission(
@@ -499,12 +496,6 @@ TEMPLATES: list[Any] = [
         id="metadata",
     ),
 ]
-
-
-def without_report(fragment: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(fragment)
-    out.get("Metadata", {}).get("AutoInvokePermission", {}).pop("Report", None)
-    return out
 
 
 @pytest.mark.parametrize("template", TEMPLATES)

@@ -34,6 +34,7 @@ from auto_invoke_permission import core
 from auto_invoke_permission.model import TransformContext
 from auto_invoke_permission.options import Options
 from conftest import role as trusted_role
+from corpus_support import without_report
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
@@ -501,14 +502,6 @@ def run_core(fragment: Any) -> dict[str, Any]:
 
 def injected(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in after["Resources"].items() if k not in before["Resources"]}
-
-
-def without_report(template: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(template)
-    own = out.get("Metadata", {}).get("AutoInvokePermission")
-    if isinstance(own, dict):
-        own.pop("Report", None)
-    return out
 
 
 class OfflinePolicies:

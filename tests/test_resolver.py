@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission.resolver import Resolver, Token, Unresolved
-from conftest import codes, document, lambda_function, role, run, sam_function, statement, variant
+from conftest import caller, codes, document, lambda_function, role, run, sam_function, statement, variant
 
 REGION, ACCOUNT = "eu-west-1", "111122223333"
 
@@ -231,10 +231,6 @@ BASE = {
 }
 
 
-def caller_with(resource: Any) -> dict[str, Any]:
-    return variant(BASE, Caller=sam_function(Policies=[document(statement(resource))]))
-
-
 # (the caller's grant Resource, codes of the findings, whether the permission on Worker is added)
 THROUGH_CORE: list[tuple[Any, set[str], bool]] = [
     # Fn::ImportValue: AIP114, nothing added
@@ -252,7 +248,7 @@ THROUGH_CORE: list[tuple[Any, set[str], bool]] = [
 
 @pytest.mark.parametrize(("resource", "expected_codes", "adds"), THROUGH_CORE)
 def test_resource_through_the_core(resource: Any, expected_codes: set[str], adds: bool) -> None:
-    result = run(caller_with(resource))
+    result = run(variant(BASE, **caller(statement(resource))))
     assert codes(result) == expected_codes
     assert [p.logical_id for p in result.added] == (["WorkerInvokeFromCallerRole"] if adds else [])
 
@@ -310,7 +306,7 @@ DEEP_ELSEWHERE: list[Any] = [
 
 @pytest.mark.parametrize("resources", DEEP_ELSEWHERE)
 def test_deep_nesting_elsewhere_is_not_an_exception(resources: dict[str, Any]) -> None:
-    result = run(variant(caller_with(WORKER_ARN), **resources))
+    result = run(variant(variant(BASE, **caller(statement(WORKER_ARN))), **resources))
     assert [p.logical_id for p in result.added] == ["WorkerInvokeFromCallerRole"]
 
 

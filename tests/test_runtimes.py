@@ -10,6 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from corpus_support import event as macro_event
+from corpus_support import without_transform
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNNER = """
@@ -45,16 +47,7 @@ def test_seed_on_lambda_runtime_interpreter(minor: int) -> None:
     from auto_invoke_permission.cli.template_io import load_template
 
     template = load_template(str(ROOT / "samples" / "seed" / "template.yaml"))
-    fragment = {k: v for k, v in template.items() if k != "Transform"}
-    event = {
-        "region": "us-east-1",
-        "accountId": "123456789012",
-        "fragment": fragment,
-        "transformId": "123456789012::AutoInvokePermission",
-        "params": {},
-        "requestId": "golden",
-        "templateParameterValues": {},
-    }
+    event = macro_event(without_transform(template), "golden")
     done = subprocess.run(
         [interpreter, "-S", "-c", RUNNER, str(ROOT / "macro")],
         input=json.dumps(event),

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from conftest import (
     added,
+    caller,
     codes,
     document,
     lambda_function,
@@ -467,50 +468,46 @@ def test_wildcard_managed_policy_expands_on_request() -> None:
 
 
 # ----------------------------------------------------------------- statement rules
-def policies(*statements: Any) -> dict[str, Any]:
-    return {"Caller": sam_function(Policies=[document(*statements)])}
-
-
 GRANT_PATH = "Caller.Properties.Policies[0].Statement[0]"
 
 # (the statements of the caller's one inline policy, permissions added, findings as (code, path))
 STATEMENTS: list[Any] = [
     # action glob lambda:Invoke*
-    pytest.param(policies(statement(WORKER_ARN, "lambda:Invoke*")), WORKER_FROM_CALLER, set(), id="Invoke*"),
+    pytest.param(caller(statement(WORKER_ARN, "lambda:Invoke*")), WORKER_FROM_CALLER, set(), id="Invoke*"),
     # lambda:*
-    pytest.param(policies(statement(WORKER_ARN, "lambda:*")), WORKER_FROM_CALLER, set(), id="lambda:*"),
+    pytest.param(caller(statement(WORKER_ARN, "lambda:*")), WORKER_FROM_CALLER, set(), id="lambda:*"),
     # * alone
-    pytest.param(policies(statement(WORKER_ARN, "*")), WORKER_FROM_CALLER, set(), id="star"),
+    pytest.param(caller(statement(WORKER_ARN, "*")), WORKER_FROM_CALLER, set(), id="star"),
     # ? glob
     pytest.param(
-        policies(statement(WORKER_ARN, "lambda:Invoke?unction")), WORKER_FROM_CALLER, set(), id="question"
+        caller(statement(WORKER_ARN, "lambda:Invoke?unction")), WORKER_FROM_CALLER, set(), id="question"
     ),
     # actions are case-insensitive
     pytest.param(
-        policies(statement(WORKER_ARN, "LAMBDA:invokefunction")), WORKER_FROM_CALLER, set(), id="case"
+        caller(statement(WORKER_ARN, "LAMBDA:invokefunction")), WORKER_FROM_CALLER, set(), id="case"
     ),
     # a list of actions, one of which is invoke
     pytest.param(
-        policies(statement(WORKER_ARN, ["s3:GetObject", "lambda:InvokeFunction"])),
+        caller(statement(WORKER_ARN, ["s3:GetObject", "lambda:InvokeFunction"])),
         WORKER_FROM_CALLER,
         set(),
         id="action-list",
     ),
     # InvokeAsync and InvokeFunctionUrl are not InvokeFunction
-    pytest.param(policies(statement(WORKER_ARN, "lambda:InvokeAsync")), set(), set(), id="InvokeAsync"),
+    pytest.param(caller(statement(WORKER_ARN, "lambda:InvokeAsync")), set(), set(), id="InvokeAsync"),
     pytest.param(
-        policies(statement(WORKER_ARN, "lambda:InvokeFunctionUrl")), set(), set(), id="InvokeFunctionUrl"
+        caller(statement(WORKER_ARN, "lambda:InvokeFunctionUrl")), set(), set(), id="InvokeFunctionUrl"
     ),
     # NotAction that does not match invoke allows it
     pytest.param(
-        policies({"Effect": "Allow", "NotAction": "s3:*", "Resource": WORKER_ARN}),
+        caller({"Effect": "Allow", "NotAction": "s3:*", "Resource": WORKER_ARN}),
         WORKER_FROM_CALLER,
         set(),
         id="NotAction-other",
     ),
     # NotAction that matches invoke does not
     pytest.param(
-        policies({"Effect": "Allow", "NotAction": ["lambda:*"], "Resource": WORKER_ARN}),
+        caller({"Effect": "Allow", "NotAction": ["lambda:*"], "Resource": WORKER_ARN}),
         set(),
         set(),
         id="NotAction",
@@ -524,21 +521,21 @@ STATEMENTS: list[Any] = [
     ),
     # a Deny of the same callee in the same document removes the grant
     pytest.param(
-        policies(statement(WORKER_ARN), statement(WORKER_ARN, effect="Deny")),
+        caller(statement(WORKER_ARN), statement(WORKER_ARN, effect="Deny")),
         set(),
         {("AIP125", GRANT_PATH)},
         id="deny-same",
     ),
     # a Deny on * removes every grant
     pytest.param(
-        policies(statement(WORKER_ARN), statement("*", effect="Deny")),
+        caller(statement(WORKER_ARN), statement("*", effect="Deny")),
         set(),
         {("AIP125", GRANT_PATH)},
         id="deny-star",
     ),
     # a Deny of another callee removes only that one
     pytest.param(
-        policies(statement([WORKER_ARN, OTHER_ARN]), statement(OTHER_ARN, effect="Deny")),
+        caller(statement([WORKER_ARN, OTHER_ARN]), statement(OTHER_ARN, effect="Deny")),
         WORKER_FROM_CALLER,
         {("AIP125", GRANT_PATH)},
         id="deny-other-callee",
@@ -546,7 +543,7 @@ STATEMENTS: list[Any] = [
     # a Deny in another policy resource attached to the same role
     pytest.param(
         {
-            **policies(statement(WORKER_ARN)),
+            **caller(statement(WORKER_ARN)),
             "DenyPolicy": iam(
                 "Policy",
                 PolicyName="deny",
@@ -561,7 +558,7 @@ STATEMENTS: list[Any] = [
     # a Deny on another role changes nothing
     pytest.param(
         {
-            **policies(statement(WORKER_ARN)),
+            **caller(statement(WORKER_ARN)),
             "Other": sam_function(Policies=[document(statement(WORKER_ARN, effect="Deny"))]),
         },
         WORKER_FROM_CALLER,
@@ -570,14 +567,14 @@ STATEMENTS: list[Any] = [
     ),
     # a Deny of another action changes nothing
     pytest.param(
-        policies(statement(WORKER_ARN), statement(WORKER_ARN, "s3:*", effect="Deny")),
+        caller(statement(WORKER_ARN), statement(WORKER_ARN, "s3:*", effect="Deny")),
         WORKER_FROM_CALLER,
         set(),
         id="deny-other-action",
     ),
     pytest.param(
         # a Deny with NotResource denies every function except those listed: the listed one stays
-        policies(
+        caller(
             statement(OTHER_ARN),
             {"Effect": "Deny", "Action": "lambda:InvokeFunction", "NotResource": OTHER_ARN},
         ),
@@ -587,7 +584,7 @@ STATEMENTS: list[Any] = [
     ),
     # ... and removes the rest
     pytest.param(
-        policies(
+        caller(
             statement(WORKER_ARN),
             {"Effect": "Deny", "Action": "lambda:InvokeFunction", "NotResource": OTHER_ARN},
         ),
@@ -597,21 +594,21 @@ STATEMENTS: list[Any] = [
     ),
     # an IAM Condition block: no permission, never a broader one
     pytest.param(
-        policies(statement(WORKER_ARN, Condition={"StringEquals": {"aws:RequestedRegion": "us-east-1"}})),
+        caller(statement(WORKER_ARN, Condition={"StringEquals": {"aws:RequestedRegion": "us-east-1"}})),
         set(),
         {("AIP120", GRANT_PATH + ".Condition")},
         id="condition-block",
     ),
     # NotResource with Allow: no permission
     pytest.param(
-        policies({"Effect": "Allow", "Action": "lambda:InvokeFunction", "NotResource": OTHER_ARN}),
+        caller({"Effect": "Allow", "Action": "lambda:InvokeFunction", "NotResource": OTHER_ARN}),
         set(),
         {("AIP121", GRANT_PATH + ".NotResource")},
         id="not-resource",
     ),
     # Effect other than Allow/Deny (IAM is case-sensitive here)
     pytest.param(
-        policies(statement(WORKER_ARN, effect="allow")),
+        caller(statement(WORKER_ARN, effect="allow")),
         set(),
         {("AIP103", GRANT_PATH + ".Effect")},
         id="bad-effect",
@@ -622,14 +619,14 @@ STATEMENTS: list[Any] = [
     ),
     # a statement with no Resource
     pytest.param(
-        policies({"Effect": "Allow", "Action": "lambda:InvokeFunction"}),
+        caller({"Effect": "Allow", "Action": "lambda:InvokeFunction"}),
         set(),
         {("AIP103", GRANT_PATH)},
         id="no-resource",
     ),
     # a statement under Fn::If: the permission gets the condition
     pytest.param(
-        policies({"Fn::If": ["UseWorker", statement(WORKER_ARN), {"Ref": "AWS::NoValue"}]}),
+        caller({"Fn::If": ["UseWorker", statement(WORKER_ARN), {"Ref": "AWS::NoValue"}]}),
         {("Worker", "CallerRole", "UseWorker")},
         set(),
         id="statement-fn-if",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import ACCOUNT, REGION, added, document, role, run, sam_function, statement, variant
+from conftest import ACCOUNT, REGION, added, alias, document, role, run, sam_function, statement, variant
 
 ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
 SUB_ARN = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
@@ -24,11 +24,6 @@ BASE: dict[str, Any] = {
     },
 }
 PARAMETER_VALUES = {"WorkerName": "worker-prod"}
-
-
-def alias(name: str, function: str = "Worker") -> dict[str, Any]:
-    props = {"FunctionName": {"Ref": function}, "FunctionVersion": "1", "Name": name}
-    return {"Type": "AWS::Lambda::Alias", "Properties": props}
 
 
 NAMED_WORKER = sam_function(FunctionName="worker-fn")

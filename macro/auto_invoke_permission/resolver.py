@@ -163,10 +163,6 @@ def url_suffix_for(region: str) -> str:
     return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
 
 
-def _and(a: CondSet, b: CondSet) -> CondSet:
-    return a | b if a and b else a or b
-
-
 class Resolver:
     """Resolves values of one template against the event's region, account and parameters."""
 
@@ -313,7 +309,7 @@ class Resolver:
             for value, conds in self.strings(side, depth + 1):
                 if (name, not truth) in conds:
                     continue  # contradictory branch: never taken
-                out.append((value, _and(conds, lit)))
+                out.append((value, and_conditions(conds, lit)))
         return out
 
     def _list_intrinsic(self, key: str, arg: Any, depth: int) -> list[Branch] | None:
@@ -426,7 +422,7 @@ class Resolver:
                 if len(options) != 1:
                     return self._sub_alternatives(pieces, tail, variables, depth)
                 value, vconds = options[0]
-                conds = _and(conds, vconds)
+                conds = and_conditions(conds, vconds)
             else:
                 known = self.pseudo.get(inner)
                 if known is not None:
@@ -456,7 +452,7 @@ class Resolver:
                 for value, vconds in options:
                     if isinstance(value, Unresolved):
                         return [(value, NO_CONDITIONS)]
-                    nxt.append(([*prefix, lit, *value], _and(pconds, vconds)))
+                    nxt.append(([*prefix, lit, *value], and_conditions(pconds, vconds)))
             if len(nxt) > MAX_BRANCHES:
                 return [(Unresolved("too many alternatives"), NO_CONDITIONS)]
             combos = nxt
@@ -492,7 +488,7 @@ class Resolver:
                     if isinstance(value, Unresolved):
                         return [(value, NO_CONDITIONS)]
                     sep = [delim] if index else []
-                    nxt.append(([*parts, *sep, *value], _and(conds, vconds)))
+                    nxt.append(([*parts, *sep, *value], and_conditions(conds, vconds)))
             if len(nxt) > MAX_BRANCHES:
                 return [(Unresolved("too many alternatives"), NO_CONDITIONS)]
             combos = nxt

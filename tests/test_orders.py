@@ -1,8 +1,9 @@
 """Hand-written cases (tests/cases/*.yaml) through the handler, in every transform order they name.
 
 A case: `orders` (pre: the macro before SAM, post: after SAM, cfn: plain CloudFormation),
-`parameters` (templateParameterValues), `expect` (`status`, and `permissions` as
-{function, principal, qualifier, conditions}), `template`. Conditions compare by truth
+`parameters` (templateParameterValues), `expect` (`status`; `permissions` as
+{function, principal, qualifier, conditions}; `codes`, finding codes the report must list, and
+`absent_codes`, codes it must not list), `template`. Conditions compare by truth
 table over the template's own conditions, so any equivalent spelling passes (SAM's
 `NOT<cond>` included), and each output is run through the macro again: nothing may change.
 """
@@ -75,6 +76,12 @@ def same_condition(actual: str | None, expected: list[str], conditions: Mapping[
     return True
 
 
+def report_items(fragment: Mapping[str, Any]) -> list[dict[str, Any]]:
+    report = fragment.get("Metadata", {}).get("AutoInvokePermission", {}).get("Report", {})
+    items: list[dict[str, Any]] = report.get("Items", [])
+    return items
+
+
 def orders_of() -> list[Any]:
     out = []
     for path in CASES:
@@ -99,6 +106,9 @@ def test_case(path: Path, order: str) -> None:
         return
     assert response["status"] == "success", response.get("errorMessage")
     out = response["fragment"]
+    reported = {item["code"] for item in report_items(out)}
+    assert set(expect.get("codes", [])) <= reported, f"missing codes; the report lists {sorted(reported)}"
+    assert not set(expect.get("absent_codes", [])) & reported, f"unexpected codes in {sorted(reported)}"
     conditions = out.get("Conditions", {})
     got = []
     for rid, resource in sorted(injected(fragment, out).items()):

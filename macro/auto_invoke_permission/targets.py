@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .findings import FindingCode
 from .model import CalleeForm
 from .resolver import NO_CONDITIONS, CondSet, Part, Sym, Token, concat, literal, sym_text
 from .statements import glob_match
@@ -25,7 +26,7 @@ class Target:
     def __init__(
         self,
         forms: tuple[tuple[CalleeForm, CondSet], ...] = (),
-        code: str | None = None,
+        code: FindingCode | None = None,
         message: str = "",
         wildcard_forms: tuple[tuple[CalleeForm, CondSet], ...] = (),
         lambda_related: bool = True,
@@ -37,10 +38,6 @@ class Target:
         self.wildcard_forms = wildcard_forms  # wildcard grants: the forms `Wildcards: expand` would add
         self.lambda_related = lambda_related  # False: the Resource is not a Lambda function ARN at all
         self.arn = arn  # the callee's ARN as written, for AIP111's statement
-
-    @property
-    def external(self) -> bool:
-        return self.code in ("AIP111", "AIP112", "AIP113", "AIP114", "AIP115")
 
 
 NOT_LAMBDA = Target(lambda_related=False)

@@ -138,7 +138,7 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
     if options.mode is not Mode.AUDIT:  # audit adds nothing, so no limit applies
         over = limits.check(index, permissions, added)
         if over:
-            raise TransformFailure([f"{f.code} {f.message}" for f in over])
+            raise TransformFailure([f"{f.code} {f.message}" for f in over], findings=over)
     summary = None
     if not resources_only and options.report:
         counts = Counts.of(read.grant_count, permissions, added, findings)
@@ -165,7 +165,9 @@ def transform(fragment: Any, options: Options, context: TransformContext) -> Tra
     result = analyze(fragment, options, context)
     if options.mode is Mode.ENFORCE and result.blocking:
         raise TransformFailure(
-            [f.one_line() for f in result.blocking], log_items=[f"{f.code}:{f.path}" for f in result.blocking]
+            [f.one_line() for f in result.blocking],
+            log_items=[f"{f.code}:{f.path}" for f in result.blocking],
+            findings=result.blocking,
         )
     return result
 

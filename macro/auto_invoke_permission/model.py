@@ -191,11 +191,15 @@ class TransformResult:
 
 
 class TransformFailure(Exception):
-    """The template cannot be processed (or enforce mode refuses it). `problems` lists each one."""
+    """The template cannot be processed (or enforce mode refuses it). `problems` lists each one;
+    `findings`: the findings behind them, when the run failed on findings (limits, enforce mode)."""
 
-    def __init__(self, problems: list[str], log_items: list[str] | None = None) -> None:
+    def __init__(
+        self, problems: list[str], log_items: list[str] | None = None, findings: list[Finding] | None = None
+    ) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+        self.findings = findings or []
         # what the log may say: finding messages can quote resolved parameter values, so findings
         # are logged as code and path; other problems describe the template's shape only
         self.log_items = log_items if log_items is not None else [p[:120] for p in problems]

@@ -2,44 +2,30 @@
 
 Each module yields `PolicyDocument`s for the roles of the index; the core reads
 their statements the same way whatever their origin (behaviour.md section 3).
+A new source is a module with a `documents(index)` function (the `PolicySource`
+protocol), listed once in `SOURCES`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..resolver import CondSet
 from ..template import TemplateIndex
+from . import iam_policies, iam_roles, sam_connectors, sam_destinations, sam_policies
+from .base import PolicyDocument, PolicySource
 
-
-class PolicyDocument:
-    """An identity policy document attached to a caller's role (slotted: see `model.Grant`)."""
-
-    __slots__ = ("conditions", "document", "path", "role_key")
-
-    def __init__(self, role_key: str, document: Any, path: str, conditions: CondSet) -> None:
-        self.role_key = role_key
-        self.document = document  # an IAM policy document: {"Statement": [...]}
-        self.path = path  # where it is in the template: "Caller.Properties.Policies[0]"
-        self.conditions = conditions  # the policy resource's Condition and the Fn::If branches it sits in
-
-    def with_conditions(self, conditions: CondSet) -> PolicyDocument:
-        return PolicyDocument(self.role_key, self.document, self.path, conditions)
+SOURCES: tuple[PolicySource, ...] = (sam_policies, sam_connectors, sam_destinations, iam_roles, iam_policies)
 
 
 def collect(index: TemplateIndex) -> list[PolicyDocument]:
-    from . import iam_policies, iam_roles, sam_connectors, sam_destinations, sam_policies
-
+    """The documents of every source, in the order of `SOURCES`; the one place where a resource's
+    `Metadata.AutoInvokePermission.Skip` drops the documents it holds."""
+    skipped = index.skipped
     docs: list[PolicyDocument] = []
-    for source in (sam_policies, sam_connectors, sam_destinations, iam_roles, iam_policies):
-        docs.extend(source.documents(index))
+    for source in SOURCES:
+        if not skipped:
+            docs.extend(source.documents(index))
+            continue
+        docs.extend(d for d in source.documents(index) if not any(rid in skipped for rid in d.held_by))
     return docs
 
 
-def invoke_document(resource: Any) -> dict[str, Any]:
-    """A one-statement document allowing lambda:InvokeFunction on `resource` (what SAM generates)."""
-    return {"Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": resource}]}
-
-
-def as_list(node: Any) -> list[Any]:
-    return node if isinstance(node, list) else [node]
+__all__ = ["SOURCES", "PolicyDocument", "PolicySource", "collect"]

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from ..resolver import and_conditions, condition_of, if_branches
 from ..template import MANAGED_POLICY, TemplateIndex, properties
-from . import PolicyDocument, as_list
+from .base import PolicyDocument, as_list
 
 ROLES_PROPERTY = {
     "AWS::IAM::Policy": "Roles",
@@ -21,8 +21,6 @@ ROLES_PROPERTY = {
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
     for pid in index.resources_of_type(*ROLES_PROPERTY):
         res = index.resources[pid]
-        if pid in index.skipped:
-            continue
         props = properties(res)
         prop = ROLES_PROPERTY[res["Type"]]
         seen: set[str] = set()
@@ -39,4 +37,5 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
                     props.get("PolicyDocument"),
                     f"{pid}.Properties.PolicyDocument",
                     and_conditions(conds, condition_of(res)),
+                    (pid,),
                 )

@@ -156,7 +156,7 @@ def _run_findings(index: TemplateIndex, options: Options) -> list[Finding]:
     if options.raised_from is not None:
         path = "Metadata.AutoInvokePermission.Mode"
         message = f"mode {options.raised_from.value} raised to the minimum {options.mode.value}"
-        findings.append(Finding("AIP141", "Metadata", path, message))
+        findings.append(Finding.at("AIP141", path, message))
     return findings
 
 

@@ -330,6 +330,11 @@ class Finding(NamedTuple):
     path: str
     message: str
 
+    @classmethod
+    def at(cls, code: FindingCode, path: str, message: str) -> Finding:
+        """A finding at `path`; every path starts at the logical ID the finding is about."""
+        return cls(code, path.split(".", 1)[0], path, message)
+
     @property
     def logical_id(self) -> str:
         return self.resource

@@ -126,7 +126,7 @@ class _Reader:
         self.count = 0
 
     def find(self, code: FindingCode, path: str, message: str) -> None:
-        self.findings.append(Finding(code, path.split(".", 1)[0], path, message))
+        self.findings.append(Finding.at(code, path, message))
 
     def edge(
         self, callers: Iterable[str], principal: Principal, target: str, code: FindingCode, path: str
@@ -319,7 +319,7 @@ def apply_denies(grants: list[Grant], denies: Denies) -> tuple[list[Grant], list
         spared = denies.all_but.get(grant.principal.key, [])
         if denied is None or grant.callee in denied or any(grant.callee not in s for s in spared):
             message = f"a Deny removes {grant.callee.label} for {grant.principal.label}"
-            findings.append(Finding("AIP125", grant.path.split(".", 1)[0], grant.path, message))
+            findings.append(Finding.at("AIP125", grant.path, message))
             continue
         kept.append(grant)
     return kept, findings

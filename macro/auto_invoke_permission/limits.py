@@ -36,7 +36,7 @@ def check(index: TemplateIndex, permissions: list[Permission], added: list[Permi
             f"template + {len(added)} permissions); CloudFormation allows {MAX_RESOURCES}. "
             f"Most permissions per callee: {top}"
         )
-        return [Finding("AIP150", "Resources", "Resources", message)]
+        return [Finding.at("AIP150", "Resources", message)]
     sizes: dict[CalleeForm, int] = {}
     for p in permissions:
         sizes[p.callee] = sizes.get(p.callee, 0) + statement_bytes(p)

@@ -165,7 +165,7 @@ def existing_permissions(
                     f"{rid} lets {principal} invoke on behalf of {source}; calls made with "
                     f"{source}'s role never match it"
                 )
-                findings.append(Finding("AIP132", rid, f"{rid}.Properties.Principal", message))
+                findings.append(Finding.at("AIP132", f"{rid}.Properties.Principal", message))
         key = index.principal_key_of(principal)
         role = index.roles.get(key) if key is not None else None
         if role is None:
@@ -284,7 +284,7 @@ class _Builder:
         return self._condition_name(lid, condition_expression(in_all, alternatives))
 
     def _find(self, code: FindingCode, path: str, message: str) -> None:
-        self.findings.append(Finding(code, path.split(".", 1)[0], path, message))
+        self.findings.append(Finding.at(code, path, message))
 
     def _condition_name(self, lid: str, expression: Any) -> tuple[bool, str | None]:
         """(expressible, the name to put in the permission's Condition, None for none)."""

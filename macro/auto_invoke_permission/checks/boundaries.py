@@ -42,7 +42,7 @@ def permissions_boundaries(facts: Facts) -> list[Finding]:
                 f"the permissions boundary {entry[0]} of {grant.principal.label} allows no "
                 f"lambda:InvokeFunction on {grant.callee.label}"
             )
-            findings.append(Finding("AIP133", grant.path.split(".", 1)[0], grant.path, message))
+            findings.append(Finding.at("AIP133", grant.path, message))
     return findings
 
 

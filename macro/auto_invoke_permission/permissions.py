@@ -189,6 +189,53 @@ def build_permissions(
     conditions: Mapping[str, Any] | None,
 ) -> Built:
     """One permission per (callee form, principal) of the grants: existing, added, or a finding."""
+    groups = _groups(grants)
+    namer = _ConditionNamer(conditions)
+    findings = namer.findings
+    taken: set[str] = set(index.resources)
+    permissions: list[Permission] = []
+    per_role: dict[str, tuple[tuple[str, ...], CondSet]] = {}  # callers, and the conditions they share
+    for key in sorted(groups):  # a loop of locals: it runs for every permission
+        function, alias_id, role_key = key
+        if function in index.skipped:
+            continue
+        members = groups[key]
+        callee, principal = members[0].callee, members[0].principal
+        role = index.roles[role_key]
+        shared = per_role.get(role_key)
+        if shared is None:
+            shared = per_role[role_key] = _callers_of(role)
+        callers, callers_common = shared
+        if not callers:
+            continue
+        paths = (members[0].path,) if len(members) == 1 else tuple(sorted({g.path for g in members}))
+        if function in index.resource_policies:
+            message = (
+                f"{function} has an AWS::Lambda::ResourcePolicy; no permission added for {principal.label}"
+            )
+            findings.append(Finding.at("AIP126", index.resource_policies[function], message))
+            continue
+        if existing and (callee, role_key) in existing:
+            permissions.append(Permission("", callee, principal, callers, paths, None, existing=True))
+            continue
+        common = and_conditions(index.functions[function].conditions, role.conditions, callers_common)
+        if alias_id:
+            alias = index.alias_ids.get(alias_id)
+            if alias is not None:
+                common = and_conditions(common, alias[1].conditions)
+        lid = logical_id(callee, principal, taken)
+        condition_name = None
+        if common or (members[0].conditions if len(members) == 1 else any(g.conditions for g in members)):
+            expressible, condition_name = namer.condition(lid, common, members)
+            if not expressible:
+                continue
+        taken.add(lid)
+        permissions.append(Permission(lid, callee, principal, callers, paths, condition_name, False))
+    return Built(permissions, findings, namer.new_conditions)
+
+
+def _groups(grants: list[Grant]) -> dict[tuple[str, str, str], list[Grant]]:
+    """The grants by (function, alias logical ID or "", principal key), in the order they come."""
     groups: dict[tuple[str, str, str], list[Grant]] = {}
     for grant in grants:
         function, alias_id, _ = grant.callee
@@ -198,80 +245,21 @@ def build_permissions(
             groups[key] = [grant]
         else:
             members.append(grant)
-    builder = _Builder(index, existing, conditions)
-    for key in sorted(groups):
-        builder.add(key, groups[key])
-    return Built(builder.permissions, builder.findings, builder.new_conditions)
+    return groups
 
 
-class _Builder:
-    """The state of one `build_permissions` call: what is built and which logical IDs are taken."""
+class _ConditionNamer:
+    """The Conditions of one `build_permissions` call: the combined ones it adds, and AIP127 where
+    one is needed but Conditions is not visible."""
 
-    __slots__ = (
-        "conditions",
-        "existing",
-        "findings",
-        "index",
-        "new_conditions",
-        "per_role",
-        "permissions",
-        "taken",
-    )
+    __slots__ = ("conditions", "findings", "new_conditions")
 
-    def __init__(
-        self,
-        index: TemplateIndex,
-        existing: set[tuple[CalleeForm, str]],
-        conditions: Mapping[str, Any] | None,
-    ) -> None:
-        self.index = index
-        self.existing = existing
+    def __init__(self, conditions: Mapping[str, Any] | None) -> None:
         self.conditions = conditions
-        self.taken: set[str] = set(index.resources)
-        self.permissions: list[Permission] = []
         self.findings: list[Finding] = []
         self.new_conditions: dict[str, Any] = {}
-        self.per_role: dict[str, tuple[tuple[str, ...], CondSet]] = {}  # callers, the conditions they share
 
-    def add(self, key: tuple[str, str, str], members: list[Grant]) -> None:
-        """The permission of one group of grants (same callee form and principal), if any."""
-        function, alias_id, role_key = key
-        index = self.index
-        if function in index.skipped:
-            return
-        callee, principal = members[0].callee, members[0].principal
-        role = index.roles[role_key]
-        shared = self.per_role.get(role_key)
-        if shared is None:
-            shared = self.per_role[role_key] = _callers_of(role)
-        callers, callers_common = shared
-        if not callers:
-            return
-        paths = (members[0].path,) if len(members) == 1 else tuple(sorted({g.path for g in members}))
-        if function in index.resource_policies:
-            message = (
-                f"{function} has an AWS::Lambda::ResourcePolicy; no permission added for {principal.label}"
-            )
-            self._find("AIP126", index.resource_policies[function], message)
-            return
-        if self.existing and (callee, role_key) in self.existing:
-            self.permissions.append(Permission("", callee, principal, callers, paths, None, existing=True))
-            return
-        common = and_conditions(index.functions[function].conditions, role.conditions, callers_common)
-        if alias_id:
-            alias = index.alias_ids.get(alias_id)
-            if alias is not None:
-                common = and_conditions(common, alias[1].conditions)
-        lid = logical_id(callee, principal, self.taken)
-        condition_name = None
-        if common or (members[0].conditions if len(members) == 1 else any(g.conditions for g in members)):
-            expressible, condition_name = self._condition(lid, common, members)
-            if not expressible:
-                return
-        self.taken.add(lid)
-        self.permissions.append(Permission(lid, callee, principal, callers, paths, condition_name, False))
-
-    def _condition(self, lid: str, common: CondSet, members: list[Grant]) -> tuple[bool, str | None]:
+    def condition(self, lid: str, common: CondSet, members: list[Grant]) -> tuple[bool, str | None]:
         """(whether the permission can exist and be written, the name of its Condition or None)."""
         conditions = self.conditions
         if conditions:
@@ -281,12 +269,9 @@ class _Builder:
         if alternatives is None:
             return False, None  # the grant can never exist together with the callee
         in_all = frozenset.intersection(*alternatives) if alternatives else NO_CONDITIONS
-        return self._condition_name(lid, condition_expression(in_all, alternatives))
+        return self._name(lid, condition_expression(in_all, alternatives))
 
-    def _find(self, code: FindingCode, path: str, message: str) -> None:
-        self.findings.append(Finding.at(code, path, message))
-
-    def _condition_name(self, lid: str, expression: Any) -> tuple[bool, str | None]:
+    def _name(self, lid: str, expression: Any) -> tuple[bool, str | None]:
         """(expressible, the name to put in the permission's Condition, None for none)."""
         if expression is None:
             return True, None
@@ -294,7 +279,8 @@ class _Builder:
             return True, str(expression["Condition"])
         conditions = self.conditions
         if conditions is None:
-            self._find("AIP127", lid, f"{lid} needs a combined condition, and Conditions is not visible")
+            message = f"{lid} needs a combined condition, and Conditions is not visible"
+            self.findings.append(Finding.at("AIP127", lid, message))
             return False, None
         new = self.new_conditions
         stem = lid[: MAX_LOGICAL_ID - len("Condition") - 8]

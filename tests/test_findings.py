@@ -216,7 +216,7 @@ def test_every_code_is_claimed_by_exactly_one_producer() -> None:
         *grants.PRODUCES,
         *permissions.PRODUCES,
         *limits.PRODUCES,
-        *(code for check in checks.REGISTERED for code in check.produces),
+        *(code for check in checks.registered() for code in check.produces),
     ]
     assert sorted(claims) == sorted(CODES)
 

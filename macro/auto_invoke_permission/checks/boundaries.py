@@ -9,7 +9,7 @@ from ..grants import covered_forms
 from ..model import CalleeForm
 from ..statements import Problem, invoke_statement, statements
 from ..template import properties
-from .base import Check, Facts
+from . import Check, Facts
 
 
 def permissions_boundaries(facts: Facts) -> list[Finding]:

@@ -10,7 +10,7 @@ from ..findings import Finding
 from ..model import CalleeForm
 from ..resolver import Token
 from ..template import TemplateIndex
-from .base import Check, Facts
+from . import Check, Facts
 
 MAX_DEPTH = 20
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from ..resolver import and_conditions, condition_of, if_branches
 from ..template import MANAGED_POLICY, TemplateIndex, properties
-from .base import PolicyDocument, as_list
+from . import PolicyDocument, as_list
 
 ROLES_PROPERTY = {
     "AWS::IAM::Policy": "Roles",

@@ -7,8 +7,8 @@ from typing import Any
 
 from ..resolver import and_conditions, condition_of, if_branches
 from ..template import TemplateIndex, properties
+from . import PolicyDocument, as_list, invoke_document
 from .aws_managed import wildcard_policy_name
-from .base import PolicyDocument, as_list, invoke_document
 
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..resolver import NO_CONDITIONS, CondSet, and_conditions, condition_of
 from ..template import FUNCTION_TYPES, TemplateIndex, properties
-from .base import PolicyDocument, as_list, invoke_document
+from . import PolicyDocument, as_list, invoke_document
 
 CONNECTOR = "AWS::Serverless::Connector"
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from ..resolver import NO_CONDITIONS
 from ..template import TemplateIndex
-from .base import PolicyDocument, invoke_document
+from . import PolicyDocument, invoke_document
 
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:

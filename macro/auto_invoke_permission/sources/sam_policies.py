@@ -13,8 +13,8 @@ from typing import Any
 
 from ..resolver import NO_CONDITIONS, CondSet, if_branches
 from ..template import TemplateIndex
+from . import PolicyDocument, as_list, invoke_document
 from .aws_managed import wildcard_policy_name
-from .base import PolicyDocument, as_list, invoke_document
 from .iam_roles import managed_policy_documents
 
 # SAM's LambdaInvokePolicy template (policy_templates.json): the name with a trailing `*`

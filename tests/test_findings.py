@@ -130,7 +130,7 @@ def produce(code: str) -> set[str]:
     try:
         result = core.analyze(fragment, options, TransformContext(region=REGION, account_id=ACCOUNT))
     except TransformFailure as failure:
-        return {problem.split(" ", 1)[0] for problem in failure.problems}
+        return {f.code for f in failure.findings}
     return {f.code for f in result.findings}
 
 
@@ -205,3 +205,26 @@ def test_graph_draws_only_the_permissions_that_exist() -> None:
     ]
     audit = core.analyze(variant(BASE, **caller(statement(WORKER_ARN))), Options(mode=Mode.AUDIT), context)
     assert [e.status.value for e in audit.edges] == ["planned"]
+
+
+def test_every_code_is_claimed_by_exactly_one_producer() -> None:
+    # each module that emits findings lists its codes in PRODUCES (a check: in its CHECK)
+    from auto_invoke_permission import checks, grants, limits, permissions
+
+    claims: list[str] = [
+        *core.PRODUCES,
+        *grants.PRODUCES,
+        *permissions.PRODUCES,
+        *limits.PRODUCES,
+        *(code for check in checks.registered() for code in check.produces),
+    ]
+    assert sorted(claims) == sorted(CODES)
+
+
+def test_broken_edges_name_the_resource_not_a_word_of_the_message() -> None:
+    # the label was the first word of the message: "the" (AIP116), "!Ref" (AIP101)
+    unknown_qualifier = {"Fn::Sub": "${Worker.Arn}:${AWS::StackName}"}
+    resources = caller(statement(unknown_qualifier), statement({"Ref": "Worker"}))
+    result = core.analyze(variant(BASE, **resources), Options(), TransformContext(REGION, ACCOUNT))
+    broken = sorted(e.target for e in result.edges if e.status == "broken")
+    assert broken == ["{Worker.Arn}:{AWS::StackName}", "{Worker}"]

@@ -11,10 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import checks, limits, report, sources
-from .analysis import Analysis
-from .findings import Finding
-from .grants import apply_denies, check_boundaries, read_document
-from .model import TransformContext, TransformFailure, TransformResult
+from .findings import Finding, FindingCode
+from .grants import apply_denies, read_grants
+from .model import Counts, Permission, TransformContext, TransformFailure, TransformResult
 from .options import Mode, Options
 from .permissions import build_permissions, existing_permissions, permission_resource
 from .resolver import Resolver
@@ -22,6 +21,7 @@ from .targets import TargetClassifier
 from .template import TemplateIndex
 
 MACRO_KEY = "AutoInvokePermission"
+PRODUCES: frozenset[FindingCode] = frozenset({"AIP140", "AIP141"})  # what the run itself reports
 
 
 def _shape(fragment: Any) -> tuple[Mapping[str, Any], bool]:
@@ -109,7 +109,8 @@ def _condition_cycles(conditions: Mapping[str, Any]) -> list[str]:
 
 
 def analyze(fragment: Any, options: Options, context: TransformContext) -> TransformResult:
-    """Find every grant, build the permissions and findings; raise only for unusable input or limits."""
+    """Find every grant, build the permissions and findings; raise only for unusable input or limits.
+    Each stage takes what it reads and returns what it produces; the result is built once, last."""
     template, resources_only = _shape(fragment)
     resources: Mapping[str, Any] = template if resources_only else template["Resources"]
     conditions = None if resources_only else template.get("Conditions", {})
@@ -123,35 +124,40 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
         conditions=conditions,
     )
     index = TemplateIndex(resources, None if resources_only else template.get("Globals"), resolver)
-    state = Analysis(index, TargetClassifier(index), options)
-    for rid in sorted(index.skipped):
-        state.find("AIP140", rid, f"{rid} is skipped (Metadata.AutoInvokePermission.Skip)")
-    if options.raised_from is not None:
-        state.find(
-            "AIP141",
-            "Metadata.AutoInvokePermission.Mode",
-            f"mode {options.raised_from.value} raised to the minimum {options.mode.value}",
-        )
-    for doc in sources.collect(index):
-        read_document(state, doc)
-    grants = apply_denies(state)
-    existing = existing_permissions(state)
-    permissions = build_permissions(state, grants, existing, conditions)
-    check_boundaries(state, grants)
-    checks.environment_references(state.index, state.covered, state.findings)
-    findings = sorted(set(state.findings), key=Finding.sort_key)
-    result = TransformResult(
-        fragment=dict(template),
-        options=options,
-        permissions=permissions,
-        findings=findings,
-        edges=state.edges,
-        grant_count=state.grant_count,
-    )
+    classifier = TargetClassifier(index)
+    findings = _run_findings(index, options)
+    read = read_grants(index, classifier, options, sources.collect(index))
+    grants, denied = apply_denies(read.grants, read.denies)
+    existing, existing_findings = existing_permissions(index, classifier)
+    built = build_permissions(index, grants, existing, conditions)
+    facts = checks.Facts(index, classifier, grants, read.covered)
+    findings += read.findings + denied + existing_findings + built.findings + checks.run_all(facts)
+    findings = sorted(set(findings), key=Finding.sort_key)
+    permissions = built.permissions
+    added = [p for p in permissions if not p.existing]  # in audit mode: planned, not added
     if options.mode is not Mode.AUDIT:  # audit adds nothing, so no limit applies
-        limits.check(index, permissions, result.added)
-    result.fragment = _output(template, resources_only, result, conditions, state.new_conditions)
-    return result
+        over = limits.check(index, permissions, added)
+        if over:
+            raise TransformFailure([f"{f.code} {f.message}" for f in over], findings=over)
+    summary = None
+    if not resources_only and options.report:
+        counts = Counts.of(read.grant_count, permissions, added, findings)
+        summary = report.report_metadata(options, counts, added, findings)
+    out = _output(template, resources_only, options, added, conditions, built.new_conditions, summary)
+    return TransformResult(out, options, permissions, added, findings, read.edges, read.grant_count)
+
+
+def _run_findings(index: TemplateIndex, options: Options) -> list[Finding]:
+    """What the run itself reports: skipped resources, and a mode raised to the stack's minimum."""
+    findings = [
+        Finding("AIP140", rid, rid, f"{rid} is skipped (Metadata.AutoInvokePermission.Skip)")
+        for rid in sorted(index.skipped)
+    ]
+    if options.raised_from is not None:
+        path = "Metadata.AutoInvokePermission.Mode"
+        message = f"mode {options.raised_from.value} raised to the minimum {options.mode.value}"
+        findings.append(Finding.at("AIP141", path, message))
+    return findings
 
 
 def transform(fragment: Any, options: Options, context: TransformContext) -> TransformResult:
@@ -159,7 +165,9 @@ def transform(fragment: Any, options: Options, context: TransformContext) -> Tra
     result = analyze(fragment, options, context)
     if options.mode is Mode.ENFORCE and result.blocking:
         raise TransformFailure(
-            [f.one_line() for f in result.blocking], log_items=[f"{f.code}:{f.path}" for f in result.blocking]
+            [f.one_line() for f in result.blocking],
+            log_items=[f"{f.code}:{f.path}" for f in result.blocking],
+            findings=result.blocking,
         )
     return result
 
@@ -167,13 +175,16 @@ def transform(fragment: Any, options: Options, context: TransformContext) -> Tra
 def _output(
     template: Mapping[str, Any],
     resources_only: bool,
-    result: TransformResult,
+    options: Options,
+    added: list[Permission],
     conditions: Mapping[str, Any] | None,
-    new_conditions: dict[str, Any],
+    new_conditions: Mapping[str, Any],
+    summary: dict[str, Any] | None,
 ) -> dict[str, Any]:
+    """The output fragment: the input's top-level mapping, plus the added permissions, the new
+    Conditions they use, and the report (`summary`) in Metadata."""
     out = dict(template)
-    added = result.added
-    inject = result.options.mode is not Mode.AUDIT
+    inject = options.mode is not Mode.AUDIT
     if inject and added:
         new_resources = {p.logical_id: permission_resource(p) for p in added}
         if resources_only:
@@ -184,11 +195,11 @@ def _output(
         wanted = {k: v for k, v in new_conditions.items() if k in used}
         if wanted:
             out["Conditions"] = {**(conditions or {}), **wanted}
-    if not resources_only and result.options.report:
+    if summary is not None:
         metadata = dict(template.get("Metadata") or {})
         own = metadata.get(MACRO_KEY)
         own = dict(own) if isinstance(own, dict) else {}
-        own["Report"] = report.report_metadata(result)
+        own["Report"] = summary
         metadata[MACRO_KEY] = own
         out["Metadata"] = metadata
     return out

@@ -2,13 +2,15 @@
 
 A finding never changes the template; it explains a grant that could not be
 mirrored, or a mistake that causes AccessDeniedException at run time. The
-README's table of codes is generated from `CODES` (tests keep them in step).
+README's table of codes is written by hand; `tests/test_readme.py` fails when it
+and `CODES` disagree. Each code is produced by exactly one module, which lists it
+in its `PRODUCES` (`tests/test_findings.py` checks that every code has one).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Literal, NamedTuple, get_args
 
 
 class Severity(StrEnum):
@@ -17,20 +19,65 @@ class Severity(StrEnum):
     INFO = "info"
 
 
-class Code(NamedTuple):
-    """One kind of finding. `blocks_enforce`: enforce mode refuses the deploy."""
+class EdgeStatus(StrEnum):
+    """How `autoinvoke graph` draws a caller -> callee edge."""
 
-    code: str
+    ADDED = "added"
+    PRESENT = "already present"
+    PLANNED = "planned"  # audit mode: would be added
+    EXTERNAL = "external"
+    WILDCARD = "wildcard"
+    BROKEN = "broken"
+
+
+FindingCode = Literal[
+    "AIP101",
+    "AIP102",
+    "AIP103",
+    "AIP110",
+    "AIP111",
+    "AIP112",
+    "AIP113",
+    "AIP114",
+    "AIP115",
+    "AIP116",
+    "AIP120",
+    "AIP121",
+    "AIP122",
+    "AIP123",
+    "AIP124",
+    "AIP125",
+    "AIP126",
+    "AIP127",
+    "AIP130",
+    "AIP131",
+    "AIP132",
+    "AIP133",
+    "AIP140",
+    "AIP141",
+    "AIP150",
+    "AIP151",
+]
+"""Every finding code; mypy rejects any other string where a code is expected."""
+
+
+class Code(NamedTuple):
+    """One kind of finding. `blocks_enforce`: enforce mode refuses the deploy. `edge`: how the graph
+    draws the grant the finding is about (None: the finding draws no edge)."""
+
+    code: FindingCode
     severity: Severity
     title: str
     explanation: str
     fix: str
     blocks_enforce: bool
+    edge: EdgeStatus | None = None
 
 
 E, W, N = Severity.ERROR, Severity.WARNING, Severity.INFO
+BROKEN, EXTERNAL, WILDCARD = EdgeStatus.BROKEN, EdgeStatus.EXTERNAL, EdgeStatus.WILDCARD
 
-CODES: dict[str, Code] = {
+CODES: dict[FindingCode, Code] = {
     c.code: c
     for c in (
         Code(
@@ -41,6 +88,7 @@ CODES: dict[str, Code] = {
             "so the caller's identity policy does not allow the call. The permission is still added.",
             "Use `!GetAtt <Function>.Arn` in the Resource.",
             True,
+            BROKEN,
         ),
         Code(
             "AIP102",
@@ -50,6 +98,7 @@ CODES: dict[str, Code] = {
             "function or alias (for example the role instead of the function).",
             "Point the Resource at `!GetAtt <Function>.Arn` or an alias.",
             True,
+            BROKEN,
         ),
         Code(
             "AIP103",
@@ -69,6 +118,7 @@ CODES: dict[str, Code] = {
             "Name each callee (`!GetAtt <Function>.Arn`), or set `Wildcards: expand` to add one "
             "permission per matching function of the template.",
             True,
+            WILDCARD,
         ),
         Code(
             "AIP111",
@@ -78,6 +128,7 @@ CODES: dict[str, Code] = {
             "account's resource policy too, which this template cannot add.",
             "Ask the owner of that account to add the permission shown in the message.",
             True,
+            EXTERNAL,
         ),
         Code(
             "AIP112",
@@ -87,6 +138,7 @@ CODES: dict[str, Code] = {
             "so it is not a function of this template.",
             "Check the region in the ARN; build it from the AWS::Region pseudo parameter.",
             True,
+            EXTERNAL,
         ),
         Code(
             "AIP113",
@@ -96,6 +148,7 @@ CODES: dict[str, Code] = {
             "permission can be attached to it here.",
             "Add the permission in the stack that defines the callee.",
             True,
+            EXTERNAL,
         ),
         Code(
             "AIP114",
@@ -104,6 +157,7 @@ CODES: dict[str, Code] = {
             "The callee comes from another stack's export; macros cannot resolve Fn::ImportValue.",
             "Add the permission in the exporting stack.",
             True,
+            EXTERNAL,
         ),
         Code(
             "AIP115",
@@ -112,6 +166,7 @@ CODES: dict[str, Code] = {
             "The callee is built from a template parameter that has no value at transform time.",
             "Give the parameter a value or a Default.",
             True,
+            EXTERNAL,
         ),
         Code(
             "AIP116",
@@ -120,6 +175,7 @@ CODES: dict[str, Code] = {
             "The Resource uses an intrinsic or shape that cannot be resolved at transform time.",
             "Write the Resource as `!GetAtt <Function>.Arn` or a literal ARN.",
             True,
+            BROKEN,
         ),
         Code(
             "AIP120",
@@ -128,6 +184,7 @@ CODES: dict[str, Code] = {
             "A Lambda permission cannot express IAM Condition blocks, so no (broader) permission is added.",
             "Add the permission by hand if the condition allows it, or drop the Condition.",
             True,
+            BROKEN,
         ),
         Code(
             "AIP121",
@@ -136,6 +193,7 @@ CODES: dict[str, Code] = {
             "An Allow with NotResource grants everything but a list; it cannot be mirrored.",
             "Use Resource with the callee ARNs.",
             True,
+            WILDCARD,
         ),
         Code(
             "AIP122",
@@ -145,6 +203,7 @@ CODES: dict[str, Code] = {
             "(Lambda attaches no policy to $LATEST, and versions change on every publish).",
             "Invoke through an alias and grant the alias ARN.",
             True,
+            BROKEN,
         ),
         Code(
             "AIP123",
@@ -153,6 +212,7 @@ CODES: dict[str, Code] = {
             "The grant targets an alias that the template does not define.",
             "Define the alias (AWS::Lambda::Alias or AutoPublishAlias) or fix its name.",
             True,
+            BROKEN,
         ),
         Code(
             "AIP124",
@@ -161,6 +221,7 @@ CODES: dict[str, Code] = {
             "The grant covers every alias of the function (`NAME:*`), but the template defines none.",
             "Grant the unqualified ARN if the caller invokes it unqualified.",
             False,
+            WILDCARD,
         ),
         Code(
             "AIP125",
@@ -260,11 +321,31 @@ CODES: dict[str, Code] = {
 }
 
 
+assert set(CODES) == set(get_args(FindingCode)), "the table and FindingCode list the same codes"
+
+
 class Finding(NamedTuple):
-    code: str
-    resource: str
+    code: FindingCode
+    resource: str  # the logical ID the finding is about: where `path` starts
     path: str
     message: str
+
+    @classmethod
+    def at(cls, code: FindingCode, path: str, message: str) -> Finding:
+        """A finding at `path`; every path starts at the logical ID the finding is about."""
+        return cls(code, path.split(".", 1)[0], path, message)
+
+    @property
+    def logical_id(self) -> str:
+        return self.resource
+
+    @property
+    def fix(self) -> str:
+        return CODES[self.code].fix
+
+    @property
+    def edge(self) -> EdgeStatus | None:
+        return CODES[self.code].edge
 
     @property
     def spec(self) -> Code:

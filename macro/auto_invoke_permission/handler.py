@@ -63,12 +63,13 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
             gc.freeze()
             gc.unfreeze()
             gc.enable()
+        run = result.counts
         counts = {
-            "grants": result.grant_count,
-            "permissions_added": len(result.added) if options.mode is not Mode.AUDIT else 0,
-            "permissions_kept": len(result.permissions) - len(result.added),
-            "findings": len(result.findings),
-            "blocking_findings": len(result.blocking),
+            "grants": run.grants,
+            "permissions_added": run.added if options.mode is not Mode.AUDIT else 0,
+            "permissions_kept": run.kept,
+            "findings": run.findings,
+            "blocking_findings": run.blocking,
         }
         response = {"requestId": macro_event.request_id, "status": "success", "fragment": result.fragment}
         findings = [f"{f.code}:{f.path}" for f in result.findings[:20]]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .model import CalleeForm, Permission, TransformFailure
+from .findings import Finding, FindingCode
+from .model import CalleeForm, Permission
 from .template import TemplateIndex
+
+PRODUCES: frozenset[FindingCode] = frozenset({"AIP150", "AIP151"})
 
 MAX_RESOURCES = 500
 MAX_POLICY_BYTES = 20 * 1024
@@ -21,24 +24,24 @@ def statement_bytes(permission: Permission) -> int:
     return STATEMENT_OVERHEAD + len(permission.logical_id or "x" * 40) + 2 * NAME_ALLOWANCE + alias
 
 
-def check(index: TemplateIndex, permissions: list[Permission], added: list[Permission]) -> None:
-    """`added`: the permissions of `permissions` the macro adds (the others are in the template)."""
+def check(index: TemplateIndex, permissions: list[Permission], added: list[Permission]) -> list[Finding]:
+    """`added`: the permissions of `permissions` the macro adds (the others are in the template).
+    A template over a limit cannot deploy: the core fails the run on any of these findings."""
     total = len(index.resources) + len(added)
     if total > MAX_RESOURCES:
         per_callee = Counter(p.callee.function for p in added).most_common(5)
         top = ", ".join(f"{name} {count}" for name, count in per_callee)
-        raise TransformFailure(
-            [
-                f"AIP150 the processed template would have {total} resources ({len(index.resources)} in the "
-                f"template + {len(added)} permissions); CloudFormation allows {MAX_RESOURCES}. "
-                f"Most permissions per callee: {top}"
-            ]
+        message = (
+            f"the processed template would have {total} resources ({len(index.resources)} in the "
+            f"template + {len(added)} permissions); CloudFormation allows {MAX_RESOURCES}. "
+            f"Most permissions per callee: {top}"
         )
+        return [Finding.at("AIP150", "Resources", message)]
     sizes: dict[CalleeForm, int] = {}
     for p in permissions:
         sizes[p.callee] = sizes.get(p.callee, 0) + statement_bytes(p)
     over = [callee for callee, size in sizes.items() if size > MAX_POLICY_BYTES]
-    problems = []
+    problems: list[Finding] = []
     for callee in sorted(over, key=lambda c: c.label):
         label = callee.label
         contributors: Counter[str] = Counter()
@@ -46,10 +49,10 @@ def check(index: TemplateIndex, permissions: list[Permission], added: list[Permi
             if p.callee == callee:
                 contributors[p.principal.label] += statement_bytes(p)
         top = ", ".join(f"{who} ~{n} bytes" for who, n in contributors.most_common(5))
-        problems.append(
-            f"AIP151 the resource policy of {label} would be about {sizes[callee]} bytes with "
+        message = (
+            f"the resource policy of {label} would be about {sizes[callee]} bytes with "
             f"{sum(1 for p in permissions if p.callee.label == label)} statements; Lambda allows "
             f"{MAX_POLICY_BYTES}. Largest contributors: {top}"
         )
-    if problems:
-        raise TransformFailure(problems)
+        problems.append(Finding("AIP151", callee.function, callee.function, message))
+    return problems

@@ -8,10 +8,9 @@ slot reads about twice as fast as a `NamedTuple` field under CPython 3.13, the L
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from enum import StrEnum
 from typing import Any, NamedTuple
 
-from .findings import Finding
+from .findings import EdgeStatus, Finding, Severity
 from .options import Mode, Options
 from .resolver import CondSet
 
@@ -68,15 +67,6 @@ class Grant:
         )
 
 
-class EdgeStatus(StrEnum):
-    ADDED = "added"
-    PRESENT = "already present"
-    PLANNED = "planned"  # audit mode: would be added
-    EXTERNAL = "external"
-    WILDCARD = "wildcard"
-    BROKEN = "broken"
-
-
 class Edge(NamedTuple):
     """Who invokes whom, for `autoinvoke graph`: one per (callers, target, status)."""
 
@@ -118,7 +108,32 @@ class Permission:
         return f"Permission({self.logical_id or '(existing)'}: {self.callee.label} <- {self.principal.label})"
 
 
+class Counts(NamedTuple):
+    """The figures of one run, for the report in Metadata and the log line."""
+
+    grants: int  # Allow statements read that grant invoke
+    added: int  # permissions the macro adds (in audit mode: would add)
+    kept: int  # invoke permissions the template already has
+    findings: int
+    blocking: int  # findings that make enforce mode refuse the deploy
+    by_severity: dict[str, int]  # error, warning, info: each always present
+
+    @classmethod
+    def of(
+        cls, grants: int, permissions: list[Permission], added: list[Permission], findings: list[Finding]
+    ) -> Counts:
+        """The one place the figures are computed."""
+        severities = {s.value: 0 for s in Severity}
+        blocking = 0
+        for f in findings:
+            severities[f.severity.value] += 1
+            blocking += f.blocks_enforce
+        return cls(grants, len(added), len(permissions) - len(added), len(findings), blocking, severities)
+
+
 class TransformResult:
+    """What one run produces; built once, when every stage has run."""
+
     __slots__ = (
         "_edges",
         "_raw_edges",
@@ -135,6 +150,7 @@ class TransformResult:
         fragment: dict[str, Any],
         options: Options,
         permissions: list[Permission],
+        added: list[Permission],  # the permissions that are not `existing`: in audit mode, planned
         findings: list[Finding],
         edges: list[RawEdge],
         grant_count: int,
@@ -142,7 +158,7 @@ class TransformResult:
         self.fragment = fragment
         self.options = options
         self.permissions = permissions
-        self.added = [p for p in permissions if not p.existing]  # in audit mode: planned, not added
+        self.added = added
         self.findings = findings
         self.grant_count = grant_count
         self._raw_edges = edges
@@ -169,13 +185,21 @@ class TransformResult:
     def blocking(self) -> list[Finding]:
         return [f for f in self.findings if f.blocks_enforce]
 
+    @property
+    def counts(self) -> Counts:
+        return Counts.of(self.grant_count, self.permissions, self.added, self.findings)
+
 
 class TransformFailure(Exception):
-    """The template cannot be processed (or enforce mode refuses it). `problems` lists each one."""
+    """The template cannot be processed (or enforce mode refuses it). `problems` lists each one;
+    `findings`: the findings behind them, when the run failed on findings (limits, enforce mode)."""
 
-    def __init__(self, problems: list[str], log_items: list[str] | None = None) -> None:
+    def __init__(
+        self, problems: list[str], log_items: list[str] | None = None, findings: list[Finding] | None = None
+    ) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+        self.findings = findings or []
         # what the log may say: finding messages can quote resolved parameter values, so findings
         # are logged as code and path; other problems describe the template's shape only
         self.log_items = log_items if log_items is not None else [p[:120] for p in problems]

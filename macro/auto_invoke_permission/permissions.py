@@ -12,13 +12,16 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-from .analysis import Analysis
+from .findings import Finding, FindingCode
 from .model import CalleeForm, Grant, Permission, Principal
 from .resolver import NO_CONDITIONS, CondLit, CondSet, and_conditions, contradictory
 from .statements import INVOKE_ACTION
-from .template import LAMBDA_PERMISSION, Role, properties
+from .targets import TargetClassifier
+from .template import LAMBDA_PERMISSION, Role, TemplateIndex, properties
+
+PRODUCES: frozenset[FindingCode] = frozenset({"AIP126", "AIP127", "AIP132"})
 
 MAX_LOGICAL_ID = 255
 _PARTIAL_ARN = re.compile(r"^\d{12}:function:")
@@ -132,10 +135,13 @@ def permission_resource(permission: Permission) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ the builder
-def existing_permissions(state: Analysis) -> set[tuple[CalleeForm, str]]:
-    """Group keys of the invoke permissions already in the template (any equivalent spelling)."""
-    index = state.index
+def existing_permissions(
+    index: TemplateIndex, classifier: TargetClassifier
+) -> tuple[set[tuple[CalleeForm, str]], list[Finding]]:
+    """Group keys of the invoke permissions already in the template (any equivalent spelling), and
+    an AIP132 for each one that names a service principal on behalf of a function of the template."""
     out: set[tuple[CalleeForm, str]] = set()
+    findings: list[Finding] = []
     for rid in index.of_type.get(LAMBDA_PERMISSION, ()):
         props = properties(index.resources[rid])
         action = props.get("Action")
@@ -150,46 +156,46 @@ def existing_permissions(state: Analysis) -> set[tuple[CalleeForm, str]]:
                 f"arn:{index.resolver.partition}:lambda:{index.resolver.region}:{head}",
                 *fn_value[1:],
             )
-        forms = [f for f, _ in state.classifier.classify(fn_value).forms]
+        forms = [f for f, _ in classifier.classify(fn_value).forms]
         principal = props.get("Principal")
         if isinstance(principal, str) and principal.endswith(".amazonaws.com") and "SourceArn" in props:
             source = index.function_of(props["SourceArn"])
             if source is not None:
-                state.find(
-                    "AIP132",
-                    f"{rid}.Properties.Principal",
+                message = (
                     f"{rid} lets {principal} invoke on behalf of {source}; calls made with "
-                    f"{source}'s role never match it",
+                    f"{source}'s role never match it"
                 )
+                findings.append(Finding.at("AIP132", f"{rid}.Properties.Principal", message))
         key = index.principal_key_of(principal)
         role = index.roles.get(key) if key is not None else None
         if role is None:
             continue  # a principal none of the template's functions runs as
         out.update((form, role.principal.key) for form in forms)
-    return out
+    return out, findings
+
+
+class Built(NamedTuple):
+    """What `build_permissions` returns."""
+
+    permissions: list[Permission]  # added and existing, in the order of their group keys
+    findings: list[Finding]
+    new_conditions: dict[str, Any]  # combined conditions the permissions name, to add to Conditions
 
 
 def build_permissions(
-    state: Analysis,
+    index: TemplateIndex,
     grants: list[Grant],
     existing: set[tuple[CalleeForm, str]],
     conditions: Mapping[str, Any] | None,
-) -> list[Permission]:
-    index = state.index
-    # one permission per (callee form, principal), keyed in the order they are built
-    groups: dict[tuple[str, str, str], list[Grant]] = {}
-    for grant in grants:
-        function, alias_id, _ = grant.callee
-        key = (function, alias_id or "", grant.principal.key)
-        members = groups.get(key)
-        if members is None:
-            groups[key] = [grant]
-        else:
-            members.append(grant)
+) -> Built:
+    """One permission per (callee form, principal) of the grants: existing, added, or a finding."""
+    groups = _groups(grants)
+    namer = _ConditionNamer(conditions)
+    findings = namer.findings
     taken: set[str] = set(index.resources)
     permissions: list[Permission] = []
     per_role: dict[str, tuple[tuple[str, ...], CondSet]] = {}  # callers, and the conditions they share
-    for key in sorted(groups):
+    for key in sorted(groups):  # a loop of locals: it runs for every permission
         function, alias_id, role_key = key
         if function in index.skipped:
             continue
@@ -204,11 +210,10 @@ def build_permissions(
             continue
         paths = (members[0].path,) if len(members) == 1 else tuple(sorted({g.path for g in members}))
         if function in index.resource_policies:
-            state.find(
-                "AIP126",
-                index.resource_policies[function],
-                f"{function} has an AWS::Lambda::ResourcePolicy; no permission added for {principal.label}",
+            message = (
+                f"{function} has an AWS::Lambda::ResourcePolicy; no permission added for {principal.label}"
             )
+            findings.append(Finding.at("AIP126", index.resource_policies[function], message))
             continue
         if existing and (callee, role_key) in existing:
             permissions.append(Permission("", callee, principal, callers, paths, None, existing=True))
@@ -221,21 +226,72 @@ def build_permissions(
         lid = logical_id(callee, principal, taken)
         condition_name = None
         if common or (members[0].conditions if len(members) == 1 else any(g.conditions for g in members)):
-            if conditions:
-                common = _plain_literals(common, conditions)
-                members = [g.with_conditions(_plain_literals(g.conditions, conditions)) for g in members]
-            alternatives = simplify(and_conditions(common, g.conditions) for g in members)
-            if alternatives is None:
-                continue  # the grant can never exist together with the callee
-            in_all = frozenset.intersection(*alternatives) if alternatives else NO_CONDITIONS
-            expressible, condition_name = _condition_name(
-                state, lid, condition_expression(in_all, alternatives), conditions
-            )
+            expressible, condition_name = namer.condition(lid, common, members)
             if not expressible:
                 continue
         taken.add(lid)
         permissions.append(Permission(lid, callee, principal, callers, paths, condition_name, False))
-    return permissions
+    return Built(permissions, findings, namer.new_conditions)
+
+
+def _groups(grants: list[Grant]) -> dict[tuple[str, str, str], list[Grant]]:
+    """The grants by (function, alias logical ID or "", principal key), in the order they come."""
+    groups: dict[tuple[str, str, str], list[Grant]] = {}
+    for grant in grants:
+        function, alias_id, _ = grant.callee
+        key = (function, alias_id or "", grant.principal.key)
+        members = groups.get(key)
+        if members is None:
+            groups[key] = [grant]
+        else:
+            members.append(grant)
+    return groups
+
+
+class _ConditionNamer:
+    """The Conditions of one `build_permissions` call: the combined ones it adds, and AIP127 where
+    one is needed but Conditions is not visible."""
+
+    __slots__ = ("conditions", "findings", "new_conditions")
+
+    def __init__(self, conditions: Mapping[str, Any] | None) -> None:
+        self.conditions = conditions
+        self.findings: list[Finding] = []
+        self.new_conditions: dict[str, Any] = {}
+
+    def condition(self, lid: str, common: CondSet, members: list[Grant]) -> tuple[bool, str | None]:
+        """(whether the permission can exist and be written, the name of its Condition or None)."""
+        conditions = self.conditions
+        if conditions:
+            common = _plain_literals(common, conditions)
+            members = [g.with_conditions(_plain_literals(g.conditions, conditions)) for g in members]
+        alternatives = simplify(and_conditions(common, g.conditions) for g in members)
+        if alternatives is None:
+            return False, None  # the grant can never exist together with the callee
+        in_all = frozenset.intersection(*alternatives) if alternatives else NO_CONDITIONS
+        return self._name(lid, condition_expression(in_all, alternatives))
+
+    def _name(self, lid: str, expression: Any) -> tuple[bool, str | None]:
+        """(expressible, the name to put in the permission's Condition, None for none)."""
+        if expression is None:
+            return True, None
+        if isinstance(expression, dict) and set(expression) == {"Condition"}:
+            return True, str(expression["Condition"])
+        conditions = self.conditions
+        if conditions is None:
+            message = f"{lid} needs a combined condition, and Conditions is not visible"
+            self.findings.append(Finding.at("AIP127", lid, message))
+            return False, None
+        new = self.new_conditions
+        stem = lid[: MAX_LOGICAL_ID - len("Condition") - 8]
+        name = f"{stem}Condition"
+        while (name in conditions and conditions[name] != expression) or (
+            name in new and new[name] != expression
+        ):
+            name = f"{stem}Condition{short_hash(name)}"
+        if conditions.get(name) != expression:
+            new[name] = expression
+        return True, name
 
 
 def _plain_literals(conds: CondSet, conditions: Mapping[str, Any]) -> CondSet:
@@ -273,26 +329,3 @@ def _callers_of(role: Role) -> tuple[tuple[str, ...], CondSet]:
         return (role.callers[0],), role.caller_conditions[0]
     common = frozenset.intersection(*role.caller_conditions) if role.caller_conditions else NO_CONDITIONS
     return tuple(sorted(set(role.callers))), common
-
-
-def _condition_name(
-    state: Analysis, lid: str, expression: Any, conditions: Mapping[str, Any] | None
-) -> tuple[bool, str | None]:
-    """(expressible, the name to put in the permission's Condition, None for none)."""
-    if expression is None:
-        return True, None
-    if isinstance(expression, dict) and set(expression) == {"Condition"}:
-        return True, str(expression["Condition"])
-    if conditions is None:
-        state.find("AIP127", lid, f"{lid} needs a combined condition, and Conditions is not visible")
-        return False, None
-    new = state.new_conditions
-    stem = lid[: MAX_LOGICAL_ID - len("Condition") - 8]
-    name = f"{stem}Condition"
-    while (name in conditions and conditions[name] != expression) or (
-        name in new and new[name] != expression
-    ):
-        name = f"{stem}Condition{short_hash(name)}"
-    if conditions.get(name) != expression:
-        new[name] = expression
-    return True, name

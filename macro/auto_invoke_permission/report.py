@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import Any
 
-from .model import TransformResult
-from .options import Mode
+from .findings import Finding
+from .model import Counts, Permission
+from .options import Mode, Options
 
 MESSAGE_PREFIX = "AutoInvokePermission:"
 MAX_LISTED_PROBLEMS = 10
@@ -32,26 +32,27 @@ def failure_message(problems: list[str]) -> str:
     return head + " ".join(listed) + (f" ... and {rest} more" if rest else "")
 
 
-def report_metadata(result: TransformResult) -> dict[str, Any]:
-    severities = Counter(f.severity.value for f in result.findings)
-    added = result.added
+def report_metadata(
+    options: Options, counts: Counts, added: list[Permission], findings: list[Finding]
+) -> dict[str, Any]:
+    """The report in the output's Metadata; `findings` sorted, as the result lists them."""
     report: dict[str, Any] = {
-        "Mode": result.options.mode.value,
-        "Grants": result.grant_count,
-        "PermissionsAdded" if result.options.mode is not Mode.AUDIT else "PermissionsPlanned": len(added),
-        "PermissionsKept": len(result.permissions) - len(added),
-        "Findings": {s: severities.get(s, 0) for s in ("error", "warning", "info")},
+        "Mode": options.mode.value,
+        "Grants": counts.grants,
+        "PermissionsAdded" if options.mode is not Mode.AUDIT else "PermissionsPlanned": counts.added,
+        "PermissionsKept": counts.kept,
+        "Findings": counts.by_severity,
     }
-    if result.options.raised_from is not None:
-        report["ModeRaisedFrom"] = result.options.raised_from.value
+    if options.raised_from is not None:
+        report["ModeRaisedFrom"] = options.raised_from.value
     if added:
         report["Permissions"] = [
             f"{p.logical_id}: {p.callee.label} <- {p.principal.label}" for p in added[:MAX_REPORTED_FINDINGS]
         ]
-    if result.findings:
-        report["Items"] = [f.as_dict() for f in result.findings[:MAX_REPORTED_FINDINGS]]
-        if len(result.findings) > MAX_REPORTED_FINDINGS:
-            report["ItemsOmitted"] = len(result.findings) - MAX_REPORTED_FINDINGS
+    if findings:
+        report["Items"] = [f.as_dict() for f in findings[:MAX_REPORTED_FINDINGS]]
+        if len(findings) > MAX_REPORTED_FINDINGS:
+            report["ItemsOmitted"] = len(findings) - MAX_REPORTED_FINDINGS
     return report
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .findings import FindingCode
 from .model import CalleeForm
 from .resolver import NO_CONDITIONS, CondSet, Part, Sym, Token, concat, literal, sym_text
 from .statements import glob_match
@@ -25,7 +26,7 @@ class Target:
     def __init__(
         self,
         forms: tuple[tuple[CalleeForm, CondSet], ...] = (),
-        code: str | None = None,
+        code: FindingCode | None = None,
         message: str = "",
         wildcard_forms: tuple[tuple[CalleeForm, CondSet], ...] = (),
         lambda_related: bool = True,
@@ -37,10 +38,6 @@ class Target:
         self.wildcard_forms = wildcard_forms  # wildcard grants: the forms `Wildcards: expand` would add
         self.lambda_related = lambda_related  # False: the Resource is not a Lambda function ARN at all
         self.arn = arn  # the callee's ARN as written, for AIP111's statement
-
-    @property
-    def external(self) -> bool:
-        return self.code in ("AIP111", "AIP112", "AIP113", "AIP114", "AIP115")
 
 
 NOT_LAMBDA = Target(lambda_related=False)
@@ -298,23 +295,49 @@ class TargetClassifier:
         return Target(code="AIP116", message=f"{shown} is not a function ARN the macro can read")
 
     def _arn(self, value: Sym, shown: str) -> Target:
+        """An ARN not on the fast path: its service and resource type, then where, then which function."""
         segments = _split_colons(value)
         service = literal(segments[2]) if len(segments) > 2 else None
         if len(segments) < 7:
-            last = literal(segments[-1])
-            crosses = last is not None and last.endswith("*")
-            if service is not None and glob_match(service, "lambda") and crosses and len(segments) >= 3:
-                return self._wildcard("*", shown)
-            return (
-                NOT_LAMBDA
-                if service != "lambda"
-                else Target(code="AIP116", message=f"{shown} is not a function ARN")
-            )
+            return self._short_arn(segments, service, shown)
         if service is None or not _matches(service, "lambda"):
             return NOT_LAMBDA
         rtype = literal(segments[5])
         if rtype is None or not _matches(rtype, "function"):
             return NOT_LAMBDA
+        elsewhere = self._elsewhere(segments, shown)
+        if elsewhere is not None:
+            return elsewhere
+        name = segments[6]
+        if any(isinstance(p, Token) and p.kind == "getatt" and p.attr == "Arn" for p in name):
+            return Target(
+                code="AIP116",
+                message=f"{shown} puts an ARN where the function name goes "
+                "(LambdaInvokePolicy's FunctionName takes !Ref, not !GetAtt .Arn)",
+            )
+        qualifier_segments = segments[7:]
+        if len(qualifier_segments) > 1:
+            return Target(code="AIP116", message=f"{shown} has too many ':' parts for a function ARN")
+        qualifier = qualifier_segments[0] if qualifier_segments else ()
+        if rtype != "function":
+            return self._wildcard(self._opaque.text(concat([*name, "*"])), shown)
+        if not _has_glob(name):
+            return self._exact_name(name, qualifier, shown)
+        return self._name_pattern(name, qualifier, shown)
+
+    def _short_arn(self, segments: list[Sym], service: str | None, shown: str) -> Target:
+        """An ARN of fewer than seven parts: a pattern over functions (`arn:aws:lambda:*`), or no
+        function ARN at all."""
+        last = literal(segments[-1])
+        crosses = last is not None and last.endswith("*")
+        if service is not None and glob_match(service, "lambda") and crosses and len(segments) >= 3:
+            return self._wildcard("*", shown)
+        if service != "lambda":
+            return NOT_LAMBDA
+        return Target(code="AIP116", message=f"{shown} is not a function ARN")
+
+    def _elsewhere(self, segments: list[Sym], shown: str) -> Target | None:
+        """The finding when the ARN's partition, region or account is not the stack's (or unknown)."""
         partition, region, account = literal(segments[1]), literal(segments[3]), literal(segments[4])
         if partition is None or region is None or account is None:
             return Target(code="AIP116", message=f"the partition, region or account of {shown} is unknown")
@@ -330,34 +353,26 @@ class TargetClassifier:
                 message=f"{shown} is in account {account}; the stack is in {self.account}",
                 arn=shown,
             )
-        name = segments[6]
-        if any(isinstance(p, Token) and p.kind == "getatt" and p.attr == "Arn" for p in name):
+        return None
+
+    def _exact_name(self, name: Sym, qualifier: Sym, shown: str) -> Target:
+        """A function name without a glob, with its qualifier (none, an alias, a version, `*`)."""
+        owners = self.index.by_name.get(name)
+        if not owners:
             return Target(
-                code="AIP116",
-                message=f"{shown} puts an ARN where the function name goes "
-                "(LambdaInvokePolicy's FunctionName takes !Ref, not !GetAtt .Arn)",
+                code="AIP113",
+                message=f"{shown} names function {sym_text(name)!r}, which is not defined in this template",
             )
-        qualifier_segments = segments[7:]
-        if len(qualifier_segments) > 1:
-            return Target(code="AIP116", message=f"{shown} has too many ':' parts for a function ARN")
-        qualifier = qualifier_segments[0] if qualifier_segments else ()
-        if rtype != "function":
-            return self._wildcard(self._opaque.text(concat([*name, "*"])), shown)
-        if not _has_glob(name):
-            owners = self.index.by_name.get(name)
-            if not owners:
-                return Target(
-                    code="AIP113",
-                    message=f"{shown} names function {sym_text(name)!r}, "
-                    "which is not defined in this template",
-                )
-            targets = [self._qualified(fid, qualifier, conds, shown) for fid, conds in owners]
-            forms = tuple(f for t in targets for f in t.forms)
-            problem = next((t for t in targets if t.code), None)
-            if forms or problem is None:
-                return Target(forms=forms)
-            return problem
-        # NAME* (LambdaInvokePolicy): the function and all its aliases
+        targets = [self._qualified(fid, qualifier, conds, shown) for fid, conds in owners]
+        forms = tuple(f for t in targets for f in t.forms)
+        problem = next((t for t in targets if t.code), None)
+        if forms or problem is None:
+            return Target(forms=forms)
+        return problem
+
+    def _name_pattern(self, name: Sym, qualifier: Sym, shown: str) -> Target:
+        """A function name with a glob: `NAME*` (LambdaInvokePolicy: the function and all its
+        aliases), or a pattern over the template's functions."""
         prefix = _name_prefix(name) if qualifier == () else None
         if prefix is not None and _has_glob(prefix):
             prefix = None

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from ..model import Edge, EdgeStatus
+from ..findings import EdgeStatus
+from ..model import Edge
 
 GraphFormat = Literal["mermaid", "dot", "text"]
 GRAPH_FORMATS: tuple[GraphFormat, ...] = ("mermaid", "dot", "text")

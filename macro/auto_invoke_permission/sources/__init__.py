@@ -2,11 +2,14 @@
 
 Each module yields `PolicyDocument`s for the roles of the index; the core reads
 their statements the same way whatever their origin (behaviour.md section 3).
+A new source is a module with a `documents(index)` function (the `PolicySource`
+protocol), listed once in `registered`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from ..resolver import CondSet
 from ..template import TemplateIndex
@@ -15,25 +18,27 @@ from ..template import TemplateIndex
 class PolicyDocument:
     """An identity policy document attached to a caller's role (slotted: see `model.Grant`)."""
 
-    __slots__ = ("conditions", "document", "path", "role_key")
+    __slots__ = ("conditions", "document", "held_by", "path", "role_key")
 
-    def __init__(self, role_key: str, document: Any, path: str, conditions: CondSet) -> None:
+    def __init__(
+        self, role_key: str, document: Any, path: str, conditions: CondSet, held_by: tuple[str, ...] = ()
+    ) -> None:
         self.role_key = role_key
         self.document = document  # an IAM policy document: {"Statement": [...]}
         self.path = path  # where it is in the template: "Caller.Properties.Policies[0]"
         self.conditions = conditions  # the policy resource's Condition and the Fn::If branches it sits in
+        # the resources the document comes from (role, policy...): `collect` drops it when one is skipped
+        self.held_by = held_by
 
     def with_conditions(self, conditions: CondSet) -> PolicyDocument:
-        return PolicyDocument(self.role_key, self.document, self.path, conditions)
+        return PolicyDocument(self.role_key, self.document, self.path, conditions, self.held_by)
 
 
-def collect(index: TemplateIndex) -> list[PolicyDocument]:
-    from . import iam_policies, iam_roles, sam_connectors, sam_destinations, sam_policies
+class PolicySource(Protocol):
+    """One way a template attaches identity policies to callers' roles: a module of `sources/` with
+    a `documents` function, listed in `registered`."""
 
-    docs: list[PolicyDocument] = []
-    for source in (sam_policies, sam_connectors, sam_destinations, iam_roles, iam_policies):
-        docs.extend(source.documents(index))
-    return docs
+    def documents(self, index: TemplateIndex) -> Iterable[PolicyDocument]: ...
 
 
 def invoke_document(resource: Any) -> dict[str, Any]:
@@ -43,3 +48,24 @@ def invoke_document(resource: Any) -> dict[str, Any]:
 
 def as_list(node: Any) -> list[Any]:
     return node if isinstance(node, list) else [node]
+
+
+def registered() -> tuple[PolicySource, ...]:
+    """The policy sources, in the order their documents are read. Imported on first use, as the
+    modules import this package (and the handler's cold import stays small: `make bench` (d))."""
+    from . import iam_policies, iam_roles, sam_connectors, sam_destinations, sam_policies
+
+    return (sam_policies, sam_connectors, sam_destinations, iam_roles, iam_policies)
+
+
+def collect(index: TemplateIndex) -> list[PolicyDocument]:
+    """The documents of every source, in the order of `registered`; the one place where a resource's
+    `Metadata.AutoInvokePermission.Skip` drops the documents it holds."""
+    skipped = index.skipped
+    docs: list[PolicyDocument] = []
+    for source in registered():
+        if not skipped:
+            docs.extend(source.documents(index))
+            continue
+        docs.extend(d for d in source.documents(index) if not any(rid in skipped for rid in d.held_by))
+    return docs

@@ -21,8 +21,6 @@ ROLES_PROPERTY = {
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
     for pid in index.resources_of_type(*ROLES_PROPERTY):
         res = index.resources[pid]
-        if pid in index.skipped:
-            continue
         props = properties(res)
         prop = ROLES_PROPERTY[res["Type"]]
         seen: set[str] = set()
@@ -39,4 +37,5 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
                     props.get("PolicyDocument"),
                     f"{pid}.Properties.PolicyDocument",
                     and_conditions(conds, condition_of(res)),
+                    (pid,),
                 )

@@ -13,39 +13,39 @@ from .aws_managed import wildcard_policy_name
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
     for key, role in sorted(index.roles.items()):
-        if role.resource is None or role.principal.role is None or role.principal.role in index.skipped:
+        if role.resource is None or role.principal.role is None:
             continue
         rid = role.principal.role
         props = properties(role.resource)
         for i, item in enumerate(as_list(props.get("Policies", []))):
             for policy, conds in if_branches(item):
                 if isinstance(policy, dict) and "PolicyDocument" in policy:
-                    yield PolicyDocument(
-                        key, policy["PolicyDocument"], f"{rid}.Properties.Policies[{i}].PolicyDocument", conds
-                    )
+                    path = f"{rid}.Properties.Policies[{i}].PolicyDocument"
+                    yield PolicyDocument(key, policy["PolicyDocument"], path, conds, (rid,))
         for i, item in enumerate(as_list(props.get("ManagedPolicyArns", []))):
-            yield from managed_policy_documents(index, key, item, f"{rid}.Properties.ManagedPolicyArns[{i}]")
+            path = f"{rid}.Properties.ManagedPolicyArns[{i}]"
+            yield from managed_policy_documents(index, key, item, path, (rid,))
 
 
 def managed_policy_documents(
-    index: TemplateIndex, role_key: str, item: Any, path: str
+    index: TemplateIndex, role_key: str, item: Any, path: str, held_by: tuple[str, ...] = ()
 ) -> Iterator[PolicyDocument]:
-    """A managed policy named in a role: a template AWS::IAM::ManagedPolicy, or an AWS managed one."""
+    """A managed policy named in a role: a template AWS::IAM::ManagedPolicy, or an AWS managed one.
+    `held_by`: the resources that name it (the role)."""
     for node, conds in if_branches(item):
         if node is None:
             continue
         policy_id = index.managed_policy_of(node)
         if policy_id is not None:
             res = index.resources[policy_id]
-            if policy_id in index.skipped:
-                continue
             doc = properties(res).get("PolicyDocument")
             yield PolicyDocument(
                 role_key,
                 doc,
                 f"{policy_id}.Properties.PolicyDocument",
                 and_conditions(conds, condition_of(res)),
+                (*held_by, policy_id),
             )
             continue
         if wildcard_policy_name(node, index.resolver):
-            yield PolicyDocument(role_key, invoke_document("*"), path, conds)
+            yield PolicyDocument(role_key, invoke_document("*"), path, conds, held_by)

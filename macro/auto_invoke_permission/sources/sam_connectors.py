@@ -21,22 +21,22 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
     with_connectors = [fid for fid, fn in index.functions.items() if "Connectors" in fn.resource]
     for rid in sorted([*index.of_type.get(CONNECTOR, ()), *with_connectors]):
         res = index.resources[rid]
-        if rid in index.skipped:
-            continue
         if res.get("Type") == CONNECTOR:
             props = properties(res)
-            yield from _connector(index, props.get("Source"), props, f"{rid}.Properties", condition_of(res))
+            yield from _connector(
+                index, rid, props.get("Source"), props, f"{rid}.Properties", condition_of(res)
+            )
         elif isinstance(res.get("Connectors"), dict):
             for name in sorted(res["Connectors"]):
                 props = properties(res["Connectors"][name])
-                yield from _connector(
-                    index, {"Id": rid}, props, f"{rid}.Connectors.{name}.Properties", NO_CONDITIONS
-                )
+                path = f"{rid}.Connectors.{name}.Properties"
+                yield from _connector(index, rid, {"Id": rid}, props, path, NO_CONDITIONS)
 
 
 def _connector(
-    index: TemplateIndex, source: Any, props: Mapping[str, Any], path: str, conds: CondSet
+    index: TemplateIndex, rid: str, source: Any, props: Mapping[str, Any], path: str, conds: CondSet
 ) -> Iterator[PolicyDocument]:
+    """`rid`: the connector, or the function that embeds it."""
     permissions = props.get("Permissions")
     if not (isinstance(permissions, list) and "Write" in permissions):
         return
@@ -51,7 +51,8 @@ def _connector(
             continue
         dest_path = f"{path}.Destination[{i}]" if many else f"{path}.Destination"
         for key, role_conds in roles:
-            yield PolicyDocument(key, invoke_document(resource), dest_path, and_conditions(conds, role_conds))
+            document = invoke_document(resource)
+            yield PolicyDocument(key, document, dest_path, and_conditions(conds, role_conds), (rid,))
 
 
 def _source_roles(index: TemplateIndex, source: Any) -> list[tuple[str, CondSet]]:

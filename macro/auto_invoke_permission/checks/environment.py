@@ -1,23 +1,23 @@
-"""Checks that change nothing (behaviour.md section 6): a caller's Environment names a callee it
-has no grant for, or names the alias while the grant covers only the unqualified ARN."""
+"""A caller's Environment names a callee it has no grant for (AIP130), or names the alias while the
+grant covers only the unqualified ARN (AIP131)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from .findings import Finding
-from .model import CalleeForm
-from .resolver import Token
-from .template import TemplateIndex
+from ..findings import Finding
+from ..model import CalleeForm
+from ..resolver import Token
+from ..template import TemplateIndex
+from . import Check, Facts
 
 MAX_DEPTH = 20
 
 
-def environment_references(
-    index: TemplateIndex, covered: set[tuple[str, CalleeForm]], findings: list[Finding]
-) -> None:
-    """`covered`: (principal key, callee form) pairs an identity policy allows, wildcards included."""
+def environment_references(facts: Facts) -> list[Finding]:
+    index, covered = facts.template, facts.covered
+    findings: list[Finding] = []
     for fid in sorted(index.function_roles):
         env = index.functions[fid].properties.get("Environment")
         variables = env.get("Variables") if isinstance(env, dict) else None
@@ -62,6 +62,10 @@ def environment_references(
                             f"{var} names {form.label}, and {fid} has no invoke grant for it",
                         )
                     )
+    return findings
+
+
+CHECK = Check(frozenset({"AIP130", "AIP131"}), environment_references)
 
 
 def _allowed(covered: set[tuple[str, CalleeForm]], roles: list[str], form: CalleeForm) -> bool:

@@ -1,0 +1,43 @@
+"""Checks that change nothing (behaviour.md section 6): one module per check, each declaring its
+`CHECK` (the codes it reports and its function); `registered` is the one list the core runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from ..findings import Finding, FindingCode
+from ..model import CalleeForm, Grant
+from ..targets import TargetClassifier
+from ..template import TemplateIndex
+
+
+class Facts(NamedTuple):
+    """What the checks read, once the grants are known (after the Denies)."""
+
+    template: TemplateIndex
+    classifier: TargetClassifier
+    grants: list[Grant]
+    covered: set[tuple[str, CalleeForm]]  # (principal key, callee form) an identity policy allows
+
+
+class Check(NamedTuple):
+    """A check that changes nothing: the codes it may report, and the function that reports them."""
+
+    produces: frozenset[FindingCode]
+    run: Callable[[Facts], list[Finding]]
+
+
+def registered() -> tuple[Check, ...]:
+    """Every check, in the order they run. Imported on first use, as the modules import this package
+    (and the handler's cold import stays small: `make bench` (d))."""
+    from . import boundaries, environment
+
+    return (boundaries.CHECK, environment.CHECK)
+
+
+def run_all(facts: Facts) -> list[Finding]:
+    findings: list[Finding] = []
+    for check in registered():
+        findings.extend(check.run(facts))
+    return findings

@@ -37,8 +37,10 @@ _VERSION = re.compile(r"^(\d+|\$LATEST)$")
 
 
 class StreamsLike(Protocol):
-    out: TextIO
-    err: TextIO
+    @property
+    def out(self) -> TextIO: ...
+    @property
+    def err(self) -> TextIO: ...
 
 
 class CaseKind(StrEnum):
@@ -89,7 +91,12 @@ class Found:
     certain: bool  # False when only guessed (loose name, the caller's only callee)
 
     def as_dict(self) -> dict[str, str | bool]:
-        return {"template": self.template, "logical_id": self.logical_id, "how": self.how, "certain": self.certain}
+        return {
+            "template": self.template,
+            "logical_id": self.logical_id,
+            "how": self.how,
+            "certain": self.certain,
+        }
 
 
 @dataclass
@@ -141,7 +148,9 @@ def meaning(denial: Denial) -> list[str]:
     who = f"role {d.role}" if d.role else (f"user {d.user}" if d.user else (d.principal or "the caller"))
     if d.session:
         who += f" (session {d.session}, for Lambda the calling function)"
-    target = f"function {d.function}" + (f", qualifier {d.qualifier}" if d.qualifier else " (unqualified ARN)")
+    target = f"function {d.function}" + (
+        f", qualifier {d.qualifier}" if d.qualifier else " (unqualified ARN)"
+    )
     lines.append(
         f"Caller: {who} in account {d.caller_account or '?'}. Denied: {d.action} on {target} in "
         f"{d.region}, account {d.function_account}."
@@ -209,7 +218,9 @@ def meaning(denial: Denial) -> list[str]:
             "caller needs lambda:InvokeFunction as well."
         )
     elif d.action == "lambda:InvokeAsync":
-        lines.append("lambda:InvokeAsync is the deprecated asynchronous API; grant lambda:InvokeFunction too.")
+        lines.append(
+            "lambda:InvokeAsync is the deprecated asynchronous API; grant lambda:InvokeFunction too."
+        )
     return lines
 
 
@@ -221,7 +232,7 @@ def checks(denial: Denial) -> list[str]:
         return [
             "aws lambda get-function-url-config --function-name <function> (AuthType, and the function's name)",
             "aws lambda get-policy --function-name <function>: both lambda:InvokeFunctionUrl and "
-            "lambda:InvokeFunction statements for the caller (or for \"*\" with AuthType NONE)",
+            'lambda:InvokeFunction statements for the caller (or for "*" with AuthType NONE)',
             "the caller's role policies: both actions on the function ARN",
         ]
     if d.role:
@@ -242,8 +253,10 @@ def checks(denial: Denial) -> list[str]:
             f"naming {d.role_arn or 'the caller'} (the policy of {'this alias' if d.qualifier else 'the unqualified ARN'} only)"
         )
     if d.reason in (Reason.DENY_SCP, Reason.DENY_RCP):
-        out.append("aws organizations list-policies-for-target --target-id <account> --filter "
-                   + ("SERVICE_CONTROL_POLICY" if d.reason is Reason.DENY_SCP else "RESOURCE_CONTROL_POLICY"))
+        out.append(
+            "aws organizations list-policies-for-target --target-id <account> --filter "
+            + ("SERVICE_CONTROL_POLICY" if d.reason is Reason.DENY_SCP else "RESOURCE_CONTROL_POLICY")
+        )
     out.append("autoinvoke explain --live ... reads these policies and asks IAM's policy simulator")
     return out
 
@@ -390,7 +403,8 @@ def condition_value(
     name: str, conditions: Mapping[str, Any], params: Mapping[str, Any], context: TransformContext
 ) -> bool | None:
     """A named condition's value in this deploy; None when it cannot be known offline."""
-    return _evaluate({"Condition": name}, conditions, params, context, 0)
+    value = _evaluate({"Condition": name}, conditions, params, context, 0)
+    return value if isinstance(value, bool) else None
 
 
 def _evaluate(
@@ -441,7 +455,9 @@ def caller_statements(resources: Mapping[str, Any], role: str) -> list[tuple[str
             policies = props.get("Policies")
             for index, item in enumerate(policies if isinstance(policies, list) else []):
                 if isinstance(item, Mapping):
-                    documents.append((f"{rid}.Properties.Policies[{index}].PolicyDocument", item.get("PolicyDocument")))
+                    documents.append(
+                        (f"{rid}.Properties.Policies[{index}].PolicyDocument", item.get("PolicyDocument"))
+                    )
         elif kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"):
             roles = props.get("Roles") if kind != "AWS::IAM::RolePolicy" else [props.get("RoleName")]
             attached = [_reference(r) for r in roles] if isinstance(roles, list) else []
@@ -457,7 +473,9 @@ def caller_statements(resources: Mapping[str, Any], role: str) -> list[tuple[str
         items = body if isinstance(body, list) else [body]
         for index, stmt in enumerate(items):
             if isinstance(stmt, Mapping):
-                out.append((f"{path}.Statement[{index}]" if isinstance(body, list) else f"{path}.Statement", stmt))
+                out.append(
+                    (f"{path}.Statement[{index}]" if isinstance(body, list) else f"{path}.Statement", stmt)
+                )
     return out
 
 
@@ -507,7 +525,9 @@ def analyze_template(template: LoadedTemplate, denial: Denial, overrides: Mappin
 
     params = parameter_values(template, overrides, _Quiet())  # type: ignore[arg-type]
     context = TransformContext(
-        denial.region or "us-east-1", denial.function_account or denial.caller_account or "123456789012", params
+        denial.region or "us-east-1",
+        denial.function_account or denial.caller_account or "123456789012",
+        params,
     )
     result = core.analyze(template.fragment, template_options(template, None), context)
     return Analyzed(template, context, params, result)
@@ -593,9 +613,7 @@ def _caller_unknown(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
     if not analyzed:
         return
     d = diagnosis.denial
-    roles = sorted(
-        {p.principal.role for a in analyzed for p in a.result.permissions if p.principal.role}
-    )
+    roles = sorted({p.principal.role for a in analyzed for p in a.result.permissions if p.principal.role})
     diagnosis.cases.append(
         Case(
             CaseKind.CALLER_NOT_IN_TEMPLATES,
@@ -656,11 +674,15 @@ def _cross_account(diagnosis: Diagnosis, caller_side: Analyzed, permissions: lis
     external = [
         e
         for e in caller_side.result.edges
-        if e.status.value == "external" and set(e.callers) & set(diagnosis.caller_functions)
-        and d.function is not None and d.function in e.target
+        if e.status.value == "external"
+        and set(e.callers) & set(diagnosis.caller_functions)
+        and d.function is not None
+        and d.function in e.target
     ]
-    identity = "the caller's template grants it at " + external[0].path if external else (
-        f"the caller's template has no grant on {d.function_arn}: add one at {path}"
+    identity = (
+        "the caller's template grants it at " + external[0].path
+        if external
+        else (f"the caller's template has no grant on {d.function_arn}: add one at {path}")
     )
     identity_ok = bool(external) and d.reason is not Reason.NO_IDENTITY_ALLOW
     if diagnosis.callee is not None:
@@ -678,11 +700,19 @@ def _cross_account(diagnosis: Diagnosis, caller_side: Analyzed, permissions: lis
         f"{d.caller_account} calls a function of {d.function_account}: both the caller's identity policy and "
         f"the callee's resource policy must allow it; the {first} side is what failed."
     )
-    fix = f"Identity side: {identity}" + (
-        f", on {d.function_arn} (`{d.function_arn}` or `:*` for aliases)." if not external else "."
-    ) + f" Resource side: {resource}."
+    fix = (
+        f"Identity side: {identity}"
+        + (f", on {d.function_arn} (`{d.function_arn}` or `:*` for aliases)." if not external else ".")
+        + f" Resource side: {resource}."
+    )
     diagnosis.cases.append(
-        Case(CaseKind.CROSS_ACCOUNT, summary, fix, caller_side.template.path, external[0].path if external else path)
+        Case(
+            CaseKind.CROSS_ACCOUNT,
+            summary,
+            fix,
+            caller_side.template.path,
+            external[0].path if external else path,
+        )
     )
     del permissions
 
@@ -700,7 +730,8 @@ def _same_account(
     exact = [
         p
         for p in mine
-        if (qualifier is None and p.callee.alias is None) or (qualifier is not None and p.callee.alias_name == qualifier)
+        if (qualifier is None and p.callee.alias is None)
+        or (qualifier is not None and p.callee.alias_name == qualifier)
     ]
     diagnosis.grants = sorted({path for p in mine for path in p.grants})
     fid_names = set(diagnosis.caller_functions) | {caller.logical_id}
@@ -759,7 +790,9 @@ def _same_account(
         )
 
     ref_findings = [
-        f for f in related if f["code"] == "AIP101" and re.search(rf"\b{re.escape(callee.logical_id)}\b", f["message"])
+        f
+        for f in related
+        if f["code"] == "AIP101" and re.search(rf"\b{re.escape(callee.logical_id)}\b", f["message"])
     ]
     for f in ref_findings:
         diagnosis.cases.append(
@@ -768,7 +801,11 @@ def _same_account(
                 f"The grant's Resource is `!Ref {callee.logical_id}`, the function's name; IAM matches ARNs "
                 "only, so the identity policy allows nothing.",
                 f"Write `Resource: {arn_expr}` at {f['path']}"
-                + (f" (and `!Sub ${{{callee.logical_id}.Arn}}:*` for the `:{qualifier}` call)" if qualifier else "")
+                + (
+                    f" (and `!Sub ${{{callee.logical_id}.Arn}}:*` for the `:{qualifier}` call)"
+                    if qualifier
+                    else ""
+                )
                 + ".",
                 template,
                 f["path"],
@@ -791,7 +828,9 @@ def _same_account(
         )
     elif qualifier is not None and not exact and any(p.callee.alias is None for p in mine):
         unqualified = next(p for p in mine if p.callee.alias is None)
-        alias_expr = f"!Ref {diagnosis.alias}" if diagnosis.alias else f"!Sub ${{{callee.logical_id}.Arn}}:{qualifier}"
+        alias_expr = (
+            f"!Ref {diagnosis.alias}" if diagnosis.alias else f"!Sub ${{{callee.logical_id}.Arn}}:{qualifier}"
+        )
         diagnosis.cases.append(
             Case(
                 CaseKind.QUALIFIED_CALL,
@@ -799,7 +838,11 @@ def _same_account(
                 f"only the unqualified ARN of {callee.logical_id}; a qualified call needs the qualified ARN.",
                 f"Add `{alias_expr}` (or `!Sub ${{{callee.logical_id}.Arn}}:*` for every alias) to the Resource at "
                 f"{unqualified.grants[0]}; the macro then adds the alias's permission too."
-                + ("" if diagnosis.alias else f" The templates define no alias {qualifier} of {callee.logical_id}."),
+                + (
+                    ""
+                    if diagnosis.alias
+                    else f" The templates define no alias {qualifier} of {callee.logical_id}."
+                ),
                 template,
                 unqualified.grants[0],
             )
@@ -819,8 +862,14 @@ def _same_account(
         )
     elif not mine and not ref_findings:
         sam = next((f for f in diagnosis.caller_functions if caller.logical_id == f"{f}Role"), None)
-        resource = arn_expr if qualifier is None else (
-            f"!Ref {diagnosis.alias}" if diagnosis.alias else f"!Sub ${{{callee.logical_id}.Arn}}:{qualifier}"
+        resource = (
+            arn_expr
+            if qualifier is None
+            else (
+                f"!Ref {diagnosis.alias}"
+                if diagnosis.alias
+                else f"!Sub ${{{callee.logical_id}.Arn}}:{qualifier}"
+            )
         )
         fix = (
             f"Add to {sam}.Properties.Policies: `- LambdaInvokePolicy: {{FunctionName: !Ref {callee.logical_id}}}` "
@@ -863,14 +912,20 @@ def _same_account(
                 Case(
                     CaseKind.CONDITIONAL,
                     f"The grant at {p.grants[0]} exists only under condition {p.condition}"
-                    + (" (its value depends on the deploy)." if value is None else " (true with these parameters)."),
+                    + (
+                        " (its value depends on the deploy)."
+                        if value is None
+                        else " (true with these parameters)."
+                    ),
                     f"Check the stack's parameter values; pass them with --parameter KEY=VALUE to evaluate "
                     f"{p.condition}.",
                     template,
                     p.grants[0],
                 ),
             )
-    if exact and not any(c.kind in (CaseKind.DENY, CaseKind.BOUNDARY, CaseKind.CONDITION_FALSE) for c in diagnosis.cases):
+    if exact and not any(
+        c.kind in (CaseKind.DENY, CaseKind.BOUNDARY, CaseKind.CONDITION_FALSE) for c in diagnosis.cases
+    ):
         p = exact[0]
         added = "already in the template" if p.existing else f"the macro adds {p.logical_id}"
         diagnosis.cases.append(
@@ -886,8 +941,13 @@ def _same_account(
             )
         )
     if not callee.certain:
-        env = _environment_variable(_resources(caller_side.template), diagnosis.caller_functions, callee.logical_id)
-        diagnosis.cases.append(
+        # a name that resembles the callee stays second; "the caller's only callee" is a weaker guess
+        position = 0 if callee.how.startswith("guessed: the only") else len(diagnosis.cases)
+        env = _environment_variable(
+            _resources(caller_side.template), diagnosis.caller_functions, callee.logical_id
+        )
+        diagnosis.cases.insert(
+            position,
             Case(
                 CaseKind.NAME_MISMATCH,
                 f"The message names function {d.function}, which is not {callee.logical_id}'s deployed name "
@@ -896,8 +956,11 @@ def _same_account(
                     if "FunctionName" in _props(_resources(callee_side.template).get(callee.logical_id))
                     else f"(without FunctionName CloudFormation names it <stack>-{callee.logical_id}-<suffix>)."
                 ),
-                (f"Have the caller read the name from its {env} variable" if env else "Pass `!Ref "
-                 f"{callee.logical_id}` to the caller in an Environment variable")
+                (
+                    f"Have the caller read the name from its {env} variable"
+                    if env
+                    else f"Pass `!Ref {callee.logical_id}` to the caller in an Environment variable"
+                )
                 + f" instead of calling {d.function!r}, or set `FunctionName: {d.function}` on {callee.logical_id}.",
                 callee.template,
                 f"{callee.logical_id}.Properties",
@@ -931,7 +994,9 @@ def _url_cases(diagnosis: Diagnosis, caller_side: Analyzed, mine: list[Permissio
         for path, s in caller_statements(_resources(caller_side.template), caller.logical_id)
         if mentions(s.get("Resource"), callee.logical_id)
     ]
-    url_grant = next((path for path, s in statements if statement_allows(s, "lambda:InvokeFunctionUrl")), None)
+    url_grant = next(
+        (path for path, s in statements if statement_allows(s, "lambda:InvokeFunctionUrl")), None
+    )
     template = caller_side.template.path
     if url_grant is None:
         diagnosis.cases.append(
@@ -964,7 +1029,11 @@ def _url_forbidden(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
     for a in analyzed:
         resources = _resources(a.template)
         url_functions = sorted(
-            {fid for fid, r in resources.items() if _type(r) in FUNCTION_TYPES and "FunctionUrlConfig" in _props(r)}
+            {
+                fid
+                for fid, r in resources.items()
+                if _type(r) in FUNCTION_TYPES and "FunctionUrlConfig" in _props(r)
+            }
             | {
                 ref
                 for r in resources.values()
@@ -972,10 +1041,20 @@ def _url_forbidden(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
             }
         )
         for fid in url_functions:
-            granted = {p.principal.role for p in a.result.permissions if p.callee.function == fid and p.principal.role}
+            granted = {
+                p.principal.role
+                for p in a.result.permissions
+                if p.callee.function == fid and p.principal.role
+            }
             for role in sorted(r for r in {role_of(resources, f) for f in resources} if r):
-                statements = [(path, s) for path, s in caller_statements(resources, role) if mentions(s.get("Resource"), fid)]
-                url_grant = next((path for path, s in statements if statement_allows(s, "lambda:InvokeFunctionUrl")), None)
+                statements = [
+                    (path, s)
+                    for path, s in caller_statements(resources, role)
+                    if mentions(s.get("Resource"), fid)
+                ]
+                url_grant = next(
+                    (path for path, s in statements if statement_allows(s, "lambda:InvokeFunctionUrl")), None
+                )
                 if url_grant and role not in granted:
                     diagnosis.cases.append(
                         Case(
@@ -994,7 +1073,11 @@ def _url_forbidden(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
                             f"{role} may invoke {fid} but has no lambda:InvokeFunctionUrl for its URL.",
                             f"Add `lambda:InvokeFunctionUrl` to {role}'s grant on {fid}.",
                             a.template.path,
-                            next(p.grants[0] for p in a.result.permissions if p.callee.function == fid and p.principal.role == role),
+                            next(
+                                p.grants[0]
+                                for p in a.result.permissions
+                                if p.callee.function == fid and p.principal.role == role
+                            ),
                         )
                     )
 
@@ -1008,7 +1091,9 @@ def render_text(diagnosis: Diagnosis) -> str:
         lines.append("In the templates")
         if diagnosis.caller:
             c = diagnosis.caller
-            functions = f" (used by {', '.join(diagnosis.caller_functions)})" if diagnosis.caller_functions else ""
+            functions = (
+                f" (used by {', '.join(diagnosis.caller_functions)})" if diagnosis.caller_functions else ""
+            )
             lines.append(f"  caller: {c.logical_id}{functions} in {c.template}, by {c.how}")
         else:
             lines.append("  caller: not found in the templates")
@@ -1028,8 +1113,10 @@ def render_text(diagnosis: Diagnosis) -> str:
         lines.append("")
         lines.append("Likely causes, most likely first")
         for number, case in enumerate(diagnosis.cases, 1):
-            where = f" [{case.template}: {case.path}]" if case.path and case.template else (
-                f" [{case.template}]" if case.template else ""
+            where = (
+                f" [{case.template}: {case.path}]"
+                if case.path and case.template
+                else (f" [{case.template}]" if case.template else "")
             )
             lines.append(f"  {number}. {case.kind.value}{where}")
             lines.append(f"     {case.summary}")
@@ -1056,15 +1143,23 @@ HELP = (
 
 def add_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("message", metavar="MESSAGE", nargs="?", help="the error text; - or omitted: stdin")
-    sub.add_argument("templates", metavar="TEMPLATE", nargs="*", help="the caller's and the callee's templates")
+    sub.add_argument(
+        "templates", metavar="TEMPLATE", nargs="*", help="the caller's and the callee's templates"
+    )
     sub.add_argument("--file", metavar="PATH", help="read the message from PATH")
     sub.add_argument("--url", metavar="URL", help="the function URL that answered 403 Forbidden")
     sub.add_argument("--format", choices=("text", "json"), default="text")
     sub.add_argument(
-        "--parameter", metavar="KEY=VALUE", action="extend", nargs="+", default=[],
+        "--parameter",
+        metavar="KEY=VALUE",
+        action="extend",
+        nargs="+",
+        default=[],
         help="a template parameter value of the deploy (repeatable); others take their Default",
     )
-    sub.add_argument("--live", action="store_true", help="read the deployed policies with boto3 (read-only calls)")
+    sub.add_argument(
+        "--live", action="store_true", help="read the deployed policies with boto3 (read-only calls)"
+    )
     sub.add_argument("--region", help="--live: the region (default: the message's)")
     sub.add_argument("--profile", help="--live: the AWS profile (default: the standard credential chain)")
 

@@ -61,6 +61,7 @@ class CaseKind(StrEnum):
     NAME_MISMATCH = "called name differs from the template's function"
     CALLER_NOT_IN_TEMPLATES = "caller role not in the templates"
     GRANT_MATCHES = "grant exists and matches"
+    DEPLOYED_DIFFERS = "deployed stack differs from the template"
 
 
 @dataclass(frozen=True)
@@ -964,7 +965,7 @@ def _same_account(
                 + f" instead of calling {d.function!r}, or set `FunctionName: {d.function}` on {callee.logical_id}.",
                 callee.template,
                 f"{callee.logical_id}.Properties",
-            )
+            ),
         )
     if d.reason is Reason.NO_RESOURCE_ALLOW and exact:
         diagnosis.notes.append(

@@ -424,8 +424,21 @@ def apply(diagnosis: Diagnosis, deployed: Deployed, clients: Clients) -> None:
         + (verdict if verdict is not None else "not asked" if deployed.role_arn is None else "no answer")
     )
     lines.extend(f"error: {e}" for e in deployed.errors)
-    kinds = {c.kind for c in cases}
-    diagnosis.cases = cases + [c for c in diagnosis.cases if c.kind not in kinds]
+    template_cases = []
+    for case in diagnosis.cases:
+        if case.kind is CaseKind.GRANT_MATCHES and not allowed:
+            # the template grants it, the deployed policies do not: what is deployed is not this template
+            case = Case(
+                CaseKind.DEPLOYED_DIFFERS,
+                f"The template grants this call at {case.path}, but the deployed policies do not.",
+                "Deploy the template (with AutoInvokePermission in its Transform), or compare it with "
+                "`aws cloudformation get-template --template-stage Processed`.",
+                case.template,
+                case.path,
+            )
+        template_cases.append(case)
+    diagnosis.cases = cases + template_cases
+    diagnosis.checks = [c for c in diagnosis.checks if "--live" not in c]
     diagnosis.live = {
         "lines": lines,
         "ours": "allowed" if allowed else "denied",

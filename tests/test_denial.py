@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import pytest
-
 from auto_invoke_permission.cli.denial import Denial, DenialError, Reason, parse_denial, parse_url_denial
 
 
@@ -93,7 +92,8 @@ REAL: list[tuple[str, str, Expected]] = [
     (
         # doug-macleod/Pipe-1Dev#13 (2019): wrapped over lines, explicit deny without a policy type
         "pipe-13",
-        "User: arn:aws:sts::674568819625:assumed-role/SCF/ImNaYhDWEWEnqwXHDyUIJYXvRnZUCQNG\nis not authorized "
+        "User: arn:aws:sts::674568819625:assumed-role/SCF/ImNaYhDWEWEnqwXHDyUIJYXvRnZUCQNG\nis not "
+        "authorized "
         "to perform: lambda:InvokeFunction on resource:\narn:aws:lambda:us-east-2:674568819625:function:"
         "scf-prepare-data-generateUploadKeyHQ3VTHNGXALG with an explicit deny (Service: AWSLambda; Status "
         "Code: 403; Error\nCode: AccessDeniedException; Request ID: 07cfc81d-06b7-45bc-8d4a-7f2d673a80ba)",
@@ -113,7 +113,8 @@ REAL: list[tuple[str, str, Expected]] = [
         # aws/agentcore-cli#1891: botocore text wrapped by the reporter; caller masked as `...` there,
         # filled here with an assumed-role ARN; the account `...` -> 123456789012
         "agentcore-1891",
-        "An error occurred (AccessDeniedException)\nwhen calling the Invoke operation (reached max retries: 0): "
+        "An error occurred (AccessDeniedException)\nwhen calling the Invoke operation (reached max retries: "
+        "0): "
         "User: arn:aws:sts::123456789012:assumed-role/e2e-runner/ci is not authorized\nto perform: "
         "lambda:InvokeFunction on resource:\narn:aws:lambda:us-east-1:123456789012:function:"
         "E2e3pEval30379817-eval-answer_relevancy\nbecause no identity-based policy allows the "
@@ -184,7 +185,7 @@ def test_real_messages(name: str, text: str, expected: Expected) -> None:
         denial.role,
         denial.session,
         denial.caller_account,
-        denial.function,
+        denial.function or "",
         denial.qualifier,
         denial.region or "",
         denial.function_account or "",
@@ -240,7 +241,8 @@ def test_iam_user_caller() -> None:
         ("something broke", "no `User: ... is not authorized to perform: ...` sentence found"),
         # cloud-custodian/cloud-custodian#4736: a real denial, but not of an invoke
         (
-            "User: arn:aws:iam::111111111111:user/USERNAME is not authorized to perform: lambda:GetFunction on "
+            "User: arn:aws:iam::111111111111:user/USERNAME is not authorized to perform: lambda:GetFunction "
+            "on "
             "resource: arn:aws:lambda:us-east-1:111111111111:function:custodian-s3 with an explicit deny",
             "the denied action is lambda:GetFunction, not an invoke",
         ),
@@ -273,7 +275,8 @@ URL = "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-west-2.on.aws/"
         'https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"}',
         # awsdocs/aws-lambda-developer-guide#494: with the status line and header
         'HTTP/1.1 403 Forbidden\nx-amzn-ErrorType: AccessDeniedException\n{"Message":"Forbidden. For '
-        'troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"}',
+        "troubleshooting Function URL authorization issues, see: "
+        'https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"}',
         '{"Message":"Forbidden"}',
         "",
     ],

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from auto_invoke_permission.cli import main as cli
 from auto_invoke_permission.cli.denial import parse_denial, parse_url_denial
 from auto_invoke_permission.cli.explain import (
@@ -87,7 +86,8 @@ def test_seed_identity_side_and_grant() -> None:
     assert "grant: RequestFunction.Properties.Policies[0].Statement[0]" in text
     first = text.split("Likely causes, most likely first\n", 1)[1].splitlines()[0]
     assert first == (
-        f"  1. grant exists and matches [{SEED_TEMPLATE}: RequestFunction.Properties.Policies[0].Statement[0]]"
+        f"  1. grant exists and matches [{SEED_TEMPLATE}: "
+        "RequestFunction.Properties.Policies[0].Statement[0]]"
     )
     assert "run `autoinvoke explain --live`" in text
 
@@ -389,8 +389,8 @@ def test_without_templates_explains_and_lists_checks() -> None:
     text = out.getvalue()
     assert "Likely causes" not in text
     assert (
-        "aws iam simulate-principal-policy --policy-source-arn arn:aws:iam::123456789012:role/RequestFunctionRole-AbC"
-        in text
+        "aws iam simulate-principal-policy --policy-source-arn "
+        "arn:aws:iam::123456789012:role/RequestFunctionRole-AbC" in text
     )
 
 

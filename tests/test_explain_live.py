@@ -11,13 +11,12 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
-
 from auto_invoke_permission.cli import live
 from auto_invoke_permission.cli import main as cli
 from auto_invoke_permission.cli.denial import Denial, parse_denial
 from auto_invoke_permission.cli.explain import CaseKind, Diagnosis, analyze_template, diagnose
 from auto_invoke_permission.cli.template_io import read_template
+from botocore.stub import Stubber
 
 SEED_TEMPLATE = str(Path(__file__).resolve().parent.parent / "samples" / "seed" / "template.yaml")
 ACCOUNT = "123456789012"
@@ -427,6 +426,6 @@ def test_cli_live_text_output(monkeypatch: pytest.MonkeyPatch) -> None:
         in text
     )
     assert (
-        "  1. qualified call, unqualified grant [deployed: inline policy RequestFunctionRolePolicy0 Statement[0]]"
-        in text
+        "  1. qualified call, unqualified grant [deployed: inline policy RequestFunctionRolePolicy0 "
+        "Statement[0]]" in text
     )

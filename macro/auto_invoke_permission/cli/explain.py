@@ -139,11 +139,13 @@ def meaning(denial: Denial) -> list[str]:
         return [
             f"The function URL {d.url} refused the request (403 Forbidden). A URL names no function and no "
             "caller, so the message cannot say which policy failed.",
-            "Since 2026-11-01 every function URL needs both lambda:InvokeFunctionUrl and lambda:InvokeFunction "
+            "Since 2026-11-01 every function URL needs both lambda:InvokeFunctionUrl and "
+            "lambda:InvokeFunction "
             "for the caller. AuthType AWS_IAM: in one account the caller's identity policy or the function's "
             "resource policy must allow both; across accounts both sides must. AuthType NONE: the resource "
             'policy needs both statements for Principal "*".',
-            "An unsigned request, or one signed for another service than `lambda` or another region, is refused "
+            "An unsigned request, or one signed for another service than `lambda` or another region, is "
+            "refused "
             "the same way.",
         ]
     who = f"role {d.role}" if d.role else (f"user {d.user}" if d.user else (d.principal or "the caller"))
@@ -195,7 +197,8 @@ def meaning(denial: Denial) -> list[str]:
         Reason.DENY_IDENTITY: "An explicit Deny in one of the caller role's policies matches this call; it "
         "overrides every Allow.",
         Reason.DENY_RESOURCE: "An explicit Deny in the callee's resource-based policy matches this call.",
-        Reason.DENY_SCP: "A service control policy of the caller's organization denies this call; no template "
+        Reason.DENY_SCP: "A service control policy of the caller's organization denies this call; no "
+        "template "
         "change helps, the organization's administrator must.",
         Reason.DENY_RCP: "A resource control policy of the callee's organization denies this call; the "
         "organization's administrator must change it.",
@@ -231,7 +234,8 @@ def checks(denial: Denial) -> list[str]:
     out: list[str] = []
     if d.reason is Reason.URL_FORBIDDEN:
         return [
-            "aws lambda get-function-url-config --function-name <function> (AuthType, and the function's name)",
+            "aws lambda get-function-url-config --function-name <function> (AuthType, and the function's "
+            "name)",
             "aws lambda get-policy --function-name <function>: both lambda:InvokeFunctionUrl and "
             'lambda:InvokeFunction statements for the caller (or for "*" with AuthType NONE)',
             "the caller's role policies: both actions on the function ARN",
@@ -251,7 +255,8 @@ def checks(denial: Denial) -> list[str]:
         qualifier = f" --qualifier {d.qualifier}" if d.qualifier else ""
         out.append(
             f"aws lambda get-policy --function-name {d.function}{qualifier} --region {d.region}: a statement "
-            f"naming {d.role_arn or 'the caller'} (the policy of {'this alias' if d.qualifier else 'the unqualified ARN'} only)"
+            f"naming {d.role_arn or 'the caller'} (the policy of "
+            f"{'this alias' if d.qualifier else 'the unqualified ARN'} only)"
         )
     if d.reason in (Reason.DENY_SCP, Reason.DENY_RCP):
         out.append(
@@ -383,9 +388,12 @@ def find_alias(resources: Mapping[str, Any], function: str, qualifier: str) -> s
     """The logical ID of the alias `qualifier` of `function`: AWS::Lambda::Alias or SAM's AutoPublishAlias."""
     for rid, resource in sorted(resources.items()):
         props = _props(resource)
-        if _type(resource) == "AWS::Lambda::Alias" and props.get("Name") == qualifier:
-            if _reference(props.get("FunctionName")) == function:
-                return rid
+        if (
+            _type(resource) == "AWS::Lambda::Alias"
+            and props.get("Name") == qualifier
+            and _reference(props.get("FunctionName")) == function
+        ):
+            return rid
     if _props(resources.get(function)).get("AutoPublishAlias") == qualifier:
         return function + "Alias" + qualifier.replace("-", "D").replace("_", "U")
     return None
@@ -689,7 +697,8 @@ def _cross_account(diagnosis: Diagnosis, caller_side: Analyzed, permissions: lis
     if diagnosis.callee is not None:
         resource = (
             f"add `{ALLOW_CALLERS_KEY}: [{d.role_arn}]` under `Metadata.AutoInvokePermission` of "
-            f"{diagnosis.callee.logical_id} ({diagnosis.callee.template}), or run `{add_permission_command(d)}`"
+            f"{diagnosis.callee.logical_id} ({diagnosis.callee.template}), or run "
+            f"`{add_permission_command(d)}`"
         )
     else:
         resource = (
@@ -748,7 +757,8 @@ def _same_account(
             diagnosis.cases.append(
                 Case(
                     CaseKind.DENY,
-                    f"A Deny reachable from {caller.logical_id} removes its grant at {f['path']}: {f['message']}.",
+                    f"A Deny reachable from {caller.logical_id} removes its grant at {f['path']}: "
+                    f"{f['message']}.",
                     f"Remove or narrow the Deny statement in {caller.logical_id}'s policies so that it no "
                     f"longer matches {d.action} on {callee.logical_id}.",
                     template,
@@ -820,7 +830,8 @@ def _same_account(
         diagnosis.cases.append(
             Case(
                 CaseKind.VERSION_CALL,
-                f"The call named version {qualifier}; the macro mirrors no grant for versions, and a grant on "
+                f"The call named version {qualifier}; the macro mirrors no grant for versions, and a grant "
+                "on "
                 "the unqualified ARN or an alias does not cover a version.",
                 f"Invoke through an alias and grant its ARN, or grant `!Sub ${{{callee.logical_id}.Arn}}:*`.",
                 template,
@@ -837,7 +848,8 @@ def _same_account(
                 CaseKind.QUALIFIED_CALL,
                 f"The call named `{d.function}:{qualifier}`, but the grant at {unqualified.grants[0]} covers "
                 f"only the unqualified ARN of {callee.logical_id}; a qualified call needs the qualified ARN.",
-                f"Add `{alias_expr}` (or `!Sub ${{{callee.logical_id}.Arn}}:*` for every alias) to the Resource at "
+                f"Add `{alias_expr}` (or `!Sub ${{{callee.logical_id}.Arn}}:*` for every alias) to the "
+                "Resource at "
                 f"{unqualified.grants[0]}; the macro then adds the alias's permission too."
                 + (
                     ""
@@ -855,7 +867,8 @@ def _same_account(
                 CaseKind.UNQUALIFIED_CALL,
                 f"The call named the unqualified ARN, but the grant at {aliased.grants[0]} covers only "
                 f"{aliased.callee.label}.",
-                f"Call `{d.function}:{aliased.callee.alias_name}` (Qualifier={aliased.callee.alias_name}), or add "
+                f"Call `{d.function}:{aliased.callee.alias_name}` (Qualifier={aliased.callee.alias_name}), "
+                "or add "
                 f"`{arn_expr}` to the Resource at {aliased.grants[0]}.",
                 template,
                 aliased.grants[0],
@@ -873,10 +886,12 @@ def _same_account(
             )
         )
         fix = (
-            f"Add to {sam}.Properties.Policies: `- LambdaInvokePolicy: {{FunctionName: !Ref {callee.logical_id}}}` "
+            f"Add to {sam}.Properties.Policies: `- LambdaInvokePolicy: "
+            f"{{FunctionName: !Ref {callee.logical_id}}}` "
             f"or a statement `{{Effect: Allow, Action: lambda:InvokeFunction, Resource: {resource}}}`"
             if sam
-            else f"Add a statement `{{Effect: Allow, Action: lambda:InvokeFunction, Resource: {resource}}}` to "
+            else f"Add a statement `{{Effect: Allow, Action: lambda:InvokeFunction, Resource: {resource}}}` "
+            "to "
             f"{caller.logical_id}'s policies"
         )
         diagnosis.cases.append(
@@ -900,7 +915,8 @@ def _same_account(
                 0,
                 Case(
                     CaseKind.CONDITION_FALSE,
-                    f"The grant at {p.grants[0]} exists only under condition {p.condition}, which is false with "
+                    f"The grant at {p.grants[0]} exists only under condition {p.condition}, which is false "
+                    "with "
                     "these parameter values: in this deploy there is no grant.",
                     f"Grant {callee.logical_id} outside the condition, or deploy with parameters that make "
                     f"{p.condition} true (check with --parameter KEY=VALUE).",
@@ -934,7 +950,8 @@ def _same_account(
                 CaseKind.GRANT_MATCHES,
                 f"The template grants exactly this call: {p.grants[0]} allows {d.action} on "
                 f"{p.callee.label}, and on the resource side {added}.",
-                "If the stack was deployed in the last minutes, wait for IAM to propagate and retry; else the "
+                "If the stack was deployed in the last minutes, wait for IAM to propagate and retry; else "
+                "the "
                 "deployed stack differs from this template (an older version, or a Transform without "
                 "AutoInvokePermission): run `autoinvoke explain --live` to read the deployed policies.",
                 template,
@@ -953,23 +970,26 @@ def _same_account(
                 CaseKind.NAME_MISMATCH,
                 f"The message names function {d.function}, which is not {callee.logical_id}'s deployed name "
                 + (
-                    f"(set by FunctionName)."
+                    "(set by FunctionName)."
                     if "FunctionName" in _props(_resources(callee_side.template).get(callee.logical_id))
-                    else f"(without FunctionName CloudFormation names it <stack>-{callee.logical_id}-<suffix>)."
+                    else "(without FunctionName CloudFormation names it "
+                    f"<stack>-{callee.logical_id}-<suffix>)."
                 ),
                 (
                     f"Have the caller read the name from its {env} variable"
                     if env
                     else f"Pass `!Ref {callee.logical_id}` to the caller in an Environment variable"
                 )
-                + f" instead of calling {d.function!r}, or set `FunctionName: {d.function}` on {callee.logical_id}.",
+                + f" instead of calling {d.function!r}, or set `FunctionName: {d.function}` on "
+                f"{callee.logical_id}.",
                 callee.template,
                 f"{callee.logical_id}.Properties",
             ),
         )
     if d.reason is Reason.NO_RESOURCE_ALLOW and exact:
         diagnosis.notes.append(
-            "In one account the identity grant alone suffices; a 'no resource-based policy' message means IAM "
+            "In one account the identity grant alone suffices; a 'no resource-based policy' message means "
+            "IAM "
             "did not see that grant either (not deployed, or a boundary/session policy removed it)."
         )
 
@@ -1060,7 +1080,8 @@ def _url_forbidden(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
                     diagnosis.cases.append(
                         Case(
                             CaseKind.URL_INVOKE_FUNCTION,
-                            f"{role} may call {fid}'s URL (lambda:InvokeFunctionUrl at {url_grant}) but has no "
+                            f"{role} may call {fid}'s URL (lambda:InvokeFunctionUrl at {url_grant}) but has "
+                            "no "
                             "lambda:InvokeFunction, which every function URL requires since 2026-11-01.",
                             f"Add `lambda:InvokeFunction` to the Action at {url_grant}.",
                             a.template.path,

@@ -315,7 +315,8 @@ def evaluate(denial: Denial, deployed: Deployed) -> tuple[list[Case], list[str],
         cases.append(
             Case(
                 CaseKind.BOUNDARY,
-                f"The role's {deployed.boundary.label if deployed.boundary else 'boundary'} allows no {action} on {arn}.",
+                f"The role's {deployed.boundary.label if deployed.boundary else 'boundary'} allows no "
+                f"{action} on {arn}.",
                 f"Allow {action} on {arn} in the boundary policy.",
                 DEPLOYED,
                 deployed.boundary.label if deployed.boundary else None,
@@ -328,8 +329,10 @@ def evaluate(denial: Denial, deployed: Deployed) -> tuple[list[Case], list[str],
             cases.append(
                 Case(
                     CaseKind.QUALIFIED_CALL,
-                    f"{hit.label} allows {action} on the unqualified {base} only; the call named :{d.qualifier}.",
-                    f"Add `{arn}` (or `{base}:*`) to that statement's Resource (in the template: the alias ARN).",
+                    f"{hit.label} allows {action} on the unqualified {base} only; the call named "
+                    f":{d.qualifier}.",
+                    f"Add `{arn}` (or `{base}:*`) to that statement's Resource (in the template: the alias "
+                    "ARN).",
                     DEPLOYED,
                     hit.label,
                 )
@@ -355,10 +358,12 @@ def evaluate(denial: Denial, deployed: Deployed) -> tuple[list[Case], list[str],
         cases.append(
             Case(
                 CaseKind.CROSS_ACCOUNT,
-                f"Across accounts both sides are needed; deployed, the {' and '.join(missing)} side does not allow it.",
+                f"Across accounts both sides are needed; deployed, the {' and '.join(missing)} side does "
+                "not allow it.",
                 (f"Identity: allow {action} on {arn} in {d.role}'s policies. " if not identity_ok else "")
                 + (
-                    f"Resource: `{ALLOW_CALLERS_KEY}: [{d.role_arn}]` on the callee, or `{add_permission_command(d)}`."
+                    f"Resource: `{ALLOW_CALLERS_KEY}: [{d.role_arn}]` on the callee, or "
+                    f"`{add_permission_command(d)}`."
                     if not resource_ok
                     else ""
                 ),
@@ -380,7 +385,8 @@ def evaluate(denial: Denial, deployed: Deployed) -> tuple[list[Case], list[str],
             Case(
                 CaseKind.GRANT_MATCHES,
                 "The deployed policies allow this exact call.",
-                "If they changed in the last minutes, wait for IAM to propagate; else the deny comes from a policy "
+                "If they changed in the last minutes, wait for IAM to propagate; else the deny comes from a "
+                "policy "
                 "not read here (SCP, RCP, session policy, VPC endpoint policy).",
                 DEPLOYED,
             )
@@ -428,15 +434,18 @@ def apply(diagnosis: Diagnosis, deployed: Deployed, clients: Clients) -> None:
     for case in diagnosis.cases:
         if case.kind is CaseKind.GRANT_MATCHES and not allowed:
             # the template grants it, the deployed policies do not: what is deployed is not this template
-            case = Case(
-                CaseKind.DEPLOYED_DIFFERS,
-                f"The template grants this call at {case.path}, but the deployed policies do not.",
-                "Deploy the template (with AutoInvokePermission in its Transform), or compare it with "
-                "`aws cloudformation get-template --template-stage Processed`.",
-                case.template,
-                case.path,
+            template_cases.append(
+                Case(
+                    CaseKind.DEPLOYED_DIFFERS,
+                    f"The template grants this call at {case.path}, but the deployed policies do not.",
+                    "Deploy the template (with AutoInvokePermission in its Transform), or compare it with "
+                    "`aws cloudformation get-template --template-stage Processed`.",
+                    case.template,
+                    case.path,
+                )
             )
-        template_cases.append(case)
+        else:
+            template_cases.append(case)
     diagnosis.cases = cases + template_cases
     diagnosis.checks = [c for c in diagnosis.checks if "--live" not in c]
     diagnosis.live = {

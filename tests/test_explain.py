@@ -378,7 +378,7 @@ def test_callee_not_in_the_templates(tmp_path: Path) -> None:
 def test_callee_guessed_as_the_callers_only_target(tmp_path: Path) -> None:
     template = sam({"RequestFunction": caller(invoke(ARN)), "Processor": CALLEE})
     diagnosis = explain(tmp_path, message(function="billing"), template)
-    assert diagnosis.callee is not None and diagnosis.callee.how.startswith("guessed: the only function")
+    assert diagnosis.callee is not None and diagnosis.callee.how.startswith("a guess: the only function")
     assert kinds(diagnosis) == [CaseKind.NAME_MISMATCH, CaseKind.GRANT_MATCHES]
 
 
@@ -437,3 +437,17 @@ def test_unreadable_template_exits_2(tmp_path: Path) -> None:
     err = io.StringIO()
     assert _run(["explain", SEED_MESSAGE, str(tmp_path / "missing.yaml")], io.StringIO(), err) == 2
     assert "cannot read the template" in err.getvalue()
+
+
+def test_readme_example_is_the_real_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```text\n$ autoinvoke explain ", 1)[1].split("```", 1)[0]
+    command, *shown = block.splitlines()
+    text, template = command.rsplit(" ", 1)
+    monkeypatch.chdir(root)
+    out = io.StringIO()
+    assert _run(["explain", json.loads(text), template], out) == 0
+    remaining = iter(out.getvalue().splitlines())
+    missing = [line for line in shown if line.strip() != "..." and line not in remaining]  # in order
+    assert missing == []

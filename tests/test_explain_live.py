@@ -429,3 +429,17 @@ def test_cli_live_text_output(monkeypatch: pytest.MonkeyPatch) -> None:
         "  1. qualified call, unqualified grant [deployed: inline policy RequestFunctionRolePolicy0 "
         "Statement[0]]" in text
     )
+
+
+def test_readme_live_example_is_the_real_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("```text\nDeployed (--live)\n", 1)[1].split("```", 1)[0]
+    stubs = Stubs()
+    seed_deployed(stubs, "live")
+    stubs.simulate(f"{FUNCTION_ARN}:live", "implicitDeny")
+    monkeypatch.setattr(live, "clients_from_session", lambda profile, region: stubs.clients)
+    out = io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    with stubs.lambda_, stubs.iam:
+        assert cli.main(["explain", message("processor:live"), SEED_TEMPLATE, "--live"]) == 0
+    assert f"Deployed (--live)\n{shown}" in out.getvalue()

@@ -13,6 +13,7 @@ identity policy or the callee's resource policy suffices; across accounts both a
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
 import sys
@@ -377,10 +378,10 @@ def find_callee(
     for fid in functions:
         plain = fid.lower()
         if loose in (plain, plain.removesuffix("function"), plain.removesuffix("lambda")):
-            return Found(template.path, fid, f"guessed: {name!r} resembles {fid}", False)
+            return Found(template.path, fid, f"a guess: {name!r} resembles {fid}", False)
     targets = sorted(set(caller_targets))
     if len(targets) == 1 and targets[0] in functions:
-        return Found(template.path, targets[0], "guessed: the only function the caller's grants name", False)
+        return Found(template.path, targets[0], "a guess: the only function the caller's grants name", False)
     return None
 
 
@@ -524,15 +525,14 @@ class Analyzed:
     result: TransformResult
 
 
-def analyze_template(template: LoadedTemplate, denial: Denial, overrides: Mapping[str, str]) -> Analyzed:
+def analyze_template(
+    template: LoadedTemplate, denial: Denial, overrides: Mapping[str, str], streams: StreamsLike | None = None
+) -> Analyzed:
     """The core's analysis of one template, placed where the message says the callee is."""
-    from .main import parameter_values, template_options  # main imports this module
+    from .main import Streams, parameter_values, template_options  # main imports this module
 
-    class _Quiet:
-        def note(self, text: str) -> None:
-            del text
-
-    params = parameter_values(template, overrides, _Quiet())  # type: ignore[arg-type]
+    notes = Streams(io.StringIO(), io.StringIO()) if streams is None else Streams(streams.out, streams.err)
+    params = parameter_values(template, overrides, notes)
     context = TransformContext(
         denial.region or "us-east-1",
         denial.function_account or denial.caller_account or "123456789012",
@@ -566,7 +566,7 @@ def diagnose(denial: Denial, analyzed: Sequence[Analyzed]) -> Diagnosis:
         _caller_unknown(diagnosis, analyzed)
         return _finish(diagnosis)
     if denial.cross_account or (callee is None and denial.function_account != caller_side.context.account_id):
-        _cross_account(diagnosis, caller_side, own_permissions)
+        _cross_account(diagnosis, caller_side)
         return _finish(diagnosis)
     if callee is None:
         diagnosis.cases.append(
@@ -677,7 +677,7 @@ def _grant_fix_path(diagnosis: Diagnosis, analyzed: Analyzed) -> tuple[str, str 
     return ("the caller role's policies", None)
 
 
-def _cross_account(diagnosis: Diagnosis, caller_side: Analyzed, permissions: list[Permission]) -> None:
+def _cross_account(diagnosis: Diagnosis, caller_side: Analyzed) -> None:
     d = diagnosis.denial
     path, _ = _grant_fix_path(diagnosis, caller_side)
     external = [
@@ -724,7 +724,6 @@ def _cross_account(diagnosis: Diagnosis, caller_side: Analyzed, permissions: lis
             external[0].path if external else path,
         )
     )
-    del permissions
 
 
 def _same_account(
@@ -960,7 +959,7 @@ def _same_account(
         )
     if not callee.certain:
         # a name that resembles the callee stays second; "the caller's only callee" is a weaker guess
-        position = 0 if callee.how.startswith("guessed: the only") else len(diagnosis.cases)
+        position = 0 if callee.how.startswith("a guess: the only") else len(diagnosis.cases)
         env = _environment_variable(
             _resources(caller_side.template), diagnosis.caller_functions, callee.logical_id
         )
@@ -1116,13 +1115,13 @@ def render_text(diagnosis: Diagnosis) -> str:
             functions = (
                 f" (used by {', '.join(diagnosis.caller_functions)})" if diagnosis.caller_functions else ""
             )
-            lines.append(f"  caller: {c.logical_id}{functions} in {c.template}, by {c.how}")
+            lines.append(f"  caller: {c.logical_id}{functions} in {c.template}, matched by {c.how}")
         else:
             lines.append("  caller: not found in the templates")
         if diagnosis.callee:
             c = diagnosis.callee
             alias = f", alias {diagnosis.alias}" if diagnosis.alias else ""
-            lines.append(f"  callee: {c.logical_id}{alias} in {c.template}, by {c.how}")
+            lines.append(f"  callee: {c.logical_id}{alias} in {c.template}, matched by {c.how}")
         else:
             lines.append("  callee: not found in the templates")
         for path in diagnosis.grants:
@@ -1214,7 +1213,7 @@ def run(args: argparse.Namespace, streams: StreamsLike, stdin: TextIO | None = N
     analyzed: list[Analyzed] = []
     for path in paths:
         try:
-            analyzed.append(analyze_template(read_template(path), denial, overrides))
+            analyzed.append(analyze_template(read_template(path), denial, overrides, streams))
         except TemplateError as err:
             streams.err.write(f"{err}\n")
             return EXIT_USAGE

@@ -11,6 +11,7 @@ import pytest
 from auto_invoke_permission.cli import main as cli
 from auto_invoke_permission.cli.denial import parse_denial, parse_url_denial
 from auto_invoke_permission.cli.explain import (
+    ONLY_TARGET_GUESS,
     Analyzed,
     CaseKind,
     Diagnosis,
@@ -221,6 +222,25 @@ def test_deny(tmp_path: Path) -> None:
     assert CaseKind.GRANT_MATCHES not in kinds(diagnosis)
 
 
+def test_deny_in_the_resource_policy(tmp_path: Path) -> None:
+    policy = {
+        "Type": "AWS::Lambda::ResourcePolicy",
+        "Properties": {
+            "ResourceArn": ARN,
+            "PolicyDocument": {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "lambda:*"}]},
+        },
+    }
+    template = sam({"RequestFunction": caller(invoke(ARN)), "Processor": CALLEE, "Policy": policy})
+    diagnosis = explain(
+        tmp_path, message(reason="with an explicit deny in a resource-based policy"), template
+    )
+    assert (diagnosis.cases[0].kind, diagnosis.cases[0].path) == (
+        CaseKind.DENY,
+        "Policy.Properties.PolicyDocument",
+    )
+    assert CaseKind.GRANT_MATCHES not in kinds(diagnosis)
+
+
 def test_permissions_boundary(tmp_path: Path) -> None:
     boundary = {
         "Type": "AWS::IAM::ManagedPolicy",
@@ -378,7 +398,7 @@ def test_callee_not_in_the_templates(tmp_path: Path) -> None:
 def test_callee_guessed_as_the_callers_only_target(tmp_path: Path) -> None:
     template = sam({"RequestFunction": caller(invoke(ARN)), "Processor": CALLEE})
     diagnosis = explain(tmp_path, message(function="billing"), template)
-    assert diagnosis.callee is not None and diagnosis.callee.how.startswith("a guess: the only function")
+    assert diagnosis.callee is not None and diagnosis.callee.how == ONLY_TARGET_GUESS
     assert kinds(diagnosis) == [CaseKind.NAME_MISMATCH, CaseKind.GRANT_MATCHES]
 
 

@@ -34,6 +34,7 @@ EXIT_USAGE = 2
 
 FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
 ALLOW_CALLERS_KEY = "AllowCallers"  # Metadata.AutoInvokePermission.AllowCallers on a callee
+ONLY_TARGET_GUESS = "a guess: the only function the caller's grants name"
 _VERSION = re.compile(r"^(\d+|\$LATEST)$")
 
 
@@ -141,13 +142,12 @@ def meaning(denial: Denial) -> list[str]:
             f"The function URL {d.url} refused the request (403 Forbidden). A URL names no function and no "
             "caller, so the message cannot say which policy failed.",
             "Since 2026-11-01 every function URL needs both lambda:InvokeFunctionUrl and "
-            "lambda:InvokeFunction "
-            "for the caller. AuthType AWS_IAM: in one account the caller's identity policy or the function's "
-            "resource policy must allow both; across accounts both sides must. AuthType NONE: the resource "
+            "lambda:InvokeFunction for the caller. AuthType AWS_IAM: in one account the caller's identity "
+            "policy or the function's resource policy must allow both; across accounts both sides must. "
+            "AuthType NONE: the resource "
             'policy needs both statements for Principal "*".',
             "An unsigned request, or one signed for another service than `lambda` or another region, is "
-            "refused "
-            "the same way.",
+            "refused the same way.",
         ]
     who = f"role {d.role}" if d.role else (f"user {d.user}" if d.user else (d.principal or "the caller"))
     if d.session:
@@ -199,8 +199,7 @@ def meaning(denial: Denial) -> list[str]:
         "overrides every Allow.",
         Reason.DENY_RESOURCE: "An explicit Deny in the callee's resource-based policy matches this call.",
         Reason.DENY_SCP: "A service control policy of the caller's organization denies this call; no "
-        "template "
-        "change helps, the organization's administrator must.",
+        "template change helps, the organization's administrator must.",
         Reason.DENY_RCP: "A resource control policy of the callee's organization denies this call; the "
         "organization's administrator must change it.",
         Reason.DENY_BOUNDARY: "The permissions boundary of the caller's role denies this call explicitly.",
@@ -381,7 +380,7 @@ def find_callee(
             return Found(template.path, fid, f"a guess: {name!r} resembles {fid}", False)
     targets = sorted(set(caller_targets))
     if len(targets) == 1 and targets[0] in functions:
-        return Found(template.path, targets[0], "a guess: the only function the caller's grants name", False)
+        return Found(template.path, targets[0], ONLY_TARGET_GUESS, False)
     return None
 
 
@@ -788,6 +787,8 @@ def _same_account(
                 template,
             )
         )
+    if d.reason is Reason.DENY_RESOURCE:
+        diagnosis.cases.append(_resource_policy_deny(callee_side, callee.logical_id, d))
     if d.reason is Reason.NO_BOUNDARY_ALLOW and not any(c.kind is CaseKind.BOUNDARY for c in diagnosis.cases):
         diagnosis.cases.append(
             Case(
@@ -830,8 +831,7 @@ def _same_account(
             Case(
                 CaseKind.VERSION_CALL,
                 f"The call named version {qualifier}; the macro mirrors no grant for versions, and a grant "
-                "on "
-                "the unqualified ARN or an alias does not cover a version.",
+                "on the unqualified ARN or an alias does not cover a version.",
                 f"Invoke through an alias and grant its ARN, or grant `!Sub ${{{callee.logical_id}.Arn}}:*`.",
                 template,
                 grant_path,
@@ -848,8 +848,7 @@ def _same_account(
                 f"The call named `{d.function}:{qualifier}`, but the grant at {unqualified.grants[0]} covers "
                 f"only the unqualified ARN of {callee.logical_id}; a qualified call needs the qualified ARN.",
                 f"Add `{alias_expr}` (or `!Sub ${{{callee.logical_id}.Arn}}:*` for every alias) to the "
-                "Resource at "
-                f"{unqualified.grants[0]}; the macro then adds the alias's permission too."
+                f"Resource at {unqualified.grants[0]}; the macro then adds the alias's permission too."
                 + (
                     ""
                     if diagnosis.alias
@@ -867,8 +866,7 @@ def _same_account(
                 f"The call named the unqualified ARN, but the grant at {aliased.grants[0]} covers only "
                 f"{aliased.callee.label}.",
                 f"Call `{d.function}:{aliased.callee.alias_name}` (Qualifier={aliased.callee.alias_name}), "
-                "or add "
-                f"`{arn_expr}` to the Resource at {aliased.grants[0]}.",
+                f"or add `{arn_expr}` to the Resource at {aliased.grants[0]}.",
                 template,
                 aliased.grants[0],
             )
@@ -890,8 +888,7 @@ def _same_account(
             f"or a statement `{{Effect: Allow, Action: lambda:InvokeFunction, Resource: {resource}}}`"
             if sam
             else f"Add a statement `{{Effect: Allow, Action: lambda:InvokeFunction, Resource: {resource}}}` "
-            "to "
-            f"{caller.logical_id}'s policies"
+            f"to {caller.logical_id}'s policies"
         )
         diagnosis.cases.append(
             Case(
@@ -915,8 +912,7 @@ def _same_account(
                 Case(
                     CaseKind.CONDITION_FALSE,
                     f"The grant at {p.grants[0]} exists only under condition {p.condition}, which is false "
-                    "with "
-                    "these parameter values: in this deploy there is no grant.",
+                    "with these parameter values: in this deploy there is no grant.",
                     f"Grant {callee.logical_id} outside the condition, or deploy with parameters that make "
                     f"{p.condition} true (check with --parameter KEY=VALUE).",
                     template,
@@ -950,8 +946,7 @@ def _same_account(
                 f"The template grants exactly this call: {p.grants[0]} allows {d.action} on "
                 f"{p.callee.label}, and on the resource side {added}.",
                 "If the stack was deployed in the last minutes, wait for IAM to propagate and retry; else "
-                "the "
-                "deployed stack differs from this template (an older version, or a Transform without "
+                "the deployed stack differs from this template (an older version, or a Transform without "
                 "AutoInvokePermission): run `autoinvoke explain --live` to read the deployed policies.",
                 template,
                 p.grants[0],
@@ -959,7 +954,7 @@ def _same_account(
         )
     if not callee.certain:
         # a name that resembles the callee stays second; "the caller's only callee" is a weaker guess
-        position = 0 if callee.how.startswith("a guess: the only") else len(diagnosis.cases)
+        position = 0 if callee.how == ONLY_TARGET_GUESS else len(diagnosis.cases)
         env = _environment_variable(
             _resources(caller_side.template), diagnosis.caller_functions, callee.logical_id
         )
@@ -988,9 +983,34 @@ def _same_account(
     if d.reason is Reason.NO_RESOURCE_ALLOW and exact:
         diagnosis.notes.append(
             "In one account the identity grant alone suffices; a 'no resource-based policy' message means "
-            "IAM "
-            "did not see that grant either (not deployed, or a boundary/session policy removed it)."
+            "IAM did not see that grant either (not deployed, or a boundary/session policy removed it)."
         )
+
+
+def _resource_policy_deny(callee_side: Analyzed, callee: str, d: Denial) -> Case:
+    """A Deny on the resource side: only a full AWS::Lambda::ResourcePolicy can hold one in a template."""
+    resources = _resources(callee_side.template)
+    for rid in sorted(resources):
+        props = _props(resources[rid])
+        if _type(resources[rid]) == "AWS::Lambda::ResourcePolicy" and mentions(
+            props.get("ResourceArn"), callee
+        ):
+            return Case(
+                CaseKind.DENY,
+                f"{rid} replaces {callee}'s resource policy, and a Deny statement in it matches this call.",
+                f"Remove or narrow the Deny in {rid}.Properties.PolicyDocument so that it no longer matches "
+                f"{d.role_arn or d.principal}.",
+                callee_side.template.path,
+                f"{rid}.Properties.PolicyDocument",
+            )
+    return Case(
+        CaseKind.DENY,
+        f"{callee}'s deployed resource policy denies this call; the template defines no resource policy, so "
+        "it was set outside the stack (put-resource-policy).",
+        f"Read it with `aws lambda get-policy --function-name {d.function_arn}` (or --live) and remove "
+        "the Deny.",
+        callee_side.template.path,
+    )
 
 
 def _environment_variable(resources: Mapping[str, Any], functions: Iterable[str], callee: str) -> str | None:
@@ -1080,8 +1100,7 @@ def _url_forbidden(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
                         Case(
                             CaseKind.URL_INVOKE_FUNCTION,
                             f"{role} may call {fid}'s URL (lambda:InvokeFunctionUrl at {url_grant}) but has "
-                            "no "
-                            "lambda:InvokeFunction, which every function URL requires since 2026-11-01.",
+                            "no lambda:InvokeFunction, which every function URL requires since 2026-11-01.",
                             f"Add `lambda:InvokeFunction` to the Action at {url_grant}.",
                             a.template.path,
                             url_grant,
@@ -1107,7 +1126,8 @@ def _url_forbidden(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
 def render_text(diagnosis: Diagnosis) -> str:
     lines = ["What the message says"]
     lines.extend(f"  {line}" for line in diagnosis.meaning)
-    if diagnosis.caller or diagnosis.callee or diagnosis.cases:
+    named = diagnosis.denial.reason is not Reason.URL_FORBIDDEN  # a URL 403 names no caller or callee
+    if named and (diagnosis.caller or diagnosis.callee or diagnosis.cases):
         lines.append("")
         lines.append("In the templates")
         if diagnosis.caller:

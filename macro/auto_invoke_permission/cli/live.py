@@ -386,8 +386,7 @@ def evaluate(denial: Denial, deployed: Deployed) -> tuple[list[Case], list[str],
                 CaseKind.GRANT_MATCHES,
                 "The deployed policies allow this exact call.",
                 "If they changed in the last minutes, wait for IAM to propagate; else the deny comes from a "
-                "policy "
-                "not read here (SCP, RCP, session policy, VPC endpoint policy).",
+                "policy not read here (SCP, RCP, session policy, VPC endpoint policy).",
                 DEPLOYED,
             )
         )

@@ -6,10 +6,13 @@ where the source masked them (`xxxx`, `...`): those are filled with example valu
 
 from __future__ import annotations
 
+import string
 from typing import NamedTuple
 
 import pytest
 from auto_invoke_permission.cli.denial import Denial, DenialError, Reason, parse_denial, parse_url_denial
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 class Expected(NamedTuple):
@@ -174,6 +177,82 @@ FORMS: list[tuple[str, Reason]] = [
     ("", Reason.UNSPECIFIED),
 ]
 ACTIONS = ["lambda:InvokeFunction", "lambda:InvokeFunctionUrl", "lambda:InvokeAsync"]
+
+
+def test_service_caller() -> None:
+    # awslabs/aws-automated-incident-response-and-forensics#13, cut off in the thread after "policy";
+    # completed here with the IAM template's "allows the lambda:InvokeFunction action"; `xxxx` filled
+    text = (
+        '{"ErrorCode":"AccessDeniedException","ErrorMessage":"User: sns.amazonaws.com is not authorized to '
+        "perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:111122223333:function:"
+        'SlackNotificationLambda because no resource-based policy allows the lambda:InvokeFunction action"}'
+    )
+    denial = parse_denial(text)
+    assert (denial.principal, denial.role, denial.caller_account, denial.service_caller) == (
+        "sns.amazonaws.com",
+        None,
+        None,
+        True,
+    )
+    assert (denial.reason, denial.function, denial.cross_account) == (
+        Reason.NO_RESOURCE_ALLOW,
+        "SlackNotificationLambda",
+        False,
+    )
+
+
+NAME = st.text(alphabet=string.ascii_letters + string.digits + "+=,.@_-", min_size=1, max_size=64)
+FUNCTION = st.text(alphabet=string.ascii_letters + string.digits + "_-", min_size=1, max_size=64)
+QUALIFIER = st.none() | st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,20}|[1-9][0-9]{0,4}|\$LATEST", fullmatch=True)
+ACCOUNT = st.from_regex(r"[0-9]{12}", fullmatch=True)
+
+
+@settings(max_examples=200, derandomize=True)
+@given(
+    role=NAME,
+    session=NAME,
+    function=FUNCTION,
+    qualifier=QUALIFIER,
+    caller_account=ACCOUNT,
+    function_account=ACCOUNT,
+    action=st.sampled_from(ACTIONS),
+    form=st.sampled_from(FORMS),
+    prefix=st.sampled_from(
+        [
+            "",
+            "[ERROR] ClientError: An error occurred (AccessDeniedException) when calling "
+            "the Invoke operation: ",
+            '{"errorMessage": "',
+        ]
+    ),
+)
+def test_every_field_round_trips(
+    role: str,
+    session: str,
+    function: str,
+    qualifier: str | None,
+    caller_account: str,
+    function_account: str,
+    action: str,
+    form: tuple[str, Reason],
+    prefix: str,
+) -> None:
+    resource = f"arn:aws:lambda:ap-southeast-2:{function_account}:function:{function}"
+    resource += f":{qualifier}" if qualifier else ""
+    tail, reason = form
+    text = (
+        f"{prefix}User: arn:aws:sts::{caller_account}:assumed-role/{role}/{session} is not authorized to "
+        f"perform: {action} on resource: {resource} {tail.format(action=action)}"
+    )
+    denial = parse_denial(text)
+    assert (denial.role, denial.session, denial.caller_account, denial.action, denial.reason) == (
+        role,
+        session,
+        caller_account,
+        action,
+        reason,
+    )
+    assert (denial.function, denial.qualifier, denial.function_arn) == (function, qualifier, resource)
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), REAL, ids=[r[0] for r in REAL])

@@ -388,6 +388,18 @@ def test_caller_not_in_the_templates(tmp_path: Path) -> None:
     assert "RequestFunctionRole" in diagnosis.cases[0].summary
 
 
+def test_service_caller_needs_the_resource_side(tmp_path: Path) -> None:
+    text = (
+        "User: sns.amazonaws.com is not authorized to perform: lambda:InvokeFunction on resource: "
+        f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:processor because no resource-based policy allows the "
+        "lambda:InvokeFunction action"
+    )
+    diagnosis = explain(tmp_path, text, sam({"Processor": CALLEE}))
+    assert kinds(diagnosis) == [CaseKind.NO_GRANT]
+    assert "Principal: sns.amazonaws.com, SourceArn: <the source's ARN>}" in diagnosis.cases[0].fix
+    assert "only the callee's resource policy can allow it" in " ".join(diagnosis.meaning)
+
+
 def test_callee_not_in_the_templates(tmp_path: Path) -> None:
     template = sam({"RequestFunction": caller(), "Processor": CALLEE})
     diagnosis = explain(tmp_path, message(function="billing"), template)

@@ -126,6 +126,11 @@ class Denial:
         return f"arn:{self.partition}:iam::{self.caller_account}:role/{self.role}"
 
     @property
+    def service_caller(self) -> bool:
+        """The caller is an AWS service principal (sns.amazonaws.com), not an IAM identity."""
+        return self.principal is not None and self.principal.endswith(".amazonaws.com")
+
+    @property
     def cross_account(self) -> bool:
         return (
             self.caller_account is not None

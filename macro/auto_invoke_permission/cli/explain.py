@@ -211,6 +211,11 @@ def meaning(denial: Denial) -> list[str]:
         f"one denied it. {scope}.",
     }[d.reason]
     lines.append(text)
+    if d.service_caller:
+        lines.append(
+            f"The caller is the service {d.principal}: it has no identity policy, so only the callee's "
+            f"resource policy can allow it (a permission with Principal {d.principal} and its SourceArn)."
+        )
     if d.qualifier:
         lines.append(
             f"The call named the qualifier {d.qualifier}: a grant on the unqualified ARN does not cover it "
@@ -621,6 +626,21 @@ def _caller_unknown(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
     if not analyzed:
         return
     d = diagnosis.denial
+    if d.service_caller:
+        if diagnosis.callee is not None:
+            callee = diagnosis.callee
+            diagnosis.cases.append(
+                Case(
+                    CaseKind.NO_GRANT,
+                    f"{callee.logical_id}'s resource policy has no statement for {d.principal}.",
+                    f"Add an AWS::Lambda::Permission: `{{Action: lambda:InvokeFunction, FunctionName: "
+                    f"!GetAtt {callee.logical_id}.Arn, Principal: {d.principal}, "
+                    "SourceArn: <the source's ARN>}` (SAM adds it for its event sources).",
+                    callee.template,
+                    f"{callee.logical_id}",
+                )
+            )
+        return
     roles = sorted({p.principal.role for a in analyzed for p in a.result.permissions if p.principal.role})
     diagnosis.cases.append(
         Case(

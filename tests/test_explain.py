@@ -281,6 +281,8 @@ def test_cross_account_needs_both_sides(tmp_path: Path) -> None:
         f"--action lambda:InvokeFunction --principal arn:aws:iam::{ACCOUNT}:role/RequestFunctionRole-AbC"
     ) in case.fix
     assert "both sides are needed" in " ".join(diagnosis.meaning)
+    assert f"Identity side: the caller's template grants it at {case.path}." in case.fix
+    assert case.path == "RequestFunction.Properties.Policies[0].Statement[0].Resource"
 
 
 def test_cross_account_with_the_callee_template(tmp_path: Path) -> None:

@@ -537,11 +537,11 @@ def analyze_template(
 
     notes = Streams(io.StringIO(), io.StringIO()) if streams is None else Streams(streams.out, streams.err)
     params = parameter_values(template, overrides, notes)
-    context = TransformContext(
-        denial.region or "us-east-1",
-        denial.function_account or denial.caller_account or "123456789012",
-        params,
-    )
+    # the caller's template is deployed in the caller's account, any other in the callee's: the core
+    # then sees a grant across accounts as external, as it is
+    own = denial.caller_account if find_caller(template, denial, params) is not None else None
+    account = own or denial.function_account or denial.caller_account or "123456789012"
+    context = TransformContext(denial.region or "us-east-1", account, params)
     result = core.analyze(template.fragment, template_options(template, None), context)
     return Analyzed(template, context, params, result)
 
@@ -569,7 +569,7 @@ def diagnose(denial: Denial, analyzed: Sequence[Analyzed]) -> Diagnosis:
     if caller is None or caller_side is None:
         _caller_unknown(diagnosis, analyzed)
         return _finish(diagnosis)
-    if denial.cross_account or (callee is None and denial.function_account != caller_side.context.account_id):
+    if denial.cross_account:
         _cross_account(diagnosis, caller_side)
         return _finish(diagnosis)
     if callee is None:

@@ -704,8 +704,7 @@ def _cross_account(diagnosis: Diagnosis, caller_side: Analyzed) -> None:
         for e in caller_side.result.edges
         if e.status.value == "external"
         and set(e.callers) & set(diagnosis.caller_functions)
-        and d.function is not None
-        and d.function in e.target
+        and e.target.split(":function:", 1)[-1].split(":")[0] == d.function
     ]
     identity = (
         "the caller's template grants it at " + external[0].path
@@ -731,7 +730,7 @@ def _cross_account(diagnosis: Diagnosis, caller_side: Analyzed) -> None:
     )
     fix = (
         f"Identity side: {identity}"
-        + (f", on {d.function_arn} (`{d.function_arn}` or `:*` for aliases)." if not external else ".")
+        + ("." if external else f", with `Resource: {d.function_arn}`.")
         + f" Resource side: {resource}."
     )
     diagnosis.cases.append(

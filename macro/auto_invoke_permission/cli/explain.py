@@ -1206,7 +1206,9 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "templates", metavar="TEMPLATE", nargs="*", help="the caller's and the callee's templates"
     )
-    sub.add_argument("--file", metavar="PATH", help="read the message from PATH")
+    sub.add_argument(
+        "--file", metavar="PATH", help="read the message from PATH (every positional is then a TEMPLATE)"
+    )
     sub.add_argument("--url", metavar="URL", help="the function URL that answered 403 Forbidden")
     sub.add_argument("--format", choices=("text", "json"), default="text")
     sub.add_argument(

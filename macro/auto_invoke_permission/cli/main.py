@@ -313,7 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="autoinvoke",
         description="Mirror Lambda-to-Lambda invoke grants as AWS::Lambda::Permission resources, offline. "
-        "Reads YAML (short-form tags) or JSON templates. No command needs AWS credentials.",
+        "Reads YAML (short-form tags) or JSON templates. No command needs AWS credentials "
+        "(only the opt-in `explain --live` reads deployed policies).",
         epilog="Exit codes: 0 success, 1 the template fails, 2 usage or parse error.",
     )
     parser.add_argument("--version", action="version", version=f"autoinvoke {__version__}")

@@ -21,6 +21,7 @@ from .. import __version__, core, report
 from ..model import TransformContext, TransformFailure
 from ..options import Mode, OptionError, Options, resolve_options
 from . import check as check_report
+from . import explain as explain_command
 from .expand import ExpandError, expand, transform_names
 from .graph import GRAPH_FORMATS, render_graph
 from .sarif import sarif_log
@@ -312,7 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="autoinvoke",
         description="Mirror Lambda-to-Lambda invoke grants as AWS::Lambda::Permission resources, offline. "
-        "Reads YAML (short-form tags) or JSON templates. No command needs AWS credentials.",
+        "Reads YAML (short-form tags) or JSON templates. No command needs AWS credentials "
+        "(only the opt-in `explain --live` reads deployed policies).",
         epilog="Exit codes: 0 success, 1 the template fails, 2 usage or parse error.",
     )
     parser.add_argument("--version", action="version", version=f"autoinvoke {__version__}")
@@ -385,6 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
     event.add_argument("-o", "--output", metavar="OUT", help="write the event to OUT instead of stdout")
     _place_arguments(event)
     _macro_name_argument(event)
+
+    explain_command.add_arguments(command("explain", explain_command.HELP, explain_command.run))
     return parser
 
 

@@ -1,0 +1,1275 @@
+"""`autoinvoke explain`: from an invoke denial to the change that fixes it.
+
+The message is read by `denial.py`. With templates, the caller's role and the callee are found in them
+and the core's own analysis (`core.analyze`: permissions, findings, edges) says which grants exist;
+the causes are then ranked, most likely first, each with the template path and the change to make.
+Without templates the message is still explained, with what to check. `--live` (live.py) reads the
+deployed policies instead.
+
+The IAM rule behind every sentence here (aws-facts.md section 1): in one account either the caller's
+identity policy or the callee's resource policy suffices; across accounts both are needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import re
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol, TextIO
+
+from .. import core
+from ..model import Permission, TransformContext, TransformFailure, TransformResult
+from ..options import OptionError
+from ..statements import glob_match
+from .denial import Denial, DenialError, Reason, parse_denial, parse_url_denial
+from .template_io import LoadedTemplate, TemplateError, read_template
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
+ALLOW_CALLERS_KEY = "AllowCallers"  # Metadata.AutoInvokePermission.AllowCallers on a callee
+ONLY_TARGET_GUESS = "a guess: the only function the caller's grants name"
+_VERSION = re.compile(r"^(\d+|\$LATEST)$")
+
+
+class StreamsLike(Protocol):
+    @property
+    def out(self) -> TextIO: ...
+    @property
+    def err(self) -> TextIO: ...
+
+
+class CaseKind(StrEnum):
+    QUALIFIED_CALL = "qualified call, unqualified grant"
+    UNQUALIFIED_CALL = "unqualified call, alias grant"
+    VERSION_CALL = "call to a version"
+    REF_NAME = "function name instead of an ARN"
+    NO_GRANT = "no grant"
+    CONDITION_FALSE = "grant under a condition false in this deploy"
+    CONDITIONAL = "grant under a condition"
+    DENY = "explicit deny"
+    ORGANIZATION_DENY = "organization policy deny"
+    BOUNDARY = "permissions boundary"
+    SESSION_POLICY = "session policy"
+    CROSS_ACCOUNT = "cross-account: both sides needed"
+    URL_INVOKE_FUNCTION = "function URL without lambda:InvokeFunction"
+    URL_INVOKE_FUNCTION_URL = "function URL without lambda:InvokeFunctionUrl"
+    NAME_MISMATCH = "called name differs from the template's function"
+    CALLER_NOT_IN_TEMPLATES = "caller role not in the templates"
+    GRANT_MATCHES = "grant exists and matches"
+    DEPLOYED_DIFFERS = "deployed stack differs from the template"
+
+
+@dataclass(frozen=True)
+class Case:
+    kind: CaseKind
+    summary: str  # one sentence: what is wrong
+    fix: str  # the change to make
+    template: str | None = None
+    path: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "case": self.kind.value,
+            "summary": self.summary,
+            "fix": self.fix,
+            "template": self.template,
+            "path": self.path,
+        }
+
+
+@dataclass(frozen=True)
+class Found:
+    """A resource of a template that the message names, and how it was recognised."""
+
+    template: str
+    logical_id: str
+    how: str  # "RoleName", "generated name", "SAM role of F", ...
+    certain: bool  # False when only guessed (loose name, the caller's only callee)
+
+    def as_dict(self) -> dict[str, str | bool]:
+        return {
+            "template": self.template,
+            "logical_id": self.logical_id,
+            "how": self.how,
+            "certain": self.certain,
+        }
+
+
+@dataclass
+class Diagnosis:
+    denial: Denial
+    meaning: list[str]
+    checks: list[str]
+    caller: Found | None = None
+    caller_functions: tuple[str, ...] = ()
+    callee: Found | None = None
+    alias: str | None = None  # logical ID of the alias the qualifier names
+    grants: list[str] = field(default_factory=list)
+    cases: list[Case] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    live: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "denial": self.denial.as_dict(),
+            "meaning": self.meaning,
+            "checks": self.checks,
+            "caller": None if self.caller is None else self.caller.as_dict(),
+            "caller_functions": list(self.caller_functions),
+            "callee": None if self.callee is None else self.callee.as_dict(),
+            "alias": self.alias,
+            "grants": self.grants,
+            "cases": [c.as_dict() for c in self.cases],
+            "notes": self.notes,
+            "live": self.live,
+        }
+
+
+# ------------------------------------------------------------------ what the message says
+def meaning(denial: Denial) -> list[str]:
+    """What the message itself says, in plain words (no template needed)."""
+    d = denial
+    lines: list[str] = []
+    if d.reason is Reason.URL_FORBIDDEN:
+        return [
+            f"The function URL {d.url} refused the request (403 Forbidden). A URL names no function and no "
+            "caller, so the message cannot say which policy failed.",
+            "Since 2026-11-01 every function URL needs both lambda:InvokeFunctionUrl and "
+            "lambda:InvokeFunction for the caller. AuthType AWS_IAM: in one account the caller's identity "
+            "policy or the function's resource policy must allow both; across accounts both sides must. "
+            "AuthType NONE: the resource "
+            'policy needs both statements for Principal "*".',
+            "An unsigned request, or one signed for another service than `lambda` or another region, is "
+            "refused the same way.",
+        ]
+    who = f"role {d.role}" if d.role else (f"user {d.user}" if d.user else (d.principal or "the caller"))
+    if d.session:
+        who += f" (session {d.session}, for Lambda the calling function)"
+    target = f"function {d.function}" + (
+        f", qualifier {d.qualifier}" if d.qualifier else " (unqualified ARN)"
+    )
+    lines.append(
+        f"Caller: {who} in account {d.caller_account or '?'}. Denied: {d.action} on {target} in "
+        f"{d.region}, account {d.function_account}."
+    )
+    same = not d.cross_account
+    scope = (
+        "In one account either the identity policy or the resource policy suffices"
+        if same
+        else f"Across accounts ({d.caller_account} calls {d.function_account}) both sides are needed"
+    )
+    text = {
+        Reason.NO_IDENTITY_ALLOW: (
+            "The identity side failed: no policy of the caller's role allows this exact call. "
+            + (
+                f"{scope}, so the callee's resource policy did not allow it either. A permissions boundary "
+                "or session policy that leaves the action out gives the same message (AWS names only one "
+                "policy type)."
+                if same
+                else f"{scope}: the caller's account must allow it in the role's policies, whatever the "
+                "callee's resource policy says."
+            )
+        ),
+        Reason.NO_RESOURCE_ALLOW: (
+            "The resource side failed: the callee's resource-based policy has no statement for this caller "
+            "and this exact ARN. "
+            + (
+                f"{scope}, so the caller's identity policy did not allow it either."
+                if same
+                else f"{scope}: the callee's account must add a statement naming the caller."
+            )
+        ),
+        Reason.NO_BOUNDARY_ALLOW: (
+            "The caller's role has a permissions boundary that does not allow this action on this ARN: an "
+            "identity grant does not work beyond the boundary."
+        ),
+        Reason.NO_SESSION_ALLOW: (
+            "The session was assumed with a session policy that does not allow this call. Lambda's own "
+            "execution-role sessions carry none: whoever assumed this role passed one."
+        ),
+        Reason.NO_ENDPOINT_ALLOW: "The VPC endpoint policy the call went through does not allow it.",
+        Reason.DENY_IDENTITY: "An explicit Deny in one of the caller role's policies matches this call; it "
+        "overrides every Allow.",
+        Reason.DENY_RESOURCE: "An explicit Deny in the callee's resource-based policy matches this call.",
+        Reason.DENY_SCP: "A service control policy of the caller's organization denies this call; no "
+        "template change helps, the organization's administrator must.",
+        Reason.DENY_RCP: "A resource control policy of the callee's organization denies this call; the "
+        "organization's administrator must change it.",
+        Reason.DENY_BOUNDARY: "The permissions boundary of the caller's role denies this call explicitly.",
+        Reason.DENY_SESSION: "The session policy denies this call explicitly.",
+        Reason.DENY_ENDPOINT: "The VPC endpoint policy denies this call explicitly.",
+        Reason.DENY_UNNAMED: "An explicit Deny matches this call (the message does not say in which policy "
+        "type: identity, resource, boundary, SCP or session).",
+        Reason.UNSPECIFIED: "The message gives no reason (the older form): no policy allowed the call, or "
+        f"one denied it. {scope}.",
+    }[d.reason]
+    lines.append(text)
+    if d.service_caller:
+        lines.append(
+            f"The caller is the service {d.principal}: it has no identity policy, so only the callee's "
+            f"resource policy can allow it (a permission with Principal {d.principal} and its SourceArn)."
+        )
+    if d.qualifier:
+        lines.append(
+            f"The call named the qualifier {d.qualifier}: a grant on the unqualified ARN does not cover it "
+            "(nor FunctionName=name with Qualifier, since 2022-01-24); grant the qualified ARN or `ARN:*`."
+        )
+    if d.action == "lambda:InvokeFunctionUrl":
+        lines.append(
+            "lambda:InvokeFunctionUrl is checked for calls through the function URL; since 2026-11-01 the "
+            "caller needs lambda:InvokeFunction as well."
+        )
+    elif d.action == "lambda:InvokeAsync":
+        lines.append(
+            "lambda:InvokeAsync is the deprecated asynchronous API; grant lambda:InvokeFunction too."
+        )
+    return lines
+
+
+def checks(denial: Denial) -> list[str]:
+    """What to look at, as commands, when no template (or no match) says more."""
+    d = denial
+    out: list[str] = []
+    if d.reason is Reason.URL_FORBIDDEN:
+        return [
+            "aws lambda get-function-url-config --function-name <function> (AuthType, and the function's "
+            "name)",
+            "aws lambda get-policy --function-name <function>: both lambda:InvokeFunctionUrl and "
+            'lambda:InvokeFunction statements for the caller (or for "*" with AuthType NONE)',
+            "the caller's role policies: both actions on the function ARN",
+        ]
+    if d.role:
+        out.append(
+            f"aws iam list-role-policies --role-name {d.role} and aws iam list-attached-role-policies "
+            f"--role-name {d.role}: a statement allowing {d.action} on {d.function_arn}"
+        )
+        out.append(f"aws iam get-role --role-name {d.role} --query Role.PermissionsBoundary")
+        if d.function_arn:
+            out.append(
+                f"aws iam simulate-principal-policy --policy-source-arn {d.role_arn} "
+                f"--action-names {d.action} --resource-arns {d.function_arn}"
+            )
+    if d.function:
+        qualifier = f" --qualifier {d.qualifier}" if d.qualifier else ""
+        out.append(
+            f"aws lambda get-policy --function-name {d.function}{qualifier} --region {d.region}: a statement "
+            f"naming {d.role_arn or 'the caller'} (the policy of "
+            f"{'this alias' if d.qualifier else 'the unqualified ARN'} only)"
+        )
+    if d.reason in (Reason.DENY_SCP, Reason.DENY_RCP):
+        out.append(
+            "aws organizations list-policies-for-target --target-id <account> --filter "
+            + ("SERVICE_CONTROL_POLICY" if d.reason is Reason.DENY_SCP else "RESOURCE_CONTROL_POLICY")
+        )
+    out.append("autoinvoke explain --live ... reads these policies and asks IAM's policy simulator")
+    return out
+
+
+# ------------------------------------------------------------------ finding the caller and the callee
+def _resources(template: LoadedTemplate) -> Mapping[str, Any]:
+    resources = template.data.get("Resources")
+    return resources if isinstance(resources, Mapping) else {}
+
+
+def _props(resource: Any) -> Mapping[str, Any]:
+    props = resource.get("Properties") if isinstance(resource, Mapping) else None
+    return props if isinstance(props, Mapping) else {}
+
+
+def _type(resource: Any) -> str:
+    kind = resource.get("Type") if isinstance(resource, Mapping) else None
+    return kind if isinstance(kind, str) else ""
+
+
+def role_of(resources: Mapping[str, Any], function: str) -> str | None:
+    """The logical ID of a function's execution role (SAM's `<F>Role` when it has no Role)."""
+    resource = resources.get(function)
+    role = _props(resource).get("Role")
+    if role is None:
+        return f"{function}Role" if _type(resource) == "AWS::Serverless::Function" else None
+    target = _reference(role)
+    return target if target in resources else None
+
+
+def _reference(node: Any) -> str | None:
+    """The logical ID a Ref, GetAtt (both forms) or `${X.Arn}` Sub points at."""
+    if isinstance(node, Mapping) and len(node) == 1:
+        key, arg = next(iter(node.items()))
+        if key == "Ref" and isinstance(arg, str):
+            return arg
+        if key == "Fn::GetAtt":
+            if isinstance(arg, list) and arg and isinstance(arg[0], str):
+                return arg[0]
+            if isinstance(arg, str):
+                return arg.split(".", 1)[0]
+        if key == "Fn::Sub" and isinstance(arg, str):
+            found = re.fullmatch(r"\$\{([\w]+)(?:\.Arn)?\}", arg)
+            return found[1] if found else None
+    return None
+
+
+def _name_matches(spec: Any, name: str, params: Mapping[str, Any]) -> bool:
+    """Whether a RoleName/FunctionName value gives `name`: a literal, a parameter, or a Sub pattern."""
+    if isinstance(spec, str):
+        return spec == name
+    if isinstance(spec, Mapping) and set(spec) == {"Ref"}:
+        value = params.get(spec["Ref"])
+        return isinstance(value, str) and value == name
+    if isinstance(spec, Mapping) and set(spec) == {"Fn::Sub"} and isinstance(spec["Fn::Sub"], str):
+        pattern = re.sub(
+            r"\\\$\\\{([^}]+)\\\}",
+            lambda m: re.escape(str(params[m[1]])) if isinstance(params.get(m[1]), str) else "[^:/]+",
+            re.escape(spec["Fn::Sub"]),
+        )
+        return re.fullmatch(pattern, name) is not None
+    return False
+
+
+def _generated(logical_id: str, name: str) -> bool:
+    """CloudFormation's generated physical name `<stack>-<LogicalId>-<suffix>` (stack name unknown)."""
+    return name == logical_id or name.startswith(f"{logical_id}-") or f"-{logical_id}-" in name
+
+
+def find_caller(template: LoadedTemplate, denial: Denial, params: Mapping[str, Any]) -> Found | None:
+    """The role of the message: by RoleName, by generated name, or SAM's `<Function>Role`."""
+    if denial.role is None:
+        return None
+    resources = _resources(template)
+    roles = {rid: r for rid, r in resources.items() if _type(r) == "AWS::IAM::Role"}
+    for rid, role in sorted(roles.items()):
+        name = _props(role).get("RoleName")
+        if name is not None and _name_matches(name, denial.role, params):
+            return Found(template.path, rid, "RoleName", True)
+    for fid in sorted(resources):
+        if _type(resources[fid]) != "AWS::Serverless::Function" or "Role" in _props(resources[fid]):
+            continue
+        if _generated(f"{fid}Role", denial.role):
+            return Found(template.path, f"{fid}Role", f"SAM's generated role of {fid}", True)
+    for rid, role in sorted(roles.items()):
+        if "RoleName" not in _props(role) and _generated(rid, denial.role):
+            return Found(template.path, rid, "CloudFormation's generated role name", True)
+    for fid in sorted(resources):  # a function whose Role is a literal ARN naming the role
+        role = _props(resources[fid]).get("Role")
+        if isinstance(role, str) and role.rsplit("/", 1)[-1] == denial.role:
+            return Found(template.path, fid, f"{fid}'s literal Role ARN", True)
+    return None
+
+
+def find_callee(
+    template: LoadedTemplate, denial: Denial, params: Mapping[str, Any], caller_targets: Sequence[str]
+) -> Found | None:
+    """The function of the message: by FunctionName, by generated name, else guessed."""
+    if denial.function is None:
+        return None
+    name = denial.function
+    resources = _resources(template)
+    functions = sorted(fid for fid, r in resources.items() if _type(r) in FUNCTION_TYPES)
+    for fid in functions:
+        spec = _props(resources[fid]).get("FunctionName")
+        if spec is not None and _name_matches(spec, name, params):
+            return Found(template.path, fid, "FunctionName", True)
+    for fid in functions:
+        if "FunctionName" not in _props(resources[fid]) and _generated(fid, name):
+            return Found(template.path, fid, "CloudFormation's generated function name", True)
+    loose = name.lower().replace("-", "").replace("_", "")
+    for fid in functions:
+        plain = fid.lower()
+        if loose in (plain, plain.removesuffix("function"), plain.removesuffix("lambda")):
+            return Found(template.path, fid, f"a guess: {name!r} resembles {fid}", False)
+    targets = sorted(set(caller_targets))
+    if len(targets) == 1 and targets[0] in functions:
+        return Found(template.path, targets[0], ONLY_TARGET_GUESS, False)
+    return None
+
+
+def find_alias(resources: Mapping[str, Any], function: str, qualifier: str) -> str | None:
+    """The logical ID of the alias `qualifier` of `function`: AWS::Lambda::Alias or SAM's AutoPublishAlias."""
+    for rid, resource in sorted(resources.items()):
+        props = _props(resource)
+        if (
+            _type(resource) == "AWS::Lambda::Alias"
+            and props.get("Name") == qualifier
+            and _reference(props.get("FunctionName")) == function
+        ):
+            return rid
+    if _props(resources.get(function)).get("AutoPublishAlias") == qualifier:
+        return function + "Alias" + qualifier.replace("-", "D").replace("_", "U")
+    return None
+
+
+def _functions_with_role(resources: Mapping[str, Any], role: str) -> tuple[str, ...]:
+    return tuple(
+        fid
+        for fid in sorted(resources)
+        if _type(resources[fid]) in FUNCTION_TYPES and (role_of(resources, fid) == role or fid == role)
+    )
+
+
+# ------------------------------------------------------------------ conditions
+def condition_value(
+    name: str, conditions: Mapping[str, Any], params: Mapping[str, Any], context: TransformContext
+) -> bool | None:
+    """A named condition's value in this deploy; None when it cannot be known offline."""
+    value = _evaluate({"Condition": name}, conditions, params, context, 0)
+    return value if isinstance(value, bool) else None
+
+
+def _evaluate(
+    node: Any, conditions: Mapping[str, Any], params: Mapping[str, Any], context: TransformContext, depth: int
+) -> Any:
+    if depth > 30:
+        return None
+    if isinstance(node, str | bool):
+        return node
+    if not isinstance(node, Mapping) or len(node) != 1:
+        return None
+    key, arg = next(iter(node.items()))
+    sub = [_evaluate(a, conditions, params, context, depth + 1) for a in arg] if isinstance(arg, list) else []
+    if key == "Condition" and isinstance(arg, str):
+        return _evaluate(conditions.get(arg), conditions, params, context, depth + 1)
+    if key == "Ref" and isinstance(arg, str):
+        pseudo = {"AWS::Region": context.region, "AWS::AccountId": context.account_id}
+        value = pseudo.get(arg, params.get(arg))
+        return value if isinstance(value, str) else None
+    if key == "Fn::Equals" and len(sub) == 2:
+        return None if None in sub else str(sub[0]) == str(sub[1])
+    if key == "Fn::Not" and len(sub) == 1:
+        return None if sub[0] is None else not sub[0]
+    if key == "Fn::And":
+        return False if False in sub else (None if None in sub else True)
+    if key == "Fn::Or":
+        return True if True in sub else (None if None in sub else False)
+    return None
+
+
+# ------------------------------------------------------------------ the caller's own statements
+def caller_statements(resources: Mapping[str, Any], role: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """(path, statement) of every inline or template-managed policy statement of a role.
+
+    The core's result lists only invoke grants; the function-URL case also needs
+    lambda:InvokeFunctionUrl, so the documents are read here, literally (no Fn::If splitting)."""
+    documents: list[tuple[str, Any]] = []
+    for fid in _functions_with_role(resources, role):
+        if role == f"{fid}Role" and _type(resources[fid]) == "AWS::Serverless::Function":
+            policies = _props(resources[fid]).get("Policies")
+            items = policies if isinstance(policies, list) else [policies]
+            for index, item in enumerate(items):
+                documents.append((f"{fid}.Properties.Policies[{index}]", item))
+    for rid, resource in sorted(resources.items()):
+        props = _props(resource)
+        kind = _type(resource)
+        if rid == role and kind == "AWS::IAM::Role":
+            policies = props.get("Policies")
+            for index, item in enumerate(policies if isinstance(policies, list) else []):
+                if isinstance(item, Mapping):
+                    documents.append(
+                        (f"{rid}.Properties.Policies[{index}].PolicyDocument", item.get("PolicyDocument"))
+                    )
+        elif kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"):
+            roles = props.get("Roles") if kind != "AWS::IAM::RolePolicy" else [props.get("RoleName")]
+            attached = [_reference(r) for r in roles] if isinstance(roles, list) else []
+            managed = _props(resources.get(role)).get("ManagedPolicyArns")
+            by_arn = isinstance(managed, list) and any(_reference(m) == rid for m in managed)
+            if role in attached or by_arn:
+                documents.append((f"{rid}.Properties.PolicyDocument", props.get("PolicyDocument")))
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for path, document in documents:
+        if not isinstance(document, Mapping):
+            continue
+        body = document.get("Statement")
+        items = body if isinstance(body, list) else [body]
+        for index, stmt in enumerate(items):
+            if isinstance(stmt, Mapping):
+                out.append(
+                    (f"{path}.Statement[{index}]" if isinstance(body, list) else f"{path}.Statement", stmt)
+                )
+    return out
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def statement_allows(stmt: Mapping[str, Any], action: str) -> bool:
+    """An Allow whose Action (IAM glob, any case) covers `action`."""
+    if stmt.get("Effect") != "Allow" or "Action" not in stmt:
+        return False
+    return any(isinstance(a, str) and glob_match(a.lower(), action.lower()) for a in _as_list(stmt["Action"]))
+
+
+def mentions(node: Any, logical_id: str) -> bool:
+    """Whether a Resource refers to the function: `*`, or a Ref/GetAtt/Sub of its logical ID."""
+    if isinstance(node, str):
+        return node == "*" or node.endswith(":function:*")
+    if isinstance(node, list):
+        return any(mentions(n, logical_id) for n in node)
+    if isinstance(node, Mapping):
+        if _reference(node) == logical_id:
+            return True
+        if "Fn::Sub" in node:
+            text = node["Fn::Sub"][0] if isinstance(node["Fn::Sub"], list) else node["Fn::Sub"]
+            return isinstance(text, str) and f"${{{logical_id}" in text
+        return any(mentions(v, logical_id) for v in node.values())
+    return False
+
+
+# ------------------------------------------------------------------ diagnosis
+@dataclass(frozen=True)
+class Analyzed:
+    template: LoadedTemplate
+    context: TransformContext
+    params: Mapping[str, Any]
+    result: TransformResult
+
+
+def analyze_template(
+    template: LoadedTemplate, denial: Denial, overrides: Mapping[str, str], streams: StreamsLike | None = None
+) -> Analyzed:
+    """The core's analysis of one template, placed where the message says the callee is."""
+    from .main import Streams, parameter_values, template_options  # main imports this module
+
+    notes = Streams(io.StringIO(), io.StringIO()) if streams is None else Streams(streams.out, streams.err)
+    params = parameter_values(template, overrides, notes)
+    # the caller's template is deployed in the caller's account, any other in the callee's: the core
+    # then sees a grant across accounts as external, as it is
+    own = denial.caller_account if find_caller(template, denial, params) is not None else None
+    account = own or denial.function_account or denial.caller_account or "123456789012"
+    context = TransformContext(denial.region or "us-east-1", account, params)
+    result = core.analyze(template.fragment, template_options(template, None), context)
+    return Analyzed(template, context, params, result)
+
+
+def diagnose(denial: Denial, analyzed: Sequence[Analyzed]) -> Diagnosis:
+    diagnosis = Diagnosis(denial, meaning(denial), checks(denial))
+    if denial.reason is Reason.URL_FORBIDDEN:
+        _url_forbidden(diagnosis, analyzed)
+        return _finish(diagnosis)
+    caller = next((c for a in analyzed if (c := find_caller(a.template, denial, a.params))), None)
+    diagnosis.caller = caller
+    caller_side = next((a for a in analyzed if caller and a.template.path == caller.template), None)
+    own_permissions: list[Permission] = []
+    if caller_side is not None and caller is not None:
+        resources = _resources(caller_side.template)
+        diagnosis.caller_functions = _functions_with_role(resources, caller.logical_id)
+        own_permissions = [p for p in caller_side.result.permissions if p.principal.role == caller.logical_id]
+    targets = [p.callee.function for p in own_permissions]
+    callee = next((c for a in analyzed if (c := find_callee(a.template, denial, a.params, targets))), None)
+    diagnosis.callee = callee
+    callee_side = next((a for a in analyzed if callee and a.template.path == callee.template), None)
+    if callee is not None and callee_side is not None and denial.qualifier:
+        diagnosis.alias = find_alias(_resources(callee_side.template), callee.logical_id, denial.qualifier)
+    _organization_and_session(diagnosis)
+    if caller is None or caller_side is None:
+        _caller_unknown(diagnosis, analyzed)
+        return _finish(diagnosis)
+    if denial.cross_account:
+        _cross_account(diagnosis, caller_side)
+        return _finish(diagnosis)
+    if callee is None:
+        diagnosis.cases.append(
+            Case(
+                CaseKind.NAME_MISMATCH,
+                f"No function of the templates is named {denial.function}, and the caller's grants name "
+                f"{', '.join(sorted(set(targets))) or 'no function of them'}.",
+                "Call the function by the name the stack gives it: pass `!Ref <Function>` to the caller "
+                "(an Environment variable) instead of a hard-coded name, or give the templates' function "
+                f"that FunctionName; or grant lambda:InvokeFunction on {denial.function_arn}.",
+                caller.template,
+            )
+        )
+        return _finish(diagnosis)
+    _same_account(diagnosis, caller_side, callee_side or caller_side, own_permissions)
+    return _finish(diagnosis)
+
+
+def _finish(diagnosis: Diagnosis) -> Diagnosis:
+    seen: set[tuple[CaseKind, str | None]] = set()
+    unique = []
+    for case in diagnosis.cases:
+        if (case.kind, case.path) not in seen:
+            seen.add((case.kind, case.path))
+            unique.append(case)
+    diagnosis.cases = unique
+    return diagnosis
+
+
+def _organization_and_session(diagnosis: Diagnosis) -> None:
+    reason = diagnosis.denial.reason
+    if reason in (Reason.DENY_SCP, Reason.DENY_RCP):
+        kind = "service control policy" if reason is Reason.DENY_SCP else "resource control policy"
+        diagnosis.cases.append(
+            Case(
+                CaseKind.ORGANIZATION_DENY,
+                f"A {kind} denies {diagnosis.denial.action}; templates cannot override it.",
+                f"Ask the organization's administrator to exempt this call from the {kind}.",
+            )
+        )
+    elif reason in (Reason.NO_SESSION_ALLOW, Reason.DENY_SESSION):
+        diagnosis.cases.append(
+            Case(
+                CaseKind.SESSION_POLICY,
+                "The session policy passed when this role was assumed leaves the call out.",
+                f"Add {diagnosis.denial.action} on {diagnosis.denial.function_arn} to the session policy, or "
+                "assume the role without one.",
+            )
+        )
+
+
+def _caller_unknown(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
+    if not analyzed:
+        return
+    d = diagnosis.denial
+    if d.service_caller:
+        if diagnosis.callee is not None:
+            callee = diagnosis.callee
+            diagnosis.cases.append(
+                Case(
+                    CaseKind.NO_GRANT,
+                    f"{callee.logical_id}'s resource policy has no statement for {d.principal}.",
+                    f"Add an AWS::Lambda::Permission: `{{Action: lambda:InvokeFunction, FunctionName: "
+                    f"!GetAtt {callee.logical_id}.Arn, Principal: {d.principal}, "
+                    "SourceArn: <the source's ARN>}` (SAM adds it for its event sources).",
+                    callee.template,
+                    f"{callee.logical_id}",
+                )
+            )
+        return
+    roles = sorted({p.principal.role for a in analyzed for p in a.result.permissions if p.principal.role})
+    diagnosis.cases.append(
+        Case(
+            CaseKind.CALLER_NOT_IN_TEMPLATES,
+            f"The role {d.role or d.principal} is not a role of the templates"
+            + (f" (their invoke grants are for {', '.join(roles)})" if roles else "")
+            + ": the function runs with another role than the one the template grants.",
+            "Check the caller's Role, or give the grant to this role; with the caller's own template, run "
+            "explain on it too.",
+        )
+    )
+    if diagnosis.callee is not None:
+        _resource_side_hint(diagnosis)
+
+
+def _resource_side_hint(diagnosis: Diagnosis) -> None:
+    d = diagnosis.denial
+    callee = diagnosis.callee
+    assert callee is not None
+    diagnosis.cases.append(
+        Case(
+            CaseKind.NO_GRANT,
+            f"{callee.logical_id}'s resource policy has no statement for {d.role_arn or d.principal}.",
+            f"Add `Metadata: {{AutoInvokePermission: {{{ALLOW_CALLERS_KEY}: [{d.role_arn}]}}}}` to "
+            f"{callee.logical_id}, or run `{add_permission_command(d)}`.",
+            callee.template,
+            f"{callee.logical_id}.Metadata",
+        )
+    )
+
+
+def add_permission_command(d: Denial) -> str:
+    qualifier = f" --qualifier {d.qualifier}" if d.qualifier else ""
+    arn = d.function_arn or "<function ARN>"
+    base = arn.rsplit(":", 1)[0] if d.qualifier else arn
+    return (
+        f"aws lambda add-permission --function-name {base}{qualifier} --statement-id "
+        f"Invoke{re.sub(r'[^A-Za-z0-9]', '', d.role or 'Caller')[:60]} --action lambda:InvokeFunction "
+        f"--principal {d.role_arn or '<role ARN>'}"
+    )
+
+
+def _grant_fix_path(diagnosis: Diagnosis, analyzed: Analyzed) -> tuple[str, str | None]:
+    """Where to add a grant for the caller: its SAM Policies, else its role's Policies."""
+    caller = diagnosis.caller
+    assert caller is not None
+    resources = _resources(analyzed.template)
+    for fid in diagnosis.caller_functions:
+        if caller.logical_id == f"{fid}Role":
+            return (f"{fid}.Properties.Policies", fid)
+    if caller.logical_id in resources:
+        return (f"{caller.logical_id}.Properties.Policies", caller.logical_id)
+    return ("the caller role's policies", None)
+
+
+def _cross_account(diagnosis: Diagnosis, caller_side: Analyzed) -> None:
+    d = diagnosis.denial
+    path, _ = _grant_fix_path(diagnosis, caller_side)
+    external = [
+        e
+        for e in caller_side.result.edges
+        if e.status.value == "external"
+        and set(e.callers) & set(diagnosis.caller_functions)
+        and e.target.split(":function:", 1)[-1].split(":")[0] == d.function
+    ]
+    identity = (
+        "the caller's template grants it at " + external[0].path
+        if external
+        else (f"the caller's template has no grant on {d.function_arn}: add one at {path}")
+    )
+    identity_ok = bool(external) and d.reason is not Reason.NO_IDENTITY_ALLOW
+    if diagnosis.callee is not None:
+        resource = (
+            f"add `{ALLOW_CALLERS_KEY}: [{d.role_arn}]` under `Metadata.AutoInvokePermission` of "
+            f"{diagnosis.callee.logical_id} ({diagnosis.callee.template}), or run "
+            f"`{add_permission_command(d)}`"
+        )
+    else:
+        resource = (
+            f"the callee account {d.function_account} must add `{ALLOW_CALLERS_KEY}: [{d.role_arn}]` to the "
+            f"callee's `Metadata.AutoInvokePermission` in its template, or run `{add_permission_command(d)}`"
+        )
+    first = "resource" if d.reason is Reason.NO_RESOURCE_ALLOW or identity_ok else "identity"
+    summary = (
+        f"{d.caller_account} calls a function of {d.function_account}: both the caller's identity policy and "
+        f"the callee's resource policy must allow it; the {first} side is what failed."
+    )
+    fix = (
+        f"Identity side: {identity}"
+        + ("." if external else f", with `Resource: {d.function_arn}`.")
+        + f" Resource side: {resource}."
+    )
+    diagnosis.cases.append(
+        Case(
+            CaseKind.CROSS_ACCOUNT,
+            summary,
+            fix,
+            caller_side.template.path,
+            external[0].path if external else path,
+        )
+    )
+
+
+def _same_account(
+    diagnosis: Diagnosis, caller_side: Analyzed, callee_side: Analyzed, permissions: list[Permission]
+) -> None:
+    d = diagnosis.denial
+    caller = diagnosis.caller
+    callee = diagnosis.callee
+    assert caller is not None and callee is not None
+    result = caller_side.result
+    mine = [p for p in permissions if p.callee.function == callee.logical_id]
+    qualifier = d.qualifier
+    exact = [
+        p
+        for p in mine
+        if (qualifier is None and p.callee.alias is None)
+        or (qualifier is not None and p.callee.alias_name == qualifier)
+    ]
+    diagnosis.grants = sorted({path for p in mine for path in p.grants})
+    fid_names = set(diagnosis.caller_functions) | {caller.logical_id}
+    findings = [f.as_dict() for f in result.findings]
+    related = [f for f in findings if f["resource"] in fid_names or caller.logical_id in f["message"]]
+    template = caller_side.template.path
+    grant_path, _ = _grant_fix_path(diagnosis, caller_side)
+    arn_expr = f"!GetAtt {callee.logical_id}.Arn"
+
+    # explicit denies and boundaries first when the message says so; else where the template shows them
+    for f in related:
+        if f["code"] == "AIP125" and callee.logical_id in f["message"]:
+            diagnosis.cases.append(
+                Case(
+                    CaseKind.DENY,
+                    f"A Deny reachable from {caller.logical_id} removes its grant at {f['path']}: "
+                    f"{f['message']}.",
+                    f"Remove or narrow the Deny statement in {caller.logical_id}'s policies so that it no "
+                    f"longer matches {d.action} on {callee.logical_id}.",
+                    template,
+                    f["path"],
+                )
+            )
+        if f["code"] == "AIP133" and callee.logical_id in f["message"]:
+            diagnosis.cases.append(
+                Case(
+                    CaseKind.BOUNDARY,
+                    f"{f['message']}: the grant cannot work beyond the boundary.",
+                    f"Allow {d.action} on {arn_expr}"
+                    + (f" (and its `:{qualifier}` ARN)" if qualifier else "")
+                    + " in the permissions boundary policy.",
+                    template,
+                    f["path"],
+                )
+            )
+    if d.reason in (Reason.DENY_IDENTITY, Reason.DENY_UNNAMED) and not any(
+        c.kind is CaseKind.DENY for c in diagnosis.cases
+    ):
+        diagnosis.cases.append(
+            Case(
+                CaseKind.DENY,
+                f"No Deny in the templates matches; the Deny is in a policy the template does not define "
+                f"(an AWS managed policy or one attached outside the stack) of {caller.logical_id}.",
+                "Run with --live to see which statement denies it.",
+                template,
+            )
+        )
+    if d.reason is Reason.DENY_RESOURCE:
+        diagnosis.cases.append(_resource_policy_deny(callee_side, callee.logical_id, d))
+    if d.reason is Reason.NO_BOUNDARY_ALLOW and not any(c.kind is CaseKind.BOUNDARY for c in diagnosis.cases):
+        diagnosis.cases.append(
+            Case(
+                CaseKind.BOUNDARY,
+                f"{caller.logical_id}'s permissions boundary does not allow {d.action} on {d.function_arn}.",
+                f"Allow {d.action} on {d.function_arn} in the boundary policy (set by PermissionsBoundary).",
+                template,
+                f"{caller.logical_id}.Properties.PermissionsBoundary",
+            )
+        )
+
+    ref_findings = [
+        f
+        for f in related
+        if f["code"] == "AIP101" and re.search(rf"\b{re.escape(callee.logical_id)}\b", f["message"])
+    ]
+    for f in ref_findings:
+        diagnosis.cases.append(
+            Case(
+                CaseKind.REF_NAME,
+                f"The grant's Resource is `!Ref {callee.logical_id}`, the function's name; IAM matches ARNs "
+                "only, so the identity policy allows nothing.",
+                f"Write `Resource: {arn_expr}` at {f['path']}"
+                + (
+                    f" (and `!Sub ${{{callee.logical_id}.Arn}}:*` for the `:{qualifier}` call)"
+                    if qualifier
+                    else ""
+                )
+                + ".",
+                template,
+                f["path"],
+            )
+        )
+
+    if d.action == "lambda:InvokeFunctionUrl" or (d.url is not None):
+        _url_cases(diagnosis, caller_side, mine)
+
+    if qualifier is not None and _VERSION.match(qualifier):
+        diagnosis.cases.append(
+            Case(
+                CaseKind.VERSION_CALL,
+                f"The call named version {qualifier}; the macro mirrors no grant for versions, and a grant "
+                "on the unqualified ARN or an alias does not cover a version.",
+                f"Invoke through an alias and grant its ARN, or grant `!Sub ${{{callee.logical_id}.Arn}}:*`.",
+                template,
+                grant_path,
+            )
+        )
+    elif qualifier is not None and not exact and any(p.callee.alias is None for p in mine):
+        unqualified = next(p for p in mine if p.callee.alias is None)
+        alias_expr = (
+            f"!Ref {diagnosis.alias}" if diagnosis.alias else f"!Sub ${{{callee.logical_id}.Arn}}:{qualifier}"
+        )
+        diagnosis.cases.append(
+            Case(
+                CaseKind.QUALIFIED_CALL,
+                f"The call named `{d.function}:{qualifier}`, but the grant at {unqualified.grants[0]} covers "
+                f"only the unqualified ARN of {callee.logical_id}; a qualified call needs the qualified ARN.",
+                f"Add `{alias_expr}` (or `!Sub ${{{callee.logical_id}.Arn}}:*` for every alias) to the "
+                f"Resource at {unqualified.grants[0]}; the macro then adds the alias's permission too."
+                + (
+                    ""
+                    if diagnosis.alias
+                    else f" The templates define no alias {qualifier} of {callee.logical_id}."
+                ),
+                template,
+                unqualified.grants[0],
+            )
+        )
+    elif qualifier is None and not exact and mine:
+        aliased = mine[0]
+        diagnosis.cases.append(
+            Case(
+                CaseKind.UNQUALIFIED_CALL,
+                f"The call named the unqualified ARN, but the grant at {aliased.grants[0]} covers only "
+                f"{aliased.callee.label}.",
+                f"Call `{d.function}:{aliased.callee.alias_name}` (Qualifier={aliased.callee.alias_name}), "
+                f"or add `{arn_expr}` to the Resource at {aliased.grants[0]}.",
+                template,
+                aliased.grants[0],
+            )
+        )
+    elif not mine and not ref_findings:
+        sam = next((f for f in diagnosis.caller_functions if caller.logical_id == f"{f}Role"), None)
+        resource = (
+            arn_expr
+            if qualifier is None
+            else (
+                f"!Ref {diagnosis.alias}"
+                if diagnosis.alias
+                else f"!Sub ${{{callee.logical_id}.Arn}}:{qualifier}"
+            )
+        )
+        fix = (
+            f"Add to {sam}.Properties.Policies: `- LambdaInvokePolicy: "
+            f"{{FunctionName: !Ref {callee.logical_id}}}` "
+            f"or a statement `{{Effect: Allow, Action: lambda:InvokeFunction, Resource: {resource}}}`"
+            if sam
+            else f"Add a statement `{{Effect: Allow, Action: lambda:InvokeFunction, Resource: {resource}}}` "
+            f"to {caller.logical_id}'s policies"
+        )
+        diagnosis.cases.append(
+            Case(
+                CaseKind.NO_GRANT,
+                f"No policy of {caller.logical_id} grants {d.action} on {callee.logical_id}"
+                + (f" (`:{qualifier}`)" if qualifier else "")
+                + ", and the callee's resource policy names no such caller.",
+                fix + "; with the macro in the Transform, the callee's permission follows.",
+                template,
+                grant_path,
+            )
+        )
+    for p in exact:
+        if p.condition is None:
+            continue
+        conditions = result.fragment.get("Conditions") if isinstance(result.fragment, Mapping) else None
+        value = condition_value(p.condition, conditions or {}, caller_side.params, caller_side.context)
+        if value is False:
+            diagnosis.cases.insert(
+                0,
+                Case(
+                    CaseKind.CONDITION_FALSE,
+                    f"The grant at {p.grants[0]} exists only under condition {p.condition}, which is false "
+                    "with these parameter values: in this deploy there is no grant.",
+                    f"Grant {callee.logical_id} outside the condition, or deploy with parameters that make "
+                    f"{p.condition} true (check with --parameter KEY=VALUE).",
+                    template,
+                    p.grants[0],
+                ),
+            )
+        else:
+            diagnosis.cases.append(
+                Case(
+                    CaseKind.CONDITIONAL,
+                    f"The grant at {p.grants[0]} exists only under condition {p.condition}"
+                    + (
+                        " (its value depends on the deploy)."
+                        if value is None
+                        else " (true with these parameters)."
+                    ),
+                    f"Check the stack's parameter values; pass them with --parameter KEY=VALUE to evaluate "
+                    f"{p.condition}.",
+                    template,
+                    p.grants[0],
+                ),
+            )
+    if exact and not any(
+        c.kind in (CaseKind.DENY, CaseKind.BOUNDARY, CaseKind.CONDITION_FALSE) for c in diagnosis.cases
+    ):
+        p = exact[0]
+        added = "already in the template" if p.existing else f"the macro adds {p.logical_id}"
+        diagnosis.cases.append(
+            Case(
+                CaseKind.GRANT_MATCHES,
+                f"The template grants exactly this call: {p.grants[0]} allows {d.action} on "
+                f"{p.callee.label}, and on the resource side {added}.",
+                "If the stack was deployed in the last minutes, wait for IAM to propagate and retry; else "
+                "the deployed stack differs from this template (an older version, or a Transform without "
+                "AutoInvokePermission): run `autoinvoke explain --live` to read the deployed policies.",
+                template,
+                p.grants[0],
+            )
+        )
+    if not callee.certain:
+        # a name that resembles the callee stays second; "the caller's only callee" is a weaker guess
+        position = 0 if callee.how == ONLY_TARGET_GUESS else len(diagnosis.cases)
+        env = _environment_variable(
+            _resources(caller_side.template), diagnosis.caller_functions, callee.logical_id
+        )
+        diagnosis.cases.insert(
+            position,
+            Case(
+                CaseKind.NAME_MISMATCH,
+                f"The message names function {d.function}, which is not {callee.logical_id}'s deployed name "
+                + (
+                    "(set by FunctionName)."
+                    if "FunctionName" in _props(_resources(callee_side.template).get(callee.logical_id))
+                    else "(without FunctionName CloudFormation names it "
+                    f"<stack>-{callee.logical_id}-<suffix>)."
+                ),
+                (
+                    f"Have the caller read the name from its {env} variable"
+                    if env
+                    else f"Pass `!Ref {callee.logical_id}` to the caller in an Environment variable"
+                )
+                + f" instead of calling {d.function!r}, or set `FunctionName: {d.function}` on "
+                f"{callee.logical_id}.",
+                callee.template,
+                f"{callee.logical_id}.Properties",
+            ),
+        )
+    if d.reason is Reason.NO_RESOURCE_ALLOW and exact:
+        diagnosis.notes.append(
+            "In one account the identity grant alone suffices; a 'no resource-based policy' message means "
+            "IAM did not see that grant either (not deployed, or a boundary/session policy removed it)."
+        )
+
+
+def _resource_policy_deny(callee_side: Analyzed, callee: str, d: Denial) -> Case:
+    """A Deny on the resource side: only a full AWS::Lambda::ResourcePolicy can hold one in a template."""
+    resources = _resources(callee_side.template)
+    for rid in sorted(resources):
+        props = _props(resources[rid])
+        if _type(resources[rid]) == "AWS::Lambda::ResourcePolicy" and mentions(
+            props.get("ResourceArn"), callee
+        ):
+            return Case(
+                CaseKind.DENY,
+                f"{rid} replaces {callee}'s resource policy, and a Deny statement in it matches this call.",
+                f"Remove or narrow the Deny in {rid}.Properties.PolicyDocument so that it no longer matches "
+                f"{d.role_arn or d.principal}.",
+                callee_side.template.path,
+                f"{rid}.Properties.PolicyDocument",
+            )
+    return Case(
+        CaseKind.DENY,
+        f"{callee}'s deployed resource policy denies this call; the template defines no resource policy, so "
+        "it was set outside the stack (put-resource-policy).",
+        f"Read it with `aws lambda get-policy --function-name {d.function_arn}` (or --live) and remove "
+        "the Deny.",
+        callee_side.template.path,
+    )
+
+
+def _environment_variable(resources: Mapping[str, Any], functions: Iterable[str], callee: str) -> str | None:
+    for fid in functions:
+        env = _props(resources.get(fid)).get("Environment")
+        variables = env.get("Variables") if isinstance(env, Mapping) else None
+        if isinstance(variables, Mapping):
+            for name, value in variables.items():
+                if _reference(value) == callee:
+                    return str(name)
+    return None
+
+
+def _url_cases(diagnosis: Diagnosis, caller_side: Analyzed, mine: list[Permission]) -> None:
+    """Function URL calls need both actions; the core models InvokeFunction, the statements the other."""
+    caller = diagnosis.caller
+    callee = diagnosis.callee
+    assert caller is not None and callee is not None
+    statements = [
+        (path, s)
+        for path, s in caller_statements(_resources(caller_side.template), caller.logical_id)
+        if mentions(s.get("Resource"), callee.logical_id)
+    ]
+    url_grant = next(
+        (path for path, s in statements if statement_allows(s, "lambda:InvokeFunctionUrl")), None
+    )
+    template = caller_side.template.path
+    if url_grant is None:
+        diagnosis.cases.append(
+            Case(
+                CaseKind.URL_INVOKE_FUNCTION_URL,
+                f"No policy of {caller.logical_id} allows lambda:InvokeFunctionUrl on {callee.logical_id}.",
+                f"Add `lambda:InvokeFunctionUrl` to the Action of {caller.logical_id}'s grant on "
+                f"{callee.logical_id} (with lambda:InvokeFunction: both are required since 2026-11-01).",
+                template,
+                mine[0].grants[0] if mine else None,
+            )
+        )
+    if not mine:
+        diagnosis.cases.insert(
+            0,
+            Case(
+                CaseKind.URL_INVOKE_FUNCTION,
+                f"{caller.logical_id} may call {callee.logical_id}'s URL (lambda:InvokeFunctionUrl) but not "
+                "lambda:InvokeFunction, which every function URL requires since 2026-11-01.",
+                f"Add `lambda:InvokeFunction` to the Action at {url_grant or 'the URL grant'} (optionally "
+                "under `Condition: {Bool: {lambda:InvokedViaFunctionUrl: 'true'}}`).",
+                template,
+                url_grant,
+            ),
+        )
+
+
+def _url_forbidden(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
+    """A URL 403 names no function: list each AWS_IAM URL function and the callers missing an action."""
+    for a in analyzed:
+        resources = _resources(a.template)
+        url_functions = sorted(
+            {
+                fid
+                for fid, r in resources.items()
+                if _type(r) in FUNCTION_TYPES and "FunctionUrlConfig" in _props(r)
+            }
+            | {
+                ref
+                for r in resources.values()
+                if _type(r) == "AWS::Lambda::Url" and (ref := _reference(_props(r).get("TargetFunctionArn")))
+            }
+        )
+        for fid in url_functions:
+            granted = {
+                p.principal.role
+                for p in a.result.permissions
+                if p.callee.function == fid and p.principal.role
+            }
+            for role in sorted(r for r in {role_of(resources, f) for f in resources} if r):
+                statements = [
+                    (path, s)
+                    for path, s in caller_statements(resources, role)
+                    if mentions(s.get("Resource"), fid)
+                ]
+                url_grant = next(
+                    (path for path, s in statements if statement_allows(s, "lambda:InvokeFunctionUrl")), None
+                )
+                if url_grant and role not in granted:
+                    diagnosis.cases.append(
+                        Case(
+                            CaseKind.URL_INVOKE_FUNCTION,
+                            f"{role} may call {fid}'s URL (lambda:InvokeFunctionUrl at {url_grant}) but has "
+                            "no lambda:InvokeFunction, which every function URL requires since 2026-11-01.",
+                            f"Add `lambda:InvokeFunction` to the Action at {url_grant}.",
+                            a.template.path,
+                            url_grant,
+                        )
+                    )
+                elif role in granted and url_grant is None:
+                    diagnosis.cases.append(
+                        Case(
+                            CaseKind.URL_INVOKE_FUNCTION_URL,
+                            f"{role} may invoke {fid} but has no lambda:InvokeFunctionUrl for its URL.",
+                            f"Add `lambda:InvokeFunctionUrl` to {role}'s grant on {fid}.",
+                            a.template.path,
+                            next(
+                                p.grants[0]
+                                for p in a.result.permissions
+                                if p.callee.function == fid and p.principal.role == role
+                            ),
+                        )
+                    )
+
+
+# ------------------------------------------------------------------ output
+def render_text(diagnosis: Diagnosis) -> str:
+    lines = ["What the message says"]
+    lines.extend(f"  {line}" for line in diagnosis.meaning)
+    named = diagnosis.denial.reason is not Reason.URL_FORBIDDEN  # a URL 403 names no caller or callee
+    if named and (diagnosis.caller or diagnosis.callee or diagnosis.cases):
+        lines.append("")
+        lines.append("In the templates")
+        if diagnosis.caller:
+            c = diagnosis.caller
+            functions = (
+                f" (used by {', '.join(diagnosis.caller_functions)})" if diagnosis.caller_functions else ""
+            )
+            lines.append(f"  caller: {c.logical_id}{functions} in {c.template}, matched by {c.how}")
+        else:
+            lines.append("  caller: not found in the templates")
+        if diagnosis.callee:
+            c = diagnosis.callee
+            alias = f", alias {diagnosis.alias}" if diagnosis.alias else ""
+            lines.append(f"  callee: {c.logical_id}{alias} in {c.template}, matched by {c.how}")
+        else:
+            lines.append("  callee: not found in the templates")
+        for path in diagnosis.grants:
+            lines.append(f"  grant: {path}")
+    if diagnosis.live is not None:
+        lines.append("")
+        lines.append("Deployed (--live)")
+        lines.extend(f"  {line}" for line in diagnosis.live.get("lines", []))
+    if diagnosis.cases:
+        lines.append("")
+        lines.append("Likely causes, most likely first")
+        for number, case in enumerate(diagnosis.cases, 1):
+            where = (
+                f" [{case.template}: {case.path}]"
+                if case.path and case.template
+                else (f" [{case.template}]" if case.template else "")
+            )
+            lines.append(f"  {number}. {case.kind.value}{where}")
+            lines.append(f"     {case.summary}")
+            lines.append(f"     Fix: {case.fix}")
+    for note in diagnosis.notes:
+        lines.append(f"  Note: {note}")
+    lines.append("")
+    lines.append("What to check")
+    lines.extend(f"  - {line}" for line in diagnosis.checks)
+    return "\n".join(lines) + "\n"
+
+
+def render_json(diagnosis: Diagnosis) -> str:
+    return json.dumps(diagnosis.as_dict(), indent=2) + "\n"
+
+
+# ------------------------------------------------------------------ the command
+HELP = (
+    "Explain an invoke AccessDeniedException (or a function URL's 403): what the message says, and with "
+    "TEMPLATEs the grant it concerns and the change that fixes it, most likely cause first. MESSAGE may be "
+    "a whole log line or a boto3 ClientError string; use --file or stdin (-) for long ones."
+)
+
+
+def add_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("message", metavar="MESSAGE", nargs="?", help="the error text; - or omitted: stdin")
+    sub.add_argument(
+        "templates", metavar="TEMPLATE", nargs="*", help="the caller's and the callee's templates"
+    )
+    sub.add_argument(
+        "--file", metavar="PATH", help="read the message from PATH (every positional is then a TEMPLATE)"
+    )
+    sub.add_argument("--url", metavar="URL", help="the function URL that answered 403 Forbidden")
+    sub.add_argument("--format", choices=("text", "json"), default="text")
+    sub.add_argument(
+        "--parameter",
+        metavar="KEY=VALUE",
+        action="extend",
+        nargs="+",
+        default=[],
+        help="a template parameter value of the deploy (repeatable); others take their Default",
+    )
+    sub.add_argument(
+        "--live", action="store_true", help="read the deployed policies with boto3 (read-only calls)"
+    )
+    sub.add_argument("--region", help="--live: the region (default: the message's)")
+    sub.add_argument("--profile", help="--live: the AWS profile (default: the standard credential chain)")
+
+
+def _message(args: argparse.Namespace, stdin: TextIO) -> tuple[str, list[str]]:
+    templates = list(args.templates)
+    if args.file is not None:
+        if args.message is not None:
+            templates.insert(0, args.message)  # with --file, the first positional is a template
+        try:
+            with open(args.file, encoding="utf-8") as handle:
+                return handle.read(), templates
+        except OSError as err:
+            raise DenialError(f"cannot read {args.file}: {err.strerror or err}") from err
+    if args.message is None or args.message == "-":
+        return stdin.read(), templates
+    return args.message, templates
+
+
+def run(args: argparse.Namespace, streams: StreamsLike, stdin: TextIO | None = None) -> int:
+    from .main import parse_parameter_overrides
+
+    try:
+        text, paths = _message(args, stdin or sys.stdin)
+        denial = parse_url_denial(args.url, text) if args.url else parse_denial(text)
+    except DenialError as err:
+        streams.err.write(f"autoinvoke explain: cannot read the message: {err}\n")
+        return EXIT_USAGE
+    overrides = parse_parameter_overrides(args.parameter)
+    analyzed: list[Analyzed] = []
+    for path in paths:
+        try:
+            analyzed.append(analyze_template(read_template(path), denial, overrides, streams))
+        except TemplateError as err:
+            streams.err.write(f"{err}\n")
+            return EXIT_USAGE
+        except (OptionError, TransformFailure) as err:
+            streams.err.write(f"{path}: cannot be analyzed: {err}\n")
+            return EXIT_USAGE
+    diagnosis = diagnose(denial, analyzed)
+    if args.live:
+        from . import live
+
+        try:
+            clients = live.clients_from_session(args.profile, args.region or denial.region)
+        except live.LiveError as err:
+            streams.err.write(f"autoinvoke explain --live: {err}\n")
+            return EXIT_USAGE
+        live.apply(diagnosis, live.read_deployed(denial, clients), clients)
+    streams.out.write(render_json(diagnosis) if args.format == "json" else render_text(diagnosis))
+    return EXIT_OK

@@ -385,6 +385,10 @@ def build_parser() -> argparse.ArgumentParser:
     event.add_argument("-o", "--output", metavar="OUT", help="write the event to OUT instead of stdout")
     _place_arguments(event)
     _macro_name_argument(event)
+
+    from .hook import add_hook_commands  # `hook`, `hook-event`: their own module (imports this one)
+
+    add_hook_commands(command)
     return parser
 
 

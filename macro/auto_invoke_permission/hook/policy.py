@@ -305,19 +305,23 @@ def _transform_fix(template: Mapping[str, Any], macro_name: str) -> str:
 def bounded_message(head: str, items: Sequence[str], limit: int = MAX_MESSAGE_CHARS) -> str:
     """`head 1) ... 2) ... and N more` within `limit` characters, items in the order given (the most
     important first). An item that alone does not fit is cut, so the first one always shows."""
-    reserve = len(f" ... and {len(items)} more")
+    pieces = [f" {index + 1}) {item}" for index, item in enumerate(items)]
+    if len(head) + sum(map(len, pieces)) <= limit:
+        return head + "".join(pieces)
     text = head
-    for index, item in enumerate(items):
-        piece = f" {index + 1}) {item}"
-        last = index == len(items) - 1
-        if len(text) + len(piece) + (0 if last else reserve) <= limit:
+    for index, piece in enumerate(pieces):
+        after = len(pieces) - index - 1
+        tail = f" ... and {after} more" if after else ""
+        # the count of what follows must still fit after this item
+        if len(text) + len(piece) + len(tail) <= limit:
             text += piece
             continue
-        left = len(items) - index
-        if index == 0:
-            text += _clip(piece, limit - len(text) - (reserve if not last else 0))
+        left = after + 1
+        room = limit - len(text) - len(tail)
+        if index == 0 and room >= 20:
+            text += _clip(piece, room)
             left -= 1
-        return text + (f" ... and {left} more" if left else "")
+        return _clip(text + (f" ... and {left} more" if left else ""), limit)
     return text
 
 

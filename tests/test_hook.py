@@ -81,6 +81,27 @@ Resources:
 PLAIN_INLINE_MACRO = PLAIN.replace(
     "Resources:\n", "Resources:\n  Fn::Transform:\n    Name: AutoInvokePermission\n", 1
 )
+# the callee's name comes from a parameter's Default; the grant spells the ARN literally
+PARAMETER_DEFAULT = """\
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  WorkerName: {Type: String, Default: orders-worker}
+Resources:
+  Caller:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.13
+      Handler: app.handler
+      CodeUri: s3://bucket/key.zip
+      Policies:
+        - Statement:
+            - Effect: Allow
+              Action: lambda:InvokeFunction
+              Resource: arn:aws:lambda:us-east-1:123456789012:function:orders-worker
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties: {FunctionName: !Ref WorkerName, Runtime: python3.13, Handler: app.handler, CodeUri: s3://b/k.zip}
+"""
 NO_GRANT = """\
 Resources:
   Alone:
@@ -232,6 +253,8 @@ CASES = [
     Case("plain_without_macro", PLAIN),
     # plain CloudFormation with Fn::Transform directly under Resources
     Case("plain_inline_macro", PLAIN_INLINE_MACRO),
+    # parameters take their Default (the payload carries no values): the literal ARN is Worker's
+    Case("parameter_default", PARAMETER_DEFAULT),
     # a template with no invoke grant
     Case("no_grant", NO_GRANT),
     # the macro under another name (MacroName): the default name no longer counts

@@ -158,11 +158,35 @@ def decide(template: Any, policy: HookPolicy, context: TransformContext) -> Hook
     except OptionError as error:
         notes.append(f"the template's options were ignored: {error}")
         options = Options(mode=Mode.AUDIT, report=False)
+    if not context.parameter_values:
+        context = context._replace(parameter_values=parameter_defaults(template))
     try:
         result = core.analyze(_fragment(template), options, context)
     except TransformFailure as error:
         return own_failure("the template cannot be analyzed: " + "; ".join(error.problems), policy)
     return _judge(template, result, policy, listed, notes)
+
+
+def parameter_defaults(template: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload carries no parameter values, so the hook assumes each parameter's Default, as
+    CloudFormation takes it when the operation sets none: strings, lists for list types."""
+    declared = template.get("Parameters")
+    values: dict[str, Any] = {}
+    for name, spec in declared.items() if isinstance(declared, Mapping) else ():
+        if not isinstance(spec, Mapping) or "Default" not in spec:
+            continue
+        default = spec["Default"]
+        items = default if isinstance(default, list) else str(default).split(",")
+        is_list = str(spec.get("Type", "")).startswith(("List<", "CommaDelimitedList"))
+        if is_list:
+            values[name] = [str(item).strip() for item in items]
+        elif isinstance(default, bool):
+            values[name] = "true" if default else "false"
+        else:
+            values[name] = (
+                ",".join(str(item) for item in items) if isinstance(default, list) else str(default)
+            )
+    return values
 
 
 def _options(template: Mapping[str, Any]) -> Options:

@@ -32,6 +32,8 @@ from auto_invoke_permission.hook.policy import (
     HookPolicy,
     PolicyError,
     bounded_message,
+    lists_macro,
+    parameter_defaults,
     parse_fail_on,
 )
 from auto_invoke_permission.hook.template_text import TemplateSyntaxError, parse_template
@@ -492,6 +494,45 @@ def test_policy_errors_name_the_setting(environ: dict[str, str], problem: str) -
 
 def test_fail_on_accepts_codes_and_severities() -> None:
     assert parse_fail_on(["AIP101,warning", "info"]) == frozenset({"AIP101", "warning", "info"})
+
+
+@pytest.mark.parametrize(
+    ("template", "listed"),
+    [
+        ({"Transform": "AutoInvokePermission"}, True),  # a string
+        ({"Transform": ["AWS::Serverless-2016-10-31", "AutoInvokePermission"]}, True),  # after SAM
+        ({"Transform": ["AutoInvokePermission", "AWS::Serverless-2016-10-31"]}, True),  # before SAM
+        ({"Resources": {"Fn::Transform": {"Name": "AutoInvokePermission"}}}, True),  # under Resources
+        (
+            {"Resources": {"Fn::Transform": [{"Name": "AWS::Include"}, {"Name": "AutoInvokePermission"}]}},
+            True,
+        ),
+        ({"Transform": "AWS::Serverless-2016-10-31"}, False),
+        ({"Transform": ["autoinvokepermission"]}, False),  # names are case-sensitive
+        ({"Resources": {"A": {"Fn::Transform": {"Name": "AutoInvokePermission"}}}}, False),  # elsewhere
+        ({}, False),
+    ],
+)
+def test_lists_macro(template: dict[str, Any], listed: bool) -> None:
+    assert lists_macro(template, "AutoInvokePermission") is listed
+
+
+def test_parameter_defaults_as_cloudformation_passes_them() -> None:
+    parameters = {
+        "Name": {"Type": "String", "Default": "x"},
+        "Count": {"Type": "Number", "Default": 3},
+        "Flag": {"Type": "String", "Default": True},
+        "Names": {"Type": "CommaDelimitedList", "Default": "a, b"},
+        "Ids": {"Type": "List<AWS::EC2::Subnet::Id>", "Default": ["s-1", "s-2"]},
+        "Unset": {"Type": "String"},
+    }
+    assert parameter_defaults({"Parameters": parameters}) == {
+        "Name": "x",
+        "Count": "3",
+        "Flag": "true",
+        "Names": ["a", "b"],
+        "Ids": ["s-1", "s-2"],
+    }
 
 
 # ------------------------------------------------------------------ the message

@@ -176,16 +176,11 @@ def parameter_defaults(template: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(spec, Mapping) or "Default" not in spec:
             continue
         default = spec["Default"]
-        items = default if isinstance(default, list) else str(default).split(",")
+        text = ",".join(map(str, default)) if isinstance(default, list) else str(default)
+        if isinstance(default, bool):
+            text = text.lower()
         is_list = str(spec.get("Type", "")).startswith(("List<", "CommaDelimitedList"))
-        if is_list:
-            values[name] = [str(item).strip() for item in items]
-        elif isinstance(default, bool):
-            values[name] = "true" if default else "false"
-        else:
-            values[name] = (
-                ",".join(str(item) for item in items) if isinstance(default, list) else str(default)
-            )
+        values[name] = [part.strip() for part in text.split(",")] if is_list else text
     return values
 
 
@@ -255,7 +250,7 @@ def _judge(
 
     annotations = [
         _transform_annotation(
-            _transform_status(listed, planned, policy, missing_transform),
+            _transform_status(listed, planned, missing_transform),
             policy,
             listed=listed,
             grants=grants,
@@ -281,12 +276,12 @@ def _importance(finding: Finding) -> tuple[int, str, str, str, str]:
     return (_SEVERITY_ORDER[finding.severity], *Finding.sort_key(finding))
 
 
-def _transform_status(listed: bool, planned: Sequence[Any], policy: HookPolicy, missing: bool) -> str:
+def _transform_status(listed: bool, planned: Sequence[Any], missing: bool) -> str:
     if missing:
         return "FAILED"
     if listed or not planned:
         return "PASSED"
-    return "SKIPPED" if not policy.require_transform else "PASSED"
+    return "SKIPPED"  # grants need the macro, but RequireTransform is off
 
 
 def _transform_annotation(

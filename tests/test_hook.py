@@ -610,6 +610,10 @@ def test_long_message_is_cut_most_important_first(server: PayloadServer) -> None
         ("AWSTemplateFormatVersion: 2010-09-09", {"AWSTemplateFormatVersion": "2010-09-09"}),
         ('{"a": {"Ref": "X"}}', {"a": {"Ref": "X"}}),
         ("{a: !Ref X}", {"a": {"Ref": "X"}}),  # flow-style YAML that starts like JSON
+        (
+            "0: a\ntrue: b\nc: !If [x, {1: 2}, y]",
+            {"0": "a", "true": "b", "c": {"Fn::If": ["x", {"1": 2}, "y"]}},
+        ),
     ],
 )
 def test_short_form_tags(text: str, expected: Any) -> None:
@@ -779,3 +783,32 @@ if __name__ == "__main__":
         sys.exit("usage: python tests/test_hook.py --regenerate")
     sys.path.insert(0, str(ROOT / "macro"))
     regenerate()
+
+
+# ------------------------------------------------------------------ the corpus
+CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
+CORPUS_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS}")
+def test_corpus_templates_get_a_decision_never_an_internal_error() -> None:
+    """Every public template the hook can parse gets a decision or a fail-open "cannot be analyzed",
+    never an exception (which the handler would turn into a fail-open internal error)."""
+    from auto_invoke_permission.hook.policy import decide
+    from auto_invoke_permission.model import TransformContext
+
+    crashed: list[str] = []
+    decided = 0
+    for path in sorted(p for p in CORPUS.rglob("*") if p.suffix in CORPUS_SUFFIXES and p.is_file()):
+        try:
+            template = parse_template(path.read_text(encoding="utf-8"))
+        except (TemplateSyntaxError, UnicodeDecodeError):
+            continue  # CloudFormation rejects these too; the handler passes them with a warning
+        try:
+            decide(template, HookPolicy(), TransformContext())
+        except Exception as error:
+            crashed.append(f"{path.relative_to(CORPUS)}: {type(error).__name__}: {error}")
+        decided += 1
+    assert decided > 1000
+    assert crashed == []

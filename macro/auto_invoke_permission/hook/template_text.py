@@ -23,7 +23,14 @@ class TemplateSyntaxError(ValueError):
 
 
 class CloudFormationLoader(_BaseLoader):
-    """Safe loader that knows CloudFormation's short-form tags and keeps timestamps as strings."""
+    """Safe loader that knows CloudFormation's short-form tags and keeps timestamps as strings.
+    Mapping keys are strings, as in JSON: `0:` or `true:` become "0" and "true"."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        if all(isinstance(key, str) for key in mapping):
+            return mapping
+        return {key if isinstance(key, str) else json.dumps(key): value for key, value in mapping.items()}
 
 
 def _intrinsic(loader: yaml.Loader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:

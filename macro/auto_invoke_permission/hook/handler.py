@@ -151,7 +151,7 @@ def evaluate_request(
     max_bytes: int = DEFAULT_MAX_BYTES,
     budget_s: float = BUDGET_S,
     environ: Mapping[str, str] = os.environ,
-    log: Callable[[str], Any] = sys.stderr.write,
+    log: Callable[[str], Any] | None = None,  # default: standard error, as the macro logs
 ) -> dict[str, Any]:
     started = time.perf_counter()
     request = HookRequest(event)
@@ -195,7 +195,7 @@ def evaluate_request(
     )
     if problem:
         fields["problem"] = problem[:300]
-    log(report.log_line(stackId=request.stack_id, **fields) + "\n")
+    (log or sys.stderr.write)(report.log_line(stackId=request.stack_id, **fields) + "\n")
     return decision.response(request.client_request_token)
 
 

@@ -812,3 +812,42 @@ def test_corpus_templates_get_a_decision_never_an_internal_error() -> None:
         decided += 1
     assert decided > 1000
     assert crashed == []
+
+
+# ------------------------------------------------------------------ the hook's artifact
+FAKE_PIP = """
+import json, pathlib, sys
+args = sys.argv[1:]
+target = pathlib.Path(args[args.index("--target") + 1])
+(target / "yaml").mkdir(parents=True, exist_ok=True)
+(target / "yaml" / "__init__.py").write_text("")
+(target / "pip-args.json").write_text(json.dumps(args))
+"""
+
+
+def test_hook_artifact_is_the_package_with_its_hook_and_pyyaml_for_arm64(tmp_path: Path) -> None:
+    """macro/Makefile build-HookFunction, as `sam build` runs it, with pip replaced by a stand-in that
+    records its arguments (the real one downloads the wheel from PyPI)."""
+    fake_pip = tmp_path / "fake_pip.py"
+    fake_pip.write_text(FAKE_PIP, encoding="utf-8")
+    artifacts = tmp_path / "artifacts"
+    artifacts.mkdir()
+    variables = [f"ARTIFACTS_DIR={artifacts}", f"PIP={sys.executable} {fake_pip}", "PYTHON_RUNTIME=none"]
+    subprocess.run(
+        ["make", "-s", "-C", str(ROOT / "macro"), "build-HookFunction", *variables],
+        check=True,
+        capture_output=True,
+    )
+    package = artifacts / "auto_invoke_permission"
+    assert (package / "hook" / "handler.py").is_file()
+    assert (package / "handler.py").is_file()
+    assert not (package / "cli").exists()
+    assert not list(package.rglob("__pycache__"))
+    args = json.loads((artifacts / "pip-args.json").read_text(encoding="utf-8"))
+    assert args[:1] == ["install"]
+    for flag, value in (("--platform", "manylinux2014_aarch64"), ("--python-version", "3.13")):
+        assert args[args.index(flag) + 1] == value
+    requirements = ROOT / "macro" / args[args.index("-r") + 1]
+    assert [line for line in requirements.read_text().splitlines() if not line.startswith("#")] == [
+        "PyYAML==6.0.3"
+    ]

@@ -16,6 +16,11 @@ laptop and on a CI runner:
     enum, typing, hashlib (median of N runs)                                 target <= 1.3
     also without bytecode cache (a copy of CodeUri without __pycache__,
     PYTHONDONTWRITEBYTECODE=1), as on Lambda's read-only code directory
+(e) the Lambda Hook's decision on a ~1 MB YAML template at CloudFormation's
+    ceiling (the same 150 functions, padded with ordinary IAM statements),
+    without the macro listed / parsing that template alone                   target <= 1.5
+(f) cold import of the hook handler with PyYAML (its build: CodeUri plus
+    PyYAML only) / the same bare interpreter as (d)                           (reported)
 
 The handler runs in a subprocess under `python -S` with only its CodeUri on sys.path, like
 Lambda and like ../shared/conformance/perfcheck.py. Timings are best of `--repeat`.
@@ -45,7 +50,9 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 BASE_IMPORTS = "import json, logging, re, dataclasses, enum, typing, hashlib"
 
-TARGETS = {"vs_json": 3.0, "vs_sam": 0.1, "scaling": 12.0, "cold_import": 1.3}
+TARGETS = {"vs_json": 3.0, "vs_sam": 0.1, "scaling": 12.0, "cold_import": 1.3, "hook_vs_parse": 1.5}
+HOOK_TEMPLATE_BYTES = 1_000_000  # CloudFormation's limit for a template in S3 is 1 MB
+HOOK_HANDLER = "auto_invoke_permission.hook.handler"
 
 # Managed policies the synthetic templates name, so that SAM never calls IAM.
 MANAGED = {
@@ -112,6 +119,34 @@ sys.stdout.write(json.dumps({"results": results, "import_s": import_s, "boto3": 
 """
 
 
+# Runs inside `python -S` with CodeUri and PyYAML only: the hook's decision vs parsing the text alone.
+HOOK_RUNNER = r"""
+import json, sys, time
+codeuri, deps, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sys.path[:0] = [codeuri, deps]
+from auto_invoke_permission.hook.handler import evaluate_text
+from auto_invoke_permission.hook.policy import HookPolicy
+from auto_invoke_permission.hook.template_text import CloudFormationLoader, parse_template
+from auto_invoke_permission.model import TransformContext
+text = sys.stdin.read()
+best = best_parse = None
+decision = None
+for _ in range(repeat):  # interleaved, as for the macro
+    t = time.perf_counter()
+    decision = evaluate_text(text, HookPolicy(), TransformContext())
+    d = time.perf_counter() - t
+    best = d if best is None else min(best, d)
+    t = time.perf_counter()
+    parse_template(text)
+    d = time.perf_counter() - t
+    best_parse = d if best_parse is None else min(best_parse, d)
+sys.stdout.write(json.dumps({
+    "s": best, "parse_s": best_parse, "status": decision.status, "message": decision.message[:200],
+    "loader": CloudFormationLoader.__mro__[1].__name__,
+}))
+"""
+
+
 # ------------------------------------------------------------------ templates
 def synthetic(n: int) -> dict[str, Any]:
     """n SAM functions, 2n invoke grants (n/3 LambdaInvokePolicy + Sub, 2n/3 GetAtt statements).
@@ -161,6 +196,68 @@ def synthetic(n: int) -> dict[str, Any]:
     return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
 
 
+def hook_template_text(target_bytes: int) -> str:
+    """synthetic(150) as YAML with short-form tags, without the macro in its Transform, each function
+    padded with ordinary IAM statements until the text is just under `target_bytes`."""
+    from cfn_flip import dump_yaml
+
+    def render(statements: int) -> str:
+        template = synthetic(150)
+        template["Transform"] = "AWS::Serverless-2016-10-31"
+        for i, resource in enumerate(template["Resources"].values()):
+            padding = [
+                {
+                    "Effect": "Allow",
+                    "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+                    "Resource": {
+                        "Fn::Sub": f"arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:"
+                        f"${{AWS::AccountId}}:table/${{AWS::StackName}}-table-{i}-{k}"
+                    },
+                }
+                for k in range(statements)
+            ]
+            resource["Properties"]["Policies"].append({"Statement": padding})
+        text: str = dump_yaml(json.loads(json.dumps(template)))
+        return text
+
+    base, one = len(render(0)), len(render(1))
+    statements = max(0, (target_bytes - base) // max(one - base, 1))
+    text = render(statements)
+    while len(text) > target_bytes and statements > 0:
+        statements -= 1
+        text = render(statements)
+    return text
+
+
+def pyyaml_only(target: str) -> str:
+    """The hook build's one dependency, copied alone (as macro/hook-requirements.txt installs it)."""
+    import importlib.metadata
+
+    distribution = importlib.metadata.distribution("PyYAML")
+    for file in distribution.files or []:
+        if file.parts[0] in ("yaml", "_yaml") and "__pycache__" not in file.parts:
+            destination = os.path.join(target, *file.parts)
+            os.makedirs(os.path.dirname(destination), exist_ok=True)
+            shutil.copy2(str(distribution.locate_file(file)), destination)
+    return target
+
+
+def run_hook(codeuri: str, deps: str, text: str, repeat: int) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-S", "-c", HOOK_RUNNER, codeuri, deps, str(repeat)],
+        input=text,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=600,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"hook runner exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
 def event_for(fragment: dict[str, Any], request_id: str) -> dict[str, Any]:
     return {
         "region": REGION,
@@ -183,9 +280,13 @@ def find_handler(root: str) -> tuple[str, str]:
 
         with open(path, encoding="utf-8") as f:
             template = json.loads(json.dumps(load_yaml(f.read()), default=str))
-        for res in template.get("Resources", {}).values():
-            props = res.get("Properties", {}) if isinstance(res, dict) else {}
-            if str(props.get("Handler", "")).startswith("auto_invoke_permission") and props.get("CodeUri"):
+        resources = template.get("Resources", {})
+        # follow the AWS::CloudFormation::Macro to its function (the hook's function is another one)
+        for res in resources.values():
+            if isinstance(res, dict) and res.get("Type") == "AWS::CloudFormation::Macro":
+                getatt = res["Properties"]["FunctionName"]["Fn::GetAtt"]
+                function_id = getatt.split(".", 1)[0] if isinstance(getatt, str) else getatt[0]
+                props = resources[function_id]["Properties"]
                 codeuri, handler = props["CodeUri"], props["Handler"]
     except Exception:  # no cfn_flip, or an unreadable template: fall back to a scan
         with open(path, encoding="utf-8") as f:
@@ -253,12 +354,16 @@ def sam_seconds(template: dict[str, Any], repeat: int) -> tuple[float, float] | 
 
 
 # -------------------------------------------------------------- cold import
-def cold_import(codeuri: str, module: str, runs: int) -> tuple[float, float, float]:
-    """Median seconds of: the bare baseline, importing the handler with bytecode, without bytecode."""
+def cold_import(
+    codeuri: str, module: str, runs: int, with_pyyaml: bool = False
+) -> tuple[float, float, float]:
+    """Median seconds of: the bare baseline, importing the handler with bytecode, without bytecode.
+    `with_pyyaml`: PyYAML alone on the path too, as in the hook's build."""
     base_cmd = [sys.executable, "-S", "-c", BASE_IMPORTS]
 
     def import_cmd(path: str) -> list[str]:
-        code = f"{BASE_IMPORTS}; import sys; sys.path.insert(0, {path!r}); import {module}"
+        paths = [path, path + "-deps"] if with_pyyaml else [path]
+        code = f"{BASE_IMPORTS}; import sys; sys.path[:0] = {paths!r}; import {module}"
         return [sys.executable, "-S", "-c", code]
 
     env_cached = {k: v for k, v in clean_env().items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -271,6 +376,9 @@ def cold_import(codeuri: str, module: str, runs: int) -> tuple[float, float, flo
         # a private copy for each, so the repository's macro/ is never written to
         shutil.copytree(codeuri, cached, ignore=ignore)
         shutil.copytree(codeuri, bare, ignore=ignore)
+        if with_pyyaml:
+            pyyaml_only(cached + "-deps")
+            pyyaml_only(bare + "-deps")
         # warm: compile the cached copy's bytecode (and the OS file cache of both)
         subprocess.run(import_cmd(cached), env=env_cached, check=True, capture_output=True)
         subprocess.run(import_cmd(bare), env=env_nocache, check=True, capture_output=True)
@@ -356,6 +464,16 @@ def main(argv: list[str] | None = None) -> int:
     sam = sam_seconds(large, args.repeat)
     t_sam, t_sam_import = sam if sam is not None else (None, None)
     t_base, t_cached, t_nocache = cold_import(codeuri, module, args.imports)
+    hook_text = hook_template_text(HOOK_TEMPLATE_BYTES)
+    deps = tempfile.mkdtemp(prefix="aip-bench-pyyaml-")
+    try:
+        hook = run_hook(codeuri, pyyaml_only(deps), hook_text, args.repeat)
+    except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as error:
+        print(f"hook could not run: {error}")
+        return 1
+    finally:
+        shutil.rmtree(deps, ignore_errors=True)
+    _, t_hook_cached, t_hook_nocache = cold_import(codeuri, HOOK_HANDLER, args.imports, with_pyyaml=True)
 
     figures: dict[str, Any] = {
         "permissions_added_large": added,
@@ -379,6 +497,15 @@ def main(argv: list[str] | None = None) -> int:
             "handler_no_bytecode": round(t_nocache * 1000, 1),
         },
         "boto3_imported": out["boto3"],
+        "hook_template_bytes": len(hook_text.encode()),
+        "hook_status": hook["status"],
+        "hook_yaml_loader": hook["loader"],
+        "hook_ms": round(hook["s"] * 1000, 1),
+        "hook_parse_ms": round(hook["parse_s"] * 1000, 1),
+        "ratio_hook_vs_parse": round(hook["s"] / hook["parse_s"], 3),
+        "hook_cold_import_ratio": round(t_hook_cached / t_base, 3),
+        "hook_cold_import_ratio_no_bytecode": round(t_hook_nocache / t_base, 3),
+        "hook_cold_import_ms": round(t_hook_cached * 1000, 1),
     }
 
     print()
@@ -400,11 +527,21 @@ def main(argv: list[str] | None = None) -> int:
         ("(c) 10x grants / 1x grants", figures["ratio_scaling"], TARGETS["scaling"]),
         ("(d) cold import, bytecode cached", figures["cold_import_ratio"], TARGETS["cold_import"]),
         ("(d) cold import, no bytecode", figures["cold_import_ratio_no_bytecode"], TARGETS["cold_import"]),
+        ("(e) hook / parsing its template", figures["ratio_hook_vs_parse"], TARGETS["hook_vs_parse"]),
     ]
     print(f"{'ratio':<36} {'measured':>9} {'target':>8}  verdict")
     for label, value, target in rows:
         shown = "n/a" if value is None else f"{value:g}"
         print(f"{label:<36} {shown:>9} {'<= ' + format(target, 'g'):>8}  {verdict(value, target)}")
+    print(
+        f"(f) hook cold import with PyYAML        {figures['hook_cold_import_ratio']:>9g}   (reported; "
+        f"{figures['hook_cold_import_ratio_no_bytecode']:g} without bytecode)"
+    )
+    print(
+        f"    hook: {figures['hook_template_bytes']} bytes of YAML, {figures['hook_status']}, "
+        f"{figures['hook_ms']} ms; parsing alone {figures['hook_parse_ms']} ms "
+        f"({figures['hook_yaml_loader']}); cold import {figures['hook_cold_import_ms']} ms"
+    )
     if figures["ratio_vs_sam_perfcheck_way"] is not None:
         print(
             f"    (b) the way perfcheck.py times SAM (its import of {figures['sam_translator_import_ms']} ms "

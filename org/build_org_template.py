@@ -8,7 +8,8 @@ template.yaml, so the two never drift:
 2. expand it with the SAM translator library, offline;
 3. replace the function's Code with the per-region artifact bucket
    ``${ArtifactBucketPrefix}-${AWS::Region}`` and the ``ArtifactKey`` parameter
-   (Lambda only reads code from a bucket in the function's own region);
+   (Lambda only reads code from a bucket in the function's own region); the optional hook
+   function (EnableHook) likewise, with ``HookArtifactKey`` (``org/package.sh --hook``);
 4. write YAML with short-form tags to build/org/macro-stack.yaml (or --output).
 
 The path of the written file is the last line of stdout.
@@ -54,12 +55,40 @@ ARTIFACT_PARAMETERS: dict[str, dict[str, Any]] = {
         "MinLength": 1,
     },
 }
+HOOK_ARTIFACT_PARAMETERS: dict[str, dict[str, Any]] = {
+    "HookArtifactKey": {
+        "Type": "String",
+        "Default": "none",
+        "Description": (
+            "S3 key of the hook's code zip (org/package.sh --hook prints it); none without EnableHook."
+        ),
+        "MinLength": 1,
+    },
+}
 ARTIFACT_CODE = {
     "S3Bucket": {"Fn::Sub": "${ArtifactBucketPrefix}-${AWS::Region}"},
     "S3Key": {"Ref": "ArtifactKey"},
 }
+HOOK_ARTIFACT_CODE = {
+    "S3Bucket": {"Fn::Sub": "${ArtifactBucketPrefix}-${AWS::Region}"},
+    "S3Key": {"Ref": "HookArtifactKey"},
+}
+# Rules: a stack that enables the hook must say where its code is.
+HOOK_RULES = {
+    "HookNeedsItsArtifact": {
+        "RuleCondition": {"Fn::Equals": [{"Ref": "EnableHook"}, "true"]},
+        "Assertions": [
+            {
+                "Assert": {"Fn::Not": [{"Fn::Equals": [{"Ref": "HookArtifactKey"}, "none"]}]},
+                "AssertDescription": (
+                    "EnableHook=true needs HookArtifactKey (org/package.sh --hook prints it)"
+                ),
+            }
+        ],
+    }
+}
 
-TOP_LEVEL_ORDER = ["AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Conditions"]
+TOP_LEVEL_ORDER = ["AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules", "Conditions"]
 HEADER = "# Generated from template.yaml by org/build_org_template.py; do not edit (docs/org-rollout.md)\n"
 
 
@@ -96,6 +125,21 @@ def macro_function_id(resources: dict[str, Any]) -> str:
     raise BuildError(f"the macro's FunctionName must be !GetAtt <Function>.Arn, found {target!r}")
 
 
+def hook_function_id(resources: dict[str, Any]) -> str | None:
+    """Logical ID of the function behind the template's AWS::CloudFormation::LambdaHook, if any."""
+    hooks = [r for r in resources.values() if r.get("Type") == "AWS::CloudFormation::LambdaHook"]
+    if not hooks:
+        return None
+    if len(hooks) != 1:
+        raise BuildError(f"expected at most one AWS::CloudFormation::LambdaHook, found {len(hooks)}")
+    target = hooks[0].get("Properties", {}).get("LambdaFunction")
+    getatt = target.get("Fn::GetAtt") if isinstance(target, dict) else None
+    parts = getatt.split(".", 1) if isinstance(getatt, str) else getatt
+    if isinstance(parts, list) and len(parts) == 2 and parts[1] == "Arn" and parts[0] in resources:
+        return str(parts[0])
+    raise BuildError(f"the hook's LambdaFunction must be !GetAtt <Function>.Arn, found {target!r}")
+
+
 def translate(sam_template: dict[str, Any]) -> dict[str, Any]:
     translator = Translator(
         managed_policy_map=None,
@@ -116,20 +160,28 @@ def build(source: Path) -> dict[str, Any]:
     function = resources[function_id]
     if function.get("Type") != "AWS::Serverless::Function":
         raise BuildError(f"{function_id}: expected AWS::Serverless::Function, found {function.get('Type')}")
-    clash = ARTIFACT_PARAMETERS.keys() & template.get("Parameters", {}).keys()
+    hook_id = hook_function_id(resources)
+    parameters = {**ARTIFACT_PARAMETERS, **(HOOK_ARTIFACT_PARAMETERS if hook_id else {})}
+    clash = parameters.keys() & template.get("Parameters", {}).keys()
     if clash:
         raise BuildError(f"template.yaml already defines {sorted(clash)}")
 
-    function["Properties"]["CodeUri"] = PLACEHOLDER_CODE_URI
-    function.pop("Metadata", None)  # sam build's BuildMethod: the artifact comes from org/package.sh here
+    codes = {function_id: ARTIFACT_CODE, **({hook_id: HOOK_ARTIFACT_CODE} if hook_id else {})}
+    for code_function_id in codes:
+        resources[code_function_id]["Properties"]["CodeUri"] = PLACEHOLDER_CODE_URI
+        # sam build's BuildMethod: the artifact comes from org/package.sh here
+        resources[code_function_id].pop("Metadata", None)
     translated = translate(template)
 
-    code = translated["Resources"][function_id]["Properties"]["Code"]
     expected = {"S3Bucket": PLACEHOLDER_CODE_URI["Bucket"], "S3Key": PLACEHOLDER_CODE_URI["Key"]}
-    if code != expected:
-        raise BuildError(f"unexpected Code from the SAM translator: {code!r}")
-    translated["Resources"][function_id]["Properties"]["Code"] = ARTIFACT_CODE
-    translated["Parameters"] = {**translated.get("Parameters", {}), **ARTIFACT_PARAMETERS}
+    for code_function_id, artifact in codes.items():
+        code = translated["Resources"][code_function_id]["Properties"]["Code"]
+        if code != expected:
+            raise BuildError(f"unexpected Code from the SAM translator for {code_function_id}: {code!r}")
+        translated["Resources"][code_function_id]["Properties"]["Code"] = artifact
+    translated["Parameters"] = {**translated.get("Parameters", {}), **parameters}
+    if hook_id:
+        translated["Rules"] = {**translated.get("Rules", {}), **HOOK_RULES}
     translated["Description"] = (
         f"{template.get('Description', '').strip()} Plain CloudFormation build for service-managed "
         "StackSets, generated from template.yaml; code from per-region S3 buckets."
@@ -145,7 +197,10 @@ def add_interface_group(template: dict[str, Any]) -> None:
     interface = template.get("Metadata", {}).get("AWS::CloudFormation::Interface")
     if isinstance(interface, dict):
         groups = interface.setdefault("ParameterGroups", [])
-        groups.insert(0, {"Label": {"default": "Code artifact"}, "Parameters": list(ARTIFACT_PARAMETERS)})
+        names = list(ARTIFACT_PARAMETERS)
+        if "HookArtifactKey" in template.get("Parameters", {}):
+            names += list(HOOK_ARTIFACT_PARAMETERS)
+        groups.insert(0, {"Label": {"default": "Code artifact"}, "Parameters": names})
 
 
 def check(template: dict[str, Any]) -> None:

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Zip the macro code (built by macro/Makefile, as `sam build` does) and upload it to one bucket per region.
 #
-#   org/package.sh [--dry-run] BUCKET_PREFIX REGION [REGION ...]
+#   org/package.sh [--dry-run] [--hook] BUCKET_PREFIX REGION [REGION ...]
+#
+# --hook packages the hook function instead (macro/Makefile build-HookFunction: the package with its
+# hook and PyYAML for arm64); its key goes to the org template's HookArtifactKey.
 #
 # Buckets are named BUCKET_PREFIX-REGION (Lambda reads code only from a bucket in the
 # function's own region). The key carries the package version and a hash of the sources,
@@ -16,12 +19,18 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 dry_run=false
-if [[ "${1:-}" == "--dry-run" ]]; then
-  dry_run=true
+target=MacroFunction
+name=auto-invoke-permission
+while [[ "${1:-}" == --* ]]; do
+  case "$1" in
+    --dry-run) dry_run=true ;;
+    --hook) target=HookFunction; name=auto-invoke-permission-hook ;;
+    *) echo "org/package.sh: unknown option $1" >&2; exit 2 ;;
+  esac
   shift
-fi
+done
 if [[ $# -lt 2 ]]; then
-  echo "usage: org/package.sh [--dry-run] BUCKET_PREFIX REGION [REGION ...]" >&2
+  echo "usage: org/package.sh [--dry-run] [--hook] BUCKET_PREFIX REGION [REGION ...]" >&2
   exit 2
 fi
 prefix="$1"
@@ -29,24 +38,24 @@ shift
 
 out_dir="$repo/build/org"
 mkdir -p "$out_dir"
-zip_path="$out_dir/auto-invoke-permission.zip"
+zip_path="$out_dir/$name.zip"
 
 # The same artifact as `sam build`: macro/Makefile (the package without the CLI, plus python3.13
 # bytecode when that interpreter is here).
 artifacts="$(mktemp -d)"
 trap 'rm -rf "$artifacts"' EXIT
-make -s -C "$repo/macro" build-MacroFunction ARTIFACTS_DIR="$artifacts" >&2
+make -s -C "$repo/macro" "build-$target" ARTIFACTS_DIR="$artifacts" >&2
 
 # Zip with sorted entries and fixed timestamps and modes.
-key="$(python3 - "$repo" "$zip_path" "$artifacts" <<'PY'
+key="$(python3 - "$repo" "$zip_path" "$artifacts" "$name" <<'PY'
 import hashlib
 import sys
 import tomllib
 import zipfile
 from pathlib import Path
 
-repo, zip_path, root = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-files = sorted(p for p in (root / "auto_invoke_permission").rglob("*") if p.is_file())
+repo, zip_path, root, name = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
+files = sorted(p for p in root.rglob("*") if p.is_file())
 with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
     for path in files:
         info = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
@@ -60,7 +69,7 @@ for path in files:
     if path.suffix == ".py":
         sources.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
 digest = sources.hexdigest()[:16]
-print(f"auto-invoke-permission/{version}-{digest}.zip")
+print(f"{name}/{version}-{digest}.zip")
 PY
 )"
 echo "built $zip_path" >&2

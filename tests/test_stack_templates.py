@@ -164,6 +164,7 @@ def test_org_template_stays_in_sync_with_template_yaml(
     assert set(org_template["Parameters"]) == set(sam_template["Parameters"]) | {
         "ArtifactBucketPrefix",
         "ArtifactKey",
+        "HookArtifactKey",
     }
     for name, parameter in sam_template["Parameters"].items():
         assert org_template["Parameters"][name] == parameter, name
@@ -175,3 +176,169 @@ def test_org_template_stays_in_sync_with_template_yaml(
     for resource_id, resource in sam_template["Resources"].items():
         if resource["Type"] != "AWS::Serverless::Function":
             assert org_template["Resources"][resource_id] == resource, resource_id
+
+
+# ------------------------------------------------------------------ the optional Lambda Hook
+# The environment contract between the stack's hook parameters and the hook handler.
+HOOK_ENVIRONMENT = {
+    "AUTOINVOKE_MACRO_NAME": "MacroName",
+    "AUTOINVOKE_HOOK_REQUIRE_TRANSFORM": "HookRequireTransform",
+    "AUTOINVOKE_HOOK_FAIL_ON": "HookFailOn",
+    "AUTOINVOKE_HOOK_FAIL_CLOSED": "HookFailClosed",
+}
+HOOK_TYPES = {
+    "AWS::CloudFormation::LambdaHook",
+    "AWS::Serverless::Function",
+    "AWS::Lambda::Function",
+    "AWS::IAM::Role",
+    "AWS::Logs::LogGroup",
+}
+
+
+def lambda_hook(template: dict[str, Any]) -> dict[str, Any]:
+    hooks = [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudFormation::LambdaHook"]
+    assert len(hooks) == 1, "exactly one AWS::CloudFormation::LambdaHook"
+    return hooks[0]
+
+
+def getatt_id(value: Any) -> str:
+    getatt = value["Fn::GetAtt"]
+    resource, attribute = getatt.split(".", 1) if isinstance(getatt, str) else getatt
+    assert attribute == "Arn"
+    return str(resource)
+
+
+def with_hook_enabled(tmp_path: Path) -> Path:
+    """template.yaml with EnableHook defaulting to true, beside the original (CodeUri stays valid)."""
+    text = TEMPLATE.read_text(encoding="utf-8")
+    enable = text.index("  EnableHook:")
+    default = text.index('Default: "false"', enable)
+    copy = REPO / f".template-hook-enabled-{tmp_path.name}.yaml"
+    copy.write_text(text[:default] + 'Default: "true"' + text[default + len('Default: "false"') :])
+    return copy
+
+
+def test_hook_is_off_by_default_and_all_of_it_is_conditional(sam_template: dict[str, Any]) -> None:
+    assert sam_template["Parameters"]["EnableHook"]["Default"] == "false"
+    assert sam_template["Conditions"]["HookEnabled"] == {"Fn::Equals": [{"Ref": "EnableHook"}, "true"]}
+    hook_resources = {rid for rid in sam_template["Resources"] if rid.startswith("Hook")}
+    assert hook_resources == {"HookLogGroup", "HookFunctionRole", "HookFunction", "HookExecutionRole", "Hook"}
+    for rid in hook_resources:
+        assert sam_template["Resources"][rid]["Condition"] == "HookEnabled", rid
+    for name, output in sam_template["Outputs"].items():
+        if name.startswith("Hook"):
+            assert output["Condition"] == "HookEnabled", name
+
+
+def test_lambda_hook_properties(sam_template: dict[str, Any]) -> None:
+    properties = lambda_hook(sam_template)["Properties"]
+    assert properties["TargetOperations"] == ["STACK"]
+    assert properties["HookStatus"] == "ENABLED"
+    assert properties["FailureMode"] == {"Ref": "HookFailureMode"}
+    assert sam_template["Parameters"]["HookFailureMode"]["Default"] == "WARN"
+    assert sam_template["Parameters"]["HookFailureMode"]["AllowedValues"] == ["WARN", "FAIL"]
+    filters = properties["StackFilters"]
+    assert filters["FilteringCriteria"] == "ALL"  # excluded by name AND by role
+    # the macro's own stack is excluded on both branches of the name list
+    _, with_names, own_only = filters["StackNames"]["Exclude"]["Fn::If"]
+    assert own_only == [{"Ref": "AWS::StackName"}]
+    assert {"Ref": "AWS::StackName"} in with_names["Fn::Split"][1]["Fn::Join"][1]
+
+
+def test_hook_function_is_the_hook_handler_with_its_own_logs(sam_template: dict[str, Any]) -> None:
+    resources = sam_template["Resources"]
+    function_id = getatt_id(lambda_hook(sam_template)["Properties"]["LambdaFunction"])
+    function = resources[function_id]
+    properties = function["Properties"]
+    assert function["Metadata"] == {"BuildMethod": "makefile"}  # macro/Makefile build-HookFunction
+    assert properties["CodeUri"].rstrip("/") == "macro"
+    assert properties["Handler"] == "auto_invoke_permission.hook.handler.handler"
+    assert properties["Architectures"] == ["arm64"]
+    assert properties["Runtime"] == "python3.13"
+    assert properties["Timeout"] < 30  # the hook waits 30 s for the function
+    variables = properties["Environment"]["Variables"]
+    assert {name: value["Ref"] for name, value in variables.items()} == HOOK_ENVIRONMENT
+    log_group = properties["LoggingConfig"]["LogGroup"]["Ref"]
+    _, macro = macro_function(sam_template)
+    assert log_group != macro["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    role = resources[getatt_id(properties["Role"])]["Properties"]
+    assert "ManagedPolicyArns" not in role
+    statements = [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+    assert statements == [
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": {"Fn::GetAtt": [log_group, "Arn"]},
+        }
+    ]
+
+
+def test_hook_environment_names_are_the_handlers(sam_template: dict[str, Any]) -> None:
+    from auto_invoke_permission.hook import handler as hook_handler
+
+    names = {
+        hook_handler.ENV_MACRO_NAME,
+        hook_handler.ENV_REQUIRE_TRANSFORM,
+        hook_handler.ENV_FAIL_ON,
+        hook_handler.ENV_FAIL_CLOSED,
+    }
+    assert names == set(HOOK_ENVIRONMENT)
+    assert set(HOOK_ENVIRONMENT.values()) <= set(sam_template["Parameters"])
+
+
+def test_hook_execution_role_may_only_invoke_the_hook_function(sam_template: dict[str, Any]) -> None:
+    resources = sam_template["Resources"]
+    properties = lambda_hook(sam_template)["Properties"]
+    role = resources[getatt_id(properties["ExecutionRole"])]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "hooks.cloudformation.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ]
+    assert "ManagedPolicyArns" not in role
+    statements = [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+    assert statements == [
+        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": properties["LambdaFunction"]}
+    ]
+
+
+def test_template_with_the_hook_enabled_passes_cfn_lint(tmp_path: Path) -> None:
+    enabled = with_hook_enabled(tmp_path)
+    try:
+        assert lint_messages(enabled) == []
+    finally:
+        enabled.unlink()
+
+
+@pytest.mark.skipif(not (Path(sys.executable).parent / "sam").exists(), reason="no sam CLI in this venv")
+def test_template_with_the_hook_enabled_passes_sam_validate_lint(tmp_path: Path) -> None:
+    enabled = with_hook_enabled(tmp_path)
+    try:
+        sam = str(Path(sys.executable).parent / "sam")
+        done = subprocess.run(
+            [sam, "validate", "--lint", "--template-file", str(enabled), "--region", "us-east-1"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=REPO,
+            timeout=300,
+        )
+    finally:
+        enabled.unlink()
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_org_template_carries_the_hook_with_its_own_artifact(org_template: dict[str, Any]) -> None:
+    hook = lambda_hook(org_template)
+    function = org_template["Resources"][getatt_id(hook["Properties"]["LambdaFunction"])]
+    assert function["Type"] == "AWS::Lambda::Function"
+    assert function["Condition"] == "HookEnabled"
+    assert function["Properties"]["Code"] == {
+        "S3Bucket": {"Fn::Sub": "${ArtifactBucketPrefix}-${AWS::Region}"},
+        "S3Key": {"Ref": "HookArtifactKey"},
+    }
+    assert function["Properties"]["Handler"] == "auto_invoke_permission.hook.handler.handler"
+    rule = org_template["Rules"]["HookNeedsItsArtifact"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "EnableHook"}, "true"]}

@@ -389,6 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
     _macro_name_argument(event)
 
     explain_command.add_arguments(command("explain", explain_command.HELP, explain_command.run))
+    from .hook import add_hook_commands  # `hook`, `hook-event`: their own module (imports this one)
+
+    add_hook_commands(command)
     return parser
 
 

@@ -316,9 +316,7 @@ def test_expand_yaml_uses_the_macro_name_given(tmp_path: Path, capsys: Capture) 
 
 
 def test_expand_other_transforms_exit_1_naming_them(tmp_path: Path, capsys: Capture) -> None:
-    path = write(
-        tmp_path, CLEAN.replace("[AutoInvokePermission,", "[Acme::Thing, AutoInvokePermission,")
-    )
+    path = write(tmp_path, CLEAN.replace("[AutoInvokePermission,", "[Acme::Thing, AutoInvokePermission,"))
     code, out, err = run(capsys, "expand", path, *PLACE)
     assert code == 1
     assert out == ""

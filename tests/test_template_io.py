@@ -147,7 +147,10 @@ def test_parse_errors_are_one_line_with_position(tmp_path: Path, text: str, wher
         ("# only a comment\n", "the file is empty"),
         ("- a\n- b\n", r"not a template \(a list, not a mapping\)"),
         ("just text\n", r"not a template \(a string, not a mapping\)"),
-        ("replicas: 3\nimage: !Foo x\n", r"not a template \(no Resources, AWSTemplateFormatVersion or Transform\)"),
+        (
+            "replicas: 3\nimage: !Foo x\n",
+            r"not a template \(no Resources, AWSTemplateFormatVersion or Transform\)",
+        ),
         ('{"name": "x"}', r"not a template \(no Resources"),
     ],
 )

@@ -63,6 +63,13 @@ def find_project_settings(start: Path) -> ProjectSettings:
         if table is None and mine is None:
             continue
         merged = {**(table or {}), **(mine or {})}
+        if isinstance((table or {}).get("parameters"), Mapping) and isinstance(
+            (mine or {}).get("parameters"), Mapping
+        ):
+            merged["parameters"] = {
+                **(table or {})["parameters"],
+                **(mine or {})["parameters"],
+            }  # name by name
         sources = [str(p) for p, t in ((pyproject, table), (own, mine)) if t is not None]
         return _settings(merged, " and ".join(sources))
     return ProjectSettings()

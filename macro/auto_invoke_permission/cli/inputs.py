@@ -35,6 +35,8 @@ class Input:
 
 def expand_inputs(arguments: Sequence[str]) -> list[Input]:
     """Every file the arguments name, in order, each once. Raises InputError."""
+    if list(arguments).count(STDIN) > 1:
+        raise InputError("- (stdin) given twice")
     seen: set[str] = set()
     found: list[Input] = []
     for argument in arguments:

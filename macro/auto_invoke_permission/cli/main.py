@@ -230,8 +230,6 @@ def _templates(args: argparse.Namespace, streams: Streams) -> tuple[list[Input],
         inputs = expand_inputs(arguments)
     except InputError as err:
         raise UsageError(str(err)) from err
-    if sum(1 for item in inputs if item.path == STDIN) > 1:
-        raise UsageError("- (stdin) given twice")
     return inputs, resolve_settings(args, streams)
 
 

@@ -14,7 +14,6 @@ first directory that has either one wins (both are read when it has both).
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +75,11 @@ def find_project_settings(start: Path) -> ProjectSettings:
 
 
 def _tool_table(path: Path) -> dict[str, Any] | None:
+    try:
+        if "autoinvoke" not in path.read_text(encoding="utf-8", errors="replace"):
+            return None  # most pyproject.toml files say nothing to us: no need to parse them
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read it: {err.strerror or err}") from err
     tool = _read_toml(path).get("tool")
     table = tool.get("autoinvoke") if isinstance(tool, Mapping) else None
     if table is None:
@@ -86,6 +90,8 @@ def _tool_table(path: Path) -> dict[str, Any] | None:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only when there is a file to read
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

@@ -8,7 +8,6 @@ a note, whichever way they were named.
 
 from __future__ import annotations
 
-import glob
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -54,6 +53,8 @@ def _one_argument(argument: str) -> Iterator[Input]:
     elif os.path.isdir(argument):
         yield from (Input(path, named=False) for path in _walk(argument))
     elif _GLOB_CHARACTERS & set(argument):
+        import glob  # only for a pattern
+
         matches = sorted(glob.glob(argument, recursive=True))
         if not matches:
             raise InputError(f"{argument}: no file matches")

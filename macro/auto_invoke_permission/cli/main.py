@@ -60,7 +60,22 @@ class UsageError(Exception):
     """Bad arguments: exit 2 with this one line."""
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    # argparse's default imports shutil (and with it bz2, lzma) only to learn the terminal width,
+    # on every run, help or not; os has the same answer.
+    def __init__(self, prog: str) -> None:
+        try:
+            columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size().columns
+        except (ValueError, OSError):
+            columns = 80
+        super().__init__(prog, width=columns - 2)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         # One line instead of argparse's usage block: the usage is one --help away.
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")

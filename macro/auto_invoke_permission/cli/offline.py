@@ -20,7 +20,6 @@ commands never need it.
 from __future__ import annotations
 
 import copy
-import logging
 import os
 import posixpath
 from collections.abc import Callable, Iterator, Mapping
@@ -36,9 +35,6 @@ MACRO_NAME = "AutoInvokePermission"
 Scheme = Literal["s3", "https"]
 # Where a local artifact path is said to be uploaded: (scheme, local path) -> location.
 ArtifactLocation = Callable[[Scheme, str], str]
-
-# The SAM translator logs metrics warnings on exit; the callers report its errors themselves.
-logging.getLogger("samtranslator").addHandler(logging.NullHandler())
 
 # Where SAM resources keep local artifact paths that `sam package` uploads.
 _ARTIFACT_PROPERTIES: dict[str, str] = {
@@ -165,11 +161,15 @@ def sam_translate(
     `template` is not changed. Raises SamError with one line when SAM rejects it.
     `note` hears which local artifact paths were swapped for placeholders.
     """
+    import logging
+
     from samtranslator.model.exceptions import ExceptionWithMessage, InvalidDocumentException
     from samtranslator.parser.parser import Parser
     from samtranslator.plugins.application.serverless_app_plugin import ServerlessAppPlugin
     from samtranslator.translator.translator import Translator
 
+    # The SAM translator logs metrics warnings on exit; the callers report its errors themselves.
+    logging.getLogger("samtranslator").addHandler(logging.NullHandler())
     sam_input, swapped = packaged({k: v for k, v in template.items() if k != "Transform"}, location)
     sam_input["Transform"] = SAM_TRANSFORM
     if swapped and note is not None:

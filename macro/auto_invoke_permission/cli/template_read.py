@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime
 import functools
 import json
-import logging
 import re
 import sys
 from collections.abc import Mapping
@@ -263,6 +262,8 @@ def _parse(text: str, path: str) -> Any:
     # YAML first, as cfn-lint does: JSON is YAML, and the YAML loader reports the
     # right line for duplicate keys. JSON indented with tabs is not YAML, so JSON
     # content falls back to cfn-lint's JSON decoder.
+    import logging
+
     from cfnlint.decode import cfn_json, cfn_yaml
 
     # cfn-lint's decoder logs some problems before raising them; we report each one

@@ -1,4 +1,4 @@
-"""`autoinvoke` inputs: many files, directories, globs and stdin; parse errors; settings and their precedence."""
+"""`autoinvoke` inputs: files, directories, globs, stdin; parse errors; settings and their precedence."""
 
 from __future__ import annotations
 
@@ -165,7 +165,7 @@ def test_unknown_tags(
 ) -> None:
     path = write(tmp_path / "t.yaml", text)
     code, _, err = run(capsys, "transform", path, *PLACE)
-    if where is None:
+    if where is None or message is None:
         assert code == 0, err
     else:
         assert code == 2

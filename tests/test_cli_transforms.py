@@ -271,7 +271,9 @@ def test_macro_event_shape() -> None:
 
 def test_sar_applications_expand_offline_with_a_placeholder(capsys: Capture, tmp_path: Path) -> None:
     app = "  App:\n    Type: AWS::Serverless::Application\n    Properties:\n"
-    app += "      Location: {ApplicationId: 'arn:aws:serverlessrepo:us-east-1:123456789012:applications/x', SemanticVersion: 1.0.0}\n"
+    app += "      Location:\n"
+    app += "        ApplicationId: arn:aws:serverlessrepo:us-east-1:123456789012:applications/x\n"
+    app += "        SemanticVersion: 1.0.0\n"
     code, out, err = run(
         capsys,
         tmp_path,

@@ -29,7 +29,7 @@ from ..options import Mode
 from .config import ConfigError, ProjectSettings, find_project_settings, parse_parameter_overrides
 from .config import samconfig_overrides as read_samconfig
 from .inputs import Input, InputError, expand_inputs, read_inputs
-from .template_read import STDIN, LoadedTemplate, OutputFormat, TemplateError
+from .template_read import LoadedTemplate, OutputFormat, TemplateError
 
 if TYPE_CHECKING:
     from ..findings import Finding

@@ -51,10 +51,10 @@ validate: install-dev
 unit: install-dev
 	$(BIN)/pytest
 
-## bench: performance ratios (prints figures, asserts nothing)
+## bench: performance ratios (prints figures, asserts nothing); BENCH_ARGS="--corpus-limit 150" for a short run
 bench: install-dev
 	$(PY) -m compileall -q macro/auto_invoke_permission
-	$(PY) bench/run_bench.py
+	$(PY) bench/run_bench.py $(BENCH_ARGS)
 
 ## e2e: real AWS, opt-in; skipped without credentials
 e2e: install-dev

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Performance report of the macro handler: four ratios, measured in one run on this machine.
+"""Performance report of the macro, the CLI and the hook: ratios measured in one run on this machine.
 
 Run from the repository root (`make bench`, or any Python 3.11+ with the SAM translator library):
 
@@ -16,10 +16,14 @@ laptop and on a CI runner:
     enum, typing, hashlib (median of N runs)                                 target <= 1.3
     also without bytecode cache (a copy of CodeUri without __pycache__,
     PYTHONDONTWRITEBYTECODE=1), as on Lambda's read-only code directory
-(e) the Lambda Hook's decision on a ~1 MB YAML template at CloudFormation's
+(e) `autoinvoke check` of one small JSON template / `python -c pass`
+    (wall time of the process, median of N runs)                             target <= 3
+(f) `autoinvoke check` of every template of ../shared/corpus in one process
+    / `cfn-lint` on the same files in one process                            target <= 0.2
+(g) the Lambda Hook's decision on a ~1 MB YAML template at CloudFormation's
     ceiling (the same 150 functions, padded with ordinary IAM statements),
     without the macro listed / parsing that template alone                   target <= 1.5
-(f) cold import of the hook handler with PyYAML (its build: CodeUri plus
+(h) cold import of the hook handler with PyYAML (its build: CodeUri plus
     PyYAML only) / the same bare interpreter as (d)                           (reported)
 
 The handler runs in a subprocess under `python -S` with only its CodeUri on sys.path, like
@@ -50,9 +54,18 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 BASE_IMPORTS = "import json, logging, re, dataclasses, enum, typing, hashlib"
 
-TARGETS = {"vs_json": 3.0, "vs_sam": 0.1, "scaling": 12.0, "cold_import": 1.3, "hook_vs_parse": 1.5}
 HOOK_TEMPLATE_BYTES = 1_000_000  # CloudFormation's limit for a template in S3 is 1 MB
 HOOK_HANDLER = "auto_invoke_permission.hook.handler"
+TARGETS = {
+    "vs_json": 3.0,
+    "vs_sam": 0.1,
+    "scaling": 12.0,
+    "cold_import": 1.3,
+    "cli_startup": 3.0,
+    "cli_vs_cfn_lint": 0.2,
+    "hook_vs_parse": 1.5,
+}
+CORPUS = os.path.join(ROOT, "..", "shared", "corpus")
 
 # Managed policies the synthetic templates name, so that SAM never calls IAM.
 MANAGED = {
@@ -402,6 +415,53 @@ def cold_import(
 
 
 # ---------------------------------------------------------------------- main
+# -------------------------------------------------------------- CLI start-up
+def _tool(name: str) -> list[str]:
+    """The console script installed next to this interpreter (as a user runs it), else `python -m`."""
+    script = os.path.join(os.path.dirname(sys.executable), name)
+    if os.path.exists(script):
+        return [script]
+    return [sys.executable, "-m", "auto_invoke_permission.cli.main" if name == "autoinvoke" else "cfnlint"]
+
+
+def _wall(cmd: list[str], env: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, env=env, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def cli_startup(runs: int) -> tuple[float, float]:
+    """Median seconds of `python -c pass` and of `autoinvoke check` of one small JSON template."""
+    env = {**clean_env(), "AWS_REGION": REGION, "AWS_ACCOUNT_ID": ACCOUNT}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "small.json")
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(synthetic(1), handle)
+        check = [*_tool("autoinvoke"), "check", path]
+        _wall(check, env)  # warm the OS file cache and the bytecode
+        base = statistics.median(_wall([sys.executable, "-c", "pass"], env) for _ in range(runs))
+        cli = statistics.median(_wall(check, env) for _ in range(runs))
+    return base, cli
+
+
+def corpus_files(limit: int | None) -> list[str]:
+    manifest = os.path.join(CORPUS, "MANIFEST.tsv")
+    if not os.path.exists(manifest):
+        return []
+    with open(manifest, encoding="utf-8") as handle:
+        names = [line.split("\t", 1)[0] for line in handle.read().splitlines()[1:] if line.strip()]
+    files = [os.path.join(CORPUS, name) for name in names if os.path.isfile(os.path.join(CORPUS, name))]
+    return files[:limit] if limit else files
+
+
+def cli_vs_cfn_lint(files: list[str]) -> tuple[float, float]:
+    """Seconds of one `autoinvoke check` and of one `cfn-lint` process over the same files."""
+    env = {**clean_env(), "AWS_REGION": REGION, "AWS_ACCOUNT_ID": ACCOUNT}
+    ours = _wall([*_tool("autoinvoke"), "check", *files], env)
+    lint = _wall([*_tool("cfn-lint"), "--", *files], env)
+    return ours, lint
+
+
 def permissions_added(before: dict[str, Any], response: dict[str, Any]) -> int:
     if str(response.get("status", "")).lower() != "success":
         return -1
@@ -423,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--functions", type=int, default=150, help="SAM functions of the large template")
     ap.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     ap.add_argument("--profile", action="store_true", help="cProfile of the handler on the large template")
+    ap.add_argument("--startups", type=int, default=15, help="median of N CLI start-up runs")
+    ap.add_argument("--corpus-limit", type=int, default=0, help="only the first N corpus templates (0: all)")
     args = ap.parse_args(argv)
     started = time.perf_counter()
 
@@ -474,6 +536,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(deps, ignore_errors=True)
     _, t_hook_cached, t_hook_nocache = cold_import(codeuri, HOOK_HANDLER, args.imports, with_pyyaml=True)
+    t_pass, t_cli = cli_startup(args.startups)
+    files = corpus_files(args.corpus_limit or None)
+    t_ours, t_lint = cli_vs_cfn_lint(files) if files else (None, None)
 
     figures: dict[str, Any] = {
         "permissions_added_large": added,
@@ -506,6 +571,14 @@ def main(argv: list[str] | None = None) -> int:
         "hook_cold_import_ratio": round(t_hook_cached / t_base, 3),
         "hook_cold_import_ratio_no_bytecode": round(t_hook_nocache / t_base, 3),
         "hook_cold_import_ms": round(t_hook_cached * 1000, 1),
+        "cli_startup_ms": {"python_pass": round(t_pass * 1000, 1), "check_small": round(t_cli * 1000, 1)},
+        "cli_startup_ratio": round(t_cli / t_pass, 2),
+        "corpus_files": len(files),
+        "corpus_s": {
+            "autoinvoke_check": t_ours and round(t_ours, 2),
+            "cfn_lint": t_lint and round(t_lint, 2),
+        },
+        "cli_vs_cfn_lint": round(t_ours / t_lint, 3) if t_ours and t_lint else None,
     }
 
     print()
@@ -520,6 +593,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{figures['cold_import_ms']['handler']} ms, "
         f"without bytecode {figures['cold_import_ms']['handler_no_bytecode']} ms"
     )
+    print(
+        f"CLI: python -c pass {figures['cli_startup_ms']['python_pass']} ms, autoinvoke check (small JSON) "
+        f"{figures['cli_startup_ms']['check_small']} ms; {len(files)} corpus templates: autoinvoke check "
+        f"{figures['corpus_s']['autoinvoke_check']} s, cfn-lint {figures['corpus_s']['cfn_lint']} s"
+    )
     print()
     rows = [
         ("(a) handler / JSON round trip", figures["ratio_vs_json"], TARGETS["vs_json"]),
@@ -527,14 +605,16 @@ def main(argv: list[str] | None = None) -> int:
         ("(c) 10x grants / 1x grants", figures["ratio_scaling"], TARGETS["scaling"]),
         ("(d) cold import, bytecode cached", figures["cold_import_ratio"], TARGETS["cold_import"]),
         ("(d) cold import, no bytecode", figures["cold_import_ratio_no_bytecode"], TARGETS["cold_import"]),
-        ("(e) hook / parsing its template", figures["ratio_hook_vs_parse"], TARGETS["hook_vs_parse"]),
+        ("(e) autoinvoke check / python -c pass", figures["cli_startup_ratio"], TARGETS["cli_startup"]),
+        ("(f) autoinvoke check / cfn-lint, corpus", figures["cli_vs_cfn_lint"], TARGETS["cli_vs_cfn_lint"]),
+        ("(g) hook / parsing its template", figures["ratio_hook_vs_parse"], TARGETS["hook_vs_parse"]),
     ]
     print(f"{'ratio':<36} {'measured':>9} {'target':>8}  verdict")
     for label, value, target in rows:
         shown = "n/a" if value is None else f"{value:g}"
         print(f"{label:<36} {shown:>9} {'<= ' + format(target, 'g'):>8}  {verdict(value, target)}")
     print(
-        f"(f) hook cold import with PyYAML        {figures['hook_cold_import_ratio']:>9g}   (reported; "
+        f"(h) hook cold import with PyYAML        {figures['hook_cold_import_ratio']:>9g}   (reported; "
         f"{figures['hook_cold_import_ratio_no_bytecode']:g} without bytecode)"
     )
     print(

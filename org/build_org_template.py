@@ -5,7 +5,8 @@ included (docs/org-rollout.md). This script derives a template without one from
 template.yaml, so the two never drift:
 
 1. load template.yaml and point the macro function's CodeUri at a placeholder S3 object;
-2. expand it with the SAM translator library, offline;
+2. expand it with the SAM translator, offline, through the CLI's toolbox
+   (auto_invoke_permission.cli.offline, the same runner `autoinvoke expand` uses);
 3. replace the function's Code with the per-region artifact bucket
    ``${ArtifactBucketPrefix}-${AWS::Region}`` and the ``ArtifactKey`` parameter
    (Lambda only reads code from a bucket in the function's own region); the optional hook
@@ -18,17 +19,14 @@ The path of the written file is the last line of stdout.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-import boto3
 import cfn_flip
+from auto_invoke_permission.cli.offline import SamError, sam_translate
 from cfn_tools.odict import ODict
-from samtranslator.parser.parser import Parser
-from samtranslator.translator.translator import Translator
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "template.yaml"
@@ -96,13 +94,6 @@ class BuildError(Exception):
     """template.yaml does not have the shape this build relies on."""
 
 
-class NoManagedPolicies:
-    """The macro stack names no AWS managed policy, so the translator must never need one."""
-
-    def load(self) -> dict[str, str]:
-        raise BuildError("template.yaml names an AWS managed policy; the org build cannot resolve it")
-
-
 def load_template(path: Path) -> dict[str, Any]:
     # json round trip: plain dicts and lists instead of cfn_flip's ordered types
     data = json.loads(json.dumps(cfn_flip.load_yaml(path.read_text(encoding="utf-8"))))
@@ -141,16 +132,10 @@ def hook_function_id(resources: dict[str, Any]) -> str | None:
 
 
 def translate(sam_template: dict[str, Any]) -> dict[str, Any]:
-    translator = Translator(
-        managed_policy_map=None,
-        sam_parser=Parser(),
-        boto_session=boto3.session.Session(region_name=TRANSLATION_REGION),
-    )
-    return translator.translate(
-        copy.deepcopy(sam_template),
-        parameter_values={},
-        get_managed_policy_map=NoManagedPolicies().load,
-    )
+    try:
+        return sam_translate(sam_template, TRANSLATION_REGION)
+    except SamError as error:
+        raise BuildError(str(error)) from error
 
 
 def build(source: Path) -> dict[str, Any]:

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from auto_invoke_permission import core, handler
+from auto_invoke_permission.cli import offline
+from auto_invoke_permission.cli.offline import Scheme
 from auto_invoke_permission.model import TransformContext, TransformFailure, TransformResult
 from auto_invoke_permission.options import OptionError, Options, resolve_options
 
@@ -74,121 +76,26 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
 
 
 # --------------------------------------------------------------------- SAM
-_ARTIFACT_KEYS = {
-    "AWS::Serverless::Function": "CodeUri",
-    "AWS::Serverless::LayerVersion": "ContentUri",
-    "AWS::Serverless::Api": "DefinitionUri",
-    "AWS::Serverless::HttpApi": "DefinitionUri",
-    "AWS::Serverless::StateMachine": "DefinitionUri",
-}
-_GLOBAL_ARTIFACT_KEYS = (("Function", "CodeUri"), ("Api", "DefinitionUri"), ("HttpApi", "DefinitionUri"))
-_PLACEHOLDER = "s3://bucket/artifact.zip"
-_IMAGE_PLACEHOLDER = "123456789012.dkr.ecr.us-east-1.amazonaws.com/repository:latest"
+# The corpus snapshot (tests/snapshot_corpus.py) was recorded with one placeholder for every
+# local artifact; kept so that its baseline still compares, through the product's own runner.
+_CORPUS_ARTIFACT = "s3://bucket/artifact.zip"
 
 
-class _OfflineServerlessRepo:
-    """Stands in for the Serverless Application Repository client: the translator never goes online."""
-
-    def create_cloud_formation_template(self, ApplicationId: str, SemanticVersion: str) -> dict[str, str]:
-        return {
-            "ApplicationId": ApplicationId,
-            "TemplateId": "offline",
-            "TemplateUrl": "https://awsserverlessrepo-changesets.s3.amazonaws.com/offline/template.yaml",
-            "Status": "ACTIVE",
-        }
-
-    def get_application(self, ApplicationId: str, SemanticVersion: str) -> dict[str, str]:
-        return {"ApplicationId": ApplicationId}
-
-
-@contextlib.contextmanager
-def _region(region: str) -> Iterator[None]:
-    saved = os.environ.get("AWS_DEFAULT_REGION")
-    os.environ["AWS_DEFAULT_REGION"] = region
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("AWS_DEFAULT_REGION", None)
-        else:
-            os.environ["AWS_DEFAULT_REGION"] = saved
-
-
-def packaged(template: Mapping[str, Any]) -> dict[str, Any]:
-    """What `sam package` does to local artifact paths: they become S3 locations.
-
-    A zip function with no code at all is packaged from the template's directory,
-    as `sam package` does, so it gets a location too; an image function built by
-    `sam build` gets an image URI.
-    """
-    tpl = copy.deepcopy(dict(template))
-    globals_ = tpl.get("Globals")
-    global_function: Any = {}
-    if isinstance(globals_, dict):
-        global_function = globals_.get("Function")
-        for section, key in _GLOBAL_ARTIFACT_KEYS:
-            g = globals_.get(section)
-            if isinstance(g, dict) and isinstance(g.get(key), str) and not g[key].startswith("s3://"):
-                g[key] = _PLACEHOLDER
-    global_code = isinstance(global_function, dict) and any(
-        k in global_function for k in ("CodeUri", "InlineCode", "ImageUri")
-    )
-    resources = tpl.get("Resources")
-    for r in resources.values() if isinstance(resources, dict) else ():
-        if not (
-            isinstance(r, dict) and r.get("Type") in _ARTIFACT_KEYS and isinstance(r.get("Properties"), dict)
-        ):
-            continue
-        props = r["Properties"]
-        key = _ARTIFACT_KEYS[r["Type"]]
-        value = props.get(key)
-        local = isinstance(value, str) and not value.startswith("s3://")
-        codeless = (
-            r["Type"] == "AWS::Serverless::Function"
-            and not global_code
-            and not any(k in props for k in ("CodeUri", "InlineCode", "ImageUri"))
-            and props.get("PackageType", "Zip") == "Zip"
-        )
-        if local or codeless:
-            props[key] = _PLACEHOLDER
-        image = r["Type"] == "AWS::Serverless::Function" and props.get("PackageType") == "Image"
-        if image and "ImageUri" not in props and not global_code:  # `sam build` + `sam package` push it
-            props["ImageUri"] = _IMAGE_PLACEHOLDER
-    return tpl
+def _corpus_location(scheme: Scheme, path: str) -> str:
+    return _CORPUS_ARTIFACT if scheme == "s3" else path
 
 
 def sam_translate(template: Mapping[str, Any], region: str = REGION) -> dict[str, Any]:
-    """The SAM translator's output (plain CloudFormation), offline. Raises when SAM rejects the template.
+    """The SAM translator's output (plain CloudFormation), offline, through the CLI's toolbox.
 
-    Managed policy names come from the map bundled with the translator; nested
-    applications get a placeholder template URL instead of a call to the
-    Serverless Application Repository.
+    Raises SamError when SAM rejects the template.
     """
-    from samtranslator.parser.parser import Parser
-    from samtranslator.plugins.application.serverless_app_plugin import ServerlessAppPlugin
-    from samtranslator.translator.translator import Translator
-
-    tpl = packaged(template)
-    tpl["Transform"] = "AWS::Serverless-2016-10-31"
-    plugins = [ServerlessAppPlugin(sar_client_creator=_OfflineServerlessRepo)]  # type: ignore[arg-type]
-    with _region(region):
-        out = Translator(None, Parser(), plugins=plugins).translate(
-            tpl, parameter_values={}, get_managed_policy_map=dict
-        )
-    return plain(out)
+    return offline.sam_translate(template, region, location=_corpus_location)
 
 
 # ------------------------------------------------------------------- macro
 def event(fragment: Any, request_id: str = "corpus", region: str = REGION, account: str = ACCOUNT) -> dict:
-    return {
-        "region": region,
-        "accountId": account,
-        "fragment": fragment,
-        "transformId": f"{account}::{MACRO_KEY}",
-        "params": {},
-        "requestId": request_id,
-        "templateParameterValues": {},
-    }
+    return offline.macro_event(fragment, region=region, account_id=account, request_id=request_id)
 
 
 @contextlib.contextmanager

@@ -159,11 +159,13 @@ def test_transform_failures_exit_1(tmp_path: Path, capsys: Capture, text: str, m
 
 
 def test_transform_malformed_transform_key_exits_1(tmp_path: Path, capsys: Capture) -> None:
-    path = write(tmp_path, CLEAN.replace("Transform: [AutoInvokePermission,", "Transform: [{Name: X},"))
+    path = write(tmp_path, CLEAN.replace("Transform: [AutoInvokePermission,", "Transform: [{Nome: X},"))
     code, out, err = run(capsys, "transform", path, *PLACE)
     assert code == 1
     assert out == ""
-    assert one_line(err) == f"{path}: Transform must be a transform name or a list of names"
+    assert one_line(err) == (
+        f"{path}: Transform must be a transform name, a {{Name, Parameters}} mapping, or a list of them"
+    )
 
 
 @pytest.mark.parametrize(
@@ -204,7 +206,7 @@ def test_parse_errors_exit_2_with_one_line(tmp_path: Path, capsys: Capture) -> N
 def test_help_and_version(capsys: Capture) -> None:
     code, out, _ = run(capsys, "transform", "--help")
     assert code == 0
-    assert "other entries (such as AWS::Serverless-2016-10-31) stay" in " ".join(out.split())
+    assert "other entries (such as AWS::Serverless-2016-10-31 listed after it) stay" in " ".join(out.split())
     code, out, _ = run(capsys, "--version")
     assert code == 0
     assert out.startswith("autoinvoke ")
@@ -314,13 +316,11 @@ def test_expand_yaml_uses_the_macro_name_given(tmp_path: Path, capsys: Capture) 
 
 
 def test_expand_other_transforms_exit_1_naming_them(tmp_path: Path, capsys: Capture) -> None:
-    path = write(
-        tmp_path, CLEAN.replace("[AutoInvokePermission,", "[AWS::LanguageExtensions, AutoInvokePermission,")
-    )
+    path = write(tmp_path, CLEAN.replace("[AutoInvokePermission,", "[Acme::Thing, AutoInvokePermission,"))
     code, out, err = run(capsys, "expand", path, *PLACE)
     assert code == 1
     assert out == ""
-    assert "Transform AWS::LanguageExtensions cannot be run offline" in one_line(err)
+    assert "Transform Acme::Thing cannot be run offline" in one_line(err)
 
 
 def test_expand_reports_sam_errors(tmp_path: Path, capsys: Capture) -> None:

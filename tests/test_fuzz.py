@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission import handler as handler_module
+from auto_invoke_permission.cli.offline import macro_event
 from conftest import role as trusted_role
 from conftest import statement
 
@@ -360,16 +361,11 @@ def mutate(template: dict[str, Any], rnd: random.Random) -> dict[str, Any]:
 
 
 def event(fragment: Any, request_id: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "region": REGION,
-        "accountId": ACCOUNT,
-        "fragment": fragment,
-        "transformId": f"{ACCOUNT}::AutoInvokePermission",
-        "params": {},
-        "requestId": request_id,
-        "templateParameterValues": {"Stage": "dev", "Env": "prod", "Names": ["a", "b"]},
-        **extra,
-    }
+    values = {"Stage": "dev", "Env": "prod", "Names": ["a", "b"]}
+    built = macro_event(
+        fragment, region=REGION, account_id=ACCOUNT, request_id=request_id, parameter_values=values
+    )
+    return {**built, **extra}
 
 
 # ------------------------------------------------------------ pathological

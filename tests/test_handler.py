@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission import handler as handler_module
+from auto_invoke_permission.cli.offline import macro_event
 from auto_invoke_permission.options import ENV_MINIMUM_MODE, ENV_MODE, ENV_REPORT, ENV_WILDCARDS
 from conftest import ACCOUNT, REGION, document, lambda_function, sam_function, statement, variant
 
@@ -37,15 +38,14 @@ def fresh_defaults(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def event(fragment: Any, params: Any = None, values: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "region": REGION,
-        "accountId": ACCOUNT,
-        "transformId": f"{ACCOUNT}::AutoInvokePermission",
-        "requestId": REQUEST_ID,
-        "fragment": fragment,
-        "params": params or {},
-        "templateParameterValues": values or {},
-    }
+    return macro_event(
+        fragment,
+        region=REGION,
+        account_id=ACCOUNT,
+        request_id=REQUEST_ID,
+        params=params or {},
+        parameter_values=values,
+    )
 
 
 def invoke(fragment: Any, params: Any = None, values: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -22,15 +22,13 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
-import os
 import random
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
 from auto_invoke_permission import core
+from auto_invoke_permission.cli import offline
 from auto_invoke_permission.model import TransformContext
 from auto_invoke_permission.options import Options
 from conftest import role as trusted_role
@@ -504,24 +502,9 @@ def injected(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in after["Resources"].items() if k not in before["Resources"]}
 
 
-class OfflinePolicies:
-    """Managed-policy loader for the SAM translator: no IAM call."""
-
-    def load(self) -> dict[str, str]:
-        return {
-            "AWSLambdaBasicExecutionRole": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-        }
-
-
 def sam_translate(template: dict[str, Any]) -> dict[str, Any]:
-    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
-    sam = pytest.importorskip("samtranslator.translator.transform")
-    tpl = copy.deepcopy(template)
-    tpl["Transform"] = "AWS::Serverless-2016-10-31"
-    out = sam.transform(tpl, {}, OfflinePolicies())
-    out = json.loads(json.dumps(out))
-    out.pop("Transform", None)
-    return out
+    """SAM's output through the CLI's offline toolbox, the runner `autoinvoke expand` ships."""
+    return offline.sam_translate(template, REGION)
 
 
 # ------------------------------------------------------------------ properties

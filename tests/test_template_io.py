@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission.cli.template_io import (
+    NotATemplate,
     TemplateError,
     dump_template,
     load_template,
@@ -142,15 +143,20 @@ def test_parse_errors_are_one_line_with_position(tmp_path: Path, text: str, wher
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("", "the template is empty"),
-        ("# only a comment\n", "the template is empty"),
-        ("- a\n- b\n", "the template must be a mapping, found a list"),
-        ("just text\n", "the template must be a mapping, found a string"),
+        ("", "the file is empty"),
+        ("# only a comment\n", "the file is empty"),
+        ("- a\n- b\n", r"not a template \(a list, not a mapping\)"),
+        ("just text\n", r"not a template \(a string, not a mapping\)"),
+        (
+            "replicas: 3\nimage: !Foo x\n",
+            r"not a template \(no Resources, AWSTemplateFormatVersion or Transform\)",
+        ),
+        ('{"name": "x"}', r"not a template \(no Resources"),
     ],
 )
 def test_not_a_template(tmp_path: Path, text: str, problem: str) -> None:
     path = write(tmp_path, text)
-    with pytest.raises(TemplateError, match=problem):
+    with pytest.raises(NotATemplate, match=problem):
         load_template(path)
 
 

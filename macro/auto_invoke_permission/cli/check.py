@@ -16,13 +16,22 @@ from .. import core
 from ..findings import Finding
 from ..model import TransformContext, TransformFailure
 from ..options import Mode, OptionError, Options
-from .template_io import LoadedTemplate
+from .template_read import LoadedTemplate
 
 
 @dataclass(frozen=True)
 class LocatedFinding:
     finding: Finding
     line: int  # 1-based line in the template file
+    suppressed: bool = False  # accepted by the user (--ignore): reported, never blocking
+
+
+def ignored(findings: Sequence[Finding], codes: frozenset[str]) -> list[bool]:
+    """Which findings the user accepted (`--ignore`, the project file's `ignore`), in order.
+
+    The one place the CLI decides suppression; the macro's own Metadata suppressions will replace it.
+    """
+    return [finding.code in codes for finding in findings]
 
 
 @dataclass(frozen=True)
@@ -31,10 +40,13 @@ class CheckedTemplate:
     findings: tuple[LocatedFinding, ...] = ()
     problems: tuple[str, ...] = ()  # why the template could not be analyzed at all
     readable: bool = True  # False: a parse error, already said on stderr; JSON and SARIF carry it too
+    mode: str = Mode.ENFORCE.value  # the mode checked in: only enforce mode blocks on findings
 
     @property
     def blocking(self) -> list[LocatedFinding]:
-        return [f for f in self.findings if f.finding.blocks_enforce]
+        if self.mode != Mode.ENFORCE.value:
+            return []
+        return [f for f in self.findings if f.finding.blocks_enforce and not f.suppressed]
 
     @property
     def passed(self) -> bool:
@@ -42,22 +54,37 @@ class CheckedTemplate:
 
 
 def check_template(
-    loaded: LoadedTemplate, options: Options | OptionError, context: TransformContext
+    loaded: LoadedTemplate,
+    fragment: dict[str, Any] | str,
+    options: Options | OptionError,
+    context: TransformContext,
+    mode: str = Mode.ENFORCE.value,
+    ignore: frozenset[str] = frozenset(),
 ) -> CheckedTemplate:
-    """Analyze in enforce mode, whatever mode the template asks for. An OptionError is a template problem."""
+    """Analyze `fragment` (the macro's input) in `mode`, whatever mode the template asks for.
+
+    A string instead of a fragment, or an OptionError, is why the template cannot be analyzed.
+    """
+    if isinstance(fragment, str):
+        return CheckedTemplate(loaded.path, problems=(fragment,), mode=mode)
     if isinstance(options, OptionError):
-        return CheckedTemplate(loaded.path, problems=(str(options),))
+        return CheckedTemplate(loaded.path, problems=(str(options),), mode=mode)
     try:
-        result = core.analyze(loaded.fragment, options._replace(mode=Mode.ENFORCE), context)
+        result = core.analyze(fragment, options._replace(mode=Mode(mode), raised_from=None), context)
     except TransformFailure as failure:
-        return CheckedTemplate(loaded.path, problems=tuple(failure.problems))
-    located = tuple(LocatedFinding(f, loaded.line_of(f.path)) for f in result.findings)
-    return CheckedTemplate(loaded.path, findings=located)
+        return CheckedTemplate(loaded.path, problems=tuple(failure.problems), mode=mode)
+    marks = ignored(result.findings, ignore)
+    located = tuple(
+        LocatedFinding(f, loaded.line_of(f.path), suppressed)
+        for f, suppressed in zip(result.findings, marks, strict=True)
+    )
+    return CheckedTemplate(loaded.path, findings=located, mode=mode)
 
 
 def finding_line(path: str, located: LocatedFinding) -> str:
     """`template.yaml:12: AIP110 warning Fn.Properties...: message Fix: ...`, one line."""
-    return f"{path}:{located.line}: {located.finding.one_line()}"
+    mark = " (suppressed)" if located.suppressed else ""
+    return f"{path}:{located.line}: {located.finding.one_line()}{mark}"
 
 
 def render_text(checked: Sequence[CheckedTemplate]) -> str:
@@ -72,7 +99,7 @@ def render_text(checked: Sequence[CheckedTemplate]) -> str:
         elif template.blocking:
             verdict = f"{len(template.blocking)} of {len(template.findings)} findings would fail enforce mode"
         else:
-            verdict = f"passes enforce mode ({len(template.findings)} findings)"
+            verdict = f"passes {template.mode} mode ({len(template.findings)} findings)"
         out.append(f"{template.path}: {verdict}")
     return "".join(line + "\n" for line in out)
 
@@ -85,6 +112,7 @@ def render_json(checked: Sequence[CheckedTemplate]) -> str:
             item: dict[str, Any] = dict(located.finding.as_dict())
             item["line"] = located.line
             item["blocksEnforce"] = located.finding.blocks_enforce
+            item["suppressed"] = located.suppressed
             findings.append(item)
         templates.append(
             {

@@ -1,250 +1,239 @@
-"""`autoinvoke expand`: run a template's whole Transform list offline, in order.
+"""A template's Transform list, run offline in CloudFormation's order.
 
-`AWS::Serverless-2016-10-31` goes through the SAM translator library, this
-macro through the core. Any other transform is a macro we cannot run here,
-and the error names it before anything runs.
+CloudFormation runs the template-level transforms in the order listed, each on
+the previous one's output; a macro therefore receives what the transforms
+before it produced. `transform` and `event` run what precedes the macro, so
+what they print is what CloudFormation would send and receive; `expand` runs
+the whole list. Offline, `AWS::Serverless-2016-10-31` goes through the SAM
+translator (the offline toolbox), `AWS::LanguageExtensions` through cfn-lint's
+implementation, this macro through the core. `AWS::Include` fetches its snippet
+from S3, and any other macro is a Lambda function of some account: both are
+refused with one line naming them.
 
-The SAM translator needs what the service would give it: artifact locations
-in S3 (local paths are swapped for placeholders, as `sam package` would
-upload them), a managed-policy name map (a fixed offline table instead of
-IAM's ListPolicies), and a region (from the context, not from AWS settings).
+The Transform section takes a name, a `{Name, Parameters}` mapping, or a list of
+either. `Fn::Transform` directly under `Resources` hands the macro the sibling
+resources and its `Parameters` as `params`.
 """
 
 from __future__ import annotations
 
-import copy
-import logging
-import os
-import posixpath
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import core
 from ..model import TransformContext
-from ..options import Options
+from ..options import Options, resolve_options
+from .offline import SAM_TRANSFORM, SamError, sam_translate
 
-SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
-PLACEHOLDER_BUCKET = "placeholder-bucket"
-
-# The SAM translator logs metrics warnings on exit; the CLI reports its own errors.
-logging.getLogger("samtranslator").addHandler(logging.NullHandler())
-
-# Names SAM `Policies` may use, with their path in IAM (AWS managed policies are not
-# all at `policy/<name>`). SAM's own fallback for unknown names is `policy/<name>`.
-_MANAGED_POLICY_PATHS: dict[str, str] = {
-    "AWSLambdaBasicExecutionRole": "service-role/AWSLambdaBasicExecutionRole",
-    "AWSLambdaVPCAccessExecutionRole": "service-role/AWSLambdaVPCAccessExecutionRole",
-    "AWSLambdaRole": "service-role/AWSLambdaRole",
-    "AWSLambdaDynamoDBExecutionRole": "service-role/AWSLambdaDynamoDBExecutionRole",
-    "AWSLambdaKinesisExecutionRole": "service-role/AWSLambdaKinesisExecutionRole",
-    "AWSLambdaSQSQueueExecutionRole": "service-role/AWSLambdaSQSQueueExecutionRole",
-    "AWSLambdaMSKExecutionRole": "service-role/AWSLambdaMSKExecutionRole",
-    "AWSLambdaExecute": "AWSLambdaExecute",
-    "AWSLambda_FullAccess": "AWSLambda_FullAccess",
-    "AWSLambda_ReadOnlyAccess": "AWSLambda_ReadOnlyAccess",
-    "AWSLambdaInvocation-DynamoDB": "AWSLambdaInvocation-DynamoDB",
-    "AWSXrayWriteOnlyAccess": "AWSXrayWriteOnlyAccess",
-    "AWSXRayDaemonWriteAccess": "AWSXRayDaemonWriteAccess",
-    "CloudWatchLambdaInsightsExecutionRolePolicy": "CloudWatchLambdaInsightsExecutionRolePolicy",
-    "AdministratorAccess": "AdministratorAccess",
-    "PowerUserAccess": "PowerUserAccess",
-    "ReadOnlyAccess": "ReadOnlyAccess",
-    "AmazonS3FullAccess": "AmazonS3FullAccess",
-    "AmazonS3ReadOnlyAccess": "AmazonS3ReadOnlyAccess",
-    "AmazonDynamoDBFullAccess": "AmazonDynamoDBFullAccess",
-    "AmazonDynamoDBReadOnlyAccess": "AmazonDynamoDBReadOnlyAccess",
-    "AmazonSQSFullAccess": "AmazonSQSFullAccess",
-    "AmazonSNSFullAccess": "AmazonSNSFullAccess",
-    "AmazonKinesisFullAccess": "AmazonKinesisFullAccess",
-    "AmazonEventBridgeFullAccess": "AmazonEventBridgeFullAccess",
-    "AWSStepFunctionsFullAccess": "AWSStepFunctionsFullAccess",
-    "CloudWatchLogsFullAccess": "CloudWatchLogsFullAccess",
-    "SecretsManagerReadWrite": "SecretsManagerReadWrite",
-}
-
-# Where SAM resources keep local artifact paths that `sam package` uploads.
-_ARTIFACT_PROPERTIES: dict[str, str] = {
-    "AWS::Serverless::Function": "CodeUri",
-    "AWS::Serverless::LayerVersion": "ContentUri",
-    "AWS::Serverless::Api": "DefinitionUri",
-    "AWS::Serverless::HttpApi": "DefinitionUri",
-    "AWS::Serverless::StateMachine": "DefinitionUri",
-}
-_GLOBAL_ARTIFACT_PROPERTIES: dict[str, str] = {
-    "Function": "CodeUri",
-    "Api": "DefinitionUri",
-    "HttpApi": "DefinitionUri",
-}
+LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
+INCLUDE = "AWS::Include"
+FN_TRANSFORM = "Fn::Transform"
+# What AWS::LanguageExtensions resolves that cfn-lint's implementation leaves as written.
+_UNRESOLVED_EXTENSIONS = ("Fn::Length", "Fn::ToJsonString")
 
 
 class ExpandError(Exception):
-    """A transform cannot be run offline, or SAM rejects the template. One line."""
+    """A transform cannot be run offline, or it rejects the template. One line."""
 
 
-def transform_names(template: Mapping[str, Any]) -> list[str]:
-    """The template's Transform entries in order (a string or a list of strings)."""
+@dataclass(frozen=True)
+class TransformEntry:
+    """One entry of the Transform section: a name, with Parameters in the mapping form."""
+
+    name: str
+    parameters: Any = None
+
+    def as_written(self) -> Any:
+        return self.name if self.parameters is None else {"Name": self.name, "Parameters": self.parameters}
+
+
+def transform_entries(template: Mapping[str, Any]) -> list[TransformEntry]:
+    """The template's Transform entries in order: a name, a {Name, Parameters} mapping, or a list."""
     value = template.get("Transform")
     if value is None:
         return []
-    names = [value] if isinstance(value, str) else value
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise ExpandError("Transform must be a transform name or a list of names")
-    return list(names)
+    items = value if isinstance(value, list) else [value]
+    entries = []
+    for item in items:
+        if isinstance(item, str):
+            entries.append(TransformEntry(item))
+        elif isinstance(item, Mapping) and isinstance(item.get("Name"), str):
+            entries.append(TransformEntry(item["Name"], item.get("Parameters")))
+        else:
+            raise ExpandError(
+                "Transform must be a transform name, a {Name, Parameters} mapping, or a list of them"
+            )
+    return entries
 
 
-class OfflineManagedPolicies:
-    """SAM's managed-policy loader, answered from a fixed table instead of IAM."""
+def transform_names(template: Mapping[str, Any]) -> list[str]:
+    return [entry.name for entry in transform_entries(template)]
 
-    def __init__(self, partition: str) -> None:
-        self._partition = partition
 
-    def load(self) -> dict[str, str]:
-        return {
-            name: f"arn:{self._partition}:iam::aws:policy/{path}"
-            for name, path in _MANAGED_POLICY_PATHS.items()
-        }
+def transform_value(entries: list[TransformEntry], source: Any) -> Any:
+    """The Transform section for `entries`, in the shape the source wrote it (a list stays a list)."""
+    written = [entry.as_written() for entry in entries]
+    return written if isinstance(source, list) or len(written) != 1 else written[0]
+
+
+@dataclass(frozen=True)
+class MacroInput:
+    """What CloudFormation sends the macro, and how its answer goes back into the template."""
+
+    fragment: dict[str, Any]
+    params: Mapping[str, Any]
+    snippet: bool  # Fn::Transform under Resources: the fragment is the sibling resources
+    listed: bool  # the macro is in the Transform section (or in Fn::Transform)
+    after: list[TransformEntry] = field(default_factory=list)  # what CloudFormation runs next
+    base: dict[str, Any] = field(default_factory=dict)  # the template the answer goes back into
+
+    def options(self, own: Options | None = None) -> Options:
+        """The options the handler would resolve, with no stack defaults. Raises OptionError."""
+        if own is not None:
+            return own
+        metadata = None if self.snippet else self.fragment.get("Metadata")
+        mine = metadata.get(core.MACRO_KEY) if isinstance(metadata, Mapping) else None
+        return resolve_options(Options(), mine, self.params if self.snippet else None)
+
+    def output(self, fragment: Mapping[str, Any]) -> dict[str, Any]:
+        """The template after the macro: its answer, plus the transforms CloudFormation runs next."""
+        if self.snippet:  # the Transform section stays: CloudFormation runs it next
+            return {k: (dict(fragment) if k == "Resources" else v) for k, v in self.base.items()}
+        if not self.after:
+            return dict(fragment)
+        out: dict[str, Any] = {}
+        for key in self.base:  # the source's key order, the Transform where it was
+            if key == "Transform":
+                out[key] = transform_value(self.after, self.base["Transform"])
+            elif key in fragment:
+                out[key] = fragment[key]
+        for key, item in fragment.items():
+            out.setdefault(key, item)
+        return out
+
+
+def macro_input(
+    template: Mapping[str, Any],
+    macro_name: str,
+    context: TransformContext,
+    note: Callable[[str], None],
+    run_sam: bool = True,
+) -> MacroInput:
+    """The macro's input as CloudFormation would build it. Raises ExpandError.
+
+    The transforms listed before the macro run first (`run_sam=False` leaves SAM's
+    part to the core, which reads raw SAM, so that positions stay the file's). A
+    template that does not list the macro gets it run on the template as written.
+    """
+    entries = transform_entries(template)
+    names = [entry.name for entry in entries]
+    if macro_name in names:
+        at = names.index(macro_name)
+        current = _without_transform(template)
+        for entry in entries[:at]:
+            if entry.name != SAM_TRANSFORM or run_sam:
+                current = run_transform(entry, current, context, note)
+        params = entries[at].parameters
+        return MacroInput(
+            current,
+            params if isinstance(params, Mapping) else {},
+            False,
+            True,
+            entries[at + 1 :],
+            dict(template),
+        )
+    resources = template.get("Resources")
+    call = resources.get(FN_TRANSFORM) if isinstance(resources, Mapping) else None
+    if isinstance(call, Mapping) and call.get("Name") == macro_name:
+        assert isinstance(resources, Mapping)
+        siblings = {k: v for k, v in resources.items() if k != FN_TRANSFORM}
+        params = call.get("Parameters")
+        # the template-level list runs after the snippet's macro (it stays in the answer)
+        return MacroInput(
+            siblings, params if isinstance(params, Mapping) else {}, True, True, entries, dict(template)
+        )
+    return MacroInput(_without_transform(template), {}, False, False, entries, dict(template))
+
+
+def _without_transform(template: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in template.items() if k != "Transform"}
+
+
+def run_transform(
+    entry: TransformEntry,
+    template: dict[str, Any],
+    context: TransformContext,
+    note: Callable[[str], None],
+) -> dict[str, Any]:
+    """One transform other than the macro, offline. Raises ExpandError naming what cannot run."""
+    if entry.name == SAM_TRANSFORM:
+        try:
+            return sam_translate(template, context.region, context.parameter_values, note=note)
+        except SamError as err:
+            raise ExpandError(str(err)) from err
+    if entry.name == LANGUAGE_EXTENSIONS:
+        return _language_extensions(template, context)
+    if entry.name == INCLUDE:
+        raise ExpandError(
+            f"Transform {INCLUDE} fetches its snippet from S3 and cannot be run offline; "
+            "run autoinvoke on the template with the snippet inlined"
+        )
+    raise ExpandError(
+        f"Transform {entry.name} cannot be run offline; autoinvoke runs only {SAM_TRANSFORM}, "
+        f"{LANGUAGE_EXTENSIONS} and the macro itself"
+    )
+
+
+def _language_extensions(template: dict[str, Any], context: TransformContext) -> dict[str, Any]:
+    """cfn-lint's AWS::LanguageExtensions (Fn::ForEach, Fn::FindInMap defaults), with our parameter values.
+
+    cfn-lint resolves parameters from their Default, so the values given on the
+    command line become the Defaults of a private copy. What it leaves unresolved
+    (Fn::Length, Fn::ToJsonString) is refused rather than passed on as if resolved.
+    """
+    from cfnlint.template import Template
+    from cfnlint.template.transforms._language_extensions import language_extension
+
+    private = json.loads(json.dumps(template))
+    declared = private.get("Parameters")
+    for name, value in context.parameter_values.items():
+        if isinstance(declared, dict) and isinstance(declared.get(name), dict):
+            declared[name]["Default"] = ",".join(value) if isinstance(value, list) else value
+    matches, output = language_extension(Template("template", private, [context.region]))
+    if matches:
+        raise ExpandError(f"{LANGUAGE_EXTENSIONS}: {matches[0].message}")
+    text = json.dumps(output)
+    left = [name for name in _UNRESOLVED_EXTENSIONS if f'"{name}"' in text]
+    if left:
+        raise ExpandError(f"{LANGUAGE_EXTENSIONS}: {', '.join(left)} cannot be resolved offline")
+    result: dict[str, Any] = json.loads(text)
+    if declared is not None:
+        result["Parameters"] = template["Parameters"]  # the Defaults as written
+    return result
 
 
 def expand(
     template: Mapping[str, Any],
     macro_name: str,
-    options: Options,
+    options: Options | None,
     context: TransformContext,
     note: Callable[[str], None],
 ) -> dict[str, Any]:
-    """Plain CloudFormation: every transform of the list applied, no Transform key left."""
-    names = transform_names(template)
-    unknown = [n for n in names if n not in (SAM_TRANSFORM, macro_name)]
-    if unknown:
-        raise ExpandError(
-            f"Transform {', '.join(unknown)} cannot be run offline; "
-            f"autoinvoke expand runs only {SAM_TRANSFORM} and {macro_name}"
-        )
-    current: dict[str, Any] = {k: v for k, v in template.items() if k != "Transform"}
-    for name in names:
-        if name == SAM_TRANSFORM:
-            current = _run_sam(current, context, note)
-        else:
-            current = core.transform(current, options, context).fragment
-    return current
+    """Plain CloudFormation: every transform of the list applied, in order. Raises ExpandError.
 
-
-def _run_sam(
-    template: dict[str, Any], context: TransformContext, note: Callable[[str], None]
-) -> dict[str, Any]:
-    from samtranslator.model.exceptions import ExceptionWithMessage, InvalidDocumentException
-    from samtranslator.translator.arn_generator import ArnGenerator
-    from samtranslator.translator.transform import transform as sam_transform
-
-    sam_input = copy.deepcopy(template)  # the translator changes its input
-    sam_input["Transform"] = SAM_TRANSFORM
-    _reject_repository_applications(sam_input)
-    replaced = _placeholder_artifacts(sam_input)
-    if replaced:
-        note(
-            f"expand: {len(replaced)} local artifact path{'s' if len(replaced) > 1 else ''} "
-            f"({', '.join(replaced)}) replaced with s3://{PLACEHOLDER_BUCKET}/<path>, as `sam package` would"
-        )
-    loader = OfflineManagedPolicies(ArnGenerator.get_partition_name(context.region))
-    try:
-        with _region(context.region):
-            output: dict[str, Any] = sam_transform(sam_input, dict(context.parameter_values), loader)
-    except InvalidDocumentException as err:
-        causes = " ".join(cause.message for cause in err.causes)
-        raise ExpandError(f"{SAM_TRANSFORM}: {err.message} {causes}".strip()) from err
-    except ExceptionWithMessage as err:
-        raise ExpandError(f"{SAM_TRANSFORM}: {err.message}") from err
-    except Exception as err:  # the translator's own bugs on odd input: still one line, no traceback
-        raise ExpandError(f"{SAM_TRANSFORM}: the SAM translator failed: {type(err).__name__}: {err}") from err
-    output.pop("Transform", None)
-    return output
-
-
-@contextmanager
-def _region(region: str) -> Iterator[None]:
-    """The translator builds a boto3 session only to learn the region (it calls no AWS API).
-
-    Give it ours, and keep the user's profiles and config files out of it, so a
-    missing or broken profile cannot fail an offline expand. Restored afterwards.
+    `options` overrides what the template's Metadata asks for (None: the template's own).
     """
-    from samtranslator.translator.arn_generator import ArnGenerator
-
-    isolated = {
-        "AWS_DEFAULT_REGION": region,
-        "AWS_REGION": region,
-        "AWS_PROFILE": None,
-        "AWS_DEFAULT_PROFILE": None,
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }
-    saved_env = {name: os.environ.get(name) for name in isolated}
-    saved_region = ArnGenerator.BOTO_SESSION_REGION_NAME
-    _set_environment(isolated)
-    ArnGenerator.BOTO_SESSION_REGION_NAME = region
-    try:
-        yield
-    finally:
-        ArnGenerator.BOTO_SESSION_REGION_NAME = saved_region
-        _set_environment(saved_env)
-
-
-def _set_environment(values: Mapping[str, str | None]) -> None:
-    for name, value in values.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
-
-
-def _reject_repository_applications(template: Mapping[str, Any]) -> None:
-    resources = template.get("Resources")
-    if not isinstance(resources, Mapping):
-        return  # SAM reports it
-    for rid, resource in resources.items():
-        if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::Serverless::Application":
-            continue
-        props = resource.get("Properties")
-        if isinstance(props, Mapping) and isinstance(props.get("Location"), Mapping):
-            raise ExpandError(
-                f"{rid}: an AWS::Serverless::Application from the Serverless Application Repository "
-                "needs AWS to expand; it cannot be expanded offline"
-            )
-
-
-def _placeholder_artifacts(template: dict[str, Any]) -> list[str]:
-    """Swap local artifact paths for placeholder S3 locations, in place. Returns what was swapped."""
-    replaced: list[str] = []
-    globals_ = template.get("Globals")
-    if isinstance(globals_, dict):
-        for section, prop in _GLOBAL_ARTIFACT_PROPERTIES.items():
-            if _swap(globals_.get(section), prop, "s3"):
-                replaced.append(f"Globals.{section}.{prop}")
-    resources = template.get("Resources")
-    if isinstance(resources, dict):
-        for rid, resource in resources.items():
-            if not isinstance(resource, dict):
-                continue
-            rtype = resource.get("Type")
-            if rtype == "AWS::Serverless::Application":
-                if _swap(resource.get("Properties"), "Location", "https"):
-                    replaced.append(f"{rid}.Location")
-            elif isinstance(rtype, str) and rtype in _ARTIFACT_PROPERTIES:
-                prop = _ARTIFACT_PROPERTIES[rtype]
-                if _swap(resource.get("Properties"), prop, "s3"):
-                    replaced.append(f"{rid}.{prop}")
-    return replaced
-
-
-def _swap(holder: Any, prop: str, scheme: str) -> bool:
-    if not isinstance(holder, dict):
-        return False
-    value = holder.get(prop)
-    if not isinstance(value, str) or "://" in value:
-        return False
-    key = posixpath.normpath(value.replace("\\", "/")).lstrip("/")
-    if scheme == "s3":
-        holder[prop] = f"s3://{PLACEHOLDER_BUCKET}/{key}"
-    else:  # nested application templates are fetched over HTTPS
-        holder[prop] = f"https://{PLACEHOLDER_BUCKET}.s3.amazonaws.com/{key}"
-    return True
+    entries = transform_entries(template)
+    unrunnable = [e.name for e in entries if e.name not in (SAM_TRANSFORM, LANGUAGE_EXTENSIONS, macro_name)]
+    if unrunnable:  # said before anything runs
+        run_transform(TransformEntry(unrunnable[0]), {}, context, note)
+    macro = macro_input(template, macro_name, context, note)
+    current, rest = macro.fragment, entries
+    if macro.listed:
+        current = macro.output(core.transform(current, macro.options(options), context).fragment)
+        rest = macro.after
+    for entry in rest:
+        current = run_transform(entry, _without_transform(current), context, note)
+    return _without_transform(current)

@@ -27,7 +27,7 @@ from ..model import Permission, TransformContext, TransformFailure, TransformRes
 from ..options import OptionError
 from ..statements import glob_match
 from .denial import Denial, DenialError, Reason, parse_denial, parse_url_denial
-from .template_io import LoadedTemplate, TemplateError, read_template
+from .template_read import LoadedTemplate, TemplateError, read_template
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -1214,8 +1214,7 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--parameter",
         metavar="KEY=VALUE",
-        action="extend",
-        nargs="+",
+        action="append",
         default=[],
         help="a template parameter value of the deploy (repeatable); others take their Default",
     )
@@ -1242,7 +1241,7 @@ def _message(args: argparse.Namespace, stdin: TextIO) -> tuple[str, list[str]]:
 
 
 def run(args: argparse.Namespace, streams: StreamsLike, stdin: TextIO | None = None) -> int:
-    from .main import parse_parameter_overrides
+    from .main import parse_parameter_arguments
 
     try:
         text, paths = _message(args, stdin or sys.stdin)
@@ -1250,7 +1249,7 @@ def run(args: argparse.Namespace, streams: StreamsLike, stdin: TextIO | None = N
     except DenialError as err:
         streams.err.write(f"autoinvoke explain: cannot read the message: {err}\n")
         return EXIT_USAGE
-    overrides = parse_parameter_overrides(args.parameter)
+    overrides = parse_parameter_arguments(args.parameter)
     analyzed: list[Analyzed] = []
     for path in paths:
         try:

@@ -12,7 +12,6 @@ import json
 import os
 from collections.abc import Callable
 
-from ..hook.handler import evaluate_text
 from ..hook.policy import SUCCESS, HookDecision, HookPolicy, PolicyError, parse_fail_on
 from ..model import TransformContext
 from ..resolver import partition_for
@@ -22,7 +21,7 @@ from .main import (  # the same -o and --macro-name handling as the other comman
     Streams,
     UsageError,
     _macro_name_argument,
-    _write,
+    _write_or_print,
     resolve_place,
 )
 
@@ -139,12 +138,14 @@ def run_hook(args: argparse.Namespace, streams: Streams) -> int:
     text = _read_text(args.template)
     policy = policy_from_arguments(args)
     place = resolve_place(args, os.environ, streams)
+    from ..hook.handler import evaluate_text  # loads PyYAML: only when a hook decision is asked for
+
     decision = evaluate_text(text, policy, TransformContext(place.region, place.account_id))
     if args.format == "json":
         rendered = json.dumps(decision.response(HOOK_EVENT_TOKEN), indent=2, ensure_ascii=False) + "\n"
     else:
         rendered = render_decision(decision)
-    _write(rendered, args.output, streams)
+    _write_or_print(rendered, args.output, streams)
     return EXIT_OK if decision.status == SUCCESS else EXIT_FAILED
 
 
@@ -178,6 +179,6 @@ def run_hook_event(args: argparse.Namespace, streams: Streams) -> int:
     }
     if args.payload_file:
         payload = {"template": "" if point == INVOCATION_POINTS["delete"] else text, "previousTemplate": ""}
-        _write(json.dumps(payload, ensure_ascii=False) + "\n", args.payload_file, streams)
-    _write(json.dumps(request, indent=2, ensure_ascii=False) + "\n", args.output, streams)
+        _write_or_print(json.dumps(payload, ensure_ascii=False) + "\n", args.payload_file, streams)
+    _write_or_print(json.dumps(request, indent=2, ensure_ascii=False) + "\n", args.output, streams)
     return EXIT_OK

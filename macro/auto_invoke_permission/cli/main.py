@@ -4,6 +4,12 @@ Exit codes, for every command: 0 success; 1 the template fails (the macro would
 refuse it, or it is malformed, or a transform cannot run); 2 usage or parse
 errors (bad arguments, unreadable file, invalid YAML/JSON, duplicate keys).
 Results go to stdout (or -o); findings, notes and errors go to stderr, one line each.
+
+Every command reads any number of TEMPLATE arguments: files, directories
+(walked recursively), quoted globs, and `-` for stdin; files that are not
+templates are skipped with a note. Heavy libraries (cfn-lint, the SAM
+translator, the YAML writer) are imported by the commands that need them, so
+that a small `check` starts fast.
 """
 
 from __future__ import annotations
@@ -14,18 +20,23 @@ import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, NoReturn, TextIO
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from .. import __version__, core, report
-from ..model import TransformContext, TransformFailure
-from ..options import Mode, OptionError, Options, resolve_options
-from . import check as check_report
-from . import explain as explain_command
-from .expand import ExpandError, expand, transform_names
-from .graph import GRAPH_FORMATS, render_graph
-from .sarif import sarif_log
-from .template_io import LoadedTemplate, OutputFormat, TemplateError, dump_template, read_template
+from .. import __version__
+from ..options import Mode
+from .config import ConfigError, ProjectSettings, find_project_settings, parse_parameter_overrides
+from .config import samconfig_overrides as read_samconfig
+from .inputs import Input, InputError, expand_inputs, read_inputs
+from .template_read import LoadedTemplate, OutputFormat, TemplateError
+
+if TYPE_CHECKING:
+    from ..findings import Finding
+    from ..model import TransformContext, TransformFailure
+    from ..options import OptionError, Options
+    from .check import CheckedTemplate
+    from .expand import MacroInput
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -34,18 +45,37 @@ EXIT_USAGE = 2
 DEFAULT_MACRO_NAME = "AutoInvokePermission"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_SAMCONFIG = "samconfig.toml"
 EVENT_REQUEST_ID = "autoinvoke-cli-event"  # fixed, so the same template gives the same event
+CHECK_FORMATS = ("text", "json", "sarif")
+_OUTPUT_HELP = "write to OUT instead of stdout (with several inputs: a directory, one file per input)"
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _LIST_PARAMETER = re.compile(r"^(CommaDelimitedList|List<.+>)$")
+_CODE = re.compile(r"^AIP\d{3}$")
 
 
 class UsageError(Exception):
     """Bad arguments: exit 2 with this one line."""
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    # argparse's default imports shutil (and with it bz2, lzma) only to learn the terminal width,
+    # on every run, help or not; os has the same answer.
+    def __init__(self, prog: str) -> None:
+        try:
+            columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size().columns
+        except (ValueError, OSError):
+            columns = 80
+        super().__init__(prog, width=columns - 2)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         # One line instead of argparse's usage block: the usage is one --help away.
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -60,7 +90,7 @@ class Streams:
         self.err.write(f"autoinvoke: {text}\n")
 
 
-# ------------------------------------------------------------------ context
+# ------------------------------------------------------------------ settings
 @dataclass(frozen=True)
 class Place:
     """Where the template is deployed: what the macro event would say."""
@@ -69,10 +99,27 @@ class Place:
     account_id: str
 
 
-def resolve_place(args: argparse.Namespace, environ: Mapping[str, str], streams: Streams) -> Place:
-    """--region / --account-id, else the environment's AWS settings, else the defaults (said once)."""
-    region = args.region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
-    account = args.account_id or environ.get("AWS_ACCOUNT_ID")
+@dataclass(frozen=True)
+class Settings:
+    """One run's settings, from the command line over the project files over the environment."""
+
+    place: Place
+    overrides: dict[str, str] = field(default_factory=dict)  # template parameter values given
+    ignore: frozenset[str] = frozenset()
+    mode: str | None = None
+    format: str | None = None
+
+
+def resolve_place(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    streams: Streams,
+    project: ProjectSettings | None = None,
+) -> Place:
+    """--region / --account-id, else the project file, else the environment, else the defaults (said once)."""
+    project = project or ProjectSettings()
+    region = args.region or project.region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+    account = args.account_id or project.account or environ.get("AWS_ACCOUNT_ID")
     defaulted = []
     if not region:
         region = DEFAULT_REGION
@@ -89,7 +136,8 @@ def resolve_place(args: argparse.Namespace, environ: Mapping[str, str], streams:
     return Place(region, account)
 
 
-def parse_parameter_overrides(items: Sequence[str]) -> dict[str, str]:
+def parse_parameter_arguments(items: Sequence[str]) -> dict[str, str]:
+    """`--parameter KEY=VALUE`, each one pair (the value may hold `=` and spaces)."""
     overrides: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -97,6 +145,37 @@ def parse_parameter_overrides(items: Sequence[str]) -> dict[str, str]:
             raise UsageError(f"--parameter {item!r} is not KEY=VALUE")
         overrides[key] = value
     return overrides
+
+
+def resolve_settings(args: argparse.Namespace, streams: Streams, cwd: Path | None = None) -> Settings:
+    """Every source of settings merged, weakest first (the README's Configuration section)."""
+    try:
+        project = find_project_settings(cwd or Path.cwd())
+        overrides = dict(project.parameters)
+        config_file = args.config_file or (DEFAULT_SAMCONFIG if args.config_env else None)
+        if config_file is not None:
+            if not os.path.isfile(config_file):
+                raise UsageError(f"--config-file {config_file}: no such file")
+            overrides.update(read_samconfig(Path(config_file), args.config_env))
+        if args.parameter_overrides:
+            overrides.update(parse_parameter_overrides(args.parameter_overrides, "--parameter-overrides"))
+    except ConfigError as err:
+        raise UsageError(str(err)) from err
+    overrides.update(parse_parameter_arguments(args.parameter))
+    ignore = {*project.ignore, *(getattr(args, "ignore", None) or ())}
+    bad = sorted(code for code in ignore if not _CODE.match(code))
+    if bad:
+        raise UsageError(f"{', '.join(bad)}: not a finding code (like AIP113)")
+    mode = getattr(args, "mode", None) or project.mode
+    if mode is not None and mode not in {m.value for m in Mode}:
+        raise UsageError(f"{project.source}: mode {mode!r} is not one of {', '.join(m.value for m in Mode)}")
+    return Settings(
+        place=resolve_place(args, os.environ, streams, project),
+        overrides=overrides,
+        ignore=frozenset(ignore),
+        mode=mode,
+        format=project.format,
+    )
 
 
 def parameter_values(
@@ -140,37 +219,76 @@ def _scalar_text(value: Any) -> str:
     return str(value)
 
 
-def template_options(template: LoadedTemplate, mode: str | None) -> Options:
-    """The template's `Metadata.AutoInvokePermission` options; --mode wins. Raises OptionError."""
-    metadata = template.data.get("Metadata")
-    own = metadata.get(core.MACRO_KEY) if isinstance(metadata, Mapping) else None
-    options = resolve_options(Options(), own, None)
-    if mode is not None:
-        options = options._replace(mode=Mode(mode), raised_from=None)
-    return options
+def with_mode(options: Options, mode: str | None) -> Options:
+    """The options with --mode (or the project file's mode) over the template's."""
+    return options if mode is None else options._replace(mode=Mode(mode), raised_from=None)
 
 
-def _template_and_context(
-    args: argparse.Namespace, streams: Streams
-) -> tuple[LoadedTemplate, TransformContext]:
-    """The one TEMPLATE of a command and its context. Usage and parse errors come before any note."""
-    template = read_template(args.template)
-    overrides = parse_parameter_overrides(args.parameter)
-    place = resolve_place(args, os.environ, streams)
-    return template, TransformContext(
-        place.region, place.account_id, parameter_values(template, overrides, streams)
+def _context(template: LoadedTemplate, settings: Settings, streams: Streams) -> TransformContext:
+    from ..model import TransformContext
+
+    return TransformContext(
+        settings.place.region,
+        settings.place.account_id,
+        parameter_values(template, settings.overrides, streams),
     )
 
 
-def _write(text: str, out_path: str | None, streams: Streams) -> None:
-    if out_path is None or out_path == "-":
-        streams.out.write(text)
-        return
+# ------------------------------------------------------------------ inputs and outputs
+def _templates(args: argparse.Namespace, streams: Streams) -> tuple[list[Input], Settings]:
+    """The inputs and settings of a command. Usage errors come before any note."""
+    arguments = [*args.templates, *(a for a in args.parameter_overrides or () if "=" not in a)]
+    args.parameter_overrides = [a for a in args.parameter_overrides or () if "=" in a]
+    if not arguments:
+        raise UsageError("the following arguments are required: TEMPLATE")
     try:
-        with open(out_path, "w", encoding="utf-8") as handle:
+        inputs = expand_inputs(arguments)
+    except InputError as err:
+        raise UsageError(str(err)) from err
+    return inputs, resolve_settings(args, streams)
+
+
+class _Output:
+    """Where results go: stdout, one file (-o FILE), or one file per input in a directory (-o DIR).
+
+    Several inputs without -o: one document per input on stdout (YAML documents
+    separated by `---`, JSON one object per line).
+    """
+
+    def __init__(self, target: str | None, several: bool, streams: Streams) -> None:
+        self.target, self.streams, self.several = target, streams, several
+        self.directory = target is not None and target != "-" and (several or os.path.isdir(target))
+        self.written: dict[str, str] = {}
+        self.count = 0
+
+    def write(self, source: str, text: str, suffix: str, compact: Callable[[], str] | None = None) -> None:
+        if self.directory:
+            assert self.target is not None
+            name = "stdin" if source == "<stdin>" else Path(source).stem
+            path = os.path.join(self.target, name + suffix)
+            if path in self.written:
+                raise UsageError(f"{source} and {self.written[path]} would both be written to {path}")
+            self.written[path] = source
+            os.makedirs(self.target, exist_ok=True)
+            _write_file(path, text)
+        elif self.target not in (None, "-") and not self.several:
+            assert self.target is not None
+            _write_file(self.target, text)
+        elif self.several and compact is not None:
+            self.streams.out.write(compact())
+        else:
+            if self.several and self.count:
+                self.streams.out.write("---\n")
+            self.streams.out.write(text)
+        self.count += 1
+
+
+def _write_file(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
     except OSError as err:
-        raise UsageError(f"cannot write {out_path}: {err.strerror or err}") from err
+        raise UsageError(f"cannot write {path}: {err.strerror or err}") from err
 
 
 def _output_format(requested: str | None, template: LoadedTemplate) -> OutputFormat:
@@ -179,133 +297,259 @@ def _output_format(requested: str | None, template: LoadedTemplate) -> OutputFor
     return "yaml"
 
 
-def _finding_lines(template: LoadedTemplate, result_findings: Sequence[Any], streams: Streams) -> None:
-    for finding in result_findings:
-        located = check_report.LocatedFinding(finding, template.line_of(finding.path))
+def _template_text(data: Mapping[str, Any], fmt: OutputFormat, output: _Output, source: str) -> None:
+    from .template_io import dump_template
+
+    output.write(
+        source,
+        dump_template(data, fmt),
+        ".json" if fmt == "json" else ".yaml",
+        (lambda: json.dumps(data, ensure_ascii=False) + "\n") if fmt == "json" else None,
+    )
+
+
+def _finding_lines(
+    template: LoadedTemplate, findings: Sequence[Finding], settings: Settings, streams: Streams
+) -> None:
+    from . import check as check_report
+
+    marks = check_report.ignored(findings, settings.ignore)
+    for finding, suppressed in zip(findings, marks, strict=True):
+        located = check_report.LocatedFinding(finding, template.line_of(finding.path), suppressed)
         streams.err.write(check_report.finding_line(template.path, located) + "\n")
+
+
+def _macro_input(
+    template: LoadedTemplate, context: TransformContext, args: argparse.Namespace, streams: Streams
+) -> MacroInput:
+    from .expand import macro_input
+
+    macro = macro_input(template.data, args.macro_name, context, streams.note)
+    if not macro.listed:
+        streams.note(f"{template.path} does not list {args.macro_name} in its Transform; ran it anyway")
+    return macro
+
+
+def _each_template(
+    args: argparse.Namespace,
+    streams: Streams,
+    run: Callable[[LoadedTemplate, Settings, _Output], int],
+) -> int:
+    """Run a one-template command over every input; the worst exit code wins."""
+    inputs, settings = _templates(args, streams)
+    output = _Output(args.output, len(inputs) > 1, streams)
+    if len(inputs) == 1:  # one named template: reading errors are usage errors, as ever
+        (item,) = inputs
+        from .template_read import NotATemplate, read_template
+
+        try:
+            return run(read_template(item.path), settings, output)
+        except NotATemplate as err:
+            raise UsageError(f"{err}; nothing to do") from err
+    worst = EXIT_OK
+
+    def unreadable(err: TemplateError) -> None:
+        nonlocal worst
+        streams.err.write(f"{err}\n")
+        worst = EXIT_USAGE
+
+    for template in read_inputs(inputs, streams.note, unreadable):
+        worst = max(worst, run(template, settings, output))
+    return worst
 
 
 # ------------------------------------------------------------------ commands
 def run_transform(args: argparse.Namespace, streams: Streams) -> int:
-    template, context = _template_and_context(args, streams)
-    try:
-        names = transform_names(template.data)
-        options = template_options(template, args.mode)
-        result = core.transform(template.fragment, options, context)
-    except ExpandError as err:
-        streams.err.write(f"{template.path}: {err}\n")
-        return EXIT_FAILED
-    except (OptionError, TransformFailure) as err:
-        return _report_failure(err, streams)
-    if args.macro_name not in names:
-        streams.note(f"{template.path} does not list {args.macro_name} in its Transform; ran it anyway")
-    _finding_lines(template, result.findings, streams)
-    remaining = [n for n in names if n != args.macro_name]
-    output = _with_transform(template.data, result.fragment, remaining)
-    _write(dump_template(output, _output_format(args.format, template)), args.output, streams)
-    return EXIT_OK
+    def one(template: LoadedTemplate, settings: Settings, output: _Output) -> int:
+        from .. import core
+        from ..model import TransformFailure
+        from ..options import OptionError
+        from .expand import ExpandError
+
+        context = _context(template, settings, streams)
+        try:
+            macro = _macro_input(template, context, args, streams)
+            result = core.transform(macro.fragment, with_mode(macro.options(), settings.mode), context)
+        except ExpandError as err:
+            streams.err.write(f"{template.path}: {err}\n")
+            return EXIT_FAILED
+        except (OptionError, TransformFailure) as err:
+            return _report_failure(err, streams)
+        _finding_lines(template, result.findings, settings, streams)
+        fmt = _output_format(args.format, template)
+        _template_text(macro.output(result.fragment), fmt, output, template.path)
+        return EXIT_OK
+
+    return _each_template(args, streams, one)
 
 
 def _report_failure(error: OptionError | TransformFailure, streams: Streams) -> int:
     """The macro's own failure message: what CloudFormation would show for this template."""
+    from .. import report
+    from ..model import TransformFailure
+
     problems = error.problems if isinstance(error, TransformFailure) else [str(error)]
     streams.err.write(report.failure_message(problems) + "\n")
     return EXIT_FAILED
 
 
-def _with_transform(
-    source: Mapping[str, Any], fragment: Mapping[str, Any], remaining: list[str]
-) -> dict[str, Any]:
-    """The fragment plus the transforms CloudFormation runs next, where the source had its Transform."""
-    if not remaining:
-        return dict(fragment)
-    value: Any = remaining if isinstance(source.get("Transform"), list) else remaining[0]
-    out: dict[str, Any] = {}
-    for key in source:
-        if key == "Transform":
-            out["Transform"] = value
-        elif key in fragment:
-            out[key] = fragment[key]
-    for key, item in fragment.items():
-        out.setdefault(key, item)
-    return out
-
-
 def run_check(args: argparse.Namespace, streams: Streams) -> int:
-    overrides = parse_parameter_overrides(args.parameter)
-    place = resolve_place(args, os.environ, streams)
-    checked: list[check_report.CheckedTemplate] = []
+    from . import check as check_report
+
+    inputs, settings = _templates(args, streams)
+    checked: list[CheckedTemplate] = []
     exit_code = EXIT_OK
-    for path in args.templates:
-        try:
-            template = read_template(path)
-        except TemplateError as err:
-            streams.err.write(f"{err}\n")
-            checked.append(check_report.CheckedTemplate(path, problems=(str(err),), readable=False))
-            exit_code = EXIT_USAGE
-            continue
-        context = TransformContext(
-            place.region, place.account_id, parameter_values(template, overrides, streams)
+
+    def unreadable(err: TemplateError) -> None:
+        nonlocal exit_code
+        streams.err.write(f"{err}\n")
+        path = str(err).split(":", 1)[0]
+        checked.append(check_report.CheckedTemplate(path, problems=(str(err),), readable=False))
+        exit_code = EXIT_USAGE
+
+    for template in read_inputs(inputs, streams.note, unreadable):
+        result = check_report.check_template(
+            template, *_check_input(template, settings, args, streams), ignore=settings.ignore
         )
-        options: Options | OptionError
-        try:
-            options = template_options(template, None)
-        except OptionError as err:
-            options = err
-        result = check_report.check_template(template, options, context)
         checked.append(result)
         if not result.passed:
             exit_code = max(exit_code, EXIT_FAILED)
-    if args.format == "json":
-        text = check_report.render_json(checked)
-    elif args.format == "sarif":
-        text = json.dumps(sarif_log(checked), indent=2) + "\n"
-    else:
-        text = check_report.render_text(checked)
-    _write(text, args.output, streams)
+    text = _check_report(checked, args.format or settings.format or "text")
+    _write_or_print(text, args.output, streams)
     return exit_code
 
 
-def run_expand(args: argparse.Namespace, streams: Streams) -> int:
-    template, context = _template_and_context(args, streams)
+def _check_input(
+    template: LoadedTemplate, settings: Settings, args: argparse.Namespace, streams: Streams
+) -> tuple[dict[str, Any] | str, Options | OptionError, TransformContext, str]:
+    """(fragment or the reason there is none, options, context, mode) for one template of `check`.
+
+    `check` reads SAM as written (the core reads raw SAM, and the positions stay the
+    file's); other transforms listed before the macro run first, as for `transform`.
+    """
+    from ..options import OptionError
+    from .expand import ExpandError, macro_input
+
+    context = _context(template, settings, streams)
     try:
-        options = template_options(template, args.mode)
-        output = expand(template.data, args.macro_name, options, context, streams.note)
+        macro = macro_input(template.data, args.macro_name, context, streams.note, run_sam=False)
     except ExpandError as err:
-        streams.err.write(f"{template.path}: {err}\n")
-        return EXIT_FAILED
-    except (OptionError, TransformFailure) as err:
-        return _report_failure(err, streams)
-    _write(dump_template(output, _output_format(args.format, template)), args.output, streams)
-    return EXIT_OK
+        return str(err), OptionError(str(err)), context, settings.mode or Mode.ENFORCE.value
+    options: Options | OptionError
+    try:
+        options = macro.options()
+    except OptionError as err:
+        options = err
+    return macro.fragment, options, context, settings.mode or Mode.ENFORCE.value
+
+
+def _check_report(checked: Sequence[CheckedTemplate], fmt: str) -> str:
+    from . import check as check_report
+
+    if fmt not in CHECK_FORMATS:
+        raise UsageError(f"format {fmt!r} is not one of {', '.join(CHECK_FORMATS)}")
+    if fmt == "json":
+        return check_report.render_json(checked)
+    if fmt == "sarif":
+        from .sarif import sarif_log
+
+        return json.dumps(sarif_log(checked), indent=2) + "\n"
+    return check_report.render_text(checked)
+
+
+def _write_or_print(text: str, out_path: str | None, streams: Streams) -> None:
+    if out_path is None or out_path == "-":
+        streams.out.write(text)
+    else:
+        _write_file(out_path, text)
+
+
+def run_expand(args: argparse.Namespace, streams: Streams) -> int:
+    def one(template: LoadedTemplate, settings: Settings, output: _Output) -> int:
+        from ..model import TransformFailure
+        from ..options import OptionError
+        from .expand import ExpandError, expand
+
+        context = _context(template, settings, streams)
+        try:
+            mode = None if settings.mode is None else template_options(template, settings.mode)
+            result = expand(template.data, args.macro_name, mode, context, streams.note)
+        except ExpandError as err:
+            streams.err.write(f"{template.path}: {err}\n")
+            return EXIT_FAILED
+        except (OptionError, TransformFailure) as err:
+            return _report_failure(err, streams)
+        _template_text(result, _output_format(args.format, template), output, template.path)
+        return EXIT_OK
+
+    return _each_template(args, streams, one)
+
+
+def template_options(template: LoadedTemplate, mode: str | None) -> Options:
+    """The template's own options, with `mode` over them when given. Raises OptionError."""
+    from .. import core
+    from ..options import Options, resolve_options
+
+    metadata = template.data.get("Metadata")
+    own = metadata.get(core.MACRO_KEY) if isinstance(metadata, Mapping) else None
+    return with_mode(resolve_options(Options(), own, None), mode)
 
 
 def run_graph(args: argparse.Namespace, streams: Streams) -> int:
-    template, context = _template_and_context(args, streams)
-    try:
-        options = template_options(template, args.mode)
-        result = core.analyze(template.fragment, options, context)
-    except (OptionError, TransformFailure) as err:
-        return _report_failure(err, streams)
-    if not result.edges:
-        streams.note(f"{template.path}: no function of the template has an invoke grant")
-    _write(render_graph(result.edges, args.format), args.output, streams)
-    return EXIT_OK
+    def one(template: LoadedTemplate, settings: Settings, output: _Output) -> int:
+        from .. import core
+        from ..model import TransformFailure
+        from ..options import OptionError
+        from .expand import ExpandError
+        from .graph import render_graph
+
+        context = _context(template, settings, streams)
+        try:
+            macro = _macro_input(template, context, args, streams)
+            result = core.analyze(macro.fragment, with_mode(macro.options(), settings.mode), context)
+        except ExpandError as err:
+            streams.err.write(f"{template.path}: {err}\n")
+            return EXIT_FAILED
+        except (OptionError, TransformFailure) as err:
+            return _report_failure(err, streams)
+        if not result.edges:
+            streams.note(f"{template.path}: no function of the template has an invoke grant")
+        text = render_graph(result.edges, args.format)
+        output.write(template.path, text, {"mermaid": ".mmd", "dot": ".dot"}.get(args.format, ".txt"))
+        return EXIT_OK
+
+    return _each_template(args, streams, one)
 
 
 def run_event(args: argparse.Namespace, streams: Streams) -> int:
-    template, context = _template_and_context(args, streams)
-    event = {
-        "region": context.region,
-        "accountId": context.account_id,
-        "fragment": template.fragment,
-        "transformId": f"{context.account_id}::{args.macro_name}",
-        "params": {},
-        "requestId": EVENT_REQUEST_ID,
-        "templateParameterValues": context.parameter_values,
-    }
-    _write(json.dumps(event, indent=2, ensure_ascii=False) + "\n", args.output, streams)
-    return EXIT_OK
+    def one(template: LoadedTemplate, settings: Settings, output: _Output) -> int:
+        from .expand import ExpandError
+        from .offline import macro_event
+
+        context = _context(template, settings, streams)
+        try:
+            macro = _macro_input(template, context, args, streams)
+        except ExpandError as err:
+            streams.err.write(f"{template.path}: {err}\n")
+            return EXIT_FAILED
+        event = macro_event(
+            macro.fragment,
+            region=context.region,
+            account_id=context.account_id,
+            request_id=EVENT_REQUEST_ID,
+            macro_name=args.macro_name,
+            params=dict(macro.params),
+            parameter_values=context.parameter_values,
+        )
+        output.write(
+            template.path,
+            json.dumps(event, indent=2, ensure_ascii=False) + "\n",
+            ".json",
+            lambda: json.dumps(event, ensure_ascii=False) + "\n",
+        )
+        return EXIT_OK
+
+    return _each_template(args, streams, one)
 
 
 # ------------------------------------------------------------------ parser
@@ -320,48 +564,57 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"autoinvoke {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def plain_command(
+        name: str, help_text: str, run: Callable[[argparse.Namespace, Streams], int]
+    ) -> argparse.ArgumentParser:
+        """A command that declares its own positional arguments."""
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(run=run)
+        return sub
+
     def command(
         name: str, help_text: str, run: Callable[[argparse.Namespace, Streams], int]
     ) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.set_defaults(run=run)
+        """A command that reads any number of templates, with the shared place and parameter options."""
+        sub = plain_command(name, help_text, run)
+        _template_arguments(sub)
         return sub
 
     transform = command(
         "transform",
         "Run the macro on TEMPLATE and print what it returns to CloudFormation: the template with the "
-        "permissions added and the report in Metadata. The macro's own Transform entry is removed; other "
-        "entries (such as AWS::Serverless-2016-10-31) stay, as CloudFormation runs them next. "
-        "Findings go to stderr.",
+        "permissions added and the report in Metadata. Transforms listed before the macro run first, so "
+        "the macro sees what CloudFormation would send it. The macro's own Transform entry is removed; "
+        "other entries (such as AWS::Serverless-2016-10-31 listed after it) stay, as CloudFormation runs "
+        "them next. Findings go to stderr.",
         run_transform,
     )
-    transform.add_argument("template", metavar="TEMPLATE")
     _output_arguments(transform)
-    _place_arguments(transform)
     _mode_argument(transform)
     _macro_name_argument(transform)
+    _ignore_argument(transform)
 
     check = command(
         "check",
-        "Analyze each TEMPLATE in enforce mode. Exit 0 when every template passes, 1 when a finding would "
-        "fail enforce mode or a template cannot be analyzed, 2 on usage or parse errors.",
+        "Analyze each TEMPLATE in enforce mode (or --mode). Exit 0 when every template passes, 1 when a "
+        "finding would fail enforce mode or a template cannot be analyzed, 2 on usage or parse errors.",
         run_check,
     )
-    check.add_argument("templates", metavar="TEMPLATE", nargs="+")
-    check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    check.add_argument("--format", choices=CHECK_FORMATS, help="report format (default: text)")
     check.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT instead of stdout")
-    _place_arguments(check)
+    _mode_argument(check)
+    _macro_name_argument(check)
+    _ignore_argument(check)
 
     expand_ = command(
         "expand",
         "Run TEMPLATE's whole Transform list in order (AWS::Serverless-2016-10-31 through the SAM "
-        "translator, this macro through its core) and print plain CloudFormation. Local CodeUri, "
-        "ContentUri and DefinitionUri paths become s3://placeholder-bucket/<path>, as `sam package` would.",
+        "translator, AWS::LanguageExtensions through cfn-lint, this macro through its core) and print plain "
+        "CloudFormation. Local CodeUri, ContentUri and DefinitionUri paths become "
+        "s3://placeholder-bucket/<path>, as `sam package` would.",
         run_expand,
     )
-    expand_.add_argument("template", metavar="TEMPLATE")
     _output_arguments(expand_)
-    _place_arguments(expand_)
     _mode_argument(expand_)
     _macro_name_argument(expand_)
 
@@ -371,53 +624,82 @@ def build_parser() -> argparse.ArgumentParser:
         "planned (audit mode) / external / wildcard / broken.",
         run_graph,
     )
-    graph.add_argument("template", metavar="TEMPLATE")
+    from .graph import GRAPH_FORMATS
+
     graph.add_argument("--format", choices=GRAPH_FORMATS, default="mermaid")
-    graph.add_argument("-o", "--output", metavar="OUT", help="write the graph to OUT instead of stdout")
-    _place_arguments(graph)
+    graph.add_argument("-o", "--output", metavar="OUT", help=_OUTPUT_HELP)
     _mode_argument(graph)
+    _macro_name_argument(graph)
 
     event = command(
         "event",
-        "Print the macro event CloudFormation would send for TEMPLATE, to test a deployed macro function "
-        "(aws lambda invoke, sam local invoke -e).",
+        "Print the macro event CloudFormation would send for TEMPLATE (after the transforms listed before "
+        "the macro), to test a deployed macro function (aws lambda invoke, sam local invoke -e).",
         run_event,
     )
-    event.add_argument("template", metavar="TEMPLATE")
-    event.add_argument("-o", "--output", metavar="OUT", help="write the event to OUT instead of stdout")
-    _place_arguments(event)
+    event.add_argument("-o", "--output", metavar="OUT", help=_OUTPUT_HELP)
     _macro_name_argument(event)
 
-    explain_command.add_arguments(command("explain", explain_command.HELP, explain_command.run))
+    from . import explain as explain_command
     from .hook import add_hook_commands  # `hook`, `hook-event`: their own module (imports this one)
 
-    add_hook_commands(command)
+    explain_command.add_arguments(plain_command("explain", explain_command.HELP, explain_command.run))
+    add_hook_commands(plain_command)
     return parser
 
 
-def _output_arguments(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout")
-    sub.add_argument("--format", choices=("yaml", "json"), help="output format (default: the template's)")
-
-
-def _place_arguments(sub: argparse.ArgumentParser) -> None:
+def _template_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
-        "--region", help="the stack's region (default: AWS_REGION, AWS_DEFAULT_REGION, us-east-1)"
+        "templates",
+        metavar="TEMPLATE",
+        nargs="*",
+        help="template files, directories (searched recursively), quoted globs, or - for stdin",
     )
-    sub.add_argument("--account-id", help="the stack's account (default: AWS_ACCOUNT_ID, 123456789012)")
+    sub.add_argument(
+        "--region",
+        help="the stack's region (default: project file, AWS_REGION, AWS_DEFAULT_REGION, us-east-1)",
+    )
+    sub.add_argument(
+        "--account-id", help="the stack's account (default: project file, AWS_ACCOUNT_ID, 123456789012)"
+    )
     sub.add_argument(
         "--parameter",
         metavar="KEY=VALUE",
-        action="extend",
-        nargs="+",
+        action="append",
         default=[],
-        help="a template parameter value (repeatable); others take their Default",
+        help="a template parameter value (repeat for more); others take their Default",
     )
+    sub.add_argument(
+        "--parameter-overrides",
+        metavar="OVERRIDE",
+        nargs="+",
+        action="extend",
+        help="parameter values as the SAM CLI takes them: K=V K2=V2, or ParameterKey=K,ParameterValue=V",
+    )
+    sub.add_argument(
+        "--config-file", metavar="SAMCONFIG", help="read parameter_overrides from a samconfig.toml"
+    )
+    sub.add_argument("--config-env", metavar="NAME", help="the samconfig environment (default: default)")
+
+
+def _output_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("-o", "--output", metavar="OUT", help=_OUTPUT_HELP)
+    sub.add_argument("--format", choices=("yaml", "json"), help="output format (default: the template's)")
 
 
 def _mode_argument(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--mode", choices=[m.value for m in Mode], help="override Metadata.AutoInvokePermission.Mode"
+    )
+
+
+def _ignore_argument(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--ignore",
+        metavar="CODE",
+        action="append",
+        default=[],
+        help="accept a finding code (repeatable): reported as suppressed, never blocking",
     )
 
 

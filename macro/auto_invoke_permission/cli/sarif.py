@@ -76,7 +76,7 @@ def _result(path: str, located: LocatedFinding) -> dict[str, Any]:
     text = finding.message
     # A fingerprint that survives edits above the finding: the code and the path in the template.
     fingerprint = hashlib.sha256(f"{finding.code}|{finding.path}".encode()).hexdigest()[:32]
-    return {
+    result: dict[str, Any] = {
         "ruleId": finding.code,
         "ruleIndex": _RULE_INDEX[finding.code],
         "level": _LEVELS[finding.severity],
@@ -95,6 +95,9 @@ def _result(path: str, located: LocatedFinding) -> dict[str, Any]:
         "partialFingerprints": {"autoinvokeFindingPath/v1": fingerprint},
         "properties": {"blocksEnforce": finding.blocks_enforce},
     }
+    if located.suppressed:  # accepted on the command line or in the project file: not in the template
+        result["suppressions"] = [{"kind": "external", "justification": "autoinvoke --ignore"}]
+    return result
 
 
 def _notification(path: str, problem: str) -> dict[str, Any]:

@@ -201,7 +201,8 @@ def run_transform(args: argparse.Namespace, streams: Streams) -> int:
     _finding_lines(template, result.findings, streams)
     remaining = [n for n in names if n != args.macro_name]
     output = _with_transform(template.data, result.fragment, remaining)
-    _write(dump_template(output, _output_format(args.format, template)), args.output, streams)
+    text = dump_template(output, _output_format(args.format, template), source=template.text)
+    _write(text, args.output, streams)
     return EXIT_OK
 
 

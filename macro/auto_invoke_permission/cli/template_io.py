@@ -4,9 +4,8 @@ Loading uses cfn-lint's decoder, the strict one CloudFormation users already
 run: short-form tags become long-form intrinsics, duplicate keys are rejected
 with their line numbers. Its nodes carry source positions; the data handed to
 the core is converted to plain dicts, lists and strings, and the positions are
-kept aside so reports can point at a line. Writing uses cfn-flip's dumper with
-clean-up off, so the output says exactly what the data says (clean-up would,
-for example, rewrite `Fn::Join` as `Fn::Sub`).
+kept aside so reports can point at a line. Writing YAML is yaml_output's (ruamel.yaml,
+round trip); `text` keeps the source for it.
 """
 
 from __future__ import annotations
@@ -19,9 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import cfn_flip
-from cfn_flip.yaml_dumper import Dumper as CfnFlipDumper
-from cfn_flip.yaml_dumper import ODict  # the mapping type cfn-flip's dumper writes in order, with tags
 from cfnlint.decode import cfn_json, cfn_yaml
 
 # cfn-lint's decoder logs some problems before raising them; we report each one
@@ -32,23 +28,6 @@ OutputFormat = Literal["yaml", "json"]
 
 _DUPLICATE = re.compile(r"^Duplicate found (?P<key>.+?)(?: \(line \d+\))?$")
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-_TAG_NAME = re.compile(r"^Fn::[A-Za-z0-9]+$")
-
-
-# YAML reads NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR as line breaks; PyYAML writes them raw
-# inside single quotes, where they fold into spaces. Strings holding one are written double-quoted
-# (escaped as \N, \L, \P), marked by this type; the representer only ever sees our own strings.
-_YAML_BREAKS = ("\x85", "\u2028", "\u2029")
-
-
-class _TextWithYamlBreak(str):
-    pass
-
-
-CfnFlipDumper.add_representer(
-    _TextWithYamlBreak,
-    lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", str(text), style='"'),
-)
 
 
 class TemplateError(Exception):
@@ -63,6 +42,7 @@ class LoadedTemplate:
     data: dict[str, Any]
     nodes: Any  # cfn-lint's dict_node tree, whose keys and values carry `start_mark`
     source_format: OutputFormat = "yaml"
+    text: str | None = None  # the source text, for output that keeps its comments and layout
 
     @property
     def fragment(self) -> dict[str, Any]:
@@ -115,7 +95,7 @@ def read_template(path: str) -> LoadedTemplate:
     data = to_plain(nodes)
     assert isinstance(data, dict)
     source_format: OutputFormat = "json" if text.lstrip().startswith("{") else "yaml"
-    return LoadedTemplate(path=path, data=data, nodes=nodes, source_format=source_format)
+    return LoadedTemplate(path=path, data=data, nodes=nodes, source_format=source_format, text=text)
 
 
 def load_template(path: str) -> dict[str, Any]:
@@ -208,55 +188,26 @@ def _plain_key(key: Any) -> str:
     return json.dumps(to_plain(key))  # `true:` or `1:` as JSON would write the key
 
 
-def dump_template(data: Mapping[str, Any], fmt: OutputFormat = "yaml") -> str:
-    """YAML with short-form tags (`!GetAtt F.Arn`), keys in their order; or JSON indented 2."""
+def dump_template(data: Mapping[str, Any], fmt: OutputFormat = "yaml", source: str | None = None) -> str:
+    """YAML with short-form tags (`!GetAtt F.Arn`), keys in their order; or JSON indented 2.
+
+    With `source`, the YAML text `data` was read from, the output keeps that text's comments,
+    quoting and layout wherever the data did not change (yaml_output.dumps_over).
+    """
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    text: str = cfn_flip.dump_yaml(_for_yaml(data), clean_up=False, long_form=False)
-    return text
+    from . import yaml_output  # ruamel.yaml is imported only by the commands that write YAML
+
+    if source is not None and not source.lstrip().startswith("{"):
+        for text in yaml_output.dumps_over(source, data):
+            if _reads_back(text, data):
+                return text
+    return yaml_output.dump_yaml(data)
 
 
-def _for_yaml(value: Any) -> Any:
-    """Mappings become cfn-flip's ODict: its dumper keeps their order and writes short-form tags.
-
-    A one-key intrinsic whose short form would read back differently stays a plain
-    dict, which the dumper writes in long form (`Fn::GetAtt: [A, !Ref Attr]`).
-    """
-    if isinstance(value, Mapping):
-        if len(value) == 1:
-            ((key, arg),) = value.items()
-            if _is_intrinsic(key) and not _short_form_reads_back(key, arg):
-                return {key: _for_yaml(arg)}
-        return ODict([(_for_yaml(k), _for_yaml(v)) for k, v in value.items()])
-    if isinstance(value, list):
-        return [_for_yaml(v) for v in value]
-    if isinstance(value, str) and any(c in value for c in _YAML_BREAKS):
-        return _TextWithYamlBreak(value)
-    return value
-
-
-def _is_intrinsic(key: str) -> bool:
-    """What cfn-flip's dumper writes as a tag: `Ref`, `Condition` and every `Fn::` key."""
-    return key in ("Ref", "Condition") or key.startswith("Fn::")
-
-
-def _short_form_reads_back(key: str, arg: Any) -> bool:
-    if not (key in ("Ref", "Condition") or _TAG_NAME.match(key)):
-        return False  # `Fn::` alone, `Fn::ForEach::Loop`, ...: not a plain tag name
-    if key == "Fn::GetAtt":
-        # `!GetAtt A.B` reads back as [A, B]; a string or any other list would change.
-        return (
-            isinstance(arg, list)
-            and len(arg) == 2
-            and all(isinstance(a, str) and _plain_tag_scalar(a) for a in arg)
-            and "." not in arg[0]
-        )
-    if isinstance(arg, str):
-        return _plain_tag_scalar(arg)
-    return isinstance(arg, list | Mapping)
-
-
-def _plain_tag_scalar(text: str) -> bool:
-    """A tag's scalar is written without our quoting style, so YAML's extra line breaks
-    (NEL, LS, PS) would be read back as something else."""
-    return not any(c in text for c in _YAML_BREAKS)
+def _reads_back(text: str, data: Mapping[str, Any]) -> bool:
+    """Whether `text` loads, with the loader templates are read with, as `data`."""
+    try:
+        return bool(to_plain(_parse(text, "<output>")) == data)
+    except TemplateError:
+        return False

@@ -236,10 +236,13 @@ def run_check(args: argparse.Namespace, streams: Streams) -> int:
     place = resolve_place(args, os.environ, streams)
     checked: list[check_report.CheckedTemplate] = []
     exit_code = EXIT_OK
-    for path in args.templates:
+    progress = check_report.Progress(streams.err, len(args.templates))
+    for index, path in enumerate(args.templates, start=1):
+        progress.step(index, path)
         try:
             template = read_template(path)
         except TemplateError as err:
+            progress.done()  # the error on a line of its own
             streams.err.write(f"{err}\n")
             checked.append(check_report.CheckedTemplate(path, problems=(str(err),), readable=False))
             exit_code = EXIT_USAGE
@@ -256,12 +259,15 @@ def run_check(args: argparse.Namespace, streams: Streams) -> int:
         checked.append(result)
         if not result.passed:
             exit_code = max(exit_code, EXIT_FAILED)
+    progress.done()
     if args.format == "json":
         text = check_report.render_json(checked)
     elif args.format == "sarif":
         text = json.dumps(sarif_log(checked), indent=2) + "\n"
     else:
-        text = check_report.render_text(checked)
+        to_terminal = args.output is None or args.output == "-"
+        style = check_report.TextStyle.for_stream(streams.out, os.environ) if to_terminal else None
+        text = check_report.render_text(checked, style)
     _write(text, args.output, streams)
     return exit_code
 

@@ -1,4 +1,4 @@
-"""`autoinvoke check` text report: blocking findings marked, plurals, colour and progress on a terminal only."""
+"""`autoinvoke check` text report: blocking findings marked, plurals, colour and progress on a TTY."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 from auto_invoke_permission.cli import check
 from auto_invoke_permission.cli.main import Streams, build_parser
 from auto_invoke_permission.findings import Finding
-
 from test_cli import CLEAN, PLACE, WILDCARD
 
 ESC = "\x1b["

@@ -264,6 +264,10 @@ def run_check(args: argparse.Namespace, streams: Streams) -> int:
         text = check_report.render_json(checked)
     elif args.format == "sarif":
         text = json.dumps(sarif_log(checked), indent=2) + "\n"
+    elif args.format == "junit":
+        from .junit import junit_xml
+
+        text = junit_xml(checked)
     else:
         to_terminal = args.output is None or args.output == "-"
         style = check_report.TextStyle.for_stream(streams.out, os.environ) if to_terminal else None
@@ -353,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
         run_check,
     )
     check.add_argument("templates", metavar="TEMPLATE", nargs="+")
-    check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    check.add_argument("--format", choices=("text", "json", "sarif", "junit"), default="text")
     check.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT instead of stdout")
     _place_arguments(check)
 

@@ -55,22 +55,40 @@ class LoadedTemplate:
         Follows the path as far as the template has it and answers the line of the
         deepest part found (at least the resource's); 1 when nothing matches.
         """
-        node = self.nodes
-        parts = [m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)]
-        if parts and isinstance(node, Mapping) and parts[0] not in node:
-            node = node.get("Resources")  # finding paths start at the logical ID
         line = 1
-        for part in parts:
-            if isinstance(part, str) and isinstance(node, Mapping) and part in node:
-                key = next(k for k in node if k == part)
-                line = _line(key, line)
+        node = self.nodes
+        for part in template_path(self.nodes, path):
+            if isinstance(part, str):
+                line = _line(next(k for k in node if k == part), line)
                 node = node[part]
-            elif isinstance(part, int) and isinstance(node, list) and part < len(node):
+            else:
                 node = node[part]
                 line = _line(node, line)
-            else:
-                break
         return line
+
+
+def template_path(nodes: Any, path: str) -> list[str | int]:
+    """A finding path as keys and indexes from the template's root, as far as the template has it.
+
+    `Fn.Properties.Policies[0]` -> ["Resources", "Fn", "Properties", "Policies", 0]: finding paths
+    start at the logical ID, or at a top-level key (`Metadata.AutoInvokePermission.Mode`).
+    """
+    parts: list[str | int] = [
+        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)
+    ]
+    node = nodes
+    found: list[str | int] = []
+    if parts and isinstance(node, Mapping) and parts[0] not in node and "Resources" in node:
+        node = node["Resources"]
+        found.append("Resources")
+    for part in parts:
+        is_key = isinstance(part, str) and isinstance(node, Mapping) and part in node
+        is_index = isinstance(part, int) and isinstance(node, list) and part < len(node)
+        if not (is_key or is_index):
+            break
+        node = node[part]
+        found.append(part)
+    return found
 
 
 def _line(node: Any, default: int) -> int:

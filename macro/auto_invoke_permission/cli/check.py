@@ -41,6 +41,16 @@ class CheckedTemplate:
         return not self.problems and not self.blocking
 
 
+# What makes a YAML or JSON document a CloudFormation template (a bare `Resources` snippet too).
+TEMPLATE_KEYS = ("Resources", "AWSTemplateFormatVersion", "Transform")
+
+
+def looks_like_template(data: Mapping[str, Any]) -> bool:
+    """Whether a parsed file is a template: `check` skips other YAML and JSON (a pre-commit hook
+    passes every such file), with a note, instead of failing them."""
+    return any(key in data for key in TEMPLATE_KEYS)
+
+
 def check_template(
     loaded: LoadedTemplate, options: Options | OptionError, context: TransformContext
 ) -> CheckedTemplate:

@@ -24,7 +24,14 @@ from . import check as check_report
 from .expand import ExpandError, expand, transform_names
 from .graph import GRAPH_FORMATS, render_graph
 from .sarif import sarif_log
-from .template_io import LoadedTemplate, OutputFormat, TemplateError, dump_template, read_template
+from .template_io import (
+    LoadedTemplate,
+    NotATemplateError,
+    OutputFormat,
+    TemplateError,
+    dump_template,
+    read_template,
+)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -241,6 +248,12 @@ def run_check(args: argparse.Namespace, streams: Streams) -> int:
         progress.step(index, path)
         try:
             template = read_template(path)
+            if not check_report.looks_like_template(template.data):
+                raise NotATemplateError(f"{path}: no Resources, AWSTemplateFormatVersion or Transform")
+        except NotATemplateError as err:
+            progress.done()
+            streams.note(f"{err}: not a CloudFormation template, skipped")
+            continue
         except TemplateError as err:
             progress.done()  # the error on a line of its own
             streams.err.write(f"{err}\n")
@@ -412,8 +425,7 @@ def _place_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--parameter",
         metavar="KEY=VALUE",
-        action="extend",
-        nargs="+",
+        action="append",  # one value each: `--parameter K=V template.yaml` keeps the file name
         default=[],
         help="a template parameter value (repeatable); others take their Default",
     )

@@ -34,6 +34,10 @@ class TemplateError(Exception):
     """The template cannot be read or parsed. The message is one line: path, line and problem."""
 
 
+class NotATemplateError(TemplateError):
+    """The file parses but holds no template: it is empty, or not a mapping (`check` skips it)."""
+
+
 @dataclass(frozen=True)
 class LoadedTemplate:
     """A parsed template: plain JSON-shaped `data`, plus the loader's nodes for source lines."""
@@ -107,9 +111,9 @@ def read_template(path: str) -> LoadedTemplate:
         raise TemplateError(f"{path}: cannot read the template: {err.strerror or err}") from err
     nodes = _parse(text, path)
     if nodes is None or nodes == {}:
-        raise TemplateError(f"{path}: the template is empty")
+        raise NotATemplateError(f"{path}: the template is empty")
     if not isinstance(nodes, Mapping):
-        raise TemplateError(f"{path}: the template must be a mapping, found a {_kind(nodes)}")
+        raise NotATemplateError(f"{path}: the template must be a mapping, found a {_kind(nodes)}")
     data = to_plain(nodes)
     assert isinstance(data, dict)
     source_format: OutputFormat = "json" if text.lstrip().startswith("{") else "yaml"

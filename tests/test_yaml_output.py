@@ -13,8 +13,11 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission.cli.main import main
-from auto_invoke_permission.cli.template_io import load_template
+from auto_invoke_permission.cli.template_io import dump_template, load_template
 from auto_invoke_permission.cli.yaml_output import dump_yaml, dumps_over
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_template_io import _KEYS, _VALUES, _load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted(ROOT.glob("samples/*/template.yaml"))
@@ -164,3 +167,19 @@ def test_new_values(value: Any, written: str) -> None:
 
 def test_unreadable_source_gives_no_spliced_candidate() -> None:
     assert list(dumps_over("a: [unclosed", {"a": 1})) == []
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(_KEYS, _VALUES, min_size=1, max_size=4),
+    st.dictionaries(_KEYS, _VALUES, max_size=3),
+)
+def test_written_over_any_source_reads_back_as_the_data(
+    source_data: dict[str, Any], extra: dict[str, Any]
+) -> None:
+    # Whatever the source and the change (entries added, replaced, removed), the output says the data.
+    source = dump_template(source_data, "yaml")
+    data = {k: v for k, v in source_data.items() if len(k) % 3} | extra
+    if not data:
+        return
+    assert _load_text(dump_template(data, "yaml", source=source)) == data

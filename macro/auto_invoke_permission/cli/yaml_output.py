@@ -1,12 +1,14 @@
 """YAML output with ruamel.yaml, the round-trip YAML library: the input's text survives.
 
-`transform` writes the template it read with the macro's additions. Loading the
-original text round-trip keeps its comments, key order, quoting, flow style and
-block scalars (`ZipFile: |`); the output data is then laid onto that document
-(`_laid_over`): a node whose value did not change is left exactly as written, new
-keys (the added permissions and conditions, the report) are appended, and only what
-changed is written anew. So `diff input output` shows the added lines, plus the
-`Transform` line that no longer names the macro.
+`transform` writes the template it read with the macro's additions. The original text,
+loaded round-trip, tells where each entry's lines are; the output keeps the source's own
+lines for every entry whose value did not change, writes anew only the entries that did
+(the `Transform` that no longer names the macro), and appends the new ones (the added
+permissions and conditions, the report) after the last entry of their mapping. So
+`diff input output` shows the added lines. Comments, key order, quoting, flow style and
+block scalars (`ZipFile: |`) stay as written. Where that splice is not possible, the
+round-trip document itself is re-emitted with the data laid over it (`_laid_over`), which
+keeps all of that too but writes the whole file with one indentation.
 
 Written anew, a one-key intrinsic becomes its short-form tag (`!GetAtt F.Arn`)
 where the tag reads back as the same data (`_reads_back_as_tag`),
@@ -49,17 +51,15 @@ _YAML11 = pyyaml.resolver.Resolver()
 
 def dump_yaml(data: Mapping[str, Any]) -> str:
     """A new YAML document for `data`: short-form tags, keys in their order, indent 2."""
-    document = CommentedMap()  # never a tag: the document is the template, not an intrinsic
-    for key, item in data.items():
-        document[_new_key(key)] = _new_node(item)
-    return _dump(document, _yaml(mapping=2, sequence=4, offset=2))
+    # never a tag: the document is the template, not an intrinsic
+    return _dump(_new_mapping(data), _yaml(mapping=2, sequence=4, offset=2))
 
 
 def dumps_over(source: str, data: Mapping[str, Any]) -> Iterator[str]:
     """`data` written over the YAML text it was read from, best first: the caller keeps the first
     that reads back as `data` (template_io.dump_template), else writes a new document.
 
-    First the source's own lines with only the changed entries written anew (`_spliced`), then
+    First the source's own lines with only the changed entries written anew (`_Splicer`), then
     the whole round-trip document re-emitted with the data laid over it (one indentation for all).
     """
     try:
@@ -68,9 +68,12 @@ def dumps_over(source: str, data: Mapping[str, Any]) -> Iterator[str]:
         return
     if not isinstance(document, CommentedMap):
         return
-    lines = source.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
+    # Lines as YAML counts them (ruamel's `lc`): only \n ends one, not str.splitlines' U+2028 and kin.
+    lines = [line + "\n" for line in source.split("\n")]
+    if source.endswith("\n"):
+        lines.pop()
+    else:
+        lines[-1] = lines[-1][:-1] + "\n"
     indent = _guess_indent(source)
     spliced = _Splicer(lines, indent).mapping(document, data, 0, len(lines), 0)
     if spliced is not None:
@@ -298,10 +301,7 @@ def _new_node(value: Any) -> Any:
             ((key, arg),) = value.items()
             if _reads_back_as_tag(key, arg):
                 return _tagged(key, arg)
-        mapping = CommentedMap()
-        for key, item in value.items():
-            mapping[_new_key(key)] = _new_node(item)
-        return mapping
+        return _new_mapping(value)
     if isinstance(value, list):
         return CommentedSeq([_new_node(v) for v in value])
     if isinstance(value, str):
@@ -340,10 +340,17 @@ def _tagged(key: str, arg: Any) -> Any:
         return TaggedScalar(".".join(arg), tag=tag)
     if isinstance(arg, str):
         return TaggedScalar(arg, style=_quote_style(arg), tag=tag)
-    node = _new_node(arg)
-    if isinstance(node, CommentedMap | CommentedSeq):
-        node.yaml_set_ctag(Tag(suffix=tag))
+    node = _new_mapping(arg) if isinstance(arg, Mapping) else CommentedSeq([_new_node(v) for v in arg])
+    node.yaml_set_ctag(Tag(suffix=tag))
     return node
+
+
+def _new_mapping(value: Mapping[str, Any]) -> CommentedMap:
+    """A plain mapping node, even of one intrinsic key: the caller tags it or it is the document."""
+    mapping = CommentedMap()
+    for key, item in value.items():
+        mapping[_new_key(key)] = _new_node(item)
+    return mapping
 
 
 def _new_string(text: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import subprocess
@@ -209,6 +210,8 @@ def test_help_and_version(capsys: Capture) -> None:
     code, out, _ = run(capsys, "--version")
     assert code == 0
     assert out == f"autoinvoke {__version__}\n"
+    # one place: the installed distribution's version is read from __version__ (pyproject dynamic)
+    assert importlib.metadata.version("autoinvoke") == __version__
 
 
 # ------------------------------------------------------------------ check

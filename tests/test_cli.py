@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import subprocess
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from auto_invoke_permission import __version__
 from auto_invoke_permission.cli.main import main
 from auto_invoke_permission.cli.template_io import load_template
 
@@ -209,7 +211,9 @@ def test_help_and_version(capsys: Capture) -> None:
     assert "other entries (such as AWS::Serverless-2016-10-31 listed after it) stay" in " ".join(out.split())
     code, out, _ = run(capsys, "--version")
     assert code == 0
-    assert out.startswith("autoinvoke ")
+    assert out == f"autoinvoke {__version__}\n"
+    # one place: the installed distribution's version is read from __version__ (pyproject dynamic)
+    assert importlib.metadata.version("autoinvoke") == __version__
 
 
 # ------------------------------------------------------------------ check
@@ -217,7 +221,7 @@ def test_check_clean_template_exits_0(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, CLEAN)
     code, out, _ = run(capsys, "check", path)
     assert code == 0
-    assert out == f"{path}: passes enforce mode (0 findings)\n"
+    assert out == f"{path}: passes enforce mode (no findings)\n"
 
 
 def test_check_blocking_finding_exits_1(tmp_path: Path, capsys: Capture) -> None:
@@ -226,8 +230,8 @@ def test_check_blocking_finding_exits_1(tmp_path: Path, capsys: Capture) -> None
     code, out, _ = run(capsys, "check", path)
     assert code == 1
     lines = out.splitlines()
-    assert lines[0].startswith(f"{path}:23: AIP110 warning")
-    assert lines[-1] == f"{path}: 1 of 1 findings would fail enforce mode"
+    assert lines[0].startswith(f"{path}:23: AIP110 warning [blocks enforce] ")
+    assert lines[-1] == f"{path}: fails enforce mode: 1 of 1 finding blocks"
 
 
 def test_check_several_templates_takes_the_worst_outcome(tmp_path: Path, capsys: Capture) -> None:
@@ -237,7 +241,7 @@ def test_check_several_templates_takes_the_worst_outcome(tmp_path: Path, capsys:
     assert run(capsys, "check", clean, wildcard)[0] == 1
     code, out, err = run(capsys, "check", clean, wildcard, broken)
     assert code == 2
-    assert f"{clean}: passes" in out and f"{wildcard}: 1 of 1" in out
+    assert f"{clean}: passes" in out and f"{wildcard}: fails enforce mode: 1 of 1" in out
     assert err.splitlines()[-1].startswith(f"{broken}:2:1: ")
 
 

@@ -394,12 +394,12 @@ def test_bad_project_file_is_a_usage_error(tmp_path: Path, capsys: Capture, text
 @pytest.mark.parametrize(
     ("argv", "project", "code", "verdict"),
     [
-        ((), "", 1, "1 of 1 findings would fail enforce mode"),
-        (("--mode", "audit"), "", 0, "passes audit mode (1 findings)"),
-        ((), "mode = 'inject'\n", 0, "passes inject mode (1 findings)"),
-        (("--ignore", "AIP110"), "", 0, "passes enforce mode (1 findings)"),
-        ((), "ignore = ['AIP110']\n", 0, "passes enforce mode (1 findings)"),
-        (("--ignore", "AIP113"), "", 1, "1 of 1 findings would fail enforce mode"),
+        ((), "", 1, "fails enforce mode: 1 of 1 finding blocks"),
+        (("--mode", "audit"), "", 0, "passes audit mode (1 finding)"),
+        ((), "mode = 'inject'\n", 0, "passes inject mode (1 finding)"),
+        (("--ignore", "AIP110"), "", 0, "passes enforce mode (1 finding)"),
+        ((), "ignore = ['AIP110']\n", 0, "passes enforce mode (1 finding)"),
+        (("--ignore", "AIP113"), "", 1, "fails enforce mode: 1 of 1 finding blocks"),
     ],
 )
 def test_check_mode_and_ignore(
@@ -447,4 +447,4 @@ def test_settings_module_names_every_setting() -> None:
 
     for name in SETTINGS:
         assert f"`{name}`" in readme, name
-    assert cli_main.CHECK_FORMATS == ("text", "json", "sarif")
+    assert cli_main.CHECK_FORMATS == ("text", "json", "sarif", "junit")

@@ -139,7 +139,7 @@ def test_fn_transform_under_resources(capsys: Capture, tmp_path: Path, command: 
         assert "Transform" not in output
         assert PERMISSION in output["Resources"] and "CallerRole" in output["Resources"]
     elif command == "check":
-        assert out.endswith("passes enforce mode (0 findings)\n")
+        assert out.endswith("passes enforce mode (no findings)\n")
     else:
         assert "Caller" in out and "Callee" in out
 

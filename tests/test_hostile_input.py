@@ -32,7 +32,8 @@ FUNCTION = {"Type": "AWS::Lambda::Function", "Properties": {}}
         ),
         # shapes CloudFormation rejects
         ({"Resources": [FUNCTION]}, "Resources must be a mapping of logical IDs to resources, not a list"),
-        ({"Resources": {"F": "function"}}, "Resources.F must be a mapping, not a str"),
+        ({"Resources": {"F": "function"}}, "Resources.F must be a mapping, not a string"),
+        ({"Resources": {"F": 5}}, "Resources.F must be a mapping, not an integer"),
         ({"Resources": {"F": {"Type": 7}}}, "Resources.F.Type must be a string"),
         ({"Conditions": [], "Resources": {"F": FUNCTION}}, "Conditions must be a mapping, not a list"),
         # neither a template nor a Resources mapping: where to put the transform

@@ -82,6 +82,7 @@ def test_artifact_is_the_package_without_the_cli(tmp_path: Path) -> None:
     assert (package / "handler.py").is_file()
     assert not (package / "cli").exists()
     assert not (package / "hook").exists()  # the hook needs PyYAML: its own artifact (build-HookFunction)
+    assert not (package / "cfnlint.py").exists()  # it imports cfn-lint
     assert not list(package.rglob("*.pyc"))  # no python3.13: sources only
 
 

@@ -8,12 +8,14 @@ runs offline.
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 from auto_invoke_permission.cli.main import main
+from auto_invoke_permission.cli.sarif import FAILED_HELP_URI, HELP_URI
 from auto_invoke_permission.findings import CODES
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
@@ -62,7 +64,7 @@ def test_findings_as_sarif_results(tmp_path: Path, capsys: pytest.CaptureFixture
     driver = run["tool"]["driver"]
     assert driver["name"] == "autoinvoke"
     rules = driver["rules"]
-    assert [r["id"] for r in rules] == list(CODES)
+    assert [r["id"] for r in rules] == [*CODES, "AIP000"]
     aip101 = rules[list(CODES).index("AIP101")]
     assert aip101["name"] == "FunctionNameWhereIamNeedsAnArn"
     assert aip101["shortDescription"]["text"] == CODES["AIP101"].title
@@ -77,13 +79,17 @@ def test_findings_as_sarif_results(tmp_path: Path, capsys: pytest.CaptureFixture
     assert wildcard["level"] == "warning"
     assert rules[wildcard["ruleIndex"]]["id"] == "AIP110"
     (location,) = wildcard["locations"]
-    assert location["physicalLocation"]["artifactLocation"]["uri"] == (tmp_path / "t0.yaml").as_uri()
+    # tmp_path is no repository, nor under the current directory: its own directory is the root
+    artifact = location["physicalLocation"]["artifactLocation"]
+    assert artifact == {"uri": "t0.yaml", "uriBaseId": artifact["uriBaseId"]}
+    assert run["originalUriBaseIds"][artifact["uriBaseId"]] == {"uri": tmp_path.resolve().as_uri() + "/"}
     assert location["physicalLocation"]["region"]["startLine"] == 12  # the `Resource: '*'` line
     (logical,) = location["logicalLocations"]
     assert logical["fullyQualifiedName"] == "Caller.Properties.Policies[0].Statement[0].Resource"
     assert logical["name"] == "Caller"
     assert by_rule["AIP101"]["level"] == "error"
     assert run["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": []}]
+    assert {r["helpUri"] for r in rules} == {HELP_URI, FAILED_HELP_URI}
 
 
 def test_clean_template_has_no_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -104,12 +110,23 @@ def test_templates_that_cannot_be_analyzed_are_notifications(
     assert invocation["executionSuccessful"] is False
     notes = invocation["toolExecutionNotifications"]
     assert [n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for n in notes] == [
-        (tmp_path / "t1.yaml").as_uri(),
-        (tmp_path / "t2.yaml").as_uri(),
+        "t1.yaml",
+        "t2.yaml",
     ]
     assert "Resources.A must be a mapping" in notes[0]["message"]["text"]
     assert "duplicate key 'A'" in notes[1]["message"]["text"]
-    assert {r["ruleId"] for r in log["runs"][0]["results"]} == {"AIP101", "AIP110"}
+    # the parse error points at its line
+    assert notes[1]["locations"][0]["physicalLocation"]["region"] == {"startLine": 3}
+    # each failing template is a result too, so code scanning shows it
+    results = log["runs"][0]["results"]
+    assert sorted(r["ruleId"] for r in results) == ["AIP000", "AIP000", "AIP101", "AIP110"]
+    failed = [r for r in results if r["ruleId"] == "AIP000"]
+    assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in failed] == [
+        "t1.yaml",
+        "t2.yaml",
+    ]
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in results)
 
 
 def test_relative_paths_stay_relative(
@@ -125,3 +142,70 @@ def test_relative_paths_stay_relative(
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]
     }
     assert uris == {"stacks/my%20template.yaml"}
+
+
+def git_repository(path: Path) -> Path:
+    path.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(path)], check=True)
+    return path
+
+
+def test_uris_are_relative_to_the_repository_root(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = git_repository(tmp_path / "repo")
+    (repo / "stacks").mkdir()
+    template = repo / "stacks" / "api.yaml"
+    template.write_text(TEMPLATE, encoding="utf-8")
+    other = tmp_path / "elsewhere.yaml"  # outside the repository: a root of its own
+    other.write_text(TEMPLATE, encoding="utf-8")
+    monkeypatch.chdir(repo / "stacks")
+    for argv in (["api.yaml", "../../elsewhere.yaml"], [str(template), str(other)]):
+        main(["check", *argv, "--format", "sarif", "--account-id", "123456789012"])
+        log = json.loads(capsys.readouterr().out)
+        jsonschema.validate(log, SCHEMA, cls=jsonschema.Draft4Validator)
+        (run,) = log["runs"]
+        artifacts = {
+            json.dumps(r["locations"][0]["physicalLocation"]["artifactLocation"], sort_keys=True)
+            for r in run["results"]
+        }
+        assert artifacts == {
+            json.dumps({"uri": "stacks/api.yaml", "uriBaseId": "%SRCROOT%"}, sort_keys=True),
+            json.dumps({"uri": "elsewhere.yaml", "uriBaseId": "ROOT1"}, sort_keys=True),
+        }
+        assert run["originalUriBaseIds"] == {
+            "%SRCROOT%": {"uri": repo.resolve().as_uri() + "/"},
+            "ROOT1": {"uri": tmp_path.resolve().as_uri() + "/"},
+        }
+        text = json.dumps(run["results"])
+        assert "../" not in text and "file://" not in text
+
+
+def test_a_limit_failure_is_a_result_of_its_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 300 functions that each invoke the next: 600 resources once the permissions are added
+    resources: dict[str, Any] = {}
+    for i in range(300):
+        resources[f"F{i}"] = {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                "Runtime": "python3.13",
+                "Handler": "a.h",
+                "CodeUri": "src/",
+                "Policies": [
+                    {
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "lambda:InvokeFunction",
+                                "Resource": {"Fn::GetAtt": [f"F{(i + 1) % 300}", "Arn"]},
+                            }
+                        ]
+                    }
+                ],
+            },
+        }
+    code, log = sarif(tmp_path, capsys, json.dumps({"Resources": resources}))
+    assert code == 1
+    (result,) = log["runs"][0]["results"]
+    assert result["ruleId"] == "AIP150"
+    assert result["level"] == "error"

@@ -6,6 +6,7 @@ Offline: cfn-lint runs in-process, the org build runs the SAM translator locally
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -342,3 +343,23 @@ def test_org_template_carries_the_hook_with_its_own_artifact(org_template: dict[
     assert function["Properties"]["Handler"] == "auto_invoke_permission.hook.handler.handler"
     rule = org_template["Rules"]["HookNeedsItsArtifact"]
     assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "EnableHook"}, "true"]}
+
+
+# ------------------------------------------------------------------ Serverless Application Repository
+def test_sar_metadata_matches_the_package(sam_template: dict[str, Any]) -> None:
+    from auto_invoke_permission import PROJECT_URL, __version__
+
+    app = sam_template["Metadata"]["AWS::ServerlessRepo::Application"]
+    assert app["SemanticVersion"] == __version__  # one version: bump __version__, then this
+    assert app["HomePageUrl"] == app["SourceCodeUrl"] == PROJECT_URL
+    assert app["SpdxLicenseId"] == "MIT-0"
+    # local files that `sam package` uploads and rewrites to S3 URLs
+    assert (REPO / app["LicenseUrl"]).is_file() and (REPO / app["ReadmeUrl"]).is_file()
+    # the patterns and lengths SAR accepts (AWS SAM developer guide, Metadata section properties)
+    assert re.fullmatch(r"[a-zA-Z0-9\-]{1,140}", app["Name"])
+    assert re.fullmatch(r"[a-z0-9](([a-z0-9]|-(?!-))*[a-z0-9])?", app["Author"]) and len(app["Author"]) <= 127
+    assert 1 <= len(app["Description"]) <= 256
+    assert len(app["Labels"]) <= 10 and all(
+        re.fullmatch(r"[a-zA-Z0-9+\-_:/@]{1,127}", x) for x in app["Labels"]
+    )
+    assert not any(isinstance(v, dict) for v in app.values())  # no intrinsic functions

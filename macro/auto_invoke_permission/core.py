@@ -13,7 +13,7 @@ from typing import Any
 from . import checks, limits, report, sources
 from .findings import Finding, FindingCode
 from .grants import apply_denies, read_grants
-from .model import Counts, Permission, TransformContext, TransformFailure, TransformResult
+from .model import Counts, Permission, TransformContext, TransformFailure, TransformResult, json_kind
 from .options import Mode, Options
 from .permissions import build_permissions, existing_permissions, permission_resource
 from .resolver import Resolver
@@ -27,7 +27,7 @@ PRODUCES: frozenset[FindingCode] = frozenset({"AIP140", "AIP141"})  # what the r
 def _shape(fragment: Any) -> tuple[Mapping[str, Any], bool]:
     """The template and whether it is a bare Resources mapping (Fn::Transform under Resources)."""
     if not isinstance(fragment, dict):
-        raise TransformFailure([f"the template fragment is a {type(fragment).__name__}, not a mapping"])
+        raise TransformFailure([f"the template fragment is {json_kind(fragment)}, not a mapping"])
     if "Resources" not in fragment:
         if fragment and all(isinstance(v, dict) and "Type" in v for v in fragment.values()):
             bad = [
@@ -48,17 +48,17 @@ def _shape(fragment: Any) -> tuple[Mapping[str, Any], bool]:
     resources = fragment["Resources"]
     if not isinstance(resources, dict):
         problems.append(
-            f"Resources must be a mapping of logical IDs to resources, not a {type(resources).__name__}"
+            f"Resources must be a mapping of logical IDs to resources, not {json_kind(resources)}"
         )
     else:
         for rid, res in resources.items():
             if not isinstance(res, dict):
-                problems.append(f"Resources.{rid} must be a mapping, not a {type(res).__name__}")
+                problems.append(f"Resources.{rid} must be a mapping, not {json_kind(res)}")
             elif not isinstance(res.get("Type"), str):
                 problems.append(f"Resources.{rid}.Type must be a string")
     for section in ("Conditions", "Parameters", "Mappings", "Metadata", "Globals"):
         if section in fragment and not isinstance(fragment[section], dict):
-            problems.append(f"{section} must be a mapping, not a {type(fragment[section]).__name__}")
+            problems.append(f"{section} must be a mapping, not {json_kind(fragment[section])}")
     if not problems and isinstance(fragment.get("Conditions"), dict):
         problems.extend(_condition_cycles(fragment["Conditions"]))
     if problems:

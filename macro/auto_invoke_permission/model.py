@@ -15,6 +15,25 @@ from .options import Mode, Options
 from .resolver import CondSet
 
 
+def json_kind(value: Any) -> str:
+    """What a template value is, with its article, for messages: `an integer`, `a list`, `null`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
 class CalleeForm(NamedTuple):
     """A function of the template, unqualified (alias None) or through one alias."""
 

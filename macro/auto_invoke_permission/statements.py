@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
+from .model import json_kind
 from .resolver import MAX_IF_DEPTH, NO_CONDITIONS, CondSet, Resolver, Unresolved, if_branches, literal
 
 INVOKE_ACTION = "lambda:invokefunction"
@@ -91,7 +92,7 @@ def statement_items(item: Any, path: str, conds: CondSet) -> Iterator[Statement 
         if stmt is None:
             continue
         if not isinstance(stmt, dict):
-            yield Problem(path, f"the statement is {type(stmt).__name__}, not a mapping")
+            yield Problem(path, f"the statement is {json_kind(stmt)}, not a mapping")
             continue
         if "Fn::If" in stmt:
             yield Problem(path, f"Fn::If nested deeper than {MAX_IF_DEPTH} levels")
@@ -157,7 +158,7 @@ def _actions_match(node: Any, resolver: Resolver) -> tuple[CondSet, ...] | Probl
     if isinstance(node, list) and all(isinstance(a, str) for a in node):
         return ALWAYS if any(action_allows_invoke(a) for a in node) else ()
     if not isinstance(node, list | dict):
-        return Problem("", f"the action is {type(node).__name__}, not a string")
+        return Problem("", f"the action is {json_kind(node)}, not a string")
     found: set[CondSet] = set()
     unreadable: Unresolved | None = None
     for value, conds in resolver.strings(node):

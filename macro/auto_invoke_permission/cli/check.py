@@ -8,12 +8,12 @@ option). Findings that do not block are reported all the same.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
 from .. import core
-from ..findings import Finding
+from ..findings import Finding, Severity
 from ..model import TransformContext, TransformFailure
 from ..options import Mode, OptionError, Options
 from .template_read import LoadedTemplate
@@ -81,27 +81,99 @@ def check_template(
     return CheckedTemplate(loaded.path, findings=located, mode=mode)
 
 
-def finding_line(path: str, located: LocatedFinding) -> str:
-    """`template.yaml:12: AIP110 warning Fn.Properties...: message Fix: ...`, one line."""
+def finding_line(path: str, located: LocatedFinding, style: TextStyle | None = None) -> str:
+    """`template.yaml:12: AIP110 warning Fn.Properties...: message Fix: ...`, one line.
+
+    With a style (check's text report), a finding that fails enforce mode says so after its severity.
+    """
+    finding = located.finding
     mark = " (suppressed)" if located.suppressed else ""
-    return f"{path}:{located.line}: {located.finding.one_line()}{mark}"
+    if style is None:
+        return f"{path}:{located.line}: {finding.one_line()}{mark}"
+    severity = style.paint(finding.severity.value, _SEVERITY_COLOURS[finding.severity])
+    blocking = finding.blocks_enforce and not located.suppressed
+    blocks = " " + style.paint(BLOCKS_MARK, _RED_BOLD) if blocking else ""
+    return (
+        f"{path}:{located.line}: {finding.code} {severity}{blocks} {finding.path}: "
+        f"{finding.message} Fix: {finding.spec.fix}{mark}"
+    )
 
 
-def render_text(checked: Sequence[CheckedTemplate]) -> str:
+BLOCKS_MARK = "[blocks enforce]"
+_RED_BOLD = "1;31"
+_SEVERITY_COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    """ANSI colour for the text report, or none (not a terminal, or NO_COLOR set)."""
+
+    colour: bool = False
+
+    @classmethod
+    def for_stream(cls, stream: TextIO, environ: Mapping[str, str]) -> TextStyle:
+        # https://no-color.org: any non-empty NO_COLOR turns colour off.
+        return cls(colour=_is_terminal(stream) and not environ.get("NO_COLOR"))
+
+    def paint(self, text: str, sgr: str) -> str:
+        return f"\x1b[{sgr}m{text}\x1b[0m" if self.colour else text
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty is not None and isatty())
+
+
+def counted(count: int, noun: str) -> str:
+    """`1 finding`, `2 findings`, `no findings`."""
+    if count == 0:
+        return f"no {noun}s"
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def render_text(checked: Sequence[CheckedTemplate], style: TextStyle | None = None) -> str:
+    style = style or TextStyle()
     out: list[str] = []
     for template in checked:
         if not template.readable:
             continue
         out.extend(f"{template.path}: {problem}" for problem in template.problems)
-        out.extend(finding_line(template.path, f) for f in template.findings)
+        out.extend(finding_line(template.path, f, style) for f in template.findings)
         if template.problems:
-            verdict = "cannot be analyzed"
+            verdict = style.paint("cannot be analyzed", _RED_BOLD)
         elif template.blocking:
-            verdict = f"{len(template.blocking)} of {len(template.findings)} findings would fail enforce mode"
+            blocking = len(template.blocking)
+            verdict = style.paint(
+                f"fails {template.mode} mode: {blocking} of {counted(len(template.findings), 'finding')} "
+                f"{'blocks' if blocking == 1 else 'block'}",
+                _RED_BOLD,
+            )
         else:
-            verdict = f"passes {template.mode} mode ({len(template.findings)} findings)"
+            verdict = (
+                style.paint(f"passes {template.mode} mode", "32")
+                + f" ({counted(len(template.findings), 'finding')})"
+            )
         out.append(f"{template.path}: {verdict}")
     return "".join(line + "\n" for line in out)
+
+
+class Progress:
+    """`checking 3/40 path` on a terminal's stderr while several templates are read; nothing elsewhere."""
+
+    def __init__(self, stream: TextIO, total: int) -> None:
+        self.stream = stream
+        self.total = total
+        self.shown = total > 1 and _is_terminal(stream)
+
+    def step(self, index: int, path: str) -> None:
+        if self.shown:
+            self.stream.write(f"\r\x1b[Kchecking {index}/{self.total} {path}")
+            self.stream.flush()
+
+    def done(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
 
 
 def render_json(checked: Sequence[CheckedTemplate]) -> str:

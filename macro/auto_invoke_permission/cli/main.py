@@ -47,7 +47,7 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_SAMCONFIG = "samconfig.toml"
 EVENT_REQUEST_ID = "autoinvoke-cli-event"  # fixed, so the same template gives the same event
-CHECK_FORMATS = ("text", "json", "sarif")
+CHECK_FORMATS = ("text", "json", "sarif", "junit")
 _OUTPUT_HELP = "write to OUT instead of stdout (with several inputs: a directory, one file per input)"
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
@@ -297,12 +297,15 @@ def _output_format(requested: str | None, template: LoadedTemplate) -> OutputFor
     return "yaml"
 
 
-def _template_text(data: Mapping[str, Any], fmt: OutputFormat, output: _Output, source: str) -> None:
+def _template_text(
+    data: Mapping[str, Any], fmt: OutputFormat, output: _Output, source: str, text: str | None = None
+) -> None:
+    """Write `data`; with `text`, the YAML it was read from, its comments and layout are kept."""
     from .template_io import dump_template
 
     output.write(
         source,
-        dump_template(data, fmt),
+        dump_template(data, fmt, source=text),
         ".json" if fmt == "json" else ".yaml",
         (lambda: json.dumps(data, ensure_ascii=False) + "\n") if fmt == "json" else None,
     )
@@ -377,7 +380,7 @@ def run_transform(args: argparse.Namespace, streams: Streams) -> int:
             return _report_failure(err, streams)
         _finding_lines(template, result.findings, settings, streams)
         fmt = _output_format(args.format, template)
-        _template_text(macro.output(result.fragment), fmt, output, template.path)
+        _template_text(macro.output(result.fragment), fmt, output, template.path, template.text)
         return EXIT_OK
 
     return _each_template(args, streams, one)
@@ -407,14 +410,17 @@ def run_check(args: argparse.Namespace, streams: Streams) -> int:
         checked.append(check_report.CheckedTemplate(path, problems=(str(err),), readable=False))
         exit_code = EXIT_USAGE
 
-    for template in read_inputs(inputs, streams.note, unreadable):
+    progress = check_report.Progress(streams.err, len(inputs))
+    for index, template in enumerate(read_inputs(inputs, streams.note, unreadable), start=1):
+        progress.step(index, template.path)
         result = check_report.check_template(
             template, *_check_input(template, settings, args, streams), ignore=settings.ignore
         )
         checked.append(result)
         if not result.passed:
             exit_code = max(exit_code, EXIT_FAILED)
-    text = _check_report(checked, args.format or settings.format or "text")
+    progress.done()
+    text = _check_report(checked, args.format or settings.format or "text", args.output, streams)
     _write_or_print(text, args.output, streams)
     return exit_code
 
@@ -443,7 +449,9 @@ def _check_input(
     return macro.fragment, options, context, settings.mode or Mode.ENFORCE.value
 
 
-def _check_report(checked: Sequence[CheckedTemplate], fmt: str) -> str:
+def _check_report(
+    checked: Sequence[CheckedTemplate], fmt: str, out_path: str | None, streams: Streams
+) -> str:
     from . import check as check_report
 
     if fmt not in CHECK_FORMATS:
@@ -454,7 +462,13 @@ def _check_report(checked: Sequence[CheckedTemplate], fmt: str) -> str:
         from .sarif import sarif_log
 
         return json.dumps(sarif_log(checked), indent=2) + "\n"
-    return check_report.render_text(checked)
+    if fmt == "junit":
+        from .junit import junit_xml
+
+        return junit_xml(checked)
+    to_terminal = out_path is None or out_path == "-"
+    style = check_report.TextStyle.for_stream(streams.out, os.environ) if to_terminal else None
+    return check_report.render_text(checked, style)
 
 
 def _write_or_print(text: str, out_path: str | None, streams: Streams) -> None:

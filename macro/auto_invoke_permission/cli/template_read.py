@@ -81,6 +81,30 @@ class LoadedTemplate:
         return line
 
 
+def template_path(nodes: Any, path: str) -> list[str | int]:
+    """A finding path as keys and indexes from the template's root, as far as the template has it.
+
+    `Fn.Properties.Policies[0]` -> ["Resources", "Fn", "Properties", "Policies", 0]: finding paths
+    start at the logical ID, or at a top-level key (`Metadata.AutoInvokePermission.Mode`).
+    """
+    parts: list[str | int] = [
+        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)
+    ]
+    node = nodes
+    found: list[str | int] = []
+    if parts and isinstance(node, Mapping) and parts[0] not in node and "Resources" in node:
+        node = node["Resources"]
+        found.append("Resources")
+    for part in parts:
+        is_key = isinstance(part, str) and isinstance(node, Mapping) and part in node
+        is_index = isinstance(part, int) and isinstance(node, list) and part < len(node)
+        if not (is_key or is_index):
+            break
+        node = node[part]
+        found.append(part)
+    return found
+
+
 def _line(node: Any, default: int) -> int:
     mark = getattr(node, "start_mark", None)
     return int(mark.line) + 1 if mark is not None else default
@@ -150,7 +174,7 @@ def read_template(path: str, text: str | None = None) -> LoadedTemplate:
         raise NotATemplate(f"{name}: not a template (no Resources, AWSTemplateFormatVersion or Transform)")
     _reject_unknown_tags(name, nodes)
     source_format: OutputFormat = "json" if text.lstrip().startswith("{") else "yaml"
-    return LoadedTemplate(path=name, data=data, parsed_nodes=nodes, source_format=source_format)
+    return LoadedTemplate(path=name, data=data, parsed_nodes=nodes, source_format=source_format, text=text)
 
 
 class _NotPlainJson(Exception):

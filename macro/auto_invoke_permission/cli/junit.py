@@ -1,0 +1,58 @@
+"""`autoinvoke check --format junit`: JUnit XML, the test report CI systems show.
+
+One testsuite per template, one testcase per finding: a finding that fails
+enforce mode is a failure, one that does not is a passing testcase (its text in
+system-out). A clean template is one passing testcase; a template that cannot be
+analyzed is one testcase with an error. The element and attribute names are the
+common subset that Jenkins, GitLab, GitHub test reporters and Azure Pipelines read.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+
+from .check import CheckedTemplate, finding_line
+
+SUITES_NAME = "autoinvoke check"
+
+
+def junit_xml(checked: Sequence[CheckedTemplate]) -> str:
+    suites = ET.Element("testsuites", name=SUITES_NAME)
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    for template in checked:
+        suite = ET.SubElement(suites, "testsuite", name=template.path)
+        counts = {"tests": 0, "failures": 0, "errors": 0}
+        for problem in template.problems:
+            case = ET.SubElement(suite, "testcase", classname=template.path, name="template")
+            ET.SubElement(case, "error", message=problem, type="TemplateNotAnalyzed").text = problem
+            counts["tests"] += 1
+            counts["errors"] += 1
+        for located in template.findings:
+            finding = located.finding
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=template.path,
+                name=f"{finding.code} {finding.path}",
+                file=template.path,
+                line=str(located.line),
+            )
+            text = finding_line(template.path, located)
+            if finding.blocks_enforce:
+                ET.SubElement(case, "failure", message=finding.message, type=finding.code).text = text
+                counts["failures"] += 1
+            else:
+                ET.SubElement(case, "system-out").text = text
+            counts["tests"] += 1
+        if not template.problems and not template.findings:
+            ET.SubElement(suite, "testcase", classname=template.path, name="passes enforce mode")
+            counts["tests"] += 1
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+        suite.set("skipped", "0")
+    for key, value in totals.items():
+        suites.set(key, str(value))
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

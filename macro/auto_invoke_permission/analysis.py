@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .findings import Finding
-from .model import CalleeForm, EdgeStatus, Grant, Principal, RawEdge
+from .model import CalleeForm, EdgeStatus, Grant, Principal, RawEdge, RoleKey
 from .options import Options
 from .targets import TargetClassifier
 from .template import TemplateIndex
@@ -19,14 +19,14 @@ class Analysis:
         self.index = index
         self.classifier = classifier
         self.options = options
-        self.findings: list[Finding] = []
+        self.findings: list[Finding] = list(index.findings)
         self.grants: list[Grant] = []
-        self.denied: dict[str, set[CalleeForm] | None] = {}  # None: everything
-        self.denied_except: dict[str, list[set[CalleeForm]]] = {}  # Deny with NotResource: all but these
+        self.denied: dict[RoleKey, set[CalleeForm] | None] = {}  # None: everything
+        self.denied_except: dict[RoleKey, list[set[CalleeForm]]] = {}  # Deny with NotResource: all but these
         self.edges: list[RawEdge] = []
         self.grant_count = 0
         self.new_conditions: dict[str, Any] = {}  # combined conditions to add
-        self.covered: set[tuple[str, CalleeForm]] = set()  # what identity policies allow
+        self.covered: set[tuple[RoleKey, CalleeForm]] = set()  # what identity policies allow
 
     def find(self, code: str, path: str, message: str) -> None:
         self.findings.append(Finding(code, path.split(".", 1)[0], path, message))

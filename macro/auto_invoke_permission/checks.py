@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .findings import Finding
-from .model import CalleeForm
+from .model import CalleeForm, RoleKey
 from .resolver import Token
 from .template import TemplateIndex
 
@@ -15,7 +15,7 @@ MAX_DEPTH = 20
 
 
 def environment_references(
-    index: TemplateIndex, covered: set[tuple[str, CalleeForm]], findings: list[Finding]
+    index: TemplateIndex, covered: set[tuple[RoleKey, CalleeForm]], findings: list[Finding]
 ) -> None:
     """`covered`: (principal key, callee form) pairs an identity policy allows, wildcards included."""
     for fid in sorted(index.function_roles):
@@ -64,7 +64,7 @@ def environment_references(
                     )
 
 
-def _allowed(covered: set[tuple[str, CalleeForm]], roles: list[str], form: CalleeForm) -> bool:
+def _allowed(covered: set[tuple[RoleKey, CalleeForm]], roles: list[RoleKey], form: CalleeForm) -> bool:
     """Whether every role the function can run as may invoke `form`."""
     for key in roles:  # noqa: SIM110 - a plain loop: all() would build a generator for every check
         if (key, form) not in covered:

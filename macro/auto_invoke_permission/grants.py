@@ -10,9 +10,10 @@ from typing import Any
 
 from . import sources
 from .analysis import Analysis
-from .model import CalleeForm, EdgeStatus, Grant, Principal
+from .conditions import NO_CONDITIONS, CondSet, and_conditions, contradictory
+from .model import CalleeForm, EdgeStatus, Grant, Principal, RoleKey
 from .options import Wildcards
-from .resolver import NO_CONDITIONS, CondSet, Unresolved, and_conditions, contradictory
+from .resolver import Unresolved
 from .statements import (
     InvokeStatement,
     Problem,
@@ -66,7 +67,7 @@ def read_document(state: Analysis, doc: sources.PolicyDocument) -> None:
             state.grant_count += 1
             _read_resources(state, role.principal, role.callers, stmt["Resource"], path, doc.conditions)
         else:
-            for item in statement_items(stmt, path, NO_CONDITIONS):
+            for item in statement_items(stmt, path, NO_CONDITIONS, state.index.resolver.conditions):
                 _read_statement(state, doc, role, item)
 
 
@@ -75,7 +76,7 @@ def _read_statement(
 ) -> None:
     """Any statement: Deny, NotAction, NotResource, Condition, Fn::If in Action, malformed shapes."""
     if isinstance(item, Problem):
-        state.find("AIP103", item.path, item.message)
+        state.find(item.code, item.path, item.message)
         return
     conds = and_conditions(doc.conditions, item.conditions)
     parsed = invoke_statement(item, state.index.resolver)
@@ -190,14 +191,14 @@ def _use_target(
 
 def _cross_account_statement(principal: Principal, target: Target) -> str:
     """The statement the callee's account must add, as the AWS CLI command that adds it."""
-    role = f"<ARN of {principal.role}>" if principal.role is not None else principal.key.removeprefix("arn:")
+    role = f"<ARN of {principal.role}>" if principal.role is not None else principal.key.name
     return (
         f"aws lambda add-permission --function-name {target.arn} --statement-id Invoke{principal.label} "
         f"--action lambda:InvokeFunction --principal {role}"
     )
 
 
-def _record_deny(state: Analysis, role_key: str, stmt: InvokeStatement) -> None:
+def _record_deny(state: Analysis, role_key: RoleKey, stmt: InvokeStatement) -> None:
     """Over-approximate: a Deny we cannot read denies everything the role could be granted."""
     if state.denied.get(role_key, set()) is None:
         return
@@ -237,7 +238,7 @@ def check_boundaries(state: Analysis, grants: list[Grant]) -> None:
     """A role's permissions boundary caps what it may do. When the boundary is a managed policy of the
     template that allows no invoke on a granted callee, the call is denied whatever the grant and the
     injected permission say (AIP133). Boundaries outside the template cannot be read: no finding."""
-    allowed_by_role: dict[str, tuple[str, set[CalleeForm]]] = {}
+    allowed_by_role: dict[RoleKey, tuple[str, set[CalleeForm]]] = {}
     for key, role in state.index.roles.items():
         if role.sam_function is not None:
             boundary = state.index.functions[role.sam_function].properties.get("PermissionsBoundary")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..resolver import CondSet
+from ..conditions import CondSet
+from ..model import RoleKey
 from ..template import TemplateIndex
 
 
@@ -17,7 +18,7 @@ class PolicyDocument:
 
     __slots__ = ("conditions", "document", "path", "role_key")
 
-    def __init__(self, role_key: str, document: Any, path: str, conditions: CondSet) -> None:
+    def __init__(self, role_key: RoleKey, document: Any, path: str, conditions: CondSet) -> None:
         self.role_key = role_key
         self.document = document  # an IAM policy document: {"Statement": [...]}
         self.path = path  # where it is in the template: "Caller.Properties.Policies[0]"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..resolver import and_conditions, condition_of, if_branches
+from ..conditions import UndefinedCondition, and_conditions, condition_of, if_branches
+from ..model import RoleKey
 from ..template import TemplateIndex, properties
 from . import PolicyDocument, as_list, invoke_document
 from .aws_managed import wildcard_policy_name
@@ -18,8 +19,10 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
         rid = role.principal.role
         props = properties(role.resource)
         for i, item in enumerate(as_list(props.get("Policies", []))):
-            for policy, conds in if_branches(item):
-                if isinstance(policy, dict) and "PolicyDocument" in policy:
+            for policy, conds in if_branches(item, index.resolver.conditions):
+                if isinstance(policy, UndefinedCondition):  # the statement reader reports it
+                    yield PolicyDocument(key, item, f"{rid}.Properties.Policies[{i}]", conds)
+                elif isinstance(policy, dict) and "PolicyDocument" in policy:
                     yield PolicyDocument(
                         key, policy["PolicyDocument"], f"{rid}.Properties.Policies[{i}].PolicyDocument", conds
                     )
@@ -28,11 +31,14 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
 
 
 def managed_policy_documents(
-    index: TemplateIndex, role_key: str, item: Any, path: str
+    index: TemplateIndex, role_key: RoleKey, item: Any, path: str
 ) -> Iterator[PolicyDocument]:
     """A managed policy named in a role: a template AWS::IAM::ManagedPolicy, or an AWS managed one."""
-    for node, conds in if_branches(item):
+    for node, conds in if_branches(item, index.resolver.conditions):
         if node is None:
+            continue
+        if isinstance(node, UndefinedCondition):  # the statement reader reports it
+            yield PolicyDocument(role_key, item, path, conds)
             continue
         policy_id = index.managed_policy_of(node)
         if policy_id is not None:

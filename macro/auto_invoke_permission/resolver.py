@@ -284,18 +284,17 @@ class Resolver:
         return [] if v is None else [(v, NO_CONDITIONS)]
 
     def _getatt(self, arg: Any, depth: int, one: bool) -> list[Branch]:
-        return [(self.getatt(arg), NO_CONDITIONS)]
-
-    def getatt(self, arg: Any) -> Value:
         if isinstance(arg, str) and "." in arg:
             name, attr = arg.split(".", 1)
         elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], str):
             name, attr = arg
         else:
-            return Unresolved("Fn::GetAtt needs [resource, attribute]")
+            return [(Unresolved("Fn::GetAtt needs [resource, attribute]"), NO_CONDITIONS)]
         if name not in self.resources and name not in self.implicit:
-            return Unresolved(f"Fn::GetAtt of {name}, which is not a resource of the template")
-        return (Token("getatt", name, attr),)
+            return [
+                (Unresolved(f"Fn::GetAtt of {name}, which is not a resource of the template"), NO_CONDITIONS)
+            ]
+        return [((Token("getatt", name, attr),), NO_CONDITIONS)]
 
     def _if(self, arg: Any, depth: int, one: bool) -> list[Branch]:
         if not (isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str)):

@@ -44,24 +44,18 @@ def _global_function(globals_section: Any) -> Mapping[str, Any]:
     return {}
 
 
-def _auto_publish_alias(props: Mapping[str, Any], global_function: Mapping[str, Any]) -> str | None:
-    """The AutoPublishAlias of a SAM function (its own, else the Globals one), when it is a name."""
-    auto = (
-        props["AutoPublishAlias"] if "AutoPublishAlias" in props else global_function.get("AutoPublishAlias")
-    )
-    return auto if isinstance(auto, str) and auto else None
-
-
 def sam_generated_names(resources: Mapping[str, Any], globals_section: Any) -> frozenset[str]:
     """The logical IDs SAM generates for its functions (transform listed before SAM): `<F>Role`, and
     `<F>Alias<name>` for an AutoPublishAlias. The resolver takes them as resources of the template."""
-    global_function = _global_function(globals_section)
+    global_auto = _global_function(globals_section).get("AutoPublishAlias")
     names: set[str] = set()
     for rid, res in resources.items():
         if isinstance(res, dict) and res.get("Type") == SAM_FUNCTION:
             names.add(rid + "Role")
-            auto = _auto_publish_alias(properties(res), global_function)
-            if auto is not None:
+            props = res.get("Properties")
+            # the function's own value overrides the Globals one, as in SAM's merge
+            auto = props.get("AutoPublishAlias", global_auto) if isinstance(props, dict) else global_auto
+            if isinstance(auto, str) and auto:
                 names.add(sam_alias_logical_id(rid, auto))
     return frozenset(names)
 
@@ -158,6 +152,11 @@ def _merge_globals(global_props: Mapping[str, Any], props: Mapping[str, Any]) ->
     return out
 
 
+def role_id_order(item: tuple[RoleKey, Any]) -> str:
+    """Sort key of roles of the template: their logical ID (RoleKey order, without its tuple compares)."""
+    return item[0].name
+
+
 class TemplateIndex:
     def __init__(self, resources: Mapping[str, Any], globals_section: Any, resolver: Resolver) -> None:
         self.resources = resources
@@ -220,8 +219,8 @@ class TemplateIndex:
                 self.functions[target].aliases.append(alias)
                 self.alias_ids[rid] = (target, alias)
         for fid, fn in self.functions.items():
-            auto = _auto_publish_alias(fn.properties, {}) if fn.is_sam else None
-            if auto is None:
+            auto = fn.properties.get("AutoPublishAlias") if fn.is_sam else None  # Globals merged in
+            if not (isinstance(auto, str) and auto):
                 continue
             alias = Alias(sam_alias_logical_id(fid, auto), auto, fn.conditions)
             if alias.logical_id not in self.alias_ids:
@@ -251,11 +250,11 @@ class TemplateIndex:
                 role = self.roles[role_key]
                 role.callers.append(fid)
                 role.caller_conditions.append(fn.conditions | conds if conds else fn.conditions)
-        return [
-            (key, self.functions[role.sam_function])
-            for key, role in sorted(self.roles.items())
-            if role.sam_function is not None
+        generated = [
+            (key, role.sam_function) for key, role in self.roles.items() if role.sam_function is not None
         ]
+        generated.sort(key=role_id_order)
+        return [(key, self.functions[fid]) for key, fid in generated]
 
     def resources_of_type(self, *types: str) -> list[str]:
         """Logical IDs of the resources of these types, sorted."""

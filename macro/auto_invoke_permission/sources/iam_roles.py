@@ -7,14 +7,15 @@ from typing import Any
 
 from ..conditions import UndefinedCondition, and_conditions, condition_of, if_branches
 from ..model import RoleKey
-from ..template import TemplateIndex, properties
+from ..template import TemplateIndex, properties, role_id_order
 from . import PolicyDocument, as_list, invoke_document
 from .aws_managed import wildcard_policy_name
 
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
-    for key, role in sorted(index.roles.items()):
-        if role.resource is None or role.principal.role is None or role.principal.role in index.skipped:
+    own = [(key, role) for key, role in index.roles.items() if role.resource is not None]
+    for key, role in sorted(own, key=role_id_order):  # roles of the template only
+        if role.principal.role is None or role.principal.role in index.skipped:
             continue
         rid = role.principal.role
         props = properties(role.resource)

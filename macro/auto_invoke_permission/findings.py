@@ -117,9 +117,7 @@ CODES: dict[str, Code] = {
             "AIP116",
             W,
             "Unresolvable Resource",
-            "The Resource uses an intrinsic or shape that cannot be resolved at transform time, or an "
-            "Fn::If around a grant (its Resource, statement, policy or role) names a condition that "
-            "Conditions does not define.",
+            "The Resource uses an intrinsic or shape that cannot be resolved at transform time.",
             "Write the Resource as `!GetAtt <Function>.Arn` or a literal ARN.",
             True,
         ),

@@ -4,7 +4,11 @@ A value that cannot be known at transform time stays a `Token` (a `Ref` to a
 resource, an attribute, `AWS::StackName`, a parameter without a value); we
 never invent a value. `Fn::If` yields one branch per side, each carrying the
 condition literals it sits under. Anything else that cannot be resolved is an
-`Unresolved` with the reason, which callers turn into a finding.
+`Unresolved` with the reason and its finding code: "cannot know" is a result, never an
+exception and never a guess. Callers turn it into a finding.
+
+`INTRINSIC_FUNCTIONS` is the one table from intrinsic name to the function that resolves it
+(the shape of cfn-lint's `fn_resolvers`); `strings` and `scalar` only dispatch through it.
 
 Every function here is bounded: nesting deeper than `MAX_DEPTH`, more than
 `MAX_BRANCHES` combinations or more than `MAX_STEPS` nodes visited for one value
@@ -259,7 +263,7 @@ class Resolver:
         if len(branches) == 1 and not branches[0][1]:
             return branches[0][0]
         if not branches:
-            return None  # AWS::NoValue
+            return None  # nothing at all: AWS::NoValue (on every branch)
         return Unresolved(f"{key} with conditional parts")
 
     def _items(self, node: list[Any], depth: int) -> list[Branch]:

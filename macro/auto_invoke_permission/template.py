@@ -39,9 +39,8 @@ def sam_alias_logical_id(function_id: str, alias_name: str) -> str:
 
 def _global_function(globals_section: Any) -> Mapping[str, Any]:
     """SAM's `Globals.Function`, or an empty mapping."""
-    if isinstance(globals_section, dict) and isinstance(globals_section.get("Function"), dict):
-        return globals_section["Function"]  # type: ignore[no-any-return]
-    return {}
+    function = globals_section.get("Function") if isinstance(globals_section, dict) else None
+    return function if isinstance(function, dict) else {}
 
 
 def sam_generated_names(resources: Mapping[str, Any], globals_section: Any) -> frozenset[str]:

@@ -23,7 +23,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus_support import (  # noqa: E402
+from auto_invoke_permission import core, handler
+from auto_invoke_permission.cli.graph import render_graph
+from auto_invoke_permission.model import TransformContext
+from corpus_support import (
     CORPUS,
     clean_handler_environment,
     event,
@@ -34,10 +37,6 @@ from corpus_support import (  # noqa: E402
     template_options,
     without_transform,
 )
-
-from auto_invoke_permission import core, handler  # noqa: E402
-from auto_invoke_permission.cli.graph import render_graph  # noqa: E402
-from auto_invoke_permission.model import TransformContext  # noqa: E402
 
 
 def _graph(fragment: Any) -> str:

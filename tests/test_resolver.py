@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from auto_invoke_permission.resolver import Resolver, Token, Unresolved
+from auto_invoke_permission.resolver import INTRINSIC_FUNCTIONS, Resolver, Token, Unresolved
+from auto_invoke_permission.template import sam_generated_names
 from conftest import caller, codes, document, lambda_function, role, run, sam_function, statement, variant
 
 REGION, ACCOUNT = "eu-west-1", "111122223333"
@@ -333,3 +334,67 @@ def test_unreadable_action_is_a_finding(action: Any) -> None:
     result = run(template)
     assert result.added == []
     assert [f.path for f in result.findings] == ["Caller.Properties.Policies[0].Statement[0].Action"]
+
+
+MALFORMED: list[Any] = [
+    None,
+    1,
+    True,
+    "x",
+    "",
+    [],
+    ["a"],
+    ["a", "b", "c", "d", "e"],
+    {"k": "v"},
+    [{"k": 1}, 2],
+]
+
+
+@pytest.mark.parametrize("name", sorted(INTRINSIC_FUNCTIONS))
+@pytest.mark.parametrize("arg", MALFORMED, ids=repr)
+def test_every_intrinsic_answers_a_malformed_argument(resolver: Resolver, name: str, arg: Any) -> None:
+    # each row of the table: symbolic strings or a typed Unresolved, never an exception or a guess
+    for value, _ in resolver.strings({name: arg}):
+        assert isinstance(value, tuple | Unresolved)
+    assert resolver.scalar({name: arg}) is None or isinstance(
+        resolver.scalar({name: arg}), tuple | Unresolved
+    )
+
+
+# (resources, Globals, the names SAM will generate that the resolver knows from the start)
+GENERATED: list[tuple[dict[str, Any], Any, set[str]]] = [
+    # a SAM function: its role
+    ({"F": sam_function()}, None, {"FRole"}),
+    # with AutoPublishAlias: the alias too, spelled as SAM spells it
+    ({"F": sam_function(AutoPublishAlias="live-1_x")}, None, {"FRole", "FAliasliveD1Ux"}),
+    # AutoPublishAlias from Globals, and a function's own one overriding it
+    (
+        {"F": sam_function(), "G": sam_function(AutoPublishAlias="own")},
+        {"Function": {"AutoPublishAlias": "shared"}},
+        {"FRole", "FAliasshared", "GRole", "GAliasown"},
+    ),
+    # a plain Lambda function: nothing generated
+    ({"F": lambda_function("arn:aws:iam::111122223333:role/r")}, None, set()),
+]
+
+
+@pytest.mark.parametrize(("resources", "globals_section", "expected"), GENERATED)
+def test_sam_generated_names(resources: dict[str, Any], globals_section: Any, expected: set[str]) -> None:
+    assert sam_generated_names(resources, globals_section) == expected
+
+
+def test_generated_names_resolve_from_the_start() -> None:
+    # a callee's FunctionName that names SAM's generated role is read when the index is built
+    names = sam_generated_names({"Caller": sam_function()}, None)
+    known = Resolver(
+        region=REGION,
+        account_id=ACCOUNT,
+        resources={},
+        parameters={},
+        parameter_values={},
+        mappings={},
+        conditions={},
+        implicit=names,
+    )
+    assert known.strings({"Fn::GetAtt": ["CallerRole", "Arn"]}) == [((att("CallerRole"),), when())]
+    assert known.strings({"Ref": "CallerRole"}) == [((ref("CallerRole"),), when())]

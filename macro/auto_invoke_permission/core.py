@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import checks, limits, report, sources
+from .conditions import condition_cycles
 from .findings import Finding, FindingCode
 from .grants import apply_denies, read_grants
 from .model import Counts, Permission, TransformContext, TransformFailure, TransformResult, json_kind
@@ -18,7 +19,7 @@ from .options import Mode, Options
 from .permissions import build_permissions, existing_permissions, permission_resource
 from .resolver import Resolver
 from .targets import TargetClassifier
-from .template import TemplateIndex
+from .template import TemplateIndex, sam_generated_names
 
 MACRO_KEY = "AutoInvokePermission"
 PRODUCES: frozenset[FindingCode] = frozenset({"AIP140", "AIP141"})  # what the run itself reports
@@ -60,52 +61,10 @@ def _shape(fragment: Any) -> tuple[Mapping[str, Any], bool]:
         if section in fragment and not isinstance(fragment[section], dict):
             problems.append(f"{section} must be a mapping, not {json_kind(fragment[section])}")
     if not problems and isinstance(fragment.get("Conditions"), dict):
-        problems.extend(_condition_cycles(fragment["Conditions"]))
+        problems.extend(condition_cycles(fragment["Conditions"]))
     if problems:
         raise TransformFailure(problems)
     return fragment, False
-
-
-def _condition_cycles(conditions: Mapping[str, Any]) -> list[str]:
-    """Conditions that refer to themselves through `{"Condition": name}` (CloudFormation rejects them,
-    and the macro would otherwise build permissions on them)."""
-    refs: dict[str, set[str]] = {}
-    for name, definition in conditions.items():
-        found: set[str] = set()
-        stack: list[tuple[Any, int]] = [(definition, 0)]
-        while stack:
-            node, depth = stack.pop()
-            if depth > 50:
-                continue
-            if isinstance(node, dict):
-                if isinstance(node.get("Condition"), str) and len(node) == 1:
-                    found.add(node["Condition"])
-                stack.extend((v, depth + 1) for v in node.values())
-            elif isinstance(node, list):
-                stack.extend((v, depth + 1) for v in node)
-        refs[name] = found & set(conditions)
-    problems = []
-    state: dict[str, int] = {}  # 1 visiting, 2 done
-    for start in sorted(refs):
-        path: list[str] = []
-        todo: list[tuple[str, bool]] = [(start, True)]
-        while todo:
-            name, entering = todo.pop()
-            if not entering:
-                state[name] = 2
-                path.pop()
-                continue
-            if state.get(name) == 2:
-                continue
-            if state.get(name) == 1:
-                cycle = [*path[path.index(name) :], name]
-                problems.append(f"Conditions form a cycle: {' -> '.join(cycle)}")
-                continue
-            state[name] = 1
-            path.append(name)
-            todo.append((name, False))
-            todo.extend((ref, True) for ref in sorted(refs[name], reverse=True))
-    return problems
 
 
 def analyze(fragment: Any, options: Options, context: TransformContext) -> TransformResult:
@@ -114,6 +73,7 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
     template, resources_only = _shape(fragment)
     resources: Mapping[str, Any] = template if resources_only else template["Resources"]
     conditions = None if resources_only else template.get("Conditions", {})
+    globals_section = None if resources_only else template.get("Globals")
     resolver = Resolver(
         region=context.region,
         account_id=context.account_id,
@@ -122,10 +82,11 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
         parameter_values=context.parameter_values,
         mappings={} if resources_only else template.get("Mappings", {}),
         conditions=conditions,
+        implicit=sam_generated_names(resources, globals_section),
     )
-    index = TemplateIndex(resources, None if resources_only else template.get("Globals"), resolver)
+    index = TemplateIndex(resources, globals_section, resolver)
     classifier = TargetClassifier(index)
-    findings = _run_findings(index, options)
+    findings = _run_findings(index, options) + index.findings
     read = read_grants(index, classifier, options, sources.collect(index))
     grants, denied = apply_denies(read.grants, read.denies)
     existing, existing_findings = existing_permissions(index, classifier)

@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple, cast
 
 from . import sources
+from .conditions import NO_CONDITIONS, CondSet, and_conditions, contradictory
 from .findings import CODES, Finding, FindingCode
-from .model import CalleeForm, Grant, Principal, RawEdge
+from .model import CalleeForm, Grant, Principal, RawEdge, RoleKey
 from .options import Options, Wildcards
-from .resolver import NO_CONDITIONS, CondSet, Sym, Unresolved, and_conditions, contradictory, sym_text
+from .resolver import Sym, Unresolved, sym_text
 from .statements import (
     InvokeStatement,
     Problem,
@@ -40,8 +41,8 @@ class Denies(NamedTuple):
     """The Denies read per role key. `forms`: what a Deny names (None: everything); `all_but`: what
     each Deny with NotResource spares (it denies every other form)."""
 
-    forms: dict[str, set[CalleeForm] | None]
-    all_but: dict[str, list[set[CalleeForm]]]
+    forms: dict[RoleKey, set[CalleeForm] | None]
+    all_but: dict[RoleKey, list[set[CalleeForm]]]
 
 
 class GrantsRead(NamedTuple):
@@ -51,7 +52,7 @@ class GrantsRead(NamedTuple):
     denies: Denies
     findings: list[Finding]
     edges: list[RawEdge]  # what could not be mirrored: the graph adds the permissions' own edges
-    covered: set[tuple[str, CalleeForm]]  # (principal key, form) an identity policy allows, wildcards too
+    covered: set[tuple[RoleKey, CalleeForm]]  # (principal key, form) an identity policy allows, wildcards too
     grant_count: int  # Allow statements read that grant invoke
 
 
@@ -120,9 +121,9 @@ class _Reader:
         self.grants: list[Grant] = []
         self.findings: list[Finding] = []
         self.edges: list[RawEdge] = []
-        self.covered: set[tuple[str, CalleeForm]] = set()
-        self.denied: dict[str, set[CalleeForm] | None] = {}
-        self.denied_except: dict[str, list[set[CalleeForm]]] = {}
+        self.covered: set[tuple[RoleKey, CalleeForm]] = set()
+        self.denied: dict[RoleKey, set[CalleeForm] | None] = {}
+        self.denied_except: dict[RoleKey, list[set[CalleeForm]]] = {}
         self.count = 0
 
     def find(self, code: FindingCode, path: str, message: str) -> None:
@@ -155,20 +156,20 @@ class _Reader:
                 self.count += 1
                 self._resources(role.principal, role.callers, stmt["Resource"], path, doc.conditions)
             else:
-                for item in statement_items(stmt, path, NO_CONDITIONS):
+                for item in statement_items(stmt, path, NO_CONDITIONS, self.index.resolver.conditions):
                     self._statement(doc, role, item)
 
     def _statement(self, doc: sources.PolicyDocument, role: Role, item: Statement | Problem) -> None:
         """Any statement: Deny, NotAction, NotResource, Condition, Fn::If in Action, malformed shapes."""
         if isinstance(item, Problem):
-            self.find("AIP103", item.path, item.message)
+            self.find(item.code, item.path, item.message)
             return
         conds = and_conditions(doc.conditions, item.conditions)
         parsed = invoke_statement(item, self.index.resolver)
         if parsed is None:
             return
         if isinstance(parsed, Problem):
-            self.find("AIP103", parsed.path, parsed.message)
+            self.find(parsed.code, parsed.path, parsed.message)
             return
         if parsed.effect == "Deny":
             self._deny(doc.role_key, parsed)
@@ -256,7 +257,7 @@ class _Reader:
             if not contradictory(all_conds):
                 grants.append(Grant(principal, form, stmt_path, all_conds))
 
-    def _deny(self, role_key: str, stmt: InvokeStatement) -> None:
+    def _deny(self, role_key: RoleKey, stmt: InvokeStatement) -> None:
         """Over-approximate: a Deny we cannot read denies everything the role could be granted."""
         if self.denied.get(role_key, set()) is None:
             return
@@ -283,7 +284,7 @@ def _resource_path(stmt_path: str, position: int | None) -> str:
 
 def _cross_account_statement(principal: Principal, target: Target) -> str:
     """The statement the callee's account must add, as the AWS CLI command that adds it."""
-    role = f"<ARN of {principal.role}>" if principal.role is not None else principal.key.removeprefix("arn:")
+    role = f"<ARN of {principal.role}>" if principal.role is not None else principal.key.name
     return (
         f"aws lambda add-permission --function-name {target.arn} --statement-id Invoke{principal.label} "
         f"--action lambda:InvokeFunction --principal {role}"

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
+from .conditions import CondSet
 from .findings import EdgeStatus, Finding, Severity
 from .options import Mode, Options
-from .resolver import CondSet
 
 
 def json_kind(value: Any) -> str:
@@ -51,12 +51,32 @@ class CalleeForm(NamedTuple):
         return {"Ref": self.alias}
 
 
+class RoleKey(NamedTuple):
+    """Which role a caller runs as: equal keys are the same role. A role of the template (SAM's
+    generated ones included) is keyed by its logical ID; any other by the text of its ARN expression."""
+
+    in_template: bool  # first: roles outside the template sort before the template's own
+    name: str  # the logical ID, or the ARN's text (`?<function>` when it cannot be resolved)
+
+    @classmethod
+    def template(cls, logical_id: str) -> RoleKey:
+        return cls(True, logical_id)
+
+    @classmethod
+    def outside(cls, arn_text: str) -> RoleKey:
+        return cls(False, arn_text)
+
+    def __str__(self) -> str:
+        # the spelling logical IDs hash (`permissions.group_key`): changing it replaces permissions
+        return ("role:" if self.in_template else "arn:") + self.name
+
+
 class Principal:
     """A caller's execution role. `key` is canonical: equal keys are the same role."""
 
     __slots__ = ("expression", "key", "label", "role")
 
-    def __init__(self, key: str, expression: Any, label: str, role: str | None = None) -> None:
+    def __init__(self, key: RoleKey, expression: Any, label: str, role: str | None = None) -> None:
         self.key = key
         self.expression = expression  # as the caller's Role spells it: the permission's Principal
         self.label = label  # alphanumeric, for logical IDs

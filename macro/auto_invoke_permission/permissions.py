@@ -9,14 +9,13 @@ deployed stack, so it must stay stable.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from .conditions import NO_CONDITIONS, CondSet, and_conditions, condition_expression, simplify
 from .findings import Finding, FindingCode
-from .model import CalleeForm, Grant, Permission, Principal
-from .resolver import NO_CONDITIONS, CondLit, CondSet, and_conditions, contradictory
+from .model import CalleeForm, Grant, Permission, Principal, RoleKey
 from .statements import INVOKE_ACTION
 from .targets import TargetClassifier
 from .template import LAMBDA_PERMISSION, Role, TemplateIndex, properties
@@ -25,7 +24,6 @@ PRODUCES: frozenset[FindingCode] = frozenset({"AIP126", "AIP127", "AIP132"})
 
 MAX_LOGICAL_ID = 255
 _PARTIAL_ARN = re.compile(r"^\d{12}:function:")
-MAX_CONDITION_OPERANDS = 10
 ACTION = "lambda:InvokeFunction"
 
 
@@ -53,68 +51,6 @@ def logical_id(callee: CalleeForm, principal: Principal, taken: Mapping[str, Any
         salt += 1
 
 
-# ------------------------------------------------------------------ conditions
-def simplify(terms: Iterable[CondSet]) -> list[CondSet] | None:
-    """Disjunction of conjunctions, minus contradictions, complementary pairs (`a AND C` or
-    `a AND NOT C` is `a`) and absorbed terms.
-
-    Returns None when no term can be true (the permission must not exist), and
-    [frozenset()] when one term is always true.
-    """
-    pool = {t for t in terms if not contradictory(t)}
-    merged = True
-    while merged and len(pool) > 1:
-        merged = False
-        for term in sorted(pool, key=lambda t: (len(t), sorted(t))):
-            for name, truth in sorted(term):
-                rest = term - {(name, truth)}
-                if rest | {(name, not truth)} in pool:
-                    pool -= {term, rest | {(name, not truth)}}
-                    pool.add(rest)
-                    merged = True
-                    break
-            if merged:
-                break
-    live = sorted(pool, key=lambda t: (len(t), sorted(t)))
-    kept: list[CondSet] = []
-    for term in live:
-        if not any(k <= term for k in kept):
-            kept.append(term)
-    return kept or None
-
-
-def _literal(lit: CondLit) -> dict[str, Any]:
-    name, truth = lit
-    ref = {"Condition": name}
-    return ref if truth else {"Fn::Not": [ref]}
-
-
-def _combine(op: str, items: list[Any]) -> Any:
-    if len(items) == 1:
-        return items[0]
-    if len(items) <= MAX_CONDITION_OPERANDS:
-        return {op: items}
-    chunks = [items[i : i + MAX_CONDITION_OPERANDS] for i in range(0, len(items), MAX_CONDITION_OPERANDS)]
-    return _combine(op, [_combine(op, chunk) for chunk in chunks])
-
-
-def condition_expression(common: CondSet, alternatives: list[CondSet]) -> Any | None:
-    """`common AND (alt1 OR alt2 ...)` as a CloudFormation condition; None when always true."""
-    rest = [t - common for t in alternatives]
-    operands = [_literal(lit) for lit in sorted(common)]
-    if rest and all(rest):
-        ors = [_combine("Fn::And", [_literal(lit) for lit in sorted(t)]) for t in rest]
-        ors.sort(key=lambda x: json.dumps(x, sort_keys=True))
-        operands.append(_combine("Fn::Or", ors))
-    if not operands:
-        return None
-    if len(operands) == 1 and "Fn::Not" not in operands[0] and set(operands[0]) == {"Condition"}:
-        return operands[0]
-    if len(operands) == 1 and set(operands[0]) & {"Fn::Not", "Fn::Or", "Fn::And"}:
-        return operands[0]
-    return _combine("Fn::And", operands)
-
-
 def permission_resource(permission: Permission) -> dict[str, Any]:
     metadata = {
         "AutoInvokePermission": {"Callers": list(permission.callers), "Grants": list(permission.grants)}
@@ -137,10 +73,10 @@ def permission_resource(permission: Permission) -> dict[str, Any]:
 # ------------------------------------------------------------------ the builder
 def existing_permissions(
     index: TemplateIndex, classifier: TargetClassifier
-) -> tuple[set[tuple[CalleeForm, str]], list[Finding]]:
+) -> tuple[set[tuple[CalleeForm, RoleKey]], list[Finding]]:
     """Group keys of the invoke permissions already in the template (any equivalent spelling), and
     an AIP132 for each one that names a service principal on behalf of a function of the template."""
-    out: set[tuple[CalleeForm, str]] = set()
+    out: set[tuple[CalleeForm, RoleKey]] = set()
     findings: list[Finding] = []
     for rid in index.of_type.get(LAMBDA_PERMISSION, ()):
         props = properties(index.resources[rid])
@@ -185,7 +121,7 @@ class Built(NamedTuple):
 def build_permissions(
     index: TemplateIndex,
     grants: list[Grant],
-    existing: set[tuple[CalleeForm, str]],
+    existing: set[tuple[CalleeForm, RoleKey]],
     conditions: Mapping[str, Any] | None,
 ) -> Built:
     """One permission per (callee form, principal) of the grants: existing, added, or a finding."""
@@ -194,7 +130,7 @@ def build_permissions(
     findings = namer.findings
     taken: set[str] = set(index.resources)
     permissions: list[Permission] = []
-    per_role: dict[str, tuple[tuple[str, ...], CondSet]] = {}  # callers, and the conditions they share
+    per_role: dict[RoleKey, tuple[tuple[str, ...], CondSet]] = {}  # callers, and the conditions they share
     for key in sorted(groups):  # a loop of locals: it runs for every permission
         function, alias_id, role_key = key
         if function in index.skipped:
@@ -234,9 +170,9 @@ def build_permissions(
     return Built(permissions, findings, namer.new_conditions)
 
 
-def _groups(grants: list[Grant]) -> dict[tuple[str, str, str], list[Grant]]:
+def _groups(grants: list[Grant]) -> dict[tuple[str, str, RoleKey], list[Grant]]:
     """The grants by (function, alias logical ID or "", principal key), in the order they come."""
-    groups: dict[tuple[str, str, str], list[Grant]] = {}
+    groups: dict[tuple[str, str, RoleKey], list[Grant]] = {}
     for grant in grants:
         function, alias_id, _ = grant.callee
         key = (function, alias_id or "", grant.principal.key)

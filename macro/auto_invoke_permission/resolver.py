@@ -4,7 +4,11 @@ A value that cannot be known at transform time stays a `Token` (a `Ref` to a
 resource, an attribute, `AWS::StackName`, a parameter without a value); we
 never invent a value. `Fn::If` yields one branch per side, each carrying the
 condition literals it sits under. Anything else that cannot be resolved is an
-`Unresolved` with the reason, which callers turn into a finding.
+`Unresolved` with the reason and its finding code: "cannot know" is a result, never an
+exception and never a guess. Callers turn it into a finding.
+
+`INTRINSIC_FUNCTIONS` is the one table from intrinsic name to the function that resolves it
+(the shape of cfn-lint's `fn_resolvers`); `strings` and `scalar` only dispatch through it.
 
 Every function here is bounded: nesting deeper than `MAX_DEPTH`, more than
 `MAX_BRANCHES` combinations or more than `MAX_STEPS` nodes visited for one value
@@ -14,17 +18,15 @@ end in `Unresolved`, never in RecursionError or exponential time.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple, TypeAlias
+
+from .conditions import NO_CONDITIONS, CondSet, and_conditions, undefined
 
 MAX_DEPTH = 40
 MAX_BRANCHES = 64
 MAX_STEPS = 4000  # nodes visited for one top-level value: bounds work on hostile shapes
-
-CondLit: TypeAlias = tuple[str, bool]
-CondSet: TypeAlias = frozenset[CondLit]
-NO_CONDITIONS: CondSet = frozenset()
 
 
 class Token(NamedTuple):
@@ -69,31 +71,6 @@ class Unresolved:
 
 Value: TypeAlias = "Sym | Unresolved"
 Branch: TypeAlias = tuple[Value, CondSet]
-
-INTRINSICS = frozenset(
-    {
-        "Ref",
-        "Fn::GetAtt",
-        "Fn::Sub",
-        "Fn::Join",
-        "Fn::If",
-        "Fn::Select",
-        "Fn::Split",
-        "Fn::FindInMap",
-        "Fn::ImportValue",
-        "Fn::GetAZs",
-        "Fn::Base64",
-        "Fn::Cidr",
-        "Fn::Length",
-        "Fn::ToJsonString",
-        "Fn::Transform",
-        "Fn::Equals",
-        "Fn::And",
-        "Fn::Or",
-        "Fn::Not",
-        "Condition",
-    }
-)
 
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 
@@ -176,6 +153,7 @@ class Resolver:
         parameter_values: Mapping[str, Any],
         mappings: Mapping[str, Any],
         conditions: Mapping[str, Any] | None,
+        implicit: frozenset[str] = frozenset(),
     ) -> None:
         self.region = region
         self.account_id = account_id
@@ -193,7 +171,7 @@ class Resolver:
         }
         self._pseudo_values: dict[str, Sym] = {name: (value,) for name, value in self.pseudo.items()}
         # resources SAM generates later (transform listed before SAM): `<Function>Role`, aliases
-        self.implicit: set[str] = set()
+        self.implicit = implicit
         self._steps = 0
         self.values: dict[str, Any] = {}
         # NoEcho parameters stay symbolic: their values must never reach a message or the report
@@ -245,7 +223,7 @@ class Resolver:
                 return [x.strip() for x in v.split(",")]
         return None
 
-    # --------------------------------------------------------------- strings
+    # ------------------------------------------------------------ entry points
     def strings(self, node: Any, depth: int = 0) -> list[Branch]:
         """Every string a node can stand for (lists are flattened), with the conditions of each."""
         if isinstance(node, str):  # the commonest case first
@@ -256,86 +234,15 @@ class Resolver:
         if depth > MAX_DEPTH or self._steps > MAX_STEPS:
             return [(Unresolved("nested too deep" if depth > MAX_DEPTH else "too complex"), NO_CONDITIONS)]
         if isinstance(node, list):
-            out: list[Branch] = []
-            for item in node:
-                out.extend(self.strings(item, depth + 1))
-                if len(out) > MAX_BRANCHES:
-                    return [(Unresolved("too many alternatives"), NO_CONDITIONS)]
-            return out
+            return self._items(node, depth)
         if isinstance(node, dict) and len(node) == 1:
             key = next(iter(node))
-            if key == "Fn::If":
-                return self._if(node[key], depth)
-            if key == "Fn::Sub":
-                return self._sub(node[key], depth)
-            if key == "Fn::Join":
-                return self._join(node[key], depth)
-            if key == "Ref":
-                items = self._list_intrinsic(key, node[key], depth)  # a List parameter: its items
-                if items is not None:
-                    return items
-                v = self.ref(node[key])
-                return [] if v is None else [(v, NO_CONDITIONS)]
-            if key in INTRINSICS and key not in ("Fn::Split",):
-                items = self._list_intrinsic(key, node[key], depth)
-                if items is not None:
-                    return items
-                v = self.scalar(node, depth)
-                return [] if v is None else [(v, NO_CONDITIONS)]
-            if key == "Fn::Split":
-                return self._list_intrinsic(key, node[key], depth) or []
+            function = INTRINSIC_FUNCTIONS.get(key)
+            if function is not None:
+                return function(self, node[key], depth, False)
             if key.startswith("Fn::"):
                 return [(Unresolved(f"unknown intrinsic function {key}"), NO_CONDITIONS)]
-        if isinstance(node, bool | int | float):
-            return [(Unresolved(f"{node!r} is not a string"), NO_CONDITIONS)]
-        if node is None:
-            return [(Unresolved("empty value"), NO_CONDITIONS)]
-        return [(Unresolved("a mapping where a string is expected"), NO_CONDITIONS)]
-
-    def _if(self, arg: Any, depth: int) -> list[Branch]:
-        if not (isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str)):
-            return [(Unresolved("Fn::If needs [condition, then, else]"), NO_CONDITIONS)]
-        name = arg[0]
-        if self.conditions is not None and name not in self.conditions:
-            return [
-                (
-                    Unresolved(f"Fn::If names condition {name}, which Conditions does not define"),
-                    NO_CONDITIONS,
-                )
-            ]
-        out: list[Branch] = []
-        for side, truth in ((arg[1], True), (arg[2], False)):
-            lit = frozenset({(name, truth)})
-            for value, conds in self.strings(side, depth + 1):
-                if (name, not truth) in conds:
-                    continue  # contradictory branch: never taken
-                out.append((value, and_conditions(conds, lit)))
-        return out
-
-    def _list_intrinsic(self, key: str, arg: Any, depth: int) -> list[Branch] | None:
-        """Intrinsics that can stand for a list; None when the result is a single string."""
-        if key == "Ref" and isinstance(arg, str):
-            items = self.parameter_list(arg)
-            if items is not None:
-                return [((s,) if s else (), NO_CONDITIONS) for s in items]
-            return None
-        if key == "Fn::Split":
-            if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and arg[0]):
-                return [(Unresolved("Fn::Split needs [delimiter, string]"), NO_CONDITIONS)]
-            out: list[Branch] = []
-            for value, conds in self.strings(arg[1], depth + 1):
-                text = literal(value) if isinstance(value, tuple) else None
-                if text is None:
-                    out.append((Unresolved("Fn::Split of a value unknown at transform time"), conds))
-                else:
-                    out.extend(((s,) if s else (), conds) for s in text.split(arg[0]))
-            return out
-        if key == "Fn::FindInMap":
-            found = self._find_in_map(arg, depth)
-            if isinstance(found, Unresolved):
-                return [(found, NO_CONDITIONS)]
-            return self.strings(found, depth + 1)
-        return None
+        return [(_not_a_string(node), NO_CONDITIONS)]
 
     def scalar(self, node: Any, depth: int = 0) -> Value | None:
         """One string value (not a list). None for AWS::NoValue."""
@@ -349,45 +256,82 @@ class Resolver:
         if not (isinstance(node, dict) and len(node) == 1):
             return Unresolved("not a string")
         key, arg = next(iter(node.items()))
-        if key == "Ref":
-            return self.ref(arg)
-        if key == "Fn::GetAtt":
-            return self._getatt(arg)
-        if key == "Fn::Sub":
-            return self._single(self._sub(arg, depth), "Fn::Sub")
-        if key == "Fn::Join":
-            return self._single(self._join(arg, depth), "Fn::Join")
-        if key == "Fn::Select":
-            return self._select(arg, depth)
-        if key == "Fn::ImportValue":
-            return Unresolved("Fn::ImportValue cannot be resolved by a macro", "AIP114")
-        if key == "Fn::If":
-            return self._single(self._if(arg, depth), "Fn::If")
-        if key == "Fn::FindInMap":
-            found = self._find_in_map(arg, depth)
-            if isinstance(found, Unresolved):
-                return found
-            return self.scalar(found, depth + 1)
-        if key in INTRINSICS:
-            return Unresolved(f"{key} cannot be resolved at transform time")
-        return Unresolved(f"unknown intrinsic function {key}")
-
-    @staticmethod
-    def _single(branches: list[Branch], what: str) -> Value:
+        function = INTRINSIC_FUNCTIONS.get(key)
+        if function is None:
+            return Unresolved(f"unknown intrinsic function {key}")
+        branches = function(self, arg, depth, True)
         if len(branches) == 1 and not branches[0][1]:
             return branches[0][0]
-        return Unresolved(f"{what} with conditional parts")
+        if not branches:
+            return None  # nothing at all: AWS::NoValue (on every branch)
+        return Unresolved(f"{key} with conditional parts")
 
-    def _getatt(self, arg: Any) -> Value:
+    def _items(self, node: list[Any], depth: int) -> list[Branch]:
+        out: list[Branch] = []
+        for item in node:
+            out.extend(self.strings(item, depth + 1))
+            if len(out) > MAX_BRANCHES:
+                return [(Unresolved("too many alternatives"), NO_CONDITIONS)]
+        return out
+
+    # ------------------------------------------------------------ intrinsics
+    # Each takes the intrinsic's argument, the depth, and `one`: whether the caller wants the node as
+    # one string (a scalar property) rather than every string it stands for (a list is flattened).
+    # Each returns (value, conditions) branches; a value that cannot be known is an `Unresolved`.
+
+    def _ref(self, arg: Any, depth: int, one: bool) -> list[Branch]:
+        if not one and isinstance(arg, str):
+            items = self.parameter_list(arg)  # a List parameter: its items
+            if items is not None:
+                return [((s,) if s else (), NO_CONDITIONS) for s in items]
+        v = self.ref(arg)
+        return [] if v is None else [(v, NO_CONDITIONS)]
+
+    def _getatt(self, arg: Any, depth: int, one: bool) -> list[Branch]:
         if isinstance(arg, str) and "." in arg:
             name, attr = arg.split(".", 1)
         elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], str):
             name, attr = arg
         else:
-            return Unresolved("Fn::GetAtt needs [resource, attribute]")
+            return [(Unresolved("Fn::GetAtt needs [resource, attribute]"), NO_CONDITIONS)]
         if name not in self.resources and name not in self.implicit:
-            return Unresolved(f"Fn::GetAtt of {name}, which is not a resource of the template")
-        return (Token("getatt", name, attr),)
+            return [
+                (Unresolved(f"Fn::GetAtt of {name}, which is not a resource of the template"), NO_CONDITIONS)
+            ]
+        return [((Token("getatt", name, attr),), NO_CONDITIONS)]
+
+    def _if(self, arg: Any, depth: int, one: bool) -> list[Branch]:
+        if not (isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str)):
+            return [(Unresolved("Fn::If needs [condition, then, else]"), NO_CONDITIONS)]
+        name = arg[0]
+        missing = undefined(name, self.conditions)
+        if missing is not None:
+            return [(Unresolved(missing.reason, missing.code), NO_CONDITIONS)]
+        out: list[Branch] = []
+        for side, truth in ((arg[1], True), (arg[2], False)):
+            lit = frozenset({(name, truth)})
+            for value, conds in self.strings(side, depth + 1):
+                if (name, not truth) in conds:
+                    continue  # contradictory branch: never taken
+                out.append((value, and_conditions(conds, lit)))
+        return out
+
+    def _split(self, arg: Any, depth: int, one: bool) -> list[Branch]:
+        if one:
+            return [(Unresolved("Fn::Split cannot be resolved at transform time"), NO_CONDITIONS)]
+        if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and arg[0]):
+            return [(Unresolved("Fn::Split needs [delimiter, string]"), NO_CONDITIONS)]
+        out: list[Branch] = []
+        for value, conds in self.strings(arg[1], depth + 1):
+            text = literal(value) if isinstance(value, tuple) else None
+            if text is None:
+                out.append((Unresolved("Fn::Split of a value unknown at transform time"), conds))
+            else:
+                out.extend(((s,) if s else (), conds) for s in text.split(arg[0]))
+        return out
+
+    def _import_value(self, arg: Any, depth: int, one: bool) -> list[Branch]:
+        return [(Unresolved("Fn::ImportValue cannot be resolved by a macro", "AIP114"), NO_CONDITIONS)]
 
     def sub_variable(self, name: str) -> Value | None:
         if name.startswith("!"):
@@ -399,7 +343,7 @@ class Resolver:
                 return (Token("getatt", res, attr),)
         return self.ref(name)
 
-    def _sub(self, arg: Any, depth: int) -> list[Branch]:
+    def _sub(self, arg: Any, depth: int, one: bool) -> list[Branch]:
         variables: Mapping[str, Any]
         if isinstance(arg, str):
             text, variables = arg, {}
@@ -440,77 +384,79 @@ class Resolver:
         self, pieces: tuple[tuple[str, str], ...], tail: str, variables: Mapping[str, Any], depth: int
     ) -> list[Branch]:
         """`Fn::Sub` where a variable has several values (Fn::If, a List parameter): the cross product."""
-        combos: list[tuple[list[Part], CondSet]] = [([], NO_CONDITIONS)]
+        combos: list[Combo] = [([], NO_CONDITIONS)]
         for lit, inner in pieces:
             if inner in variables:
                 options: list[Branch] = self.strings(variables[inner], depth + 1)
             else:
                 v = self.sub_variable(inner)
                 options = [(v if v is not None else (), NO_CONDITIONS)]
-            nxt: list[tuple[list[Part], CondSet]] = []
-            for prefix, pconds in combos:
-                for value, vconds in options:
-                    if isinstance(value, Unresolved):
-                        return [(value, NO_CONDITIONS)]
-                    nxt.append(([*prefix, lit, *value], and_conditions(pconds, vconds)))
-            if len(nxt) > MAX_BRANCHES:
-                return [(Unresolved("too many alternatives"), NO_CONDITIONS)]
-            combos = nxt
+            extended = _cross(combos, [lit], options)
+            if isinstance(extended, Unresolved):
+                return [(extended, NO_CONDITIONS)]
+            combos = extended
         return [(concat([*p, tail]), c) for p, c in combos]
 
-    def _join(self, arg: Any, depth: int) -> list[Branch]:
+    def _join(self, arg: Any, depth: int, one: bool) -> list[Branch]:
         if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)):
             return [(Unresolved("Fn::Join needs [delimiter, list]"), NO_CONDITIONS)]
         delim, items = arg
-        elements = self.strings(items, depth + 1) if isinstance(items, dict) else None
-        if elements is not None:
-            # a list-valued intrinsic (Fn::Split, a List parameter): join its items
-            if any(isinstance(v, Unresolved) for v, _ in elements):
-                return [next((v, c) for v, c in elements if isinstance(v, Unresolved))]
-            if any(c for _, c in elements):
-                return [(Unresolved("Fn::Join over a conditional list"), NO_CONDITIONS)]
-            parts: list[Part] = []
-            for i, (v, _) in enumerate(elements):
-                if i:
-                    parts.append(delim)
-                parts.extend(v)  # type: ignore[arg-type]
-            return [(concat(parts), NO_CONDITIONS)]
+        if isinstance(items, dict):  # a list-valued intrinsic (Fn::Split, a List parameter)
+            return self._join_list_value(delim, self.strings(items, depth + 1))
         if not isinstance(items, list):
             return [(Unresolved("Fn::Join needs [delimiter, list]"), NO_CONDITIONS)]
-        combos: list[tuple[list[Part], CondSet]] = [([], NO_CONDITIONS)]
+        combos: list[Combo] = [([], NO_CONDITIONS)]
         for index, item in enumerate(items):
-            options = (
+            options: list[Branch] = (
                 self.strings(item, depth + 1) if not isinstance(item, str) else [((item,), NO_CONDITIONS)]
             )
-            nxt: list[tuple[list[Part], CondSet]] = []
-            for parts, conds in combos:
-                for value, vconds in options:
-                    if isinstance(value, Unresolved):
-                        return [(value, NO_CONDITIONS)]
-                    sep = [delim] if index else []
-                    nxt.append(([*parts, *sep, *value], and_conditions(conds, vconds)))
-            if len(nxt) > MAX_BRANCHES:
-                return [(Unresolved("too many alternatives"), NO_CONDITIONS)]
-            combos = nxt
+            extended = _cross(combos, [delim] if index else [], options)
+            if isinstance(extended, Unresolved):
+                return [(extended, NO_CONDITIONS)]
+            combos = extended
         return [(concat(parts), conds) for parts, conds in combos]
 
-    def _select(self, arg: Any, depth: int) -> Value | None:
+    @staticmethod
+    def _join_list_value(delim: str, elements: list[Branch]) -> list[Branch]:
+        """`Fn::Join` over the items of a list-valued intrinsic: one string, or why not."""
+        parts: list[Part] = []
+        for i, (v, c) in enumerate(elements):
+            if isinstance(v, Unresolved):
+                return [(v, c)]
+            if i:
+                parts.append(delim)
+            parts.extend(v)
+        if any(c for _, c in elements):
+            return [(Unresolved("Fn::Join over a conditional list"), NO_CONDITIONS)]
+        return [(concat(parts), NO_CONDITIONS)]
+
+    def _select(self, arg: Any, depth: int, one: bool) -> list[Branch]:
         if not (isinstance(arg, list) and len(arg) == 2):
-            return Unresolved("Fn::Select needs [index, list]")
+            return [(Unresolved("Fn::Select needs [index, list]"), NO_CONDITIONS)]
         index_value = arg[0] if isinstance(arg[0], int) else self.scalar(arg[0], depth + 1)
         if isinstance(index_value, tuple):
             text = literal(index_value)
             index_value = int(text) if text is not None and text.isdigit() else None
         if not isinstance(index_value, int) or isinstance(index_value, bool):
-            return Unresolved("Fn::Select index unknown at transform time")
+            return [(Unresolved("Fn::Select index unknown at transform time"), NO_CONDITIONS)]
         items = self.strings(arg[1], depth + 1)
         if any(c for _, c in items):
-            return Unresolved("Fn::Select over a conditional list")
+            return [(Unresolved("Fn::Select over a conditional list"), NO_CONDITIONS)]
         if not 0 <= index_value < len(items):
-            return Unresolved(f"Fn::Select index {index_value} out of range")
-        return items[index_value][0]
+            return [(Unresolved(f"Fn::Select index {index_value} out of range"), NO_CONDITIONS)]
+        return [(items[index_value][0], NO_CONDITIONS)]
 
-    def _find_in_map(self, arg: Any, depth: int) -> Any:
+    def _find_in_map(self, arg: Any, depth: int, one: bool) -> list[Branch]:
+        found = self._map_value(arg, depth)
+        if isinstance(found, Unresolved):
+            return [(found, NO_CONDITIONS)]
+        if one:
+            value = self.scalar(found, depth + 1)
+            return [] if value is None else [(value, NO_CONDITIONS)]
+        return self.strings(found, depth + 1)
+
+    def _map_value(self, arg: Any, depth: int) -> Any:
+        """The Mappings entry an `Fn::FindInMap` names (its DefaultValue when absent), as it is."""
         if not (isinstance(arg, list) and len(arg) in (3, 4)):
             return Unresolved("Fn::FindInMap needs [map, top key, second key]")
         keys: list[str] = []
@@ -529,41 +475,69 @@ class Resolver:
         return second[keys[2]]
 
 
-MAX_IF_DEPTH = 10
+# a partial cross product of Fn::Sub or Fn::Join: the parts so far, and their conditions
+Combo: TypeAlias = tuple[list[Part], CondSet]
 
 
-def if_branches(node: Any, conds: CondSet = NO_CONDITIONS, depth: int = 0) -> list[tuple[Any, CondSet]]:
-    """Split a structure (a role, a policy, a statement) on Fn::If into (value or None for AWS::NoValue,
-    conditions). Past MAX_IF_DEPTH the Fn::If is left whole, and its reader reports it as malformed."""
-    if isinstance(node, dict) and len(node) == 1 and depth < MAX_IF_DEPTH:
-        if node.get("Ref") == "AWS::NoValue":
-            return [(None, conds)]
-        arg = node.get("Fn::If")
-        if isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str):
-            return [
-                *if_branches(arg[1], conds | {(arg[0], True)}, depth + 1),
-                *if_branches(arg[2], conds | {(arg[0], False)}, depth + 1),
-            ]
-    return [(node, conds)]
+def _cross(combos: list[Combo], glue: list[Part], options: list[Branch]) -> list[Combo] | Unresolved:
+    """Each combination followed by `glue` and each option: the first Unresolved option, or too many."""
+    extended: list[Combo] = []
+    for parts, conds in combos:
+        for value, vconds in options:
+            if isinstance(value, Unresolved):
+                return value
+            extended.append(([*parts, *glue, *value], and_conditions(conds, vconds)))
+    if len(extended) > MAX_BRANCHES:
+        return Unresolved("too many alternatives")
+    return extended
 
 
-def condition_of(resource: Any) -> CondSet:
-    """The resource-level Condition of a resource, as a condition set."""
-    if isinstance(resource, dict):
-        name = resource.get("Condition")
-        if isinstance(name, str) and name:
-            return frozenset({(name, True)})
-    return NO_CONDITIONS
+def _not_a_string(node: Any) -> Unresolved:
+    if isinstance(node, bool | int | float):
+        return Unresolved(f"{node!r} is not a string")
+    if node is None:
+        return Unresolved("empty value")
+    return Unresolved("a mapping where a string is expected")
 
 
-def and_conditions(*sets: CondSet) -> CondSet:
-    if not any(sets):  # the commonest case: no condition anywhere
-        return NO_CONDITIONS
-    nonempty = [s for s in sets if s]
-    if len(nonempty) == 1:
-        return nonempty[0]
-    return frozenset().union(*nonempty)
+def _cannot_resolve(name: str) -> Intrinsic:
+    """An intrinsic the macro knows but cannot evaluate at transform time."""
+    unknown: list[Branch] = [(Unresolved(f"{name} cannot be resolved at transform time"), NO_CONDITIONS)]
+
+    def resolve(resolver: Resolver, arg: Any, depth: int, one: bool) -> list[Branch]:
+        return list(unknown)
+
+    return resolve
 
 
-def contradictory(conds: CondSet) -> bool:
-    return any((name, not truth) in conds for name, truth in conds)
+Intrinsic: TypeAlias = Callable[[Resolver, Any, int, bool], list[Branch]]
+
+# Every intrinsic function CloudFormation defines (and `Condition`), each with the one function that
+# resolves it; a name not in the table is an unknown intrinsic.
+INTRINSIC_FUNCTIONS: dict[str, Intrinsic] = {
+    "Ref": Resolver._ref,
+    "Fn::GetAtt": Resolver._getatt,
+    "Fn::If": Resolver._if,
+    "Fn::Sub": Resolver._sub,
+    "Fn::Join": Resolver._join,
+    "Fn::Select": Resolver._select,
+    "Fn::Split": Resolver._split,
+    "Fn::FindInMap": Resolver._find_in_map,
+    "Fn::ImportValue": Resolver._import_value,
+    **{
+        name: _cannot_resolve(name)
+        for name in (
+            "Fn::GetAZs",
+            "Fn::Base64",
+            "Fn::Cidr",
+            "Fn::Length",
+            "Fn::ToJsonString",
+            "Fn::Transform",
+            "Fn::Equals",
+            "Fn::And",
+            "Fn::Or",
+            "Fn::Not",
+            "Condition",
+        )
+    },
+}

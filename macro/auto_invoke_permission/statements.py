@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
+from .conditions import MAX_IF_DEPTH, NO_CONDITIONS, CondSet, UndefinedCondition, if_branches
+from .findings import FindingCode
 from .model import json_kind
-from .resolver import MAX_IF_DEPTH, NO_CONDITIONS, CondSet, Resolver, Unresolved, if_branches, literal
+from .resolver import Resolver, Unresolved, literal
 
 INVOKE_ACTION = "lambda:invokefunction"
 
@@ -59,16 +61,20 @@ class Statement(NamedTuple):
 
 
 class Problem(NamedTuple):
-    """A statement or document shape IAM would reject (finding AIP103)."""
+    """A statement or document shape IAM would reject (finding AIP103), or one that cannot be read."""
 
     path: str
     message: str
+    code: FindingCode = "AIP103"  # AIP116: an Fn::If on a condition that is not defined
 
 
 def statements(document: Any, path: str, resolver: Resolver) -> Iterator[Statement | Problem]:
     """The statements of a policy document, splitting Fn::If at document and statement level."""
-    for doc, conds in if_branches(document, NO_CONDITIONS):
+    for doc, conds in if_branches(document, resolver.conditions):
         if doc is None:
+            continue
+        if isinstance(doc, UndefinedCondition):
+            yield Problem(path, f"cannot read the policy: {doc.reason}", doc.code)
             continue
         if not isinstance(doc, dict):
             yield Problem(path, "the policy document is not a mapping")
@@ -83,13 +89,20 @@ def statements(document: Any, path: str, resolver: Resolver) -> Iterator[Stateme
         items = body if isinstance(body, list) else [body]
         base = f"{path}.Statement"
         for index, item in enumerate(items):
-            yield from statement_items(item, f"{base}[{index}]" if isinstance(body, list) else base, conds)
+            yield from statement_items(
+                item, f"{base}[{index}]" if isinstance(body, list) else base, conds, resolver.conditions
+            )
 
 
-def statement_items(item: Any, path: str, conds: CondSet) -> Iterator[Statement | Problem]:
-    """One entry of a document's Statement list, split on Fn::If."""
-    for stmt, sconds in if_branches(item, conds):
+def statement_items(
+    item: Any, path: str, conds: CondSet, conditions: Mapping[str, Any] | None
+) -> Iterator[Statement | Problem]:
+    """One entry of a document's Statement list, split on Fn::If (`conditions`: the template's)."""
+    for stmt, sconds in if_branches(item, conditions, conds):
         if stmt is None:
+            continue
+        if isinstance(stmt, UndefinedCondition):
+            yield Problem(path, f"cannot read the statement: {stmt.reason}", stmt.code)
             continue
         if not isinstance(stmt, dict):
             yield Problem(path, f"the statement is {json_kind(stmt)}, not a mapping")

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 
+from .conditions import NO_CONDITIONS, CondSet
 from .findings import FindingCode
 from .model import CalleeForm
-from .resolver import NO_CONDITIONS, CondSet, Part, Sym, Token, concat, literal, sym_text
+from .resolver import Part, Sym, Token, concat, literal, sym_text
 from .statements import glob_match
 from .template import LAMBDA_ALIAS, LAMBDA_VERSION, TemplateIndex
 

@@ -10,19 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from .model import CalleeForm, Principal
-from .resolver import (
-    NO_CONDITIONS,
-    CondSet,
-    Resolver,
-    Sym,
-    Token,
-    condition_of,
-    if_branches,
-    literal,
-    single_token,
-    sym_text,
-)
+from .conditions import NO_CONDITIONS, CondSet, UndefinedCondition, condition_of, if_branches
+from .findings import Finding
+from .model import CalleeForm, Principal, RoleKey
+from .resolver import Resolver, Sym, Token, literal, single_token, sym_text
 
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
 SAM_FUNCTION = "AWS::Serverless::Function"
@@ -44,6 +35,28 @@ def sam_alias_logical_id(function_id: str, alias_name: str) -> str:
         + "Alias"
         + "".join(_SAM_ALIAS_CHARS.get(c, c) for c in alias_name if c.isalnum() or c in _SAM_ALIAS_CHARS)
     )
+
+
+def _global_function(globals_section: Any) -> Mapping[str, Any]:
+    """SAM's `Globals.Function`, or an empty mapping."""
+    function = globals_section.get("Function") if isinstance(globals_section, dict) else None
+    return function if isinstance(function, dict) else {}
+
+
+def sam_generated_names(resources: Mapping[str, Any], globals_section: Any) -> frozenset[str]:
+    """The logical IDs SAM generates for its functions (transform listed before SAM): `<F>Role`, and
+    `<F>Alias<name>` for an AutoPublishAlias. The resolver takes them as resources of the template."""
+    global_auto = _global_function(globals_section).get("AutoPublishAlias")
+    names: set[str] = set()
+    for rid, res in resources.items():
+        if isinstance(res, dict) and res.get("Type") == SAM_FUNCTION:
+            names.add(rid + "Role")
+            props = res.get("Properties")
+            # the function's own value overrides the Globals one, as in SAM's merge
+            auto = props.get("AutoPublishAlias", global_auto) if isinstance(props, dict) else global_auto
+            if isinstance(auto, str) and auto:
+                names.add(sam_alias_logical_id(rid, auto))
+    return frozenset(names)
 
 
 def alnum(text: str) -> str:
@@ -120,11 +133,6 @@ def _role_name(text: str) -> str:
     return text.rsplit("/", 1)[-1] if ":role/" in text else text
 
 
-def _outside_key(text: str) -> str:
-    """The key of a role outside the template (or one that cannot be resolved), from its ARN's text."""
-    return "arn:" + text
-
-
 def properties(resource: Any) -> Mapping[str, Any]:
     """A resource's Properties, or an empty mapping when it has none (or they are not a mapping)."""
     props = resource.get("Properties") if isinstance(resource, dict) else None
@@ -143,18 +151,44 @@ def _merge_globals(global_props: Mapping[str, Any], props: Mapping[str, Any]) ->
     return out
 
 
+def role_id_order(item: tuple[RoleKey, Any]) -> str:
+    """Sort key of roles of the template: their logical ID (RoleKey order, without its tuple compares)."""
+    return item[0].name
+
+
 class TemplateIndex:
     def __init__(self, resources: Mapping[str, Any], globals_section: Any, resolver: Resolver) -> None:
         self.resources = resources
         self.resolver = resolver
-        global_function: Mapping[str, Any] = {}
-        if isinstance(globals_section, dict) and isinstance(globals_section.get("Function"), dict):
-            global_function = globals_section["Function"]
-        # one pass over the resources: logical IDs by type (template order), skipped ones, functions
-        self.of_type: dict[str, list[str]] = {}
+        # what cannot be read while indexing (an Fn::If on an undefined condition in a Role)
+        self.findings: list[Finding] = []
+        self.of_type: dict[str, list[str]] = {}  # logical IDs by type, in template order
         self.functions: dict[str, Function] = {}
+        self.skipped: frozenset[str] = self._read_resources(_global_function(globals_section))
+        # which function a name (as a symbolic string) belongs to
+        self.by_name: dict[Sym, list[tuple[str, CondSet]]] = {}
+        for fid, fn in self.functions.items():
+            for name, conds in fn.names:
+                self.by_name.setdefault(name, []).append((fid, conds))
+        self.alias_ids: dict[str, tuple[str, Alias]] = {}
+        self._index_aliases()
+        self.versions: set[str] = set(self.of_type.get(LAMBDA_VERSION, ()))
+        self.resource_policies: dict[str, str] = {}
+        for rid in self.of_type.get(LAMBDA_RESOURCE_POLICY, ()):
+            target = self.function_of(properties(resources[rid]).get("ResourceArn"))
+            if target:
+                self.resource_policies[target] = rid
+        self.role_names: dict[str, str] = {}  # literal RoleName -> logical ID
+        self.roles: dict[RoleKey, Role] = {}
+        self.function_roles: dict[str, list[tuple[RoleKey, CondSet]]] = {}
+        # (role key, function) for each role SAM will generate (transform listed before SAM): the
+        # roles whose policies come from the function's own Policies, EventInvokeConfig...
+        self.sam_generated_roles: list[tuple[RoleKey, Function]] = self._index_roles()
+
+    def _read_resources(self, global_function: Mapping[str, Any]) -> frozenset[str]:
+        """One pass over the resources: logical IDs by type, functions; returns the skipped ones."""
         skipped: set[str] = set()
-        for rid, res in resources.items():
+        for rid, res in self.resources.items():
             if not isinstance(res, dict):
                 continue
             rtype = res.get("Type")
@@ -170,26 +204,12 @@ class TemplateIndex:
                 self.functions[rid] = Function(
                     rid, res, fn_props, condition_of(res), self._names(rid, fn_props), rtype == SAM_FUNCTION
                 )
-        self.skipped: frozenset[str] = frozenset(skipped)  # Metadata.AutoInvokePermission.Skip
+        return frozenset(skipped)  # Metadata.AutoInvokePermission.Skip
 
-        published: list[tuple[Function, str]] = []  # SAM functions with AutoPublishAlias, and its name
-        for fid, fn in self.functions.items():
-            if fn.is_sam:
-                resolver.implicit.add(fid + "Role")
-                auto = fn.properties.get("AutoPublishAlias")
-                if isinstance(auto, str) and auto:
-                    published.append((fn, auto))
-                    resolver.implicit.add(sam_alias_logical_id(fid, auto))
-
-        # which function a name (as a symbolic string) belongs to
-        self.by_name: dict[Sym, list[tuple[str, CondSet]]] = {}
-        for fid, fn in self.functions.items():
-            for name, conds in fn.names:
-                self.by_name.setdefault(name, []).append((fid, conds))
-
-        self.alias_ids: dict[str, tuple[str, Alias]] = {}
+    def _index_aliases(self) -> None:
+        """AWS::Lambda::Alias resources of template functions, then SAM's AutoPublishAlias ones."""
         for rid in self.of_type.get(LAMBDA_ALIAS, ()):
-            res = resources[rid]
+            res = self.resources[rid]
             props = properties(res)
             target = self.function_of(props.get("FunctionName"))
             alias_name = props.get("Name")
@@ -197,14 +217,10 @@ class TemplateIndex:
                 alias = Alias(rid, alias_name, condition_of(res))
                 self.functions[target].aliases.append(alias)
                 self.alias_ids[rid] = (target, alias)
-        self.versions: set[str] = set(self.of_type.get(LAMBDA_VERSION, ()))
-        self.resource_policies: dict[str, str] = {}
-        for rid in self.of_type.get(LAMBDA_RESOURCE_POLICY, ()):
-            target = self.function_of(properties(resources[rid]).get("ResourceArn"))
-            if target:
-                self.resource_policies[target] = rid
-        for fn, auto in published:
-            fid = fn.logical_id
+        for fid, fn in self.functions.items():
+            auto = fn.properties.get("AutoPublishAlias") if fn.is_sam else None  # Globals merged in
+            if not (isinstance(auto, str) and auto):
+                continue
             alias = Alias(sam_alias_logical_id(fid, auto), auto, fn.conditions)
             if alias.logical_id not in self.alias_ids:
                 fn.aliases.append(alias)
@@ -214,18 +230,16 @@ class TemplateIndex:
             if len(fn.aliases) > 1:
                 fn.aliases.sort(key=lambda a: a.logical_id)
 
-        self.role_names: dict[str, str] = {}  # literal RoleName -> logical ID
+    def _index_roles(self) -> list[tuple[RoleKey, Function]]:
+        """Role names, every function's execution roles and their callers; the roles SAM generates."""
         for rid in self.of_type.get(IAM_ROLE, ()):
-            name_node = properties(resources[rid]).get("RoleName")
+            name_node = properties(self.resources[rid]).get("RoleName")
             if name_node is not None:
-                role_name = resolver.scalar(name_node)
+                role_name = self.resolver.scalar(name_node)
                 text = literal(role_name) if isinstance(role_name, tuple) else None
                 if text:
                     self.role_names[text] = rid
-
         # sorted, so that the first caller's spelling of a shared role is the same in any resource order
-        self.roles: dict[str, Role] = {}
-        self.function_roles: dict[str, list[tuple[str, CondSet]]] = {}
         for fid in sorted(self.functions):
             if fid in self.skipped:
                 continue
@@ -235,13 +249,11 @@ class TemplateIndex:
                 role = self.roles[role_key]
                 role.callers.append(fid)
                 role.caller_conditions.append(fn.conditions | conds if conds else fn.conditions)
-        # (role key, function) for each role SAM will generate (transform listed before SAM): the
-        # roles whose policies come from the function's own Policies, EventInvokeConfig...
-        self.sam_generated_roles: list[tuple[str, Function]] = [
-            (key, self.functions[role.sam_function])
-            for key, role in sorted(self.roles.items())
-            if role.sam_function is not None
+        generated = [
+            (key, role.sam_function) for key, role in self.roles.items() if role.sam_function is not None
         ]
+        generated.sort(key=role_id_order)
+        return [(key, self.functions[fid]) for key, fid in generated]
 
     def resources_of_type(self, *types: str) -> list[str]:
         """Logical IDs of the resources of these types, sorted."""
@@ -268,13 +280,19 @@ class TemplateIndex:
         return owners[0][0] if owners and len(owners) == 1 else None
 
     # ----------------------------------------------------------------- roles
-    def _execution_roles(self, fn: Function) -> list[tuple[str, CondSet]]:
+    def _execution_roles(self, fn: Function) -> list[tuple[RoleKey, CondSet]]:
         """The role keys a function runs with, each under the conditions of its Fn::If branch."""
         role_node = fn.properties.get("Role")
         if role_node is None:
             return [(self._sam_role(fn), NO_CONDITIONS)] if fn.is_sam else []
-        out: list[tuple[str, CondSet]] = []
-        for expr, conds in if_branches(role_node):
+        out: list[tuple[RoleKey, CondSet]] = []
+        for expr, conds in if_branches(role_node, self.resolver.conditions):
+            if isinstance(expr, UndefinedCondition):  # no role on it: said here, nothing built
+                path = f"{fn.logical_id}.Properties.Role"
+                self.findings.append(
+                    Finding(expr.code, fn.logical_id, path, f"cannot read the Role: {expr.reason}")
+                )
+                continue
             if expr is None:  # Fn::If with AWS::NoValue: SAM generates the role on that branch
                 if fn.is_sam:
                     out.append((self._sam_role(fn), conds))
@@ -282,9 +300,9 @@ class TemplateIndex:
             out.append((self.role_for_expression(expr, fn.logical_id), conds))
         return out
 
-    def _sam_role(self, fn: Function) -> str:
+    def _sam_role(self, fn: Function) -> RoleKey:
         role_id = fn.logical_id + "Role"
-        key = "role:" + role_id
+        key = RoleKey.template(role_id)
         if key not in self.roles:
             principal = Principal(key, {"Fn::GetAtt": [role_id, "Arn"]}, alnum(role_id), role_id)
             if self._is_role(role_id):
@@ -294,12 +312,12 @@ class TemplateIndex:
                 self.roles[key] = Role(principal, fn.conditions, None, fn.logical_id)
         return key
 
-    def role_for_expression(self, expr: Any, owner: str = "") -> str:
+    def role_for_expression(self, expr: Any, owner: str = "") -> RoleKey:
         """The role key of a Role expression; registers roles outside the template too.
         An expression that cannot be resolved is a role of its own, keyed by the function that uses it."""
         role_id = self.role_id_of(expr)
         if role_id is not None:
-            key = "role:" + role_id
+            key = RoleKey.template(role_id)
             if key not in self.roles:
                 res = self.resources[role_id]
                 principal = Principal(key, expr, alnum(role_id), role_id)  # the caller's spelling, as it is
@@ -307,7 +325,7 @@ class TemplateIndex:
             return key
         value = self.resolver.scalar(expr)
         text = sym_text(value) if isinstance(value, tuple) else f"?{owner}"
-        key = _outside_key(text)
+        key = RoleKey.outside(text)
         if key not in self.roles:
             label = alnum(_role_name(text))[:64] or "Role"
             self.roles[key] = Role(Principal(key, expr, label), NO_CONDITIONS, None)
@@ -348,7 +366,7 @@ class TemplateIndex:
         res = self.resources.get(logical_id)
         return isinstance(res, dict) and res.get("Type") == IAM_ROLE
 
-    def role_key_for_attachment(self, node: Any) -> str | None:
+    def role_key_for_attachment(self, node: Any) -> RoleKey | None:
         """The key of a caller's role that an entry of a policy's `Roles` / `RoleName` names (Ref of a
         role, or a literal name); None for a role no function of the template runs as."""
         value = self.resolver.scalar(node)
@@ -356,15 +374,15 @@ class TemplateIndex:
             return None
         token = single_token(value)
         if token is not None and token.kind == "ref":
-            key = "role:" + token.name
+            key = RoleKey.template(token.name)
             return key if key in self.roles else None
         text = literal(value)
         if text and text in self.role_names:
-            key = "role:" + self.role_names[text]
+            key = RoleKey.template(self.role_names[text])
             return key if key in self.roles else None
         if text:
             for key in self.roles:  # an external role named by ARN in a function's Role
-                if key.startswith("arn:") and ":role/" in key and _role_name(key) == text:
+                if not key.in_template and ":role/" in key.name and _role_name(key.name) == text:
                     return key
         return None
 
@@ -378,16 +396,16 @@ class TemplateIndex:
                 return token.name
         return None
 
-    def principal_key_of(self, expr: Any) -> str | None:
+    def principal_key_of(self, expr: Any) -> RoleKey | None:
         """The role key of a Permission's Principal expression, when it names a known role."""
         value = self.resolver.scalar(expr)
         if not isinstance(value, tuple):
             return None
         name = self._role_named_by_token(value)  # SAM's generated roles included
-        if name is not None and "role:" + name in self.roles:
-            return "role:" + name
+        if name is not None and RoleKey.template(name) in self.roles:
+            return RoleKey.template(name)
         role_id = self._role_id(value)
         if role_id is not None:
-            return "role:" + role_id
-        key = _outside_key(sym_text(value))
+            return RoleKey.template(role_id)
+        key = RoleKey.outside(sym_text(value))
         return key if key in self.roles else None

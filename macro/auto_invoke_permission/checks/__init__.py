@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from ..findings import Finding, FindingCode
-from ..model import CalleeForm, Grant
+from ..model import CalleeForm, Grant, RoleKey
 from ..targets import TargetClassifier
 from ..template import TemplateIndex
 
@@ -18,7 +18,7 @@ class Facts(NamedTuple):
     template: TemplateIndex
     classifier: TargetClassifier
     grants: list[Grant]
-    covered: set[tuple[str, CalleeForm]]  # (principal key, callee form) an identity policy allows
+    covered: set[tuple[RoleKey, CalleeForm]]  # (principal key, callee form) an identity policy allows
 
 
 class Check(NamedTuple):

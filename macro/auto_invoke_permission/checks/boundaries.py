@@ -6,7 +6,7 @@ from typing import Any
 
 from ..findings import Finding
 from ..grants import covered_forms
-from ..model import CalleeForm
+from ..model import CalleeForm, RoleKey
 from ..statements import Problem, invoke_statement, statements
 from ..template import properties
 from . import Check, Facts
@@ -17,7 +17,7 @@ def permissions_boundaries(facts: Facts) -> list[Finding]:
     callee, the call is denied whatever the grant and the injected permission say (AIP133).
     Boundaries outside the template cannot be read: no finding."""
     index = facts.template
-    allowed_by_role: dict[str, tuple[str, set[CalleeForm]]] = {}
+    allowed_by_role: dict[RoleKey, tuple[str, set[CalleeForm]]] = {}
     for key, role in index.roles.items():
         if role.sam_function is not None:
             boundary = index.functions[role.sam_function].properties.get("PermissionsBoundary")

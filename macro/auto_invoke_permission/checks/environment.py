@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..findings import Finding
-from ..model import CalleeForm
+from ..model import CalleeForm, RoleKey
 from ..resolver import Token
 from ..template import TemplateIndex
 from . import Check, Facts
@@ -68,7 +68,7 @@ def environment_references(facts: Facts) -> list[Finding]:
 CHECK = Check(frozenset({"AIP130", "AIP131"}), environment_references)
 
 
-def _allowed(covered: set[tuple[str, CalleeForm]], roles: list[str], form: CalleeForm) -> bool:
+def _allowed(covered: set[tuple[RoleKey, CalleeForm]], roles: list[RoleKey], form: CalleeForm) -> bool:
     """Whether every role the function can run as may invoke `form`."""
     for key in roles:  # noqa: SIM110 - a plain loop: all() would build a generator for every check
         if (key, form) not in covered:

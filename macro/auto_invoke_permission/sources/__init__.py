@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from ..resolver import CondSet
+from ..conditions import CondSet
+from ..model import RoleKey
 from ..template import TemplateIndex
 
 
@@ -21,7 +22,7 @@ class PolicyDocument:
     __slots__ = ("conditions", "document", "held_by", "path", "role_key")
 
     def __init__(
-        self, role_key: str, document: Any, path: str, conditions: CondSet, held_by: tuple[str, ...] = ()
+        self, role_key: RoleKey, document: Any, path: str, conditions: CondSet, held_by: tuple[str, ...] = ()
     ) -> None:
         self.role_key = role_key
         self.document = document  # an IAM policy document: {"Statement": [...]}

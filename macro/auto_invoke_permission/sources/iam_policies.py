@@ -6,8 +6,10 @@ Attached by `Ref` of a role (SAM's generated `<Function>Role` included) or by a 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from ..resolver import and_conditions, condition_of, if_branches
+from ..conditions import UndefinedCondition, and_conditions, condition_of, if_branches
+from ..model import RoleKey
 from ..template import MANAGED_POLICY, TemplateIndex, properties
 from . import PolicyDocument, as_list
 
@@ -23,9 +25,17 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
         res = index.resources[pid]
         props = properties(res)
         prop = ROLES_PROPERTY[res["Type"]]
-        seen: set[str] = set()
-        for entry in as_list(props.get(prop, [])):
-            for node, conds in if_branches(entry):
+        seen: set[RoleKey] = set()
+        entries = props.get(prop, [])
+        for i, entry in enumerate(as_list(entries)):
+            branches = if_branches(entry, index.resolver.conditions)
+            if any(isinstance(node, UndefinedCondition) for node, _ in branches):
+                # for each role it may name, the statement reader reports the entry; nothing is read
+                path = f"{pid}.Properties.{prop}" + (f"[{i}]" if isinstance(entries, list) else "")
+                for named in _named_roles(index, entry):
+                    yield PolicyDocument(named, entry, path, condition_of(res), (pid,))
+                continue
+            for node, conds in branches:
                 if node is None:
                     continue
                 key = index.role_key_for_attachment(node)
@@ -39,3 +49,9 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
                     and_conditions(conds, condition_of(res)),
                     (pid,),
                 )
+
+
+def _named_roles(index: TemplateIndex, entry: Any) -> list[RoleKey]:
+    """The caller roles any branch of an entry names, whatever its Fn::If conditions."""
+    keys = (index.role_key_for_attachment(node) for node, _ in if_branches(entry, None) if node is not None)
+    return sorted({key for key in keys if key is not None})

@@ -5,21 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..resolver import and_conditions, condition_of, if_branches
-from ..template import TemplateIndex, properties
+from ..conditions import UndefinedCondition, and_conditions, condition_of, if_branches
+from ..model import RoleKey
+from ..template import TemplateIndex, properties, role_id_order
 from . import PolicyDocument, as_list, invoke_document
 from .aws_managed import wildcard_policy_name
 
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
-    for key, role in sorted(index.roles.items()):
-        if role.resource is None or role.principal.role is None:
+    own = [(key, role) for key, role in index.roles.items() if role.resource is not None]
+    for key, role in sorted(own, key=role_id_order):  # roles of the template only
+        if role.principal.role is None:
             continue
         rid = role.principal.role
         props = properties(role.resource)
         for i, item in enumerate(as_list(props.get("Policies", []))):
-            for policy, conds in if_branches(item):
-                if isinstance(policy, dict) and "PolicyDocument" in policy:
+            for policy, conds in if_branches(item, index.resolver.conditions):
+                if isinstance(policy, UndefinedCondition):  # the statement reader reports it
+                    yield PolicyDocument(key, item, f"{rid}.Properties.Policies[{i}]", conds, (rid,))
+                elif isinstance(policy, dict) and "PolicyDocument" in policy:
                     path = f"{rid}.Properties.Policies[{i}].PolicyDocument"
                     yield PolicyDocument(key, policy["PolicyDocument"], path, conds, (rid,))
         for i, item in enumerate(as_list(props.get("ManagedPolicyArns", []))):
@@ -28,12 +32,15 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
 
 
 def managed_policy_documents(
-    index: TemplateIndex, role_key: str, item: Any, path: str, held_by: tuple[str, ...] = ()
+    index: TemplateIndex, role_key: RoleKey, item: Any, path: str, held_by: tuple[str, ...] = ()
 ) -> Iterator[PolicyDocument]:
     """A managed policy named in a role: a template AWS::IAM::ManagedPolicy, or an AWS managed one.
     `held_by`: the resources that name it (the role)."""
-    for node, conds in if_branches(item):
+    for node, conds in if_branches(item, index.resolver.conditions):
         if node is None:
+            continue
+        if isinstance(node, UndefinedCondition):  # the statement reader reports it
+            yield PolicyDocument(role_key, item, path, conds, held_by)
             continue
         policy_id = index.managed_policy_of(node)
         if policy_id is not None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..resolver import NO_CONDITIONS, CondSet, and_conditions, condition_of
+from ..conditions import NO_CONDITIONS, CondSet, and_conditions, condition_of
+from ..model import RoleKey
 from ..template import FUNCTION_TYPES, TemplateIndex, properties
 from . import PolicyDocument, as_list, invoke_document
 
@@ -55,7 +56,7 @@ def _connector(
             yield PolicyDocument(key, document, dest_path, and_conditions(conds, role_conds), (rid,))
 
 
-def _source_roles(index: TemplateIndex, source: Any) -> list[tuple[str, CondSet]]:
+def _source_roles(index: TemplateIndex, source: Any) -> list[tuple[RoleKey, CondSet]]:
     if not isinstance(source, dict):
         return []
     if isinstance(source.get("Id"), str):

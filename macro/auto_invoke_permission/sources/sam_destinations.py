@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..resolver import NO_CONDITIONS
+from ..conditions import NO_CONDITIONS
 from ..template import TemplateIndex
 from . import PolicyDocument, invoke_document
 

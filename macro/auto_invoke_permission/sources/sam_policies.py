@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..resolver import NO_CONDITIONS, CondSet, if_branches
+from ..conditions import NO_CONDITIONS, CondSet, UndefinedCondition, if_branches
+from ..model import RoleKey
 from ..template import TemplateIndex
 from . import PolicyDocument, as_list, invoke_document
 from .aws_managed import wildcard_policy_name
@@ -35,13 +36,15 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
             if isinstance(item, dict) and "Statement" in item:  # the commonest item: an inline document
                 yield PolicyDocument(key, item, path, NO_CONDITIONS)
                 continue
-            for node, conds in if_branches(item):
-                if node is not None:
+            for node, conds in if_branches(item, index.resolver.conditions):
+                if isinstance(node, UndefinedCondition):  # the statement reader reports it
+                    yield PolicyDocument(key, item, path, conds)
+                elif node is not None:
                     yield from _item_documents(index, key, node, path, conds)
 
 
 def _item_documents(
-    index: TemplateIndex, role_key: str, node: Any, path: str, conds: CondSet
+    index: TemplateIndex, role_key: RoleKey, node: Any, path: str, conds: CondSet
 ) -> Iterator[PolicyDocument]:
     if isinstance(node, dict) and "Statement" in node:
         yield PolicyDocument(role_key, node, path, conds)

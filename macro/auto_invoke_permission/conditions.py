@@ -1,0 +1,207 @@
+"""CloudFormation conditions: the condition sets the core carries, their algebra, the `Fn::If`
+splitter and the condition expressions written into permissions.
+
+A condition set is a conjunction of literals `(name, truth)`: every `Fn::If` branch, resource
+`Condition` and alias a grant depends on. A permission's condition is a disjunction of such sets,
+simplified, then written as `Condition`/`Fn::Not`/`Fn::And`/`Fn::Or`.
+
+One rule for `Fn::If` everywhere (values, statements, documents, roles, policy lists): a condition
+name that Conditions does not define is an `UndefinedCondition`, which its reader reports (AIP116);
+nothing is built on it. When Conditions is not visible (`Fn::Transform` under Resources) every
+name is taken as defined: the macro cannot know.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple, TypeAlias
+
+from .findings import FindingCode
+
+CondLit: TypeAlias = tuple[str, bool]
+CondSet: TypeAlias = frozenset[CondLit]
+NO_CONDITIONS: CondSet = frozenset()
+
+MAX_IF_DEPTH = 10
+MAX_CONDITION_OPERANDS = 10  # CloudFormation's limit for Fn::And and Fn::Or
+MAX_CYCLE_DEPTH = 50
+
+
+# ------------------------------------------------------------------ the algebra
+def negated(lit: CondLit) -> CondLit:
+    name, truth = lit
+    return (name, not truth)
+
+
+def and_conditions(*sets: CondSet) -> CondSet:
+    if not any(sets):  # the commonest case: no condition anywhere
+        return NO_CONDITIONS
+    nonempty = [s for s in sets if s]
+    if len(nonempty) == 1:
+        return nonempty[0]
+    return frozenset().union(*nonempty)
+
+
+def contradictory(conds: CondSet) -> bool:
+    """Whether a conjunction holds a literal and its negation: it can never be true."""
+    return any((name, not truth) in conds for name, truth in conds)
+
+
+def condition_of(resource: Any) -> CondSet:
+    """The resource-level Condition of a resource, as a condition set."""
+    if isinstance(resource, dict):
+        name = resource.get("Condition")
+        if isinstance(name, str) and name:
+            return frozenset({(name, True)})
+    return NO_CONDITIONS
+
+
+def simplify(terms: Iterable[CondSet]) -> list[CondSet] | None:
+    """Disjunction of conjunctions, minus contradictions, complementary pairs (`a AND C` or
+    `a AND NOT C` is `a`) and absorbed terms.
+
+    Returns None when no term can be true (the permission must not exist), and
+    [frozenset()] when one term is always true.
+    """
+    pool = {t for t in terms if not contradictory(t)}
+    merged = True
+    while merged and len(pool) > 1:
+        merged = False
+        for term in sorted(pool, key=lambda t: (len(t), sorted(t))):
+            for lit in sorted(term):
+                rest = term - {lit}
+                twin = rest | {negated(lit)}
+                if twin in pool:
+                    pool -= {term, twin}
+                    pool.add(rest)
+                    merged = True
+                    break
+            if merged:
+                break
+    live = sorted(pool, key=lambda t: (len(t), sorted(t)))
+    kept: list[CondSet] = []
+    for term in live:
+        if not any(k <= term for k in kept):
+            kept.append(term)
+    return kept or None
+
+
+# ------------------------------------------------------- condition expressions
+def _literal(lit: CondLit) -> dict[str, Any]:
+    name, truth = lit
+    ref = {"Condition": name}
+    return ref if truth else {"Fn::Not": [ref]}
+
+
+def _combine(op: str, items: list[Any]) -> Any:
+    if len(items) == 1:
+        return items[0]
+    if len(items) <= MAX_CONDITION_OPERANDS:
+        return {op: items}
+    chunks = [items[i : i + MAX_CONDITION_OPERANDS] for i in range(0, len(items), MAX_CONDITION_OPERANDS)]
+    return _combine(op, [_combine(op, chunk) for chunk in chunks])
+
+
+def condition_expression(common: CondSet, alternatives: list[CondSet]) -> Any | None:
+    """`common AND (alt1 OR alt2 ...)` as a CloudFormation condition; None when always true."""
+    rest = [t - common for t in alternatives]
+    operands = [_literal(lit) for lit in sorted(common)]
+    if rest and all(rest):
+        ors = [_combine("Fn::And", [_literal(lit) for lit in sorted(t)]) for t in rest]
+        ors.sort(key=lambda x: json.dumps(x, sort_keys=True))
+        operands.append(_combine("Fn::Or", ors))
+    if not operands:
+        return None
+    if len(operands) == 1 and "Fn::Not" not in operands[0] and set(operands[0]) == {"Condition"}:
+        return operands[0]
+    if len(operands) == 1 and set(operands[0]) & {"Fn::Not", "Fn::Or", "Fn::And"}:
+        return operands[0]
+    return _combine("Fn::And", operands)
+
+
+# ------------------------------------------------------------------ Fn::If
+class UndefinedCondition(NamedTuple):
+    """An `Fn::If` naming a condition that Conditions does not define: cannot know, never a branch."""
+
+    name: str
+    code: FindingCode = "AIP116"
+
+    @property
+    def reason(self) -> str:
+        return f"Fn::If names condition {self.name}, which Conditions does not define"
+
+
+def undefined(name: str, conditions: Mapping[str, Any] | None) -> UndefinedCondition | None:
+    """The one rule: a name is undefined when Conditions is visible and does not hold it."""
+    if conditions is not None and name not in conditions:
+        return UndefinedCondition(name)
+    return None
+
+
+def if_branches(
+    node: Any, conditions: Mapping[str, Any] | None, conds: CondSet = NO_CONDITIONS, depth: int = 0
+) -> list[tuple[Any, CondSet]]:
+    """Split a structure (a role, a policy, a statement) on Fn::If into (value, conditions): None for
+    AWS::NoValue, an `UndefinedCondition` where an Fn::If names a condition that is not defined.
+    Past MAX_IF_DEPTH the Fn::If is left whole, and its reader reports it as malformed."""
+    if isinstance(node, dict) and len(node) == 1 and depth < MAX_IF_DEPTH:
+        if node.get("Ref") == "AWS::NoValue":
+            return [(None, conds)]
+        arg = node.get("Fn::If")
+        if isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str):
+            name = arg[0]
+            missing = undefined(name, conditions)
+            if missing is not None:
+                return [(missing, conds)]
+            return [
+                *if_branches(arg[1], conditions, conds | {(name, True)}, depth + 1),
+                *if_branches(arg[2], conditions, conds | {(name, False)}, depth + 1),
+            ]
+    return [(node, conds)]
+
+
+# ------------------------------------------------------------------ cycles
+def _references(definition: Any) -> set[str]:
+    """The condition names a definition refers to through `{"Condition": name}`, at any depth."""
+    found: set[str] = set()
+    stack: list[tuple[Any, int]] = [(definition, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_CYCLE_DEPTH:
+            continue
+        if isinstance(node, dict):
+            if isinstance(node.get("Condition"), str) and len(node) == 1:
+                found.add(node["Condition"])
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return found
+
+
+def condition_cycles(conditions: Mapping[str, Any]) -> list[str]:
+    """Conditions that refer to themselves through `{"Condition": name}` (CloudFormation rejects them,
+    and the macro would otherwise build permissions on them)."""
+    refs = {name: _references(definition) & set(conditions) for name, definition in conditions.items()}
+    problems = []
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+    for start in sorted(refs):
+        path: list[str] = []
+        todo: list[tuple[str, bool]] = [(start, True)]
+        while todo:
+            name, entering = todo.pop()
+            if not entering:
+                state[name] = 2
+                path.pop()
+                continue
+            if state.get(name) == 2:
+                continue
+            if state.get(name) == 1:
+                cycle = [*path[path.index(name) :], name]
+                problems.append(f"Conditions form a cycle: {' -> '.join(cycle)}")
+                continue
+            state[name] = 1
+            path.append(name)
+            todo.append((name, False))
+            todo.extend((ref, True) for ref in sorted(refs[name], reverse=True))
+    return problems

@@ -48,8 +48,9 @@ validate: install-dev
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --template-file template.yaml --region us-east-1
 
+## unit: every test but e2e, with branch coverage of the package (the floor is in pyproject.toml)
 unit: install-dev
-	$(BIN)/pytest
+	$(BIN)/pytest --cov --cov-report=term
 
 ## bench: performance ratios (prints figures, asserts nothing); BENCH_ARGS="--corpus-limit 150" for a short run
 bench: install-dev

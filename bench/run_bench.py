@@ -330,7 +330,8 @@ def run_handler(codeuri: str, handler: str, events: list[Any], repeat: int, prof
     )
     if proc.returncode != 0:
         raise RuntimeError(f"handler runner exited {proc.returncode}:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout)
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
 
 
 # ---------------------------------------------------------------------- SAM

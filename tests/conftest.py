@@ -47,7 +47,7 @@ def permission(result: TransformResult, logical_id: str) -> dict[str, Any]:
     """An added permission resource as it is in the output fragment."""
     resource = result.fragment["Resources"][logical_id]
     assert resource["Type"] == "AWS::Lambda::Permission"
-    return resource
+    return dict(resource)
 
 
 def sam_function(**properties: Any) -> dict[str, Any]:
@@ -72,7 +72,7 @@ def role(**properties: Any) -> dict[str, Any]:
 
 def statement(
     resource: Any, action: Any = "lambda:InvokeFunction", effect: str = "Allow", **extra: Any
-) -> dict:
+) -> dict[str, Any]:
     return {"Effect": effect, "Action": action, "Resource": resource, **extra}
 
 
@@ -91,7 +91,9 @@ def alias(name: str, function: str = "Worker", **extra: Any) -> dict[str, Any]:
     return {"Type": "AWS::Lambda::Alias", "Properties": props, **extra}
 
 
-def variant(base: Mapping[str, Any], sections: Mapping[str, Any] | None = None, **resources: Any) -> dict:
+def variant(
+    base: Mapping[str, Any], sections: Mapping[str, Any] | None = None, **resources: Any
+) -> dict[str, Any]:
     """A deep copy of `base` with resources replaced or added, and top-level sections set.
 
     The new resources and sections are used as they are (not copied: some tests nest values very deep)."""

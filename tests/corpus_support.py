@@ -94,7 +94,9 @@ def sam_translate(template: Mapping[str, Any], region: str = REGION) -> dict[str
 
 
 # ------------------------------------------------------------------- macro
-def event(fragment: Any, request_id: str = "corpus", region: str = REGION, account: str = ACCOUNT) -> dict:
+def event(
+    fragment: Any, request_id: str = "corpus", region: str = REGION, account: str = ACCOUNT
+) -> dict[str, Any]:
     return offline.macro_event(fragment, region=region, account_id=account, request_id=request_id)
 
 
@@ -449,8 +451,8 @@ def principal_of(template: Mapping[str, Any], caller: str) -> str:
     resource = resources_of(template).get(caller)
     if not isinstance(resource, Mapping) or resource.get("Type") == "AWS::IAM::Role":
         return caller
-    props = resource.get("Properties") if isinstance(resource.get("Properties"), Mapping) else {}
-    role = props.get("Role")
+    props = resource.get("Properties")
+    role = props.get("Role") if isinstance(props, Mapping) else None
     if role is None and resource.get("Type") == "AWS::Serverless::Function":
         return caller + "Role"
     return canon_principal(role)

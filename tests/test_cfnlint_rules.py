@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission.cfnlint import rule_id
+from auto_invoke_permission.findings import FindingCode
 from auto_invoke_permission.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,5 +97,5 @@ def test_a_template_that_fails_as_a_whole_is_e9000(tmp_path: Path) -> None:
     ("code", "rule"),
     [("AIP101", "E9101"), ("AIP110", "W9110"), ("AIP113", "I9113"), ("AIP150", "E9150")],
 )
-def test_rule_ids(code: str, rule: str) -> None:
+def test_rule_ids(code: FindingCode, rule: str) -> None:
     assert rule_id(code) == rule

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from auto_invoke_permission.cli import check
 from auto_invoke_permission.cli.main import Streams, build_parser
-from auto_invoke_permission.findings import Finding
+from auto_invoke_permission.findings import Finding, FindingCode
 from test_cli import CLEAN, PLACE, WILDCARD
 
 ESC = "\x1b["
@@ -19,7 +19,7 @@ class Terminal(io.StringIO):
         return True
 
 
-def located(code: str) -> check.LocatedFinding:
+def located(code: FindingCode) -> check.LocatedFinding:
     return check.LocatedFinding(Finding(code, "Fn", "Fn.Properties", "a message"), 3)
 
 
@@ -44,7 +44,7 @@ def test_counted(count: int, text: str) -> None:
         (("AIP110", "AIP110", "AIP130"), "t.yaml: fails enforce mode: 2 of 3 findings block"),
     ],
 )
-def test_verdict_line(codes: tuple[str, ...], verdict: str) -> None:
+def test_verdict_line(codes: tuple[FindingCode, ...], verdict: str) -> None:
     checked = check.CheckedTemplate("t.yaml", findings=tuple(located(c) for c in codes))
     lines = check.render_text([checked]).splitlines()
     assert lines[-1] == verdict

@@ -122,11 +122,11 @@ def _check(job: Job, problems: list[tuple[str, str, str, str]]) -> None:
         problem("input lost or changed", "; ".join(lost[:3]))
         return
     job.permissions = permission_keys(job.fragment, outcome.fragment)
-    for fid, qualifier, principal in sorted(job.permissions, key=str):
+    for fid, qualifier, named in sorted(job.permissions, key=str):
         if fid == "?":
-            problem("permission names no function of the template", f"{qualifier} <- {principal}")
+            problem("permission names no function of the template", f"{qualifier} <- {named}")
     for rid, resource in injected(job.fragment, outcome.fragment).items():
-        props = resource.get("Properties") or {}
+        props: dict[str, Any] = resource.get("Properties") or {}
         principal = props.get("Principal")
         if props.get("Action") != "lambda:InvokeFunction":
             problem("malformed permission", f"{rid}: Action {props.get('Action')!r}")
@@ -168,8 +168,8 @@ def _compare_orders(run: CorpusRun) -> None:
                     name,
                     "sam",
                     "order status mismatch",
-                    f"raw {raw_status}, sam {sam_status}: {failed.outcome.message[:200]}",
-                )  # type: ignore[union-attr]
+                    f"raw {raw_status}, sam {sam_status}: {failed.outcome.message[:200] if failed.outcome else ''}",
+                )
             )
         elif raw_job.permissions != sam_job.permissions:
             raw_only = sorted(raw_job.permissions - sam_job.permissions, key=str)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission import core
-from auto_invoke_permission.findings import CODES, Finding, Severity
+from auto_invoke_permission.findings import CODES, Finding, FindingCode, Severity
 from auto_invoke_permission.model import TransformContext, TransformFailure
 from auto_invoke_permission.options import Mode, Options, resolve_options
 from conftest import ACCOUNT, REGION, caller, document, role, sam_function, statement, variant
@@ -144,7 +144,7 @@ def test_producer_yields_its_code(code: str) -> None:
 
 
 @pytest.mark.parametrize("code", sorted(CODES))
-def test_code_is_documented(code: str) -> None:
+def test_code_is_documented(code: FindingCode) -> None:
     spec = CODES[code]
     assert re.fullmatch(r"AIP\d{3}", code)
     assert spec.code == code

@@ -614,7 +614,8 @@ def test_pathological(handler: Any, name: str, template: dict[str, Any]) -> None
 
 def test_weird_events(handler: Any) -> None:
     """Events CloudFormation would not send: the handler still answers with a failure, never raises."""
-    for i, fragment in enumerate([None, [], "Resources", 5, {}, {"Resources": None}, {"Resources": []}]):
+    odd: list[Any] = [None, [], "Resources", 5, {}, {"Resources": None}, {"Resources": []}]
+    for i, fragment in enumerate(odd):
         problem, response = check(handler, event(fragment, f"w{i}"))
         assert not problem, (fragment, problem)
         assert response["status"] == "failure", fragment
@@ -631,6 +632,7 @@ def test_weird_events(handler: Any) -> None:
     ):
         problem, _response = check(handler, event(copy.deepcopy(SAM_SEED), f"e{i}", **{key: value}))
         assert not problem, (key, value, problem)
+    raw: Any
     for raw in (None, [], "event"):
         response = handler(raw, None)
         assert response["status"] == "failure"

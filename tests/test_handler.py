@@ -54,7 +54,8 @@ def invoke(fragment: Any, params: Any = None, values: dict[str, Any] | None = No
 
 def report_of(response: dict[str, Any]) -> dict[str, Any]:
     assert response["status"] == "success", response.get("errorMessage")
-    return response["fragment"]["Metadata"]["AutoInvokePermission"]["Report"]
+    report: dict[str, Any] = response["fragment"]["Metadata"]["AutoInvokePermission"]["Report"]
+    return report
 
 
 def assert_failure(response: dict[str, Any], fragment: Any, *words: str) -> None:
@@ -126,7 +127,7 @@ def test_failure_counts_and_lists_the_problems() -> None:
 
 
 def test_long_failure_lists_are_truncated() -> None:
-    fragment = {"Resources": {f"Bad{i}": [] for i in range(13)}}
+    fragment: dict[str, Any] = {"Resources": {f"Bad{i}": [] for i in range(13)}}
     message = invoke(fragment)["errorMessage"]
     assert message.startswith("AutoInvokePermission: 13 problems: 1) Resources.Bad0 ")
     assert message.endswith(" and 3 more")
@@ -195,7 +196,11 @@ PRECEDENCE: list[Any] = [
 
 @pytest.mark.parametrize(("environment", "metadata", "params", "mode"), PRECEDENCE)
 def test_mode_precedence(
-    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], metadata: dict, params: dict, mode: str
+    monkeypatch: pytest.MonkeyPatch,
+    environment: dict[str, str],
+    metadata: dict[str, Any],
+    params: dict[str, Any],
+    mode: str,
 ) -> None:
     for var, value in environment.items():
         monkeypatch.setenv(var, value)
@@ -295,7 +300,8 @@ def one_log_line(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     assert captured.out == ""
     lines = captured.err.splitlines()
     assert len(lines) == 1
-    return json.loads(lines[0])
+    record: dict[str, Any] = json.loads(lines[0])
+    return record
 
 
 LOG_CASES: list[Any] = [

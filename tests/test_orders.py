@@ -51,7 +51,9 @@ def holds(expr: Any, conditions: Mapping[str, Any], truth: Mapping[str, bool], d
             return holds(definition, conditions, truth, depth + 1)
         return truth[arg]
     operands = [holds(x, conditions, truth, depth + 1) for x in arg]
-    return {"Fn::And": all, "Fn::Or": any, "Fn::Not": lambda v: not v[0]}[key](operands)
+    if key == "Fn::Not":
+        return not operands[0]
+    return all(operands) if key == "Fn::And" else any(operands)
 
 
 def atoms(conditions: Mapping[str, Any]) -> list[str]:

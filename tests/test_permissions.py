@@ -47,7 +47,7 @@ def conditional(resource: dict[str, Any], condition: str) -> dict[str, Any]:
 
 def lambda_permission(
     function_name: Any, principal: Any, action: str = "lambda:InvokeFunction", **extra: Any
-) -> dict:
+) -> dict[str, Any]:
     props = {"Action": action, "FunctionName": function_name, "Principal": principal, **extra}
     return {"Type": "AWS::Lambda::Permission", "Properties": props}
 
@@ -292,7 +292,9 @@ CONDITIONS: list[Any] = [
 
 
 @pytest.mark.parametrize(("resources", "condition", "added_conditions"), CONDITIONS)
-def test_conditions(resources: dict[str, Any], condition: str | None, added_conditions: dict | None) -> None:
+def test_conditions(
+    resources: dict[str, Any], condition: str | None, added_conditions: dict[str, Any] | None
+) -> None:
     template = variant(BASE, **resources)
     result = run(template)
     if added_conditions is None:  # the role-fn-if case: one permission per role, each under its branch

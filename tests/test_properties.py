@@ -284,7 +284,11 @@ def render(spec: Spec) -> dict[str, Any]:
         )
     for fn in spec.functions:
         if fn.sam:
-            props = {"Handler": "app.handler", "Runtime": "python3.13", "CodeUri": "s3://bucket/code.zip"}
+            props: dict[str, Any] = {
+                "Handler": "app.handler",
+                "Runtime": "python3.13",
+                "CodeUri": "s3://bucket/code.zip",
+            }
             if fn.role is not None:
                 props["Role"] = role_expression(fn, spec)
             if fn.policies:
@@ -393,7 +397,8 @@ def expected(spec: Spec) -> Expected:
     for fn in spec.functions:
         if fn.sam and fn.role is None:  # SAM ignores Policies when Role is set
             containers.append((fn.id + "Role", literal_of(fn.condition), fn.policies))
-    all_forms = {(f.id, None) for f in spec.functions} | {(f.id, ALIAS) for f in spec.functions if f.alias}
+    all_forms: set[tuple[str, str | None]] = {(f.id, None) for f in spec.functions}
+    all_forms |= {(f.id, ALIAS) for f in spec.functions if f.alias}
     for role_id, container, policy_items in containers:
         for item in policy_items:
             item_lits = container | wrap_literal(item.wrap)
@@ -456,7 +461,7 @@ def evaluate(expr: Any, conditions: dict[str, Any], a: dict[str, bool], depth: i
     if key == "Fn::Equals":
         left, right = arg
         index = int(left["Ref"][1:])
-        return ("yes" if a[CONDITIONS[index]] else "no") == right
+        return bool(("yes" if a[CONDITIONS[index]] else "no") == right)
     raise AssertionError(f"unexpected condition function {key}")
 
 
@@ -473,9 +478,9 @@ def name_of(expr: Any) -> str:
     """The logical ID an expression of the generator's spellings names (GetAtt, Ref, Sub)."""
     if isinstance(expr, dict) and "Fn::GetAtt" in expr:
         v = expr["Fn::GetAtt"]
-        return v[0] if isinstance(v, list) else v.split(".", 1)[0]
+        return str(v[0] if isinstance(v, list) else v.split(".", 1)[0])
     if isinstance(expr, dict) and "Ref" in expr:
-        return expr["Ref"]
+        return str(expr["Ref"])
     if isinstance(expr, dict) and "Fn::Sub" in expr and isinstance(expr["Fn::Sub"], str):
         m = re.search(r"\$\{(\w+)(?:\.Arn)?\}$", expr["Fn::Sub"])
         assert m, f"cannot read {expr!r}"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auto_invoke_permission.findings import CODES
+from auto_invoke_permission.findings import CODES, FindingCode
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def _row(code: str) -> str:
+def _row(code: FindingCode) -> str:
     c = CODES[code]
     blocks = "yes" if c.blocks_enforce else "no"
     return f"| {c.code} | {c.severity.value} | {blocks} | {c.title} | {c.explanation} | {c.fix} |"

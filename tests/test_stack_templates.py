@@ -199,7 +199,7 @@ HOOK_TYPES = {
 def lambda_hook(template: dict[str, Any]) -> dict[str, Any]:
     hooks = [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudFormation::LambdaHook"]
     assert len(hooks) == 1, "exactly one AWS::CloudFormation::LambdaHook"
-    return hooks[0]
+    return dict(hooks[0])
 
 
 def getatt_id(value: Any) -> str:

@@ -241,10 +241,10 @@ def _load_text(text: str) -> Any:
 
 _KEYS = st.one_of(
     st.sampled_from(["Ref", "Condition", "Fn::GetAtt", "Fn::Sub", "Fn::Join", "Fn::If", "Fn::", "Type"]),
-    st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12),
+    st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=12),
 )
 _SCALARS = st.one_of(
-    st.text(st.characters(blacklist_categories=("Cs",)), max_size=120),
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=120),
     st.integers(),
     st.floats(allow_nan=False),
     st.booleans(),

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission.cfnlint import rule_id
-from auto_invoke_permission.findings import FindingCode
 from auto_invoke_permission.cli.main import main
+from auto_invoke_permission.findings import FindingCode
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted(ROOT.glob("samples/*/template.yaml"))

@@ -163,12 +163,13 @@ def _compare_orders(run: CorpusRun) -> None:
             continue
         if raw_status != sam_status:
             failed = raw_job if raw_status != "success" else sam_job
+            message = failed.outcome.message if failed.outcome else ""
             run.problems.append(
                 (
                     name,
                     "sam",
                     "order status mismatch",
-                    f"raw {raw_status}, sam {sam_status}: {failed.outcome.message[:200] if failed.outcome else ''}",
+                    f"raw {raw_status}, sam {sam_status}: {message[:200]}",
                 )
             )
         elif raw_job.permissions != sam_job.permissions:

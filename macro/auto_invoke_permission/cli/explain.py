@@ -1194,37 +1194,6 @@ def render_json(diagnosis: Diagnosis) -> str:
 
 
 # ------------------------------------------------------------------ the command
-HELP = (
-    "Explain an invoke AccessDeniedException (or a function URL's 403): what the message says, and with "
-    "TEMPLATEs the grant it concerns and the change that fixes it, most likely cause first. MESSAGE may be "
-    "a whole log line or a boto3 ClientError string; use --file or stdin (-) for long ones."
-)
-
-
-def add_arguments(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("message", metavar="MESSAGE", nargs="?", help="the error text; - or omitted: stdin")
-    sub.add_argument(
-        "templates", metavar="TEMPLATE", nargs="*", help="the caller's and the callee's templates"
-    )
-    sub.add_argument(
-        "--file", metavar="PATH", help="read the message from PATH (every positional is then a TEMPLATE)"
-    )
-    sub.add_argument("--url", metavar="URL", help="the function URL that answered 403 Forbidden")
-    sub.add_argument("--format", choices=("text", "json"), default="text")
-    sub.add_argument(
-        "--parameter",
-        metavar="KEY=VALUE",
-        action="append",
-        default=[],
-        help="a template parameter value of the deploy (repeatable); others take their Default",
-    )
-    sub.add_argument(
-        "--live", action="store_true", help="read the deployed policies with boto3 (read-only calls)"
-    )
-    sub.add_argument("--region", help="--live: the region (default: the message's)")
-    sub.add_argument("--profile", help="--live: the AWS profile (default: the standard credential chain)")
-
-
 def _message(args: argparse.Namespace, stdin: TextIO) -> tuple[str, list[str]]:
     templates = list(args.templates)
     if args.file is not None:

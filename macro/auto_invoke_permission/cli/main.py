@@ -654,10 +654,10 @@ def build_parser() -> argparse.ArgumentParser:
     event.add_argument("-o", "--output", metavar="OUT", help=_OUTPUT_HELP)
     _macro_name_argument(event)
 
-    from . import explain as explain_command
+    from . import explain_arguments
     from .hook import add_hook_commands  # `hook`, `hook-event`: their own module (imports this one)
 
-    explain_command.add_arguments(plain_command("explain", explain_command.HELP, explain_command.run))
+    explain_arguments.add_arguments(plain_command("explain", explain_arguments.HELP, explain_arguments.run))
     add_hook_commands(plain_command)
     return parser
 

@@ -165,7 +165,8 @@ def decide(template: Any, policy: HookPolicy, context: TransformContext) -> Hook
     if not context.parameter_values:
         context = context._replace(parameter_values=parameter_defaults(template))
     fragment = _fragment(template)
-    fragment["Resources"] = _valid_ignores(fragment.get("Resources"), notes)
+    if "Resources" in fragment:
+        fragment["Resources"] = _valid_ignores(fragment["Resources"], notes)
     try:
         result = core.analyze(fragment, options, context)
     except TransformFailure as error:

@@ -109,6 +109,7 @@ PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
     "AIP140": ({"Caller": {**sam_function(), "Metadata": {"AutoInvokePermission": {"Skip": True}}}}, {}),
     "AIP141": ({}, {"minimum_mode": Mode.ENFORCE, "Mode": "inject"}),
+    "AIP143": ({}, {"never_ignore": frozenset({"AIP110"}), "Ignore": ["AIP110"]}),
     # 498 topics + 2 functions + 1 permission
     "AIP150": ({**to(WORKER_ARN), **{f"Topic{i}": {"Type": "AWS::SNS::Topic"} for i in range(498)}}, {}),
     # 60 callers, each with its own role, on one callee: over 20 KB of resource policy
@@ -124,8 +125,11 @@ def produce(code: str) -> set[str]:
     resources, extra = PRODUCERS[code]
     fragment = resources["fragment"] if "fragment" in resources else variant(BASE, **resources)
     minimum = extra.get("minimum_mode", Mode.AUDIT)
+    never = extra.get("never_ignore", frozenset())
     options = resolve_options(
-        Options(minimum_mode=minimum), None, {k: v for k, v in extra.items() if k == "Mode"}
+        Options(minimum_mode=minimum, never_ignore=never),
+        None,
+        {k: v for k, v in extra.items() if k in ("Mode", "Ignore")},
     )
     try:
         result = core.analyze(fragment, options, TransformContext(region=REGION, account_id=ACCOUNT))
@@ -209,13 +213,14 @@ def test_graph_draws_only_the_permissions_that_exist() -> None:
 
 def test_every_code_is_claimed_by_exactly_one_producer() -> None:
     # each module that emits findings lists its codes in PRODUCES (a check: in its CHECK)
-    from auto_invoke_permission import checks, grants, limits, permissions
+    from auto_invoke_permission import checks, grants, limits, permissions, suppressions
 
     claims: list[str] = [
         *core.PRODUCES,
         *grants.PRODUCES,
         *permissions.PRODUCES,
         *limits.PRODUCES,
+        *suppressions.PRODUCES,
         *(code for check in checks.registered() for code in check.produces),
     ]
     assert sorted(claims) == sorted(CODES)

@@ -286,7 +286,8 @@ SECRET_TEMPLATE: dict[str, Any] = {
             Policies=[
                 document(
                     statement(
-                        {"Fn::Sub": "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${Target}"}
+                        # another account (AIP111): a finding that blocks enforce mode
+                        {"Fn::Sub": "arn:aws:lambda:${AWS::Region}:210987654321:function:${Target}"}
                     )
                 )
             ]

@@ -28,6 +28,7 @@ HANDLER_ENVIRONMENT = {
     "AUTOINVOKE_WILDCARDS": "DefaultWildcards",
     "AUTOINVOKE_REPORT": "DefaultReport",
     "AUTOINVOKE_MINIMUM_MODE": "MinimumMode",
+    "AUTOINVOKE_NEVER_IGNORE": "NeverIgnore",
 }
 
 
@@ -186,6 +187,7 @@ HOOK_ENVIRONMENT = {
     "AUTOINVOKE_HOOK_REQUIRE_TRANSFORM": "HookRequireTransform",
     "AUTOINVOKE_HOOK_FAIL_ON": "HookFailOn",
     "AUTOINVOKE_HOOK_FAIL_CLOSED": "HookFailClosed",
+    "AUTOINVOKE_NEVER_IGNORE": "NeverIgnore",
 }
 HOOK_TYPES = {
     "AWS::CloudFormation::LambdaHook",
@@ -282,6 +284,7 @@ def test_hook_environment_names_are_the_handlers(sam_template: dict[str, Any]) -
         hook_handler.ENV_REQUIRE_TRANSFORM,
         hook_handler.ENV_FAIL_ON,
         hook_handler.ENV_FAIL_CLOSED,
+        hook_handler.ENV_NEVER_IGNORE,
     }
     assert names == set(HOOK_ENVIRONMENT)
     assert set(HOOK_ENVIRONMENT.values()) <= set(sam_template["Parameters"])

@@ -10,18 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import checks, limits, report, sources
+from . import checks, limits, report, sources, suppressions
 from .conditions import condition_cycles
 from .findings import Finding, FindingCode
 from .grants import apply_denies, read_grants
 from .model import Counts, Permission, TransformContext, TransformFailure, TransformResult, json_kind
+from .options import MACRO_KEY as MACRO_KEY  # noqa: PLC0414 - re-exported: core.MACRO_KEY
 from .options import Mode, Options
 from .permissions import build_permissions, existing_permissions, permission_resource
 from .resolver import Resolver
 from .targets import TargetClassifier
 from .template import TemplateIndex, sam_generated_names
 
-MACRO_KEY = "AutoInvokePermission"
 PRODUCES: frozenset[FindingCode] = frozenset({"AIP140", "AIP141"})  # what the run itself reports
 
 
@@ -84,16 +84,19 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
         conditions=conditions,
         implicit=sam_generated_names(resources, globals_section),
     )
+    ignores = suppressions.resource_ignores(resources)
     index = TemplateIndex(resources, globals_section, resolver)
     classifier = TargetClassifier(index)
     findings = _run_findings(index, options) + index.findings
-    read = read_grants(index, classifier, options, sources.collect(index))
+    documents = sources.collect(index)
+    read = read_grants(index, classifier, options, documents)
     grants, denied = apply_denies(read.grants, read.denies)
     existing, existing_findings = existing_permissions(index, classifier)
     built = build_permissions(index, grants, existing, conditions)
     facts = checks.Facts(index, classifier, grants, read.covered)
     findings += read.findings + denied + existing_findings + built.findings + checks.run_all(facts)
     findings = sorted(set(findings), key=Finding.sort_key)
+    findings = suppressions.apply(findings, options, ignores, index, documents, resources_only)
     permissions = built.permissions
     added = [p for p in permissions if not p.existing]  # in audit mode: planned, not added
     if options.mode is not Mode.AUDIT:  # audit adds nothing, so no limit applies

@@ -10,7 +10,7 @@ in its `PRODUCES` (`tests/test_findings.py` checks that every code has one).
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal, NamedTuple, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 
 class Severity(StrEnum):
@@ -55,6 +55,7 @@ FindingCode = Literal[
     "AIP133",
     "AIP140",
     "AIP141",
+    "AIP143",
     "AIP150",
     "AIP151",
 ]
@@ -63,7 +64,8 @@ FindingCode = Literal[
 
 class Code(NamedTuple):
     """One kind of finding. `blocks_enforce`: enforce mode refuses the deploy. `edge`: how the graph
-    draws the grant the finding is about (None: the finding draws no edge)."""
+    draws the grant the finding is about (None: the finding draws no edge). `suppressible`: an
+    `Ignore` may name it (not a hard limit, which fails the run whatever the findings say)."""
 
     code: FindingCode
     severity: Severity
@@ -72,6 +74,7 @@ class Code(NamedTuple):
     fix: str
     blocks_enforce: bool
     edge: EdgeStatus | None = None
+    suppressible: bool = True
 
 
 E, W, N = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -146,8 +149,9 @@ CODES: dict[FindingCode, Code] = {
             "Callee outside the template",
             "The grant targets a function of this account that is not defined in the template, so no "
             "permission can be attached to it here.",
-            "Add the permission in the stack that defines the callee.",
-            True,
+            "Add the permission in the stack that defines the callee, or accept the finding "
+            "(`Ignore: [AIP113]`): in one account the identity grant alone allows the call.",
+            False,
             EXTERNAL,
         ),
         Code(
@@ -302,12 +306,23 @@ CODES: dict[FindingCode, Code] = {
             False,
         ),
         Code(
+            "AIP143",
+            N,
+            "Suppression refused by the macro stack",
+            "An `Ignore` names a code the macro stack's `NeverIgnore` forbids suppressing, so its "
+            "findings are reported, and block enforce mode, as if it were not ignored.",
+            "Fix the findings; ask the platform team to change NeverIgnore.",
+            False,
+            suppressible=False,
+        ),
+        Code(
             "AIP150",
             E,
             "Too many resources",
             "The processed template would exceed CloudFormation's limit of 500 resources.",
             "Split the stack, or name fewer callers per callee.",
             True,
+            suppressible=False,
         ),
         Code(
             "AIP151",
@@ -316,6 +331,7 @@ CODES: dict[FindingCode, Code] = {
             "The permissions on one function would exceed Lambda's 20 KB resource-policy limit.",
             "Share one role between callers, or split the callee's callers.",
             True,
+            suppressible=False,
         ),
     )
 }
@@ -329,6 +345,9 @@ class Finding(NamedTuple):
     resource: str  # the logical ID the finding is about: where `path` starts
     path: str
     message: str
+    # where the finding was accepted (an `Ignore`'s path, or `--ignore`); "" when it is not:
+    # set once, by `suppressions.apply`, after every finding is collected
+    suppressed_by: str = ""
 
     @classmethod
     def at(cls, code: FindingCode, path: str, message: str) -> Finding:
@@ -356,11 +375,17 @@ class Finding(NamedTuple):
         return CODES[self.code].severity
 
     @property
-    def blocks_enforce(self) -> bool:
-        return CODES[self.code].blocks_enforce
+    def suppressed(self) -> bool:
+        """Accepted by an `Ignore`: still reported, never blocking."""
+        return bool(self.suppressed_by)
 
-    def as_dict(self) -> dict[str, str]:
-        return {
+    @property
+    def blocks_enforce(self) -> bool:
+        """Whether this finding refuses the deploy in enforce mode: its code's rule, unless suppressed."""
+        return CODES[self.code].blocks_enforce and not self.suppressed_by
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "code": self.code,
             "severity": self.severity.value,
             "resource": self.resource,
@@ -368,6 +393,10 @@ class Finding(NamedTuple):
             "message": self.message,
             "fix": self.spec.fix,
         }
+        if self.suppressed_by:  # only then: reports without suppressions stay as they were
+            out["suppressed"] = True
+            out["suppressedBy"] = self.suppressed_by
+        return out
 
     def one_line(self) -> str:
         return f"{self.code} {self.severity.value} {self.path}: {self.message} Fix: {self.spec.fix}"

@@ -70,6 +70,7 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
             "permissions_kept": run.kept,
             "findings": run.findings,
             "blocking_findings": run.blocking,
+            "suppressed_findings": run.suppressed,
         }
         response = {"requestId": macro_event.request_id, "status": "success", "fragment": result.fragment}
         findings = [f"{f.code}:{f.path}" for f in result.findings[:20]]

@@ -153,9 +153,10 @@ class Counts(NamedTuple):
     grants: int  # Allow statements read that grant invoke
     added: int  # permissions the macro adds (in audit mode: would add)
     kept: int  # invoke permissions the template already has
-    findings: int
+    findings: int  # not suppressed
     blocking: int  # findings that make enforce mode refuse the deploy
-    by_severity: dict[str, int]  # error, warning, info: each always present
+    by_severity: dict[str, int]  # error, warning, info (not suppressed): each always present
+    suppressed: int = 0  # findings accepted by an Ignore, counted apart
 
     @classmethod
     def of(
@@ -163,11 +164,15 @@ class Counts(NamedTuple):
     ) -> Counts:
         """The one place the figures are computed."""
         severities = {s.value: 0 for s in Severity}
-        blocking = 0
+        blocking = suppressed = 0
         for f in findings:
+            if f.suppressed_by:
+                suppressed += 1
+                continue
             severities[f.severity.value] += 1
             blocking += f.blocks_enforce
-        return cls(grants, len(added), len(permissions) - len(added), len(findings), blocking, severities)
+        kept = len(permissions) - len(added)
+        return cls(grants, len(added), kept, len(findings) - suppressed, blocking, severities, suppressed)
 
 
 class TransformResult:

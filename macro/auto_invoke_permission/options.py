@@ -3,13 +3,19 @@
 Weakest first: the macro stack's defaults (environment of the function), the
 template's root `Metadata.AutoInvokePermission`, then `Fn::Transform`
 `Parameters`. The macro stack's `MinimumMode` cannot be lowered by a template.
+`Ignore` lists finding codes to accept: the lists of the template's sources add up (the README's
+"Suppressing findings"); the macro stack's `NeverIgnore` names codes no `Ignore` may accept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
+
+from .findings import CODES, FindingCode
+
+MACRO_KEY = "AutoInvokePermission"  # the key of the macro's options in Metadata
 
 
 class Mode(StrEnum):
@@ -41,6 +47,12 @@ class Options(NamedTuple):
     minimum_mode: Mode = Mode.AUDIT
     # set when the macro stack's minimum raised the requested mode: the mode requested
     raised_from: Mode | None = None
+    # template-level `Ignore` (root Metadata, Fn::Transform Parameters): the codes to accept
+    ignore: frozenset[FindingCode] = frozenset()
+    # codes accepted outside the template (the CLI's --ignore and project file), said as `--ignore`
+    ignore_external: frozenset[FindingCode] = frozenset()
+    # the macro stack's NeverIgnore: codes no Ignore may accept
+    never_ignore: frozenset[FindingCode] = frozenset()
 
 
 # Option names a template may set, with their allowed values.
@@ -48,6 +60,7 @@ TEMPLATE_OPTIONS: dict[str, tuple[str, ...]] = {
     "Mode": tuple(m.value for m in Mode),
     "Wildcards": tuple(w.value for w in Wildcards),
     "Report": ("true", "false"),
+    "Ignore": (),  # a list of finding codes: `parse_codes`
 }
 
 # Environment variables of the macro function (set from template.yaml parameters).
@@ -55,6 +68,25 @@ ENV_MODE = "AUTOINVOKE_MODE"
 ENV_WILDCARDS = "AUTOINVOKE_WILDCARDS"
 ENV_REPORT = "AUTOINVOKE_REPORT"
 ENV_MINIMUM_MODE = "AUTOINVOKE_MINIMUM_MODE"
+ENV_NEVER_IGNORE = "AUTOINVOKE_NEVER_IGNORE"
+
+
+def parse_codes(raw: Any, source: str, *, to_ignore: bool = True) -> frozenset[FindingCode]:
+    """Finding codes from a list of strings or one comma- or space-separated string (any case).
+    `to_ignore`: the codes are to be suppressed, so codes that cannot be (hard limits) are refused.
+    Raises OptionError naming the first code that is not one."""
+    items = raw if isinstance(raw, list) else [raw]
+    if not all(isinstance(item, str) for item in items):
+        raise OptionError(f"{source} must be a list of finding codes (like AIP113), not {raw!r}")
+    out: set[FindingCode] = set()
+    for word in (w for item in items for w in item.replace(",", " ").split()):
+        code = CODES.get(cast(FindingCode, word.upper()))
+        if code is None:
+            raise OptionError(f"{source}: {word!r} is not a finding code of this macro (README: Findings)")
+        if to_ignore and not code.suppressible:
+            raise OptionError(f"{source}: {code.code} ({code.title}) cannot be ignored")
+        out.add(code.code)
+    return frozenset(out)
 
 
 def _value(name: str, raw: Any, source: str) -> str:
@@ -74,6 +106,9 @@ def _apply(base: Options, values: Mapping[str, Any], source: str) -> Options:
             raise OptionError(
                 f"{source}: unknown option {name!r}; allowed options: {', '.join(TEMPLATE_OPTIONS)}"
             )
+        if name == "Ignore":  # the sources' lists add up: each accepts what it names
+            out = out._replace(ignore=out.ignore | parse_codes(values[name], f"{source} option Ignore"))
+            continue
         text = _value(name, values[name], source)
         if name == "Mode":
             out = out._replace(mode=Mode(text))
@@ -94,6 +129,9 @@ def defaults_from_environment(environ: Mapping[str, str]) -> Options:
     minimum = environ.get(ENV_MINIMUM_MODE)
     if minimum:
         out = out._replace(minimum_mode=Mode(_value("Mode", minimum, "macro stack MinimumMode")))
+    never = environ.get(ENV_NEVER_IGNORE)
+    if never:
+        out = out._replace(never_ignore=parse_codes(never, "macro stack NeverIgnore", to_ignore=False))
     return out
 
 

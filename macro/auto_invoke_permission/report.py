@@ -43,6 +43,8 @@ def report_metadata(
         "PermissionsKept": counts.kept,
         "Findings": counts.by_severity,
     }
+    if counts.suppressed:
+        report["FindingsSuppressed"] = counts.suppressed
     if options.raised_from is not None:
         report["ModeRaisedFrom"] = options.raised_from.value
     if added:

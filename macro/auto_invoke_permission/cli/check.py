@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from .. import core
-from ..findings import Finding, Severity
+from ..findings import Finding, FindingCode, Severity
 from ..model import TransformContext, TransformFailure
 from ..options import Mode, OptionError, Options
 from .template_read import LoadedTemplate
@@ -23,15 +23,12 @@ from .template_read import LoadedTemplate
 class LocatedFinding:
     finding: Finding
     line: int  # 1-based line in the template file
-    suppressed: bool = False  # accepted by the user (--ignore): reported, never blocking
 
-
-def ignored(findings: Sequence[Finding], codes: frozenset[str]) -> list[bool]:
-    """Which findings the user accepted (`--ignore`, the project file's `ignore`), in order.
-
-    The one place the CLI decides suppression; the macro's own Metadata suppressions will replace it.
-    """
-    return [finding.code in codes for finding in findings]
+    @property
+    def suppressed(self) -> bool:
+        """Accepted by an Ignore (the template's, or --ignore): reported, never blocking. The core
+        decides it (`suppressions.apply`), for the CLI as for the macro."""
+        return self.finding.suppressed
 
 
 @dataclass(frozen=True)
@@ -46,7 +43,7 @@ class CheckedTemplate:
     def blocking(self) -> list[LocatedFinding]:
         if self.mode != Mode.ENFORCE.value:
             return []
-        return [f for f in self.findings if f.finding.blocks_enforce and not f.suppressed]
+        return [f for f in self.findings if f.finding.blocks_enforce]
 
     @property
     def passed(self) -> bool:
@@ -59,9 +56,10 @@ def check_template(
     options: Options | OptionError,
     context: TransformContext,
     mode: str = Mode.ENFORCE.value,
-    ignore: frozenset[str] = frozenset(),
+    ignore: frozenset[FindingCode] = frozenset(),
 ) -> CheckedTemplate:
     """Analyze `fragment` (the macro's input) in `mode`, whatever mode the template asks for.
+    `ignore`: codes accepted outside the template (--ignore, the project file's `ignore`).
 
     A string instead of a fragment, or an OptionError, is why the template cannot be analyzed.
     """
@@ -70,14 +68,11 @@ def check_template(
     if isinstance(options, OptionError):
         return CheckedTemplate(loaded.path, problems=(str(options),), mode=mode)
     try:
-        result = core.analyze(fragment, options._replace(mode=Mode(mode), raised_from=None), context)
+        checked = options._replace(mode=Mode(mode), raised_from=None, ignore_external=ignore)
+        result = core.analyze(fragment, checked, context)
     except TransformFailure as failure:
         return CheckedTemplate(loaded.path, problems=tuple(failure.problems), mode=mode)
-    marks = ignored(result.findings, ignore)
-    located = tuple(
-        LocatedFinding(f, loaded.line_of(f.path), suppressed)
-        for f, suppressed in zip(result.findings, marks, strict=True)
-    )
+    located = tuple(LocatedFinding(f, loaded.line_of(f.path)) for f in result.findings)
     return CheckedTemplate(loaded.path, findings=located, mode=mode)
 
 
@@ -87,12 +82,11 @@ def finding_line(path: str, located: LocatedFinding, style: TextStyle | None = N
     With a style (check's text report), a finding that fails enforce mode says so after its severity.
     """
     finding = located.finding
-    mark = " (suppressed)" if located.suppressed else ""
+    mark = f" (suppressed by {finding.suppressed_by})" if finding.suppressed else ""
     if style is None:
         return f"{path}:{located.line}: {finding.one_line()}{mark}"
     severity = style.paint(finding.severity.value, _SEVERITY_COLOURS[finding.severity])
-    blocking = finding.blocks_enforce and not located.suppressed
-    blocks = " " + style.paint(BLOCKS_MARK, _RED_BOLD) if blocking else ""
+    blocks = " " + style.paint(BLOCKS_MARK, _RED_BOLD) if finding.blocks_enforce else ""
     return (
         f"{path}:{located.line}: {finding.code} {severity}{blocks} {finding.path}: "
         f"{finding.message} Fix: {finding.spec.fix}{mark}"
@@ -149,12 +143,16 @@ def render_text(checked: Sequence[CheckedTemplate], style: TextStyle | None = No
                 _RED_BOLD,
             )
         else:
-            verdict = (
-                style.paint(f"passes {template.mode} mode", "32")
-                + f" ({counted(len(template.findings), 'finding')})"
-            )
+            verdict = style.paint(f"passes {template.mode} mode", "32") + f" ({_tally(template)})"
         out.append(f"{template.path}: {verdict}")
     return "".join(line + "\n" for line in out)
+
+
+def _tally(template: CheckedTemplate) -> str:
+    """`2 findings`, or `2 findings, 1 suppressed`: suppressed findings are counted apart."""
+    suppressed = sum(1 for f in template.findings if f.suppressed)
+    total = counted(len(template.findings), "finding")
+    return f"{total}, {suppressed} suppressed" if suppressed else total
 
 
 class Progress:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from ..hook.policy import SUCCESS, HookDecision, HookPolicy, PolicyError, parse_fail_on
 from ..model import TransformContext
+from ..options import OptionError, parse_codes
 from ..resolver import partition_for
 from .main import (  # the same -o and --macro-name handling as the other commands
     EXIT_FAILED,
@@ -68,6 +69,15 @@ def add_hook_commands(command: Command) -> None:
         default="false",
         help="fail when the template cannot be checked, instead of passing with a warning (default: false)",
     )
+    hook.add_argument(
+        "--never-ignore",
+        metavar="CODE",
+        action="extend",
+        nargs="+",
+        default=[],
+        help="finding codes the template's Ignore may not accept (the stack's NeverIgnore); repeatable or "
+        "comma-separated",
+    )
     hook.add_argument("--format", choices=("text", "json"), default="text", help="json: the hook response")
     hook.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout")
     _place_arguments(hook)
@@ -111,13 +121,15 @@ def _read_text(path: str) -> str:
 def policy_from_arguments(args: argparse.Namespace) -> HookPolicy:
     try:
         fail_on = parse_fail_on(args.fail_on)
-    except PolicyError as err:
+        never_ignore = parse_codes(args.never_ignore, "--never-ignore", to_ignore=False)
+    except (PolicyError, OptionError) as err:
         raise UsageError(str(err)) from err
     return HookPolicy(
         macro_name=args.macro_name,
         require_transform=args.require_transform == "true",
         fail_on=fail_on,
         fail_closed=args.fail_closed == "true",
+        never_ignore=never_ignore,
     )
 
 

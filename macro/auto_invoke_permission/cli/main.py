@@ -32,7 +32,7 @@ from .inputs import Input, InputError, expand_inputs, read_inputs
 from .template_read import LoadedTemplate, OutputFormat, TemplateError
 
 if TYPE_CHECKING:
-    from ..findings import Finding
+    from ..findings import Finding, FindingCode
     from ..model import TransformContext, TransformFailure
     from ..options import OptionError, Options
     from .check import CheckedTemplate
@@ -53,7 +53,6 @@ _OUTPUT_HELP = "write to OUT instead of stdout (with several inputs: a directory
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _LIST_PARAMETER = re.compile(r"^(CommaDelimitedList|List<.+>)$")
-_CODE = re.compile(r"^AIP\d{3}$")
 
 
 class UsageError(Exception):
@@ -105,7 +104,7 @@ class Settings:
 
     place: Place
     overrides: dict[str, str] = field(default_factory=dict)  # template parameter values given
-    ignore: frozenset[str] = frozenset()
+    ignore: frozenset[FindingCode] = frozenset()  # --ignore and the project file's: Options.ignore_external
     mode: str | None = None
     format: str | None = None
 
@@ -162,17 +161,21 @@ def resolve_settings(args: argparse.Namespace, streams: Streams, cwd: Path | Non
     except ConfigError as err:
         raise UsageError(str(err)) from err
     overrides.update(parse_parameter_arguments(args.parameter))
-    ignore = {*project.ignore, *(getattr(args, "ignore", None) or ())}
-    bad = sorted(code for code in ignore if not _CODE.match(code))
-    if bad:
-        raise UsageError(f"{', '.join(bad)}: not a finding code (like AIP113)")
+    from ..options import OptionError, parse_codes
+
+    try:
+        ignore = parse_codes(list(project.ignore), f"{project.source}: ignore") | parse_codes(
+            list(getattr(args, "ignore", None) or ()), "--ignore"
+        )
+    except OptionError as err:
+        raise UsageError(str(err)) from err
     mode = getattr(args, "mode", None) or project.mode
     if mode is not None and mode not in {m.value for m in Mode}:
         raise UsageError(f"{project.source}: mode {mode!r} is not one of {', '.join(m.value for m in Mode)}")
     return Settings(
         place=resolve_place(args, os.environ, streams, project),
         overrides=overrides,
-        ignore=frozenset(ignore),
+        ignore=ignore,
         mode=mode,
         format=project.format,
     )
@@ -311,14 +314,11 @@ def _template_text(
     )
 
 
-def _finding_lines(
-    template: LoadedTemplate, findings: Sequence[Finding], settings: Settings, streams: Streams
-) -> None:
+def _finding_lines(template: LoadedTemplate, findings: Sequence[Finding], streams: Streams) -> None:
     from . import check as check_report
 
-    marks = check_report.ignored(findings, settings.ignore)
-    for finding, suppressed in zip(findings, marks, strict=True):
-        located = check_report.LocatedFinding(finding, template.line_of(finding.path), suppressed)
+    for finding in findings:
+        located = check_report.LocatedFinding(finding, template.line_of(finding.path))
         streams.err.write(check_report.finding_line(template.path, located) + "\n")
 
 
@@ -372,13 +372,14 @@ def run_transform(args: argparse.Namespace, streams: Streams) -> int:
         context = _context(template, settings, streams)
         try:
             macro = _macro_input(template, context, args, streams)
-            result = core.transform(macro.fragment, with_mode(macro.options(), settings.mode), context)
+            options = with_mode(macro.options(), settings.mode)._replace(ignore_external=settings.ignore)
+            result = core.transform(macro.fragment, options, context)
         except ExpandError as err:
             streams.err.write(f"{template.path}: {err}\n")
             return EXIT_FAILED
         except (OptionError, TransformFailure) as err:
             return _report_failure(err, streams)
-        _finding_lines(template, result.findings, settings, streams)
+        _finding_lines(template, result.findings, streams)
         fmt = _output_format(args.format, template)
         _template_text(macro.output(result.fragment), fmt, output, template.path, template.text)
         return EXIT_OK

@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from .. import PROJECT_URL, __version__
 from ..findings import CODES, Code, Severity
+from ..suppressions import EXTERNAL_IGNORE
 from .check import CheckedTemplate, LocatedFinding
 
 SARIF_VERSION = "2.1.0"
@@ -127,8 +128,16 @@ def _result(roots: _Roots, path: str, located: LocatedFinding) -> dict[str, Any]
         "partialFingerprints": {"autoinvokeFindingPath/v1": fingerprint},
         "properties": {"blocksEnforce": finding.blocks_enforce},
     }
-    if located.suppressed:  # accepted on the command line or in the project file: not in the template
-        result["suppressions"] = [{"kind": "external", "justification": "autoinvoke --ignore"}]
+    if finding.suppressed:
+        # in the template (an Ignore in Metadata or the Fn::Transform Parameters), or outside it
+        # (--ignore, the project file's `ignore`)
+        external = finding.suppressed_by == EXTERNAL_IGNORE
+        result["suppressions"] = [
+            {
+                "kind": "external" if external else "inSource",
+                "justification": f"accepted by {'autoinvoke ' if external else ''}{finding.suppressed_by}",
+            }
+        ]
     return result
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import report
 from ..model import TransformContext
+from ..options import ENV_NEVER_IGNORE, OptionError, parse_codes
 from .payload import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S, PayloadError, fetch_payload
 from .policy import (
     PREFIX,
@@ -105,6 +106,12 @@ def policy_from_environment(environ: Mapping[str, str]) -> HookPolicy:
         policy = policy._replace(fail_on=parse_fail_on([environ[ENV_FAIL_ON]]))
     if environ.get(ENV_FAIL_CLOSED):
         policy = policy._replace(fail_closed=parse_flag("FailClosed", environ[ENV_FAIL_CLOSED]))
+    if environ.get(ENV_NEVER_IGNORE):  # the macro's variable: the stack's one NeverIgnore parameter
+        try:
+            never = parse_codes(environ[ENV_NEVER_IGNORE], "NeverIgnore", to_ignore=False)
+        except OptionError as error:
+            raise PolicyError(str(error)) from error
+        policy = policy._replace(never_ignore=never)
     return policy
 
 

@@ -9,6 +9,8 @@ Pure: no I/O, no environment reads. The handler and `autoinvoke hook` both call 
   macro sees it before SAM). With `RequireTransform`, any grant that would get a permission fails
   the operation; findings matching `FailOn` fail it too. Everything else is SUCCESS, with the
   findings as message and annotations.
+* A finding the template accepts (`Ignore`, the README's "Suppressing findings") never matches
+  `FailOn`, unless the stack's `NeverIgnore` names its code: the hook judges as the macro would.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from .. import core
-from ..findings import CODES, Finding, Severity
+from .. import core, suppressions
+from ..findings import CODES, Finding, FindingCode, Severity
 from ..model import TransformContext, TransformFailure, TransformResult
 from ..options import Mode, OptionError, Options, resolve_options
 
@@ -47,6 +49,7 @@ class HookPolicy(NamedTuple):
     require_transform: bool = True
     fail_on: frozenset[str] = frozenset()  # finding codes (AIP101) and severities (error, warning, info)
     fail_closed: bool = False  # the hook's own errors fail the operation instead of passing it
+    never_ignore: frozenset[FindingCode] = frozenset()  # the stack's NeverIgnore, as the macro has it
 
 
 def parse_fail_on(items: Iterable[str]) -> frozenset[str]:
@@ -158,10 +161,14 @@ def decide(template: Any, policy: HookPolicy, context: TransformContext) -> Hook
     except OptionError as error:
         notes.append(f"the template's options were ignored: {error}")
         options = Options(mode=Mode.AUDIT, report=False)
+    options = options._replace(never_ignore=policy.never_ignore)
     if not context.parameter_values:
         context = context._replace(parameter_values=parameter_defaults(template))
+    fragment = _fragment(template)
+    if "Resources" in fragment:
+        fragment["Resources"] = _valid_ignores(fragment["Resources"], notes)
     try:
-        result = core.analyze(_fragment(template), options, context)
+        result = core.analyze(fragment, options, context)
     except TransformFailure as error:
         return own_failure("the template cannot be analyzed: " + "; ".join(error.problems), policy)
     return _judge(template, result, policy, listed, notes)
@@ -199,6 +206,24 @@ def _fragment(template: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _valid_ignores(resources: Any, notes: list[str]) -> Any:
+    """The resources with each invalid `Metadata.AutoInvokePermission.Ignore` left out, and a note for
+    it: as for the template's options, a mistake in an Ignore must not stop the check (the macro,
+    which fails on it, may not even run)."""
+    if not isinstance(resources, Mapping):
+        return resources
+    out = dict(resources)
+    for rid, res in resources.items():
+        try:
+            suppressions.resource_ignores({rid: res})
+        except TransformFailure as error:
+            notes.append(f"the Ignore of {rid} was ignored: {'; '.join(error.problems)}")
+            meta = dict(res["Metadata"])
+            meta[core.MACRO_KEY] = {k: v for k, v in meta[core.MACRO_KEY].items() if k != "Ignore"}
+            out[rid] = {**res, "Metadata": meta}
+    return out
+
+
 def _judge(
     template: Mapping[str, Any],
     result: TransformResult,
@@ -225,7 +250,7 @@ def _judge(
     items += [f.one_line() for f in failing]
     if planned and not missing_transform and not listed:
         items += [f"{line}, not required (RequireTransform is off)" for line in grants]
-    items += [f.one_line() for f in others]
+    items += [f.one_line() + _suppressed_mark(f) for f in others]
     items += list(notes)
 
     reasons = []
@@ -269,7 +294,8 @@ def _judge(
 
 
 def _fails(finding: Finding, fail_on: frozenset[str]) -> bool:
-    return finding.code in fail_on or finding.severity.value in fail_on
+    """A finding matches FailOn by code or severity, unless the template accepts it."""
+    return not finding.suppressed and (finding.code in fail_on or finding.severity.value in fail_on)
 
 
 def _importance(finding: Finding) -> tuple[int, str, str, str, str]:
@@ -304,10 +330,14 @@ def _finding_annotation(finding: Finding, fails: bool) -> Annotation:
     return Annotation(
         finding.code,
         "FAILED" if fails else "PASSED",
-        f"{finding.path}: {finding.message}",
+        f"{finding.path}: {finding.message}" + _suppressed_mark(finding),
         finding.spec.fix,
         SEVERITY_LEVEL[finding.severity],
     )
+
+
+def _suppressed_mark(finding: Finding) -> str:
+    return f" (suppressed by {finding.suppressed_by})" if finding.suppressed else ""
 
 
 def _transform_fix(template: Mapping[str, Any], macro_name: str) -> str:

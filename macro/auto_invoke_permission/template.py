@@ -391,7 +391,9 @@ class TemplateIndex:
         and `!GetAtt MP.PolicyArn` both stand for the policy's ARN (CloudFormation's return values)."""
         value = self.resolver.scalar(node)
         token = single_token(value) if isinstance(value, tuple) else None
-        if token is not None and (token.kind == "ref" or (token.kind == "getatt" and token.attr == "PolicyArn")):
+        if token is not None and (
+            token.kind == "ref" or (token.kind == "getatt" and token.attr == "PolicyArn")
+        ):
             res = self.resources.get(token.name)
             if isinstance(res, dict) and res.get("Type") == MANAGED_POLICY:
                 return token.name

@@ -12,6 +12,7 @@ from conftest import (
     ACCOUNT,
     added,
     alias,
+    codes,
     document,
     lambda_function,
     permission,
@@ -448,6 +449,90 @@ EXISTING: list[Any] = [
         id="other-function",
     ),
 ]
+
+
+# the keys a direct call with the role's credentials never matches: the permission covers nothing
+NEVER_DIRECT: list[Any] = [
+    pytest.param({"SourceAccount": {"Ref": "AWS::AccountId"}}, id="source-account"),
+    pytest.param({"SourceArn": {"Fn::GetAtt": ["Caller", "Arn"]}}, id="source-arn"),
+    pytest.param({"EventSourceToken": "token"}, id="event-source-token"),
+    pytest.param({"InvokedViaFunctionUrl": True}, id="invoked-via-url"),
+    pytest.param({"FunctionUrlAuthType": "AWS_IAM"}, id="url-auth-type"),
+]
+
+
+@pytest.mark.parametrize("extra", NEVER_DIRECT)
+def test_existing_permission_that_never_matches_a_direct_call(extra: dict[str, Any]) -> None:
+    existing = lambda_permission(WORKER_ARN, CALLER_ROLE_ARN, **extra)
+    result = run(variant(BASE, Existing=existing))
+    assert [p.logical_id for p in result.added] == ["WorkerInvokeFromCallerRole"]
+    (key,) = extra
+    assert [(f.code, f.path) for f in result.findings] == [("AIP134", f"Existing.Properties.{key}")]
+
+
+def test_invoked_via_function_url_false_still_covers() -> None:
+    existing = lambda_permission(WORKER_ARN, CALLER_ROLE_ARN, InvokedViaFunctionUrl=False)
+    result = run(variant(BASE, Existing=existing))
+    assert result.added == []
+    assert codes(result) == set()
+
+
+# a FunctionName with a qualifier names the alias: (FunctionName, whether ours on the alias is added)
+QUALIFIED_NAMES: list[Any] = [
+    pytest.param("worker-fn:live", False, id="name-qualifier"),
+    pytest.param(f"{ACCOUNT}:function:worker-fn:live", False, id="partial-arn-qualifier"),
+    pytest.param(f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:worker-fn:live", False, id="arn-qualifier"),
+    pytest.param("worker-fn", True, id="unqualified-name"),
+]
+
+
+@pytest.mark.parametrize(("function_name", "adds"), QUALIFIED_NAMES)
+def test_existing_permission_on_a_qualified_name(function_name: str, adds: bool) -> None:
+    template = variant(
+        BASE,
+        Worker=sam_function(FunctionName="worker-fn", AutoPublishAlias="live"),
+        Caller=sam_function(Policies=[document(statement({"Ref": "Worker.Alias"}))]),
+        Existing=lambda_permission(function_name, CALLER_ROLE_ARN),
+    )
+    result = run(template)
+    assert [p.logical_id for p in result.added] == (["WorkerAliasliveInvokeFromCallerRole"] if adds else [])
+
+
+# an existing permission under a Condition covers the pair only when it holds:
+# (its Condition, the grant's condition (the caller's), the condition of ours: None none, "-" not added)
+CONDITIONAL_EXISTING: list[Any] = [
+    pytest.param("IsProd", None, {"Fn::Not": [{"Condition": "IsProd"}]}, id="negated"),
+    pytest.param("IsProd", "IsProd", "-", id="grant-implies-it"),
+    pytest.param(
+        "IsProd",
+        "HasWorker",
+        {"Fn::And": [{"Condition": "HasWorker"}, {"Fn::Not": [{"Condition": "IsProd"}]}]},
+        id="combined-with-the-grant",
+    ),
+    pytest.param(None, "HasWorker", "-", id="unconditional-covers-all"),
+]
+
+
+@pytest.mark.parametrize(("existing_condition", "grant_condition", "ours"), CONDITIONAL_EXISTING)
+def test_existing_permission_under_a_condition(
+    existing_condition: str | None, grant_condition: str | None, ours: Any
+) -> None:
+    existing = lambda_permission(WORKER_ARN, CALLER_ROLE_ARN)
+    if existing_condition:
+        existing = conditional(existing, existing_condition)
+    caller_resource = sam_function(Policies=[INVOKE_WORKER])
+    if grant_condition:
+        caller_resource = conditional(caller_resource, grant_condition)
+    template = variant(BASE, Existing=existing, Caller=caller_resource)
+    result = run(template)
+    if ours == "-":
+        assert result.added == []
+        return
+    (only,) = result.added
+    resource = permission(result, only.logical_id)
+    assert result.fragment["Conditions"][resource["Condition"]] == ours
+    again = run(result.fragment)
+    assert again.added == []
 
 
 @pytest.mark.parametrize(("existing", "resources", "adds"), EXISTING)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from .conditions import (
@@ -44,7 +44,66 @@ def group_key(callee: CalleeForm, principal: Principal) -> str:
     return f"{callee.function}|{callee.alias or ''}|{principal.key}"
 
 
-def logical_id(callee: CalleeForm, principal: Principal, taken: Mapping[str, Any] | set[str]) -> str:
+class ReservedIds:
+    """The logical IDs a permission must not take: the template's, and the ones SAM generates later
+    when the macro runs before it (a permission on one of them fails SAM's transform or the deploy).
+    Names and, for SAM's hashed IDs (`<F>Version<sha1 prefix>`), whole-ID patterns."""
+
+    __slots__ = ("names", "pattern")
+
+    def __init__(self, names: Iterable[str], patterns: Iterable[str] = ()) -> None:
+        self.names = set(names)
+        alternatives = "|".join(patterns)
+        self.pattern = re.compile(f"(?:{alternatives})") if alternatives else None
+
+    def __contains__(self, lid: object) -> bool:
+        if lid in self.names:
+            return True
+        return self.pattern is not None and isinstance(lid, str) and self.pattern.fullmatch(lid) is not None
+
+    def add(self, lid: str) -> None:
+        self.names.add(lid)
+
+
+# the suffixes SAM's event sources add to `<Function><Event>` (samtranslator model/eventsources: the
+# rule, mapping or subscription itself, its Permission[<stage>], and the queue, mapping and policy
+# of the SQS event of a schedule or IoT rule)
+_EVENT_SUFFIXES = ("", "Queue", "EventSourceMapping", "QueuePolicy")
+_HASH = "[0-9a-f]{10}"  # samtranslator LogicalIdGenerator: the first 10 hex digits of a SHA-1
+# what SAM makes of a connector X (SamConnector._construct_*): its policy per destination
+_CONNECTOR = r"(?:Policy|TopicPolicy|QueuePolicy|[A-Za-z0-9]*LambdaPermission)(?:Destination[0-9]+)?"
+
+
+def sam_reserved_ids(index: TemplateIndex) -> ReservedIds:
+    """The template's logical IDs, and those SAM generates from its raw resources (transform listed
+    before SAM): `<F>Role` and `<F>Alias<name>` (the resolver's implicit names), `<F>Version<hash>`,
+    `<F>Url`, `<F>UrlPublicPermissions`, `<F>URLInvokeAllowPublicAccess`, `<F>EventInvokeConfig`,
+    `<F><Event>` and what its event source adds, and each connector's (embedded: `<Source><Key>`)
+    generated policies. In SAM's output they are resources already."""
+    names = set(index.resources) | set(index.resolver.implicit)
+    patterns: list[str] = []
+    for fid, fn in index.functions.items():
+        if not fn.is_sam:
+            continue
+        names.update(fid + s for s in ("Url", "UrlPublicPermissions", "URLInvokeAllowPublicAccess"))
+        names.add(fid + "EventInvokeConfig")
+        patterns.append(re.escape(fid + "Version") + _HASH)
+        events = fn.properties.get("Events")
+        for event in events if isinstance(events, dict) else ():
+            prefix = fid + str(event)
+            names.update(prefix + s for s in _EVENT_SUFFIXES)
+            patterns.append(re.escape(prefix) + "(?:Permission[A-Za-z0-9]*|Role" + _HASH + ")")
+    connectors = list(index.of_type.get("AWS::Serverless::Connector", ()))
+    for rid, res in index.resources.items():
+        embedded = res.get("Connectors") if isinstance(res, dict) else None
+        if isinstance(embedded, dict):
+            connectors.extend(rid + str(key) for key in embedded)
+    names.update(connectors)
+    patterns.extend(re.escape(cid) + _CONNECTOR for cid in connectors)
+    return ReservedIds(names, patterns)
+
+
+def logical_id(callee: CalleeForm, principal: Principal, taken: Container[str]) -> str:
     """Readable, alphanumeric, at most 255 characters, never one that is taken."""
     base = f"{callee.alias or callee.function}InvokeFrom{principal.label}"
     if len(base) > MAX_LOGICAL_ID:
@@ -248,7 +307,7 @@ def build_permissions(
     groups = _groups(grants)
     namer = _ConditionNamer(conditions)
     findings = namer.findings
-    taken: set[str] = set(index.resources)
+    taken = sam_reserved_ids(index)
     permissions: list[Permission] = []
     per_role: dict[RoleKey, tuple[tuple[str, ...], CondSet]] = {}  # callers, and the conditions they share
     for key in sorted(groups):  # a loop of locals: it runs for every permission

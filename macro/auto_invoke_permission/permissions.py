@@ -196,7 +196,8 @@ def existing_permissions(
             keys = " and ".join(never)
             message = (
                 f"{rid} has {keys}, which a direct call with {role.principal.label}'s credentials never "
-                f"matches: it does not cover {', '.join(f.label for f in forms)}, the macro adds its own"
+                f"matches: it does not cover {', '.join(f.label for f in forms)}; the macro adds its own "
+                "where a grant allows the call"
             )
             findings.append(Finding.at("AIP134", f"{rid}.Properties.{never[0]}", message))
             continue

@@ -180,14 +180,15 @@ def token_expression(token: Token) -> dict[str, Any]:
 
 
 def statements(
-    document: Any, path: str, resolver: Resolver, outer: CondSet = NO_CONDITIONS
+    document: Any, path: str, resolver: Resolver, outer: CondSet | None = None
 ) -> Iterator[Statement | Problem]:
     """The statements of a policy document, splitting Fn::If at document and statement level; a
-    document written as JSON text is decoded first (`outer`: the conditions of its text)."""
-    for doc, conds in if_branches(document, resolver.conditions, outer):
+    document written as JSON text is decoded first (`outer`: the conditions of the text a decoded
+    document came from; its JSON is never decoded again, as CloudFormation does not)."""
+    for doc, conds in if_branches(document, resolver.conditions, outer or NO_CONDITIONS):
         if doc is None:
             continue
-        if is_text_document(doc):
+        if outer is None and is_text_document(doc):
             for decoded in text_documents(doc, path, resolver):
                 if isinstance(decoded, Problem):
                     yield decoded

@@ -43,8 +43,18 @@ def template(boundary_statements: list[dict[str, Any]], boundary_ref: Any = None
         ([statement(OTHER_ARN, Condition={"Bool": {"aws:SecureTransport": "true"}})], None, set()),
         # a boundary outside the template cannot be read: no claim
         ([statement(OTHER_ARN)], "arn:aws:iam::123456789012:policy/team-boundary", set()),
+        # the boundary named by its PolicyArn attribute is read like its Ref
+        ([statement(OTHER_ARN)], {"Fn::GetAtt": ["Boundary", "PolicyArn"]}, {"AIP133"}),
     ],
-    ids=["allows-callee", "allows-all", "allows-other", "allows-no-lambda", "conditional", "external"],
+    ids=[
+        "allows-callee",
+        "allows-all",
+        "allows-other",
+        "allows-no-lambda",
+        "conditional",
+        "external",
+        "by-policyarn",
+    ],
 )
 def test_boundary(boundary: list[dict[str, Any]], ref: Any, expected: set[str]) -> None:
     result = run(template(boundary, ref))

@@ -107,6 +107,22 @@ PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         },
         {},
     ),
+    # a hand-written permission for the caller's role with SourceAccount: never matches a direct call
+    "AIP134": (
+        {
+            **to(WORKER_ARN),
+            "ManualPermission": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "Action": "lambda:InvokeFunction",
+                    "FunctionName": WORKER_ARN,
+                    "Principal": {"Fn::GetAtt": ["CallerRole", "Arn"]},
+                    "SourceAccount": {"Ref": "AWS::AccountId"},
+                },
+            },
+        },
+        {},
+    ),
     "AIP140": ({"Caller": {**sam_function(), "Metadata": {"AutoInvokePermission": {"Skip": True}}}}, {}),
     "AIP141": ({}, {"minimum_mode": Mode.ENFORCE, "Mode": "inject"}),
     "AIP143": ({}, {"never_ignore": frozenset({"AIP110"}), "Ignore": ["AIP110"]}),

@@ -8,10 +8,15 @@ import re
 from typing import Any
 
 import pytest
+from auto_invoke_permission.permissions import sam_reserved_ids
+from auto_invoke_permission.resolver import Resolver
+from auto_invoke_permission.template import TemplateIndex, sam_generated_names
 from conftest import (
     ACCOUNT,
+    REGION,
     added,
     alias,
+    codes,
     document,
     lambda_function,
     permission,
@@ -21,7 +26,7 @@ from conftest import (
     statement,
     variant,
 )
-from corpus_support import without_report
+from corpus_support import sam_translate, without_report
 
 WORKER_ARN = {"Fn::GetAtt": ["Worker", "Arn"]}
 CALLER_ROLE_ARN = {"Fn::GetAtt": ["CallerRole", "Arn"]}
@@ -452,6 +457,90 @@ EXISTING: list[Any] = [
 ]
 
 
+# the keys a direct call with the role's credentials never matches: the permission covers nothing
+NEVER_DIRECT: list[Any] = [
+    pytest.param({"SourceAccount": {"Ref": "AWS::AccountId"}}, id="source-account"),
+    pytest.param({"SourceArn": {"Fn::GetAtt": ["Caller", "Arn"]}}, id="source-arn"),
+    pytest.param({"EventSourceToken": "token"}, id="event-source-token"),
+    pytest.param({"InvokedViaFunctionUrl": True}, id="invoked-via-url"),
+    pytest.param({"FunctionUrlAuthType": "AWS_IAM"}, id="url-auth-type"),
+]
+
+
+@pytest.mark.parametrize("extra", NEVER_DIRECT)
+def test_existing_permission_that_never_matches_a_direct_call(extra: dict[str, Any]) -> None:
+    existing = lambda_permission(WORKER_ARN, CALLER_ROLE_ARN, **extra)
+    result = run(variant(BASE, Existing=existing))
+    assert [p.logical_id for p in result.added] == ["WorkerInvokeFromCallerRole"]
+    (key,) = extra
+    assert [(f.code, f.path) for f in result.findings] == [("AIP134", f"Existing.Properties.{key}")]
+
+
+def test_invoked_via_function_url_false_still_covers() -> None:
+    existing = lambda_permission(WORKER_ARN, CALLER_ROLE_ARN, InvokedViaFunctionUrl=False)
+    result = run(variant(BASE, Existing=existing))
+    assert result.added == []
+    assert codes(result) == set()
+
+
+# a FunctionName with a qualifier names the alias: (FunctionName, whether ours on the alias is added)
+QUALIFIED_NAMES: list[Any] = [
+    pytest.param("worker-fn:live", False, id="name-qualifier"),
+    pytest.param(f"{ACCOUNT}:function:worker-fn:live", False, id="partial-arn-qualifier"),
+    pytest.param(f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:worker-fn:live", False, id="arn-qualifier"),
+    pytest.param("worker-fn", True, id="unqualified-name"),
+]
+
+
+@pytest.mark.parametrize(("function_name", "adds"), QUALIFIED_NAMES)
+def test_existing_permission_on_a_qualified_name(function_name: str, adds: bool) -> None:
+    template = variant(
+        BASE,
+        Worker=sam_function(FunctionName="worker-fn", AutoPublishAlias="live"),
+        Caller=sam_function(Policies=[document(statement({"Ref": "Worker.Alias"}))]),
+        Existing=lambda_permission(function_name, CALLER_ROLE_ARN),
+    )
+    result = run(template)
+    assert [p.logical_id for p in result.added] == (["WorkerAliasliveInvokeFromCallerRole"] if adds else [])
+
+
+# an existing permission under a Condition covers the pair only when it holds:
+# (its Condition, the grant's condition (the caller's), the condition of ours: None none, "-" not added)
+CONDITIONAL_EXISTING: list[Any] = [
+    pytest.param("IsProd", None, {"Fn::Not": [{"Condition": "IsProd"}]}, id="negated"),
+    pytest.param("IsProd", "IsProd", "-", id="grant-implies-it"),
+    pytest.param(
+        "IsProd",
+        "HasWorker",
+        {"Fn::And": [{"Condition": "HasWorker"}, {"Fn::Not": [{"Condition": "IsProd"}]}]},
+        id="combined-with-the-grant",
+    ),
+    pytest.param(None, "HasWorker", "-", id="unconditional-covers-all"),
+]
+
+
+@pytest.mark.parametrize(("existing_condition", "grant_condition", "ours"), CONDITIONAL_EXISTING)
+def test_existing_permission_under_a_condition(
+    existing_condition: str | None, grant_condition: str | None, ours: Any
+) -> None:
+    existing = lambda_permission(WORKER_ARN, CALLER_ROLE_ARN)
+    if existing_condition:
+        existing = conditional(existing, existing_condition)
+    caller_resource = sam_function(Policies=[INVOKE_WORKER])
+    if grant_condition:
+        caller_resource = conditional(caller_resource, grant_condition)
+    template = variant(BASE, Existing=existing, Caller=caller_resource)
+    result = run(template)
+    if ours == "-":
+        assert result.added == []
+        return
+    (only,) = result.added
+    resource = permission(result, only.logical_id)
+    assert result.fragment["Conditions"][resource["Condition"]] == ours
+    again = run(result.fragment)
+    assert again.added == []
+
+
 @pytest.mark.parametrize(("existing", "resources", "adds"), EXISTING)
 def test_existing_permission(existing: dict[str, Any], resources: dict[str, Any], adds: bool) -> None:
     result = run(variant(BASE, Existing=existing, **resources))
@@ -554,3 +643,126 @@ def test_a_grant_in_both_branches_of_an_if_is_unconditional() -> None:
     result = run(fragment)
     assert [(p.callee.function, p.condition) for p in result.added] == [("Worker", None)]
     assert "Conditions" not in result.fragment or result.fragment["Conditions"] == fragment["Conditions"]
+
+
+# ------------------------------------------- logical IDs SAM generates later (macro before SAM)
+def index_of(template: dict[str, Any]) -> TemplateIndex:
+    resources = template["Resources"]
+    resolver = Resolver(
+        region=REGION,
+        account_id=ACCOUNT,
+        resources=resources,
+        parameters=template.get("Parameters", {}),
+        parameter_values={},
+        mappings={},
+        conditions=template.get("Conditions", {}),
+        implicit=sam_generated_names(resources, template.get("Globals")),
+    )
+    return TemplateIndex(resources, template.get("Globals"), resolver)
+
+
+def connector_to(destination: str, key: str = "ToOther") -> dict[str, Any]:
+    return {key: {"Properties": {"Destination": {"Id": destination}, "Permissions": ["Write"]}}}
+
+
+# raw SAM resources added to BASE; every ID the SAM translator generates from them must be reserved
+SAM_GENERATED: list[Any] = [
+    pytest.param(
+        {"Worker": {**sam_function(), "Connectors": connector_to("Other")}}, id="embedded-connector"
+    ),
+    pytest.param(
+        {
+            "Worker": {
+                **sam_function(),
+                "Connectors": {
+                    "ToMany": {
+                        "Properties": {
+                            "Destination": [{"Id": "Other"}, {"Id": "Caller"}],
+                            "Permissions": ["Write"],
+                        }
+                    }
+                },
+            }
+        },
+        id="embedded-connector-many-destinations",
+    ),
+    pytest.param(
+        {
+            "Conn": {
+                "Type": "AWS::Serverless::Connector",
+                "Properties": {
+                    "Source": {"Id": "Worker"},
+                    "Destination": {"Id": "Other"},
+                    "Permissions": ["Write"],
+                },
+            }
+        },
+        id="connector-resource",
+    ),
+    pytest.param({"Worker": sam_function(AutoPublishAlias="live")}, id="alias-and-version"),
+    pytest.param({"Worker": sam_function(FunctionUrlConfig={"AuthType": "NONE"})}, id="function-url"),
+    pytest.param(
+        {
+            "Worker": sam_function(
+                Events={
+                    "Nightly": {"Type": "Schedule", "Properties": {"Schedule": "rate(1 day)"}},
+                    "Topic": {"Type": "SNS", "Properties": {"Topic": "arn:aws:sns:us-east-1:123456789012:t"}},
+                    "Queue": {"Type": "SQS", "Properties": {"Queue": "arn:aws:sqs:us-east-1:123456789012:q"}},
+                    "Bucket": {
+                        "Type": "S3",
+                        "Properties": {"Bucket": {"Ref": "Bucket"}, "Events": "s3:ObjectCreated:*"},
+                    },
+                }
+            ),
+            "Bucket": {"Type": "AWS::S3::Bucket"},
+        },
+        id="event-sources",
+    ),
+    pytest.param(
+        {
+            "Worker": sam_function(
+                EventInvokeConfig={
+                    "DestinationConfig": {
+                        "OnSuccess": {"Type": "Lambda", "Destination": {"Fn::GetAtt": ["Other", "Arn"]}}
+                    }
+                }
+            ),
+        },
+        id="event-invoke-config",
+    ),
+]
+
+
+@pytest.mark.parametrize("resources", SAM_GENERATED)
+def test_reserved_ids_are_the_ids_sam_generates(resources: dict[str, Any]) -> None:
+    template = variant(BASE, {"Transform": "AWS::Serverless-2016-10-31"}, Other=sam_function(), **resources)
+    generated = set(sam_translate(template)["Resources"]) - set(template["Resources"])
+    reserved = sam_reserved_ids(index_of(template))
+    assert generated, "SAM generated nothing"
+    assert "WorkerInvokeFromCallerRole" not in reserved  # the permission's own ID stays free
+    assert {lid for lid in generated if lid not in reserved} == set()
+
+
+def test_a_permission_never_takes_an_id_sam_generates_later() -> None:
+    # the connector InvokeFromCallerRole on Worker becomes WorkerInvokeFromCallerRole in SAM
+    worker = {**sam_function(), "Connectors": connector_to("Other", key="InvokeFromCallerRole")}
+    template = variant(BASE, {"Transform": "AWS::Serverless-2016-10-31"}, Worker=worker, Other=sam_function())
+    result = run(template)
+    (ours,) = [p for p in result.added if p.callee.function == "Worker"]
+    assert ours.logical_id.startswith("WorkerInvokeFromCallerRole")
+    assert ours.logical_id != "WorkerInvokeFromCallerRole"
+    translated = sam_translate(result.fragment)  # SAM accepts the macro's output
+    assert ours.logical_id in translated["Resources"]
+    assert "WorkerInvokeFromCallerRolePolicy" in translated["Resources"]
+
+
+def test_ids_that_do_not_clash_are_unchanged() -> None:
+    # events, aliases, URLs and connectors of other names leave the permission's ID as it was
+    worker = sam_function(
+        AutoPublishAlias="live",
+        FunctionUrlConfig={"AuthType": "AWS_IAM"},
+        Events={"Nightly": {"Type": "Schedule", "Properties": {"Schedule": "rate(1 day)"}}},
+    )
+    template = variant(BASE, Worker={**worker, "Connectors": connector_to("Other")}, Other=sam_function())
+    ids = sorted(p.logical_id for p in run(template).added)
+    assert ids == ["OtherInvokeFromWorkerRole", "WorkerInvokeFromCallerRole"]

@@ -3,6 +3,8 @@ statement rules: which statements are invoke grants."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -700,3 +702,117 @@ def test_expanded_order_gives_the_same_permission(resources: dict[str, Any]) -> 
     result = run(variant(BASE, Worker=worker, WorkerRole=role(), **resources))
     assert [p.logical_id for p in result.added] == ["WorkerInvokeFromCallerRole"]
     assert codes(result) == set()
+
+
+def json_text(*statements: Mapping[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+NAMED = {
+    "Worker": sam_function(FunctionName="orders-worker"),
+    "Other": sam_function(FunctionName="orders-other"),
+}
+
+
+def role_with_document(policy_document: Any) -> dict[str, Any]:
+    return {
+        **NAMED,
+        "Caller": lambda_function(CALLER_ROLE_ARN),
+        "CallerRole": role(Policies=[{"PolicyName": "p", "PolicyDocument": policy_document}]),
+    }
+
+
+WORKER_ARN_TEXT = "arn:aws:lambda:us-east-1:123456789012:function:orders-worker"
+OTHER_ARN_TEXT = "arn:aws:lambda:us-east-1:123456789012:function:orders-other"
+WORKER_TEXT = "arn:aws:lambda:us-east-1:123456789012:function:${Worker}"
+DENY_ALL_TEXT = {"Fn::Sub": '{"Statement": [{"Effect": "Deny", "Action": "lambda:*", "Resource": ${Arns}}]}'}
+# (the CallerRole's policy document, permissions added, finding codes)
+TEXT_DOCUMENTS: list[Any] = [
+    pytest.param(json_text(statement(WORKER_ARN_TEXT)), WORKER_FROM_CALLER, set(), id="string"),
+    pytest.param(
+        json_text(statement(WORKER_ARN_TEXT)).replace("{", "[", 1), set(), {"AIP103"}, id="not-json"
+    ),
+    # tokens inside JSON strings are read as the intrinsics they stand for
+    pytest.param(
+        {"Fn::Sub": json_text(statement(WORKER_TEXT))}, WORKER_FROM_CALLER, set(), id="sub-with-token"
+    ),
+    pytest.param(
+        {
+            "Fn::Join": [
+                "",
+                [
+                    '{"Statement": {"Effect": "Allow", "Action": "lambda:InvokeFunction", ',
+                    '"Resource": "',
+                    WORKER_ARN,
+                    '"}}',
+                ],
+            ]
+        },
+        WORKER_FROM_CALLER,
+        set(),
+        id="join-with-getatt",
+    ),
+    # a token in the JSON structure: the Allow cannot be read (AIP116), and no Deny can hide in it
+    pytest.param(
+        {"Fn::Sub": '{"Statement": [{"Effect": "Allow", "Action": "lambda:*", "Resource": ${Worker.Arn}}]}'},
+        set(),
+        {"AIP116"},
+        id="sub-token-in-structure",
+    ),
+]
+
+
+@pytest.mark.parametrize(("policy_document", "expected", "expected_codes"), TEXT_DOCUMENTS)
+def test_policy_document_as_json_text(
+    policy_document: Any, expected: set[Any], expected_codes: set[str]
+) -> None:
+    result = run(variant(BASE, **role_with_document(policy_document)))
+    assert added(result) == expected
+    assert codes(result) == expected_codes
+
+
+# (a second policy of CallerRole, next to an Allow on Worker: whether the Allow is kept, codes)
+TEXT_DENIES: list[Any] = [
+    pytest.param(json_text(statement(WORKER_ARN_TEXT, effect="Deny")), False, {"AIP125"}, id="deny-string"),
+    pytest.param(json_text(statement(OTHER_ARN_TEXT, effect="Deny")), True, set(), id="deny-other"),
+    # a parameter spliced into the structure may hold any Deny: everything is denied
+    pytest.param(DENY_ALL_TEXT, False, {"AIP115", "AIP125"}, id="deny-unknown-parameter"),
+]
+
+
+@pytest.mark.parametrize(("deny_document", "kept", "expected_codes"), TEXT_DENIES)
+def test_deny_written_as_json_text(deny_document: Any, kept: bool, expected_codes: set[str]) -> None:
+    policies = [
+        {"PolicyName": "allow", "PolicyDocument": INVOKE_WORKER},
+        {"PolicyName": "deny", "PolicyDocument": deny_document},
+    ]
+    template = variant(
+        BASE, Caller=lambda_function(CALLER_ROLE_ARN), CallerRole=role(Policies=policies), **NAMED
+    )
+    template["Parameters"] = {"Arns": {"Type": "String"}}
+    result = run(template)
+    assert added(result) == (WORKER_FROM_CALLER if kept else set())
+    assert codes(result) == expected_codes
+
+
+# how a role names a template managed policy: Ref and !GetAtt MP.PolicyArn are both its ARN
+POLICY_ARNS: list[Any] = [
+    pytest.param({"Ref": "InvokePolicy"}, id="ref"),
+    pytest.param({"Fn::GetAtt": ["InvokePolicy", "PolicyArn"]}, id="getatt-policyarn"),
+    pytest.param({"Fn::GetAtt": "InvokePolicy.PolicyArn"}, id="getatt-dotted"),
+]
+
+
+@pytest.mark.parametrize("policy_arn", POLICY_ARNS)
+def test_managed_policy_by_arn(policy_arn: Any) -> None:
+    for attach in ("role", "sam"):
+        policy = iam("ManagedPolicy", PolicyDocument=INVOKE_WORKER)
+        caller_resources: dict[str, Any] = (
+            {"Caller": lambda_function(CALLER_ROLE_ARN), "CallerRole": role(ManagedPolicyArns=[policy_arn])}
+            if attach == "role"
+            else {"Caller": sam_function(Policies=[policy_arn])}
+        )
+        result = run(variant(BASE, InvokePolicy=policy, **caller_resources))
+        principal = "CallerRole"
+        assert added(result) == {("Worker", principal, None)}, attach
+        assert codes(result) == set()

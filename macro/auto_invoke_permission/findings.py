@@ -53,6 +53,7 @@ FindingCode = Literal[
     "AIP131",
     "AIP132",
     "AIP133",
+    "AIP134",
     "AIP140",
     "AIP141",
     "AIP143",
@@ -287,6 +288,17 @@ CODES: dict[FindingCode, Code] = {
             "The caller's role has a permissions boundary (a managed policy of the template) that allows "
             "no lambda:InvokeFunction on the callee, so the call is denied despite the grant.",
             "Allow lambda:InvokeFunction on the callee in the boundary policy.",
+            False,
+        ),
+        Code(
+            "AIP134",
+            W,
+            "Existing permission never matches a direct call",
+            "A permission naming the caller's role has SourceArn, SourceAccount, EventSourceToken, "
+            "FunctionUrlAuthType or InvokedViaFunctionUrl. A call made with the role's credentials "
+            "carries none of those keys (the URL ones only come with function URL calls), so the "
+            "permission never matches it and does not cover the pair; the macro adds its own.",
+            "Remove the permission, or drop those properties from it.",
             False,
         ),
         Code(

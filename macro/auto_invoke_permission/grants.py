@@ -163,6 +163,8 @@ class _Reader:
         """Any statement: Deny, NotAction, NotResource, Condition, Fn::If in Action, malformed shapes."""
         if isinstance(item, Problem):
             self.find(item.code, item.path, item.message)
+            if item.may_deny:  # a document that cannot be read may deny anything: over-approximate
+                self.denied[doc.role_key] = None
             return
         conds = and_conditions(doc.conditions, item.conditions)
         parsed = invoke_statement(item, self.index.resolver)

@@ -10,17 +10,26 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from .conditions import NO_CONDITIONS, CondSet, and_conditions, condition_expression, simplify
+from .conditions import (
+    NO_CONDITIONS,
+    CondSet,
+    and_conditions,
+    condition_expression,
+    contradictory,
+    negated,
+    simplify,
+)
 from .findings import Finding, FindingCode
 from .model import CalleeForm, Grant, Permission, Principal, RoleKey
+from .resolver import Sym
 from .statements import INVOKE_ACTION
 from .targets import TargetClassifier
 from .template import LAMBDA_PERMISSION, Role, TemplateIndex, properties
 
-PRODUCES: frozenset[FindingCode] = frozenset({"AIP126", "AIP127", "AIP132"})
+PRODUCES: frozenset[FindingCode] = frozenset({"AIP126", "AIP127", "AIP132", "AIP134"})
 
 MAX_LOGICAL_ID = 255
 _PARTIAL_ARN = re.compile(r"^\d{12}:function:")
@@ -35,7 +44,66 @@ def group_key(callee: CalleeForm, principal: Principal) -> str:
     return f"{callee.function}|{callee.alias or ''}|{principal.key}"
 
 
-def logical_id(callee: CalleeForm, principal: Principal, taken: Mapping[str, Any] | set[str]) -> str:
+class ReservedIds:
+    """The logical IDs a permission must not take: the template's, and the ones SAM generates later
+    when the macro runs before it (a permission on one of them fails SAM's transform or the deploy).
+    Names and, for SAM's hashed IDs (`<F>Version<sha1 prefix>`), whole-ID patterns."""
+
+    __slots__ = ("names", "pattern")
+
+    def __init__(self, names: Iterable[str], patterns: Iterable[str] = ()) -> None:
+        self.names = set(names)
+        alternatives = "|".join(patterns)
+        self.pattern = re.compile(f"(?:{alternatives})") if alternatives else None
+
+    def __contains__(self, lid: object) -> bool:
+        if lid in self.names:
+            return True
+        return self.pattern is not None and isinstance(lid, str) and self.pattern.fullmatch(lid) is not None
+
+    def add(self, lid: str) -> None:
+        self.names.add(lid)
+
+
+# the suffixes SAM's event sources add to `<Function><Event>` (samtranslator model/eventsources: the
+# rule, mapping or subscription itself, its Permission[<stage>], and the queue, mapping and policy
+# of the SQS event of a schedule or IoT rule)
+_EVENT_SUFFIXES = ("", "Queue", "EventSourceMapping", "QueuePolicy")
+_HASH = "[0-9a-f]{10}"  # samtranslator LogicalIdGenerator: the first 10 hex digits of a SHA-1
+# what SAM makes of a connector X (SamConnector._construct_*): its policy per destination
+_CONNECTOR = r"(?:Policy|TopicPolicy|QueuePolicy|[A-Za-z0-9]*LambdaPermission)(?:Destination[0-9]+)?"
+
+
+def sam_reserved_ids(index: TemplateIndex) -> ReservedIds:
+    """The template's logical IDs, and those SAM generates from its raw resources (transform listed
+    before SAM): `<F>Role` and `<F>Alias<name>` (the resolver's implicit names), `<F>Version<hash>`,
+    `<F>Url`, `<F>UrlPublicPermissions`, `<F>URLInvokeAllowPublicAccess`, `<F>EventInvokeConfig`,
+    `<F><Event>` and what its event source adds, and each connector's (embedded: `<Source><Key>`)
+    generated policies. In SAM's output they are resources already."""
+    names = set(index.resources) | set(index.resolver.implicit)
+    patterns: list[str] = []
+    for fid, fn in index.functions.items():
+        if not fn.is_sam:
+            continue
+        names.update(fid + s for s in ("Url", "UrlPublicPermissions", "URLInvokeAllowPublicAccess"))
+        names.add(fid + "EventInvokeConfig")
+        patterns.append(re.escape(fid + "Version") + _HASH)
+        events = fn.properties.get("Events")
+        for event in events if isinstance(events, dict) else ():
+            prefix = fid + str(event)
+            names.update(prefix + s for s in _EVENT_SUFFIXES)
+            patterns.append(re.escape(prefix) + "(?:Permission[A-Za-z0-9]*|Role" + _HASH + ")")
+    connectors = list(index.of_type.get("AWS::Serverless::Connector", ()))
+    for rid, res in index.resources.items():
+        embedded = res.get("Connectors") if isinstance(res, dict) else None
+        if isinstance(embedded, dict):
+            connectors.extend(rid + str(key) for key in embedded)
+    names.update(connectors)
+    patterns.extend(re.escape(cid) + _CONNECTOR for cid in connectors)
+    return ReservedIds(names, patterns)
+
+
+def logical_id(callee: CalleeForm, principal: Principal, taken: Container[str]) -> str:
     """Readable, alphanumeric, at most 255 characters, never one that is taken."""
     base = f"{callee.alias or callee.function}InvokeFrom{principal.label}"
     if len(base) > MAX_LOGICAL_ID:
@@ -71,28 +139,43 @@ def permission_resource(permission: Permission) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ the builder
+# Properties of AWS::Lambda::Permission that become conditions a direct SDK call with the role's
+# credentials never satisfies (aws-facts-2.md 2.3, 2.5): aws:SourceArn, aws:SourceAccount and
+# lambda:EventSourceToken are absent from such a request; lambda:InvokedViaFunctionUrl and
+# lambda:FunctionUrlAuthType are present only on function URL calls.
+_NEVER_DIRECT = (
+    "SourceArn",
+    "SourceAccount",
+    "EventSourceToken",
+    "FunctionUrlAuthType",
+    "InvokedViaFunctionUrl",
+)
+
+# (callee form, role key) -> the condition sets under which a permission already in the template
+# covers the pair (an empty set: always)
+Existing = dict[tuple[CalleeForm, RoleKey], list[CondSet]]
+
+
 def existing_permissions(
     index: TemplateIndex, classifier: TargetClassifier
-) -> tuple[set[tuple[CalleeForm, RoleKey]], list[Finding]]:
-    """Group keys of the invoke permissions already in the template (any equivalent spelling), and
-    an AIP132 for each one that names a service principal on behalf of a function of the template."""
-    out: set[tuple[CalleeForm, RoleKey]] = set()
+) -> tuple[Existing, list[Finding]]:
+    """The invoke permissions already in the template (any equivalent spelling of the callee), each
+    under its CloudFormation Condition; an AIP132 for each one that names a service principal on
+    behalf of a function of the template, and an AIP134 for each one naming a caller's role that a
+    direct call can never match (it covers nothing)."""
+    out: Existing = {}
     findings: list[Finding] = []
+    conditions = index.resolver.conditions
     for rid in index.of_type.get(LAMBDA_PERMISSION, ()):
-        props = properties(index.resources[rid])
+        resource = index.resources[rid]
+        props = properties(resource)
         action = props.get("Action")
         if not (isinstance(action, str) and action.lower() in (INVOKE_ACTION, "lambda:*", "*")):
             continue
         fn_value = index.resolver.scalar(props.get("FunctionName"))
         if not isinstance(fn_value, tuple):
             continue
-        head = fn_value[0] if fn_value else None
-        if isinstance(head, str) and _PARTIAL_ARN.match(head):  # ACCOUNT:function:NAME, as Lambda accepts
-            fn_value = (
-                f"arn:{index.resolver.partition}:lambda:{index.resolver.region}:{head}",
-                *fn_value[1:],
-            )
-        forms = [f for f, _ in classifier.classify(fn_value).forms]
+        forms = [f for f, _ in classifier.classify(_as_arn(fn_value, index)).forms]
         principal = props.get("Principal")
         if isinstance(principal, str) and principal.endswith(".amazonaws.com") and "SourceArn" in props:
             source = index.function_of(props["SourceArn"])
@@ -104,10 +187,107 @@ def existing_permissions(
                 findings.append(Finding.at("AIP132", f"{rid}.Properties.Principal", message))
         key = index.principal_key_of(principal)
         role = index.roles.get(key) if key is not None else None
-        if role is None:
+        if role is None or not forms:
             continue  # a principal none of the template's functions runs as
-        out.update((form, role.principal.key) for form in forms)
+        never = [
+            k for k in _NEVER_DIRECT if k in props and not (k == "InvokedViaFunctionUrl" and _false(props[k]))
+        ]
+        if never:
+            keys = " and ".join(never)
+            message = (
+                f"{rid} has {keys}, which a direct call with {role.principal.label}'s credentials never "
+                f"matches: it does not cover {', '.join(f.label for f in forms)}; the macro adds its own "
+                "where a grant allows the call"
+            )
+            findings.append(Finding.at("AIP134", f"{rid}.Properties.{never[0]}", message))
+            continue
+        covering = condition_terms(resource.get("Condition"), conditions)
+        for form in forms:
+            out.setdefault((form, role.principal.key), []).extend(covering)
     return out, findings
+
+
+def _false(value: Any) -> bool:
+    return value is False or (isinstance(value, str) and value.lower() == "false")
+
+
+def _as_arn(value: Sym, index: TemplateIndex) -> Sym:
+    """A Permission's FunctionName as a full ARN when it is written as Lambda also accepts it: a
+    partial ARN `ACCOUNT:function:NAME[:QUALIFIER]`, or a name with a qualifier `NAME:QUALIFIER`."""
+    head = value[0] if value else None
+    if not isinstance(head, str) or head.startswith("arn:"):
+        return value
+    resolver = index.resolver
+    if _PARTIAL_ARN.match(head):
+        return (f"arn:{resolver.partition}:lambda:{resolver.region}:{head}", *value[1:])
+    if ":" in head:
+        prefix = f"arn:{resolver.partition}:lambda:{resolver.region}:{resolver.account_id}:function:"
+        return (prefix + head, *value[1:])
+    return value
+
+
+def condition_terms(name: Any, conditions: Mapping[str, Any] | None) -> list[CondSet]:
+    """A resource's Condition as a disjunction of condition sets (the macro's own combined
+    conditions, `Fn::And`/`Fn::Or`/`Fn::Not` of named conditions, are expanded, so that a rerun
+    recognises the permissions it added); [NO_CONDITIONS] for none."""
+    if not isinstance(name, str) or not name:
+        return [NO_CONDITIONS]
+    expanded = _terms({"Condition": name}, conditions or {}, 0)
+    terms = expanded if expanded is not None else [frozenset({(name, True)})]
+    return [_plain_literals(t, conditions) if conditions else t for t in terms]
+
+
+_MAX_TERMS = 64
+
+
+def _terms(expr: Any, conditions: Mapping[str, Any], depth: int) -> list[CondSet] | None:
+    """`expr` in disjunctive form over named conditions; None when it is anything else (or too big)."""
+    if depth > 20 or not isinstance(expr, dict) or len(expr) != 1:
+        return None
+    key, arg = next(iter(expr.items()))
+    if key == "Condition" and isinstance(arg, str):
+        definition = conditions.get(arg)
+        if isinstance(definition, dict) and len(definition) == 1 and next(iter(definition)) in _COMPOSED:
+            inner = _terms(definition, conditions, depth + 1)
+            if inner is not None:
+                return inner
+        return [frozenset({(arg, True)})]
+    if not isinstance(arg, list) or not arg:
+        return None
+    if key == "Fn::Not":
+        single = arg[0] if len(arg) == 1 and isinstance(arg[0], dict) else None
+        if single is not None and set(single) == {"Condition"} and isinstance(single["Condition"], str):
+            return [frozenset({(single["Condition"], False)})]
+        return None
+    parts = [_terms(item, conditions, depth + 1) for item in arg]
+    if any(p is None for p in parts):
+        return None
+    if key == "Fn::Or":
+        out = [t for p in parts for t in p or ()]
+    elif key == "Fn::And":
+        out = [NO_CONDITIONS]
+        for p in parts:
+            out = [a | b for a in out for b in p or ()]
+            if len(out) > _MAX_TERMS:
+                return None
+    else:
+        return None
+    return out if len(out) <= _MAX_TERMS else None
+
+
+_COMPOSED = ("Fn::And", "Fn::Or", "Fn::Not")
+
+
+def uncovered(term: CondSet, covering: list[CondSet]) -> list[CondSet] | None:
+    """`term AND NOT (c1 OR c2 ...)` as condition sets (contradictions left for `simplify`);
+    None when it is too big to write (the caller then keeps `term` alone: a duplicate, never broader)."""
+    alternatives = [term]
+    for cover in covering:
+        alternatives = [a | {negated(lit)} for a in alternatives for lit in cover]
+        alternatives = [a for a in alternatives if not contradictory(a)]
+        if len(alternatives) > _MAX_TERMS:
+            return None
+    return alternatives
 
 
 class Built(NamedTuple):
@@ -121,14 +301,14 @@ class Built(NamedTuple):
 def build_permissions(
     index: TemplateIndex,
     grants: list[Grant],
-    existing: set[tuple[CalleeForm, RoleKey]],
+    existing: Existing,
     conditions: Mapping[str, Any] | None,
 ) -> Built:
     """One permission per (callee form, principal) of the grants: existing, added, or a finding."""
     groups = _groups(grants)
     namer = _ConditionNamer(conditions)
     findings = namer.findings
-    taken: set[str] = set(index.resources)
+    taken = sam_reserved_ids(index)
     permissions: list[Permission] = []
     per_role: dict[RoleKey, tuple[tuple[str, ...], CondSet]] = {}  # callers, and the conditions they share
     for key in sorted(groups):  # a loop of locals: it runs for every permission
@@ -151,9 +331,12 @@ def build_permissions(
             )
             findings.append(Finding.at("AIP126", index.resource_policies[function], message))
             continue
-        if existing and (callee, role_key) in existing:
+        covering = existing.get((callee, role_key)) if existing else None
+        if covering:
             permissions.append(Permission("", callee, principal, callers, paths, None, existing=True))
-            continue
+            if NO_CONDITIONS in covering:
+                continue
+            # present only under its own Condition: the macro's permission covers the rest
         common = and_conditions(index.functions[function].conditions, role.conditions, callers_common)
         if alias_id:
             alias = index.alias_ids.get(alias_id)
@@ -161,8 +344,12 @@ def build_permissions(
                 common = and_conditions(common, alias[1].conditions)
         lid = logical_id(callee, principal, taken)
         condition_name = None
-        if common or (members[0].conditions if len(members) == 1 else any(g.conditions for g in members)):
-            expressible, condition_name = namer.condition(lid, common, members)
+        if (
+            common
+            or covering
+            or (members[0].conditions if len(members) == 1 else any(g.conditions for g in members))
+        ):
+            expressible, condition_name = namer.condition(lid, common, members, covering or ())
             if not expressible:
                 continue
         taken.add(lid)
@@ -195,13 +382,20 @@ class _ConditionNamer:
         self.findings: list[Finding] = []
         self.new_conditions: dict[str, Any] = {}
 
-    def condition(self, lid: str, common: CondSet, members: list[Grant]) -> tuple[bool, str | None]:
-        """(whether the permission can exist and be written, the name of its Condition or None)."""
+    def condition(
+        self, lid: str, common: CondSet, members: list[Grant], covered: Sequence[CondSet] = ()
+    ) -> tuple[bool, str | None]:
+        """(whether the permission can exist and be written, the name of its Condition or None).
+        `covered`: the conditions under which a permission of the template already covers the pair."""
         conditions = self.conditions
         if conditions:
             common = _plain_literals(common, conditions)
             members = [g.with_conditions(_plain_literals(g.conditions, conditions)) for g in members]
-        alternatives = simplify(and_conditions(common, g.conditions) for g in members)
+        terms = [and_conditions(common, g.conditions) for g in members]
+        if covered:
+            rest = [uncovered(t, list(covered)) for t in terms]
+            terms = [u for t, r in zip(terms, rest, strict=True) for u in (r if r is not None else [t])]
+        alternatives = simplify(terms)
         if alternatives is None:
             return False, None  # the grant can never exist together with the callee
         in_all = frozenset.intersection(*alternatives) if alternatives else NO_CONDITIONS

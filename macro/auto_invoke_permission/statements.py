@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from .conditions import MAX_IF_DEPTH, NO_CONDITIONS, CondSet, UndefinedCondition, if_branches
+from .conditions import MAX_IF_DEPTH, NO_CONDITIONS, CondSet, UndefinedCondition, and_conditions, if_branches
 from .findings import FindingCode
 from .model import json_kind
-from .resolver import Resolver, Unresolved, literal
+from .resolver import Resolver, Sym, Token, Unresolved, literal
 
 INVOKE_ACTION = "lambda:invokefunction"
 
@@ -66,12 +68,132 @@ class Problem(NamedTuple):
     path: str
     message: str
     code: FindingCode = "AIP103"  # AIP116: an Fn::If on a condition that is not defined
+    # a document that cannot be read may hold a Deny: the reader then denies the role everything
+    may_deny: bool = False
 
 
-def statements(document: Any, path: str, resolver: Resolver) -> Iterator[Statement | Problem]:
-    """The statements of a policy document, splitting Fn::If at document and statement level."""
-    for doc, conds in if_branches(document, resolver.conditions):
+_TEXT_INTRINSICS = ("Fn::Sub", "Fn::Join")
+# stands for a token while the JSON text is parsed: private-use characters, never in a template's JSON
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_PLACEHOLDER = re.compile(_OPEN + r"(\d+)" + _CLOSE)
+
+
+def is_text_document(document: Any) -> bool:
+    """A policy document written as JSON text: a string, or an Fn::Sub / Fn::Join that builds one
+    (the CloudFormation schema accepts a string for PolicyDocument)."""
+    return isinstance(document, str) or (
+        isinstance(document, dict) and len(document) == 1 and next(iter(document)) in _TEXT_INTRINSICS
+    )
+
+
+def text_documents(document: Any, path: str, resolver: Resolver) -> Iterator[tuple[Any, CondSet] | Problem]:
+    """The documents JSON text stands for, with the conditions of each (Fn::If inside an Fn::Sub).
+    Tokens (`${Worker.Arn}`) inside JSON strings become Fn::Join expressions the reader resolves."""
+    branches: list[tuple[Any, CondSet]]
+    if isinstance(document, str):
+        branches = [((document,), NO_CONDITIONS)]
+    else:
+        branches = list(resolver.strings(document))
+    for value, conds in branches:
+        if isinstance(value, Unresolved):
+            message = f"cannot read the policy document: {value.reason}"
+            yield Problem(path, message, cast(FindingCode, value.code), may_deny=True)
+            continue
+        text = literal(value)
+        if text is not None:
+            try:
+                yield json.loads(text), conds
+            except ValueError as e:
+                yield Problem(path, f"the policy document is not valid JSON: {e}")
+            continue
+        decoded = _decode_with_tokens(value)
+        if decoded is None:
+            message = "the policy document's JSON text has values not known until deploy in its structure"
+            yield Problem(path, message, "AIP116", may_deny=_may_deny(value, resolver))
+        else:
+            yield decoded, conds
+
+
+def _may_deny(value: Sym, resolver: Resolver) -> bool:
+    """Whether JSON text with tokens in its structure may hold a Deny: its literal text says Deny, or a
+    parameter's value (which can be whole statements) is spliced in. Resource names, ARNs and pseudo
+    parameters in the structure make no statement."""
+    return any(
+        "deny" in p.lower() if isinstance(p, str) else p.kind == "ref" and p.name not in resolver.resources
+        for p in value
+    )
+
+
+def _no_token_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if any(_OPEN in key for key, _ in pairs):
+        raise ValueError("a token as a key")
+    return dict(pairs)
+
+
+def _decode_with_tokens(value: Sym) -> Any:
+    """JSON text with tokens, parsed with each token inside a JSON string value; None when one is
+    elsewhere (the structure itself is not known until deploy)."""
+    tokens = [p for p in value if isinstance(p, Token)]
+    text = "".join(p if isinstance(p, str) else f"{_OPEN}{p}{_CLOSE}" for p in _numbered(value))
+    try:
+        parsed = json.loads(text, object_pairs_hook=_no_token_keys)
+    except ValueError:
+        return None
+    return _with_tokens(parsed, tokens)
+
+
+def _numbered(value: Sym) -> list[str | int]:
+    """The parts of a symbolic string, each token replaced by its position among the tokens."""
+    out: list[str | int] = []
+    count = 0
+    for p in value:
+        if isinstance(p, str):
+            out.append(p)
+        else:
+            out.append(count)
+            count += 1
+    return out
+
+
+def _with_tokens(node: Any, tokens: list[Token]) -> Any:
+    """A decoded JSON value with its placeholders back as intrinsics (`Fn::Join` of text and tokens)."""
+    if isinstance(node, str):
+        pieces = _PLACEHOLDER.split(node)
+        if len(pieces) == 1:
+            return node
+        parts = [
+            piece if i % 2 == 0 else token_expression(tokens[int(piece)]) for i, piece in enumerate(pieces)
+        ]
+        return {"Fn::Join": ["", [p for p in parts if p != ""]]}
+    if isinstance(node, list):
+        return [_with_tokens(item, tokens) for item in node]
+    if isinstance(node, dict):
+        return {key: _with_tokens(item, tokens) for key, item in node.items()}
+    return node
+
+
+def token_expression(token: Token) -> dict[str, Any]:
+    """The intrinsic a token stands for."""
+    if token.kind == "getatt":
+        return {"Fn::GetAtt": [token.name, token.attr]}
+    return {"Ref": token.name}
+
+
+def statements(
+    document: Any, path: str, resolver: Resolver, outer: CondSet | None = None
+) -> Iterator[Statement | Problem]:
+    """The statements of a policy document, splitting Fn::If at document and statement level; a
+    document written as JSON text is decoded first (`outer`: the conditions of the text a decoded
+    document came from; its JSON is never decoded again, as CloudFormation does not)."""
+    for doc, conds in if_branches(document, resolver.conditions, outer or NO_CONDITIONS):
         if doc is None:
+            continue
+        if outer is None and is_text_document(doc):
+            for decoded in text_documents(doc, path, resolver):
+                if isinstance(decoded, Problem):
+                    yield decoded
+                else:
+                    yield from statements(decoded[0], path, resolver, and_conditions(conds, decoded[1]))
             continue
         if isinstance(doc, UndefinedCondition):
             yield Problem(path, f"cannot read the policy: {doc.reason}", doc.code)

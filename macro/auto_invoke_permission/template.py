@@ -387,10 +387,13 @@ class TemplateIndex:
         return None
 
     def managed_policy_of(self, node: Any) -> str | None:
-        """The logical ID of the template AWS::IAM::ManagedPolicy that `node` refers to (`Ref`), else None."""
+        """The logical ID of the template AWS::IAM::ManagedPolicy that `node` refers to, else None: `Ref`
+        and `!GetAtt MP.PolicyArn` both stand for the policy's ARN (CloudFormation's return values)."""
         value = self.resolver.scalar(node)
         token = single_token(value) if isinstance(value, tuple) else None
-        if token is not None and token.kind == "ref":
+        if token is not None and (
+            token.kind == "ref" or (token.kind == "getatt" and token.attr == "PolicyArn")
+        ):
             res = self.resources.get(token.name)
             if isinstance(res, dict) and res.get("Type") == MANAGED_POLICY:
                 return token.name

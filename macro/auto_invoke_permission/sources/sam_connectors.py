@@ -29,9 +29,13 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
             )
         elif isinstance(res.get("Connectors"), dict):
             for name in sorted(res["Connectors"]):
-                props = properties(res["Connectors"][name])
+                # SAM copies the embedded connector's own attributes (its Condition) onto the managed
+                # policy it generates (translator._get_generated_connector, SamConnector's
+                # resource_attributes); the source's Condition reaches the grant through its role
+                embedded = res["Connectors"][name]
+                props = properties(embedded)
                 path = f"{rid}.Connectors.{name}.Properties"
-                yield from _connector(index, rid, {"Id": rid}, props, path, NO_CONDITIONS)
+                yield from _connector(index, rid, {"Id": rid}, props, path, condition_of(embedded))
 
 
 def _connector(

@@ -30,6 +30,7 @@ def to(resource: Any) -> dict[str, Any]:
 
 
 URL_WORKER = sam_function(FunctionUrlConfig={"AuthType": "AWS_IAM"})
+WORKER_URL = {"Fn::GetAtt": ["WorkerUrl", "FunctionUrl"]}  # the URL SAM generates for Worker
 
 
 # code -> (resources replacing BASE's, or a whole fragment under "fragment"; extra options)
@@ -143,7 +144,7 @@ PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
     "AIP163": (
         {
-            "Caller": sam_function(Environment={"Variables": {"URL": {"Fn::GetAtt": ["WorkerUrl", "FunctionUrl"]}}}),
+            "Caller": sam_function(Environment={"Variables": {"URL": WORKER_URL}}),
             "Worker": URL_WORKER,
         },
         {},

@@ -9,15 +9,20 @@ from typing import Any
 import pytest
 from auto_invoke_permission.cli.graph import render_graph
 from auto_invoke_permission.limits import URL_CONDITION_BYTES, statement_bytes
-from auto_invoke_permission.model import URL, VIA_URL, CalleeForm, Permission, PermissionKind
+from auto_invoke_permission.model import DIRECT, URL, VIA_URL, CalleeForm, Permission, PermissionKind
 from auto_invoke_permission.permissions import url_kinds_covered
 from auto_invoke_permission.resolver import Resolver
 from auto_invoke_permission.targets import TargetClassifier
 from auto_invoke_permission.template import TemplateIndex, sam_generated_names
 from auto_invoke_permission.urls import aws_iam_auth_only, function_urls, via_url_only
 from conftest import ACCOUNT, REGION, alias, caller, lambda_function, run, sam_function, statement
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 WORKER_ARN = {"Fn::GetAtt": ["Worker", "Arn"]}
+PROPERTY = settings(
+    derandomize=True, max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 IAM_URL = {"AuthType": "AWS_IAM"}
 
 
@@ -198,3 +203,83 @@ def test_graph_labels_url_arrows() -> None:
         "Caller --(added)--> Worker\nCaller --(added (url))--> Worker\n"
     )
     assert '|"added (url)"|' in render_graph(result.edges, "mermaid")
+
+
+# ------------------------------------------------------------------ the mirroring rule, generated
+CONDITION_BLOCKS: dict[str, dict[str, Any] | None] = {
+    "none": None,
+    "via": {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}},
+    "auth": {"StringEquals": {"lambda:FunctionUrlAuthType": "AWS_IAM"}},
+    "other": {"StringEquals": {"aws:SourceVpc": "vpc-1"}},
+}
+ACTIONS = [
+    "lambda:InvokeFunction",
+    "lambda:InvokeFunctionUrl",
+    "lambda:*",
+    "lambda:Invoke*",
+    "lambda:GetFunction",
+]
+
+
+def covers(action: str) -> tuple[bool, bool]:
+    """(covers lambda:InvokeFunction, covers lambda:InvokeFunctionUrl) for the actions of ACTIONS."""
+    both = action in ("lambda:*", "lambda:Invoke*")
+    return both or action == "lambda:InvokeFunction", both or action == "lambda:InvokeFunctionUrl"
+
+
+def expected_kinds(auth: str | None, action: str, condition: str) -> set[str]:
+    """The issue's rule, written out: which permissions one Allow statement on the callee gives."""
+    invoke, url = covers(action)
+    iam = auth == "AWS_IAM"
+    kinds = set()
+    if invoke and condition == "none":
+        kinds.add(DIRECT.infix)
+    if invoke and condition == "via" and iam:
+        kinds.add(VIA_URL.infix)
+    if url and iam and condition in ("none", "auth"):
+        kinds.add(URL.infix)
+    return kinds
+
+
+@PROPERTY
+@given(
+    st.sampled_from([None, "AWS_IAM", "NONE"]),
+    st.sampled_from(ACTIONS),
+    st.sampled_from(sorted(CONDITION_BLOCKS)),
+    st.booleans(),
+    st.booleans(),
+)
+def test_mirroring_rule(auth: str | None, action: str, condition: str, on_alias: bool, sam: bool) -> None:
+    # one Allow statement on the callee (unqualified or its alias `live`), whose URL is SAM's
+    # FunctionUrlConfig or an AWS::Lambda::Url, of any auth type or none
+    resources: dict[str, Any]
+    if sam:
+        props: dict[str, Any] = {"FunctionUrlConfig": {"AuthType": auth}} if auth else {}
+        if on_alias:
+            props["AutoPublishAlias"] = "live"
+        resources = {"Worker": sam_function(**props)}
+        target: Any = {"Ref": "WorkerAliaslive"} if on_alias else WORKER_ARN
+    else:
+        resources = {"Worker": PLAIN_WORKER, "Live": alias("live")}
+        if auth:
+            resources["U"] = lambda_url(
+                {"Ref": "Worker"}, auth, **({"Qualifier": "live"} if on_alias else {})
+            )
+        target = {"Ref": "Live"} if on_alias else WORKER_ARN
+    block = CONDITION_BLOCKS[condition]
+    extra: dict[str, Any] = {"Condition": block} if block else {}
+    resources.update(caller(statement(target, action, **extra)))
+    result = run({"Resources": resources})
+    want = expected_kinds(auth, action, condition)
+    by_infix = {k.infix: (k.action, k.extra) for k in (DIRECT, URL, VIA_URL)}
+    assert {(p.action, p.extra) for p in result.added} == {by_infix[k] for k in want}
+    assert all(p.callee.alias_name == ("live" if on_alias else None) for p in result.added)
+    found = {f.code for f in result.findings}
+    assert ("AIP160" in found) == (URL.infix in want and not want & {DIRECT.infix, VIA_URL.infix})
+    # AIP120: an InvokeFunction grant under any condition but the URL one (on an AWS_IAM URL), or an
+    # InvokeFunctionUrl grant on an AWS_IAM URL under any condition but the auth type one
+    invoke, url = covers(action)
+    iam = auth == "AWS_IAM"
+    invoke_unmirrored = invoke and condition != "none" and not (condition == "via" and iam)
+    url_unmirrored = url and iam and condition in ("via", "other")
+    assert ("AIP120" in found) == (invoke_unmirrored or url_unmirrored)

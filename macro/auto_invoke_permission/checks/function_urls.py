@@ -162,10 +162,11 @@ def _permission_partners(facts: Facts) -> list[Finding]:
     invoke_perms: set[tuple[str, str]] = set()
     via_perms: dict[tuple[str, str], str] = {}
     for rid in index.of_type.get(LAMBDA_PERMISSION, ()):
-        props = properties(index.resources[rid])
+        resource = index.resources[rid]
+        props = properties(resource)
         action = props.get("Action")
-        if not isinstance(action, str):
-            continue
+        if not isinstance(action, str) or _added_by_the_macro(resource):
+            continue  # the macro's own (a rerun): AIP160 already speaks for the missing grant
         action = action.lower()
         for pair in _pairs(index, classifier, props):
             if action == URL_ACTION:
@@ -190,6 +191,12 @@ def _permission_partners(facts: Facts) -> list[Finding]:
             )
             findings.append(Finding.at("AIP161", f"{rid}.Properties.InvokedViaFunctionUrl", message))
     return findings
+
+
+def _added_by_the_macro(resource: Any) -> bool:
+    meta = resource.get("Metadata")
+    own = meta.get("AutoInvokePermission") if isinstance(meta, dict) else None
+    return isinstance(own, dict) and "Grants" in own
 
 
 def _pairs(index: TemplateIndex, classifier: Any, props: Any) -> list[tuple[str, str]]:

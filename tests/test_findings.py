@@ -29,6 +29,10 @@ def to(resource: Any) -> dict[str, Any]:
     return caller(statement(resource))
 
 
+URL_WORKER = sam_function(FunctionUrlConfig={"AuthType": "AWS_IAM"})
+WORKER_URL = {"Fn::GetAtt": ["WorkerUrl", "FunctionUrl"]}  # the URL SAM generates for Worker
+
+
 # code -> (resources replacing BASE's, or a whole fragment under "fragment"; extra options)
 PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "AIP101": (to({"Ref": "Worker"}), {}),
@@ -131,6 +135,35 @@ PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     # 60 callers, each with its own role, on one callee: over 20 KB of resource policy
     "AIP151": (
         {f"Caller{i}": sam_function(Policies=[document(statement(WORKER_ARN))]) for i in range(60)},
+        {},
+    ),
+    "AIP160": (
+        {**caller(statement(WORKER_ARN, "lambda:InvokeFunctionUrl")), "Worker": URL_WORKER},
+        {},
+    ),
+    "AIP161": (
+        {
+            "UrlOnly": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "Action": "lambda:InvokeFunctionUrl",
+                    "FunctionName": WORKER_ARN,
+                    "Principal": {"Fn::GetAtt": ["CallerRole", "Arn"]},
+                    "FunctionUrlAuthType": "AWS_IAM",
+                },
+            }
+        },
+        {},
+    ),
+    "AIP162": (
+        {**to(WORKER_ARN), "Worker": sam_function(FunctionUrlConfig={"AuthType": "NONE"})},
+        {},
+    ),
+    "AIP163": (
+        {
+            "Caller": sam_function(Environment={"Variables": {"URL": WORKER_URL}}),
+            "Worker": URL_WORKER,
+        },
         {},
     ),
 }

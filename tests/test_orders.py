@@ -2,7 +2,9 @@
 
 A case: `orders` (pre: the macro before SAM, post: after SAM, cfn: plain CloudFormation),
 `parameters` (templateParameterValues), `expect` (`status`; `permissions` as
-{function, principal, qualifier, conditions}; `codes`, finding codes the report must list, and
+{function, principal, qualifier, conditions, action, extra}, where `action` defaults to
+lambda:InvokeFunction and `extra` (further properties: FunctionUrlAuthType,
+InvokedViaFunctionUrl) to none; `codes`, finding codes the report must list, and
 `absent_codes`, codes it must not list), `template`. Conditions compare by truth
 table over the template's own conditions, so any equivalent spelling passes (SAM's
 `NOT<cond>` included), and each output is run through the macro again: nothing may change.
@@ -32,6 +34,7 @@ from corpus_support import (
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 COMPOSED = ("Condition", "Fn::And", "Fn::Or", "Fn::Not")
+BASE_PROPERTIES = frozenset({"Action", "FunctionName", "Principal"})
 
 
 def run_macro(fragment: dict[str, Any], parameters: Mapping[str, Any]) -> dict[str, Any]:
@@ -112,25 +115,29 @@ def test_case(path: Path, order: str) -> None:
     assert set(expect.get("codes", [])) <= reported, f"missing codes; the report lists {sorted(reported)}"
     assert not set(expect.get("absent_codes", [])) & reported, f"unexpected codes in {sorted(reported)}"
     conditions = out.get("Conditions", {})
-    got = []
+    got: list[tuple[str, str | None, str, str | None, str, dict[str, Any]]] = []
     for rid, resource in sorted(injected(fragment, out).items()):
         assert resource["Type"] == "AWS::Lambda::Permission", rid
         props = resource["Properties"]
-        assert props["Action"] == "lambda:InvokeFunction"
         function, qualifier = canon_function(props["FunctionName"], out["Resources"])
-        got.append((function, qualifier, canon_principal(props["Principal"]), resource.get("Condition")))
+        extra = {k: v for k, v in props.items() if k not in BASE_PROPERTIES}
+        principal = canon_principal(props["Principal"])
+        got.append((function, qualifier, principal, resource.get("Condition"), props["Action"], extra))
     unmatched = list(got)
     for want in expect.get("permissions", []):
         key = (want["function"], want.get("qualifier"), want["principal"])
+        kind = (want.get("action", "lambda:InvokeFunction"), want.get("extra", {}))
         hit = next(
             (
                 g
                 for g in unmatched
-                if g[:3] == key and same_condition(g[3], want.get("conditions", []), conditions)
+                if g[:3] == key
+                and g[4:] == kind
+                and same_condition(g[3], want.get("conditions", []), conditions)
             ),
             None,
         )
-        assert hit is not None, f"missing {key} under {want.get('conditions', [])}; got {got}"
+        assert hit is not None, f"missing {key} {kind} under {want.get('conditions', [])}; got {got}"
         unmatched.remove(hit)
     assert unmatched == [], f"unexpected permissions {unmatched}"
     again = run_macro(out, parameters)

@@ -17,10 +17,16 @@ from .grants import apply_denies, read_grants
 from .model import Counts, Permission, TransformContext, TransformFailure, TransformResult, json_kind
 from .options import MACRO_KEY as MACRO_KEY  # noqa: PLC0414 - re-exported: core.MACRO_KEY
 from .options import Mode, Options
-from .permissions import build_permissions, existing_permissions, permission_resource
+from .permissions import (
+    build_permissions,
+    existing_permissions,
+    existing_url_permissions,
+    permission_resource,
+)
 from .resolver import Resolver
 from .targets import TargetClassifier
 from .template import TemplateIndex, sam_generated_names
+from .urls import AWS_IAM, function_urls
 
 PRODUCES: frozenset[FindingCode] = frozenset({"AIP140", "AIP141"})  # what the run itself reports
 
@@ -89,11 +95,14 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
     classifier = TargetClassifier(index)
     findings = _run_findings(index, options) + index.findings
     documents = sources.collect(index)
-    read = read_grants(index, classifier, options, documents)
-    grants, denied = apply_denies(read.grants, read.denies)
+    urls = function_urls(index, classifier)
+    iam_url_forms = frozenset(u.form for u in urls if u.auth_type == AWS_IAM)
+    read = read_grants(index, classifier, options, documents, iam_url_forms)
+    grants, denied = apply_denies(read.grants, read.denies, read.url_denies)
     existing, existing_findings = existing_permissions(index, classifier)
-    built = build_permissions(index, grants, existing, conditions)
-    facts = checks.Facts(index, classifier, grants, read.covered)
+    existing_url = existing_url_permissions(index, classifier) if iam_url_forms else None
+    built = build_permissions(index, grants, existing, conditions, existing_url)
+    facts = checks.Facts(index, classifier, grants, read.covered, urls, read.url_covered)
     findings += read.findings + denied + existing_findings + built.findings + checks.run_all(facts)
     findings = sorted(set(findings), key=Finding.sort_key)
     findings = suppressions.apply(findings, options, ignores, index, documents, resources_only)

@@ -59,6 +59,10 @@ FindingCode = Literal[
     "AIP143",
     "AIP150",
     "AIP151",
+    "AIP160",
+    "AIP161",
+    "AIP162",
+    "AIP163",
 ]
 """Every finding code; mypy rejects any other string where a code is expected."""
 
@@ -344,6 +348,48 @@ CODES: dict[FindingCode, Code] = {
             "Share one role between callers, or split the callee's callers.",
             True,
             suppressible=False,
+        ),
+        Code(
+            "AIP160",
+            W,
+            "Function URL grant without lambda:InvokeFunction",
+            "The role grants `lambda:InvokeFunctionUrl` on a callee whose function URL has `AuthType: "
+            "AWS_IAM`, but no `lambda:InvokeFunction` on it. Since 2026-11-01 every URL call needs both "
+            "actions, so calls through the URL are denied (403).",
+            "Add the statement the message names: `lambda:InvokeFunction` on the callee, optionally under "
+            "`Condition: {Bool: {lambda:InvokedViaFunctionUrl: 'true'}}`.",
+            True,
+        ),
+        Code(
+            "AIP161",
+            W,
+            "Function URL permission without its partner",
+            "A hand-written permission allows `lambda:InvokeFunctionUrl` with no `lambda:InvokeFunction` "
+            "permission for the same function and principal (or `InvokedViaFunctionUrl` without the "
+            "`lambda:InvokeFunctionUrl` one). A URL call needs both.",
+            "Add the partner permission (`Action: lambda:InvokeFunction` with `InvokedViaFunctionUrl: "
+            "true`, or `Action: lambda:InvokeFunctionUrl` with `FunctionUrlAuthType`).",
+            False,
+        ),
+        Code(
+            "AIP162",
+            N,
+            "Public function URL on a called function",
+            "The function URL has `AuthType: NONE`, so anyone can call it, and other functions of the "
+            "template call this function.",
+            "If only these callers need the URL, use `AuthType: AWS_IAM`: the macro then adds their "
+            "permissions.",
+            False,
+        ),
+        Code(
+            "AIP163",
+            W,
+            "Environment names a function URL without a grant",
+            "The caller's Environment references a callee's function URL, and its role grants neither "
+            "`lambda:InvokeFunctionUrl` nor `lambda:InvokeFunction` on the callee.",
+            "Grant both `lambda:InvokeFunctionUrl` and `lambda:InvokeFunction` on the callee (the "
+            "second optionally under `Bool lambda:InvokedViaFunctionUrl: true`).",
+            False,
         ),
     )
 }

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple, cast
 from . import sources
 from .conditions import NO_CONDITIONS, CondSet, and_conditions, contradictory
 from .findings import CODES, Finding, FindingCode
-from .model import CalleeForm, Grant, Principal, RawEdge, RoleKey
+from .model import DIRECT, URL, VIA_URL, CalleeForm, Grant, PermissionKind, Principal, RawEdge, RoleKey
 from .options import Options, Wildcards
 from .resolver import Sym, Unresolved, sym_text
 from .statements import (
@@ -27,6 +27,7 @@ from .statements import (
 )
 from .targets import Target, TargetClassifier
 from .template import Role, TemplateIndex
+from .urls import aws_iam_auth_only, via_url_only
 
 # what reading statements reports: malformed statements, what a Resource cannot be, Denies
 PRODUCES: frozenset[FindingCode] = frozenset(
@@ -54,6 +55,10 @@ class GrantsRead(NamedTuple):
     edges: list[RawEdge]  # what could not be mirrored: the graph adds the permissions' own edges
     covered: set[tuple[RoleKey, CalleeForm]]  # (principal key, form) an identity policy allows, wildcards too
     grant_count: int  # Allow statements read that grant invoke
+    # function URLs (only read when the template has an AWS_IAM URL): the Denies of
+    # lambda:InvokeFunctionUrl, and the (principal key, form) either URL grant names
+    url_denies: Denies = Denies({}, {})
+    url_covered: frozenset[tuple[RoleKey, CalleeForm]] = frozenset()
 
 
 def _simple_allow(stmt: Any) -> bool | None:
@@ -83,9 +88,11 @@ def read_grants(
     classifier: TargetClassifier,
     options: Options,
     documents: Iterable[sources.PolicyDocument],
+    url_forms: frozenset[CalleeForm] = frozenset(),
 ) -> GrantsRead:
-    """Every statement of every document: the grants, Denies, findings and edges they make."""
-    reader = _Reader(index, classifier, options)
+    """Every statement of every document: the grants, Denies, findings and edges they make.
+    `url_forms`: the callee forms with an AWS_IAM function URL, whose URL grants are read too."""
+    reader = _Reader(index, classifier, options, url_forms)
     for doc in documents:
         reader.document(doc)
     return GrantsRead(
@@ -95,6 +102,8 @@ def read_grants(
         reader.edges,
         reader.covered,
         reader.count,
+        Denies(reader.url_denied, reader.url_denied_except),
+        frozenset(reader.url_covered),
     )
 
 
@@ -111,11 +120,25 @@ class _Reader:
         "findings",
         "grants",
         "index",
+        "url_covered",
+        "url_denied",
+        "url_denied_except",
+        "url_forms",
         "wildcards",
     )
 
-    def __init__(self, index: TemplateIndex, classifier: TargetClassifier, options: Options) -> None:
+    def __init__(
+        self,
+        index: TemplateIndex,
+        classifier: TargetClassifier,
+        options: Options,
+        url_forms: frozenset[CalleeForm],
+    ) -> None:
         self.index = index
+        self.url_forms = url_forms
+        self.url_covered: set[tuple[RoleKey, CalleeForm]] = set()
+        self.url_denied: dict[RoleKey, set[CalleeForm] | None] = {}
+        self.url_denied_except: dict[RoleKey, list[set[CalleeForm]]] = {}
         self.classifier = classifier
         self.wildcards = options.wildcards
         self.grants: list[Grant] = []
@@ -147,8 +170,9 @@ class _Reader:
             for item in statements(document, doc.path, self.index.resolver):
                 self._statement(doc, role, item)
             return
+        url_mode = bool(self.url_forms)  # every statement may grant lambda:InvokeFunctionUrl too
         for index, stmt in enumerate(body):
-            grants = _simple_allow(stmt)
+            grants = None if url_mode else _simple_allow(stmt)
             if grants is False:
                 continue
             path = f"{doc.path}.Statement[{index}]"
@@ -168,18 +192,33 @@ class _Reader:
             return
         conds = and_conditions(doc.conditions, item.conditions)
         parsed = invoke_statement(item, self.index.resolver)
-        if parsed is None:
-            return
         if isinstance(parsed, Problem):
             self.find(parsed.code, parsed.path, parsed.message)
+            return
+        url = invoke_statement(item, self.index.resolver, url=True) if self.url_forms else None
+        if isinstance(url, Problem):
+            url = None  # said by the lambda:InvokeFunction reading, or about no invoke at all
+        if url is not None:
+            self._url_statement(role, item, url, conds, counted=parsed is not None)
+        if parsed is None:
             return
         if parsed.effect == "Deny":
             self._deny(doc.role_key, parsed)
             return
         self.count += 1
         if parsed.has_condition:
-            self.find("AIP120", item.path + ".Condition", "the statement has an IAM Condition block")
-            self.edge(role.callers, role.principal, "(conditional grant)", "AIP120", item.path)
+            if self.url_forms and not parsed.not_resource and via_url_only(item.node["Condition"]):
+                for action_conds in parsed.action_conditions:
+                    self._resources(
+                        role.principal,
+                        role.callers,
+                        parsed.resources,
+                        item.path,
+                        conds | action_conds,
+                        VIA_URL,
+                    )
+                return
+            self._conditional(role, item.path)
             return
         if parsed.not_resource:
             self.find("AIP121", parsed.resource_path, "Allow with NotResource covers every other function")
@@ -188,8 +227,38 @@ class _Reader:
         for action_conds in parsed.action_conditions:
             self._resources(role.principal, role.callers, parsed.resources, item.path, conds | action_conds)
 
+    def _conditional(self, role: Role, stmt_path: str) -> None:
+        """A grant whose IAM Condition a permission cannot express."""
+        self.find("AIP120", stmt_path + ".Condition", "the statement has an IAM Condition block")
+        self.edge(role.callers, role.principal, "(conditional grant)", "AIP120", stmt_path)
+
+    def _url_statement(
+        self, role: Role, item: Statement, stmt: InvokeStatement, conds: CondSet, counted: bool
+    ) -> None:
+        """A statement whose action covers lambda:InvokeFunctionUrl (the template has an AWS_IAM URL)."""
+        if stmt.effect == "Deny":
+            self._deny(role.principal.key, stmt, url=True)
+            return
+        if not counted:
+            self.count += 1
+        if stmt.not_resource:
+            return  # NotResource: no URL grant; said for lambda:InvokeFunction where it covers that
+        kind = URL
+        if stmt.has_condition and not aws_iam_auth_only(item.node["Condition"]):
+            kind = _UNMIRRORABLE_URL
+        for action_conds in stmt.action_conditions:
+            self._resources(
+                role.principal, role.callers, stmt.resources, item.path, conds | action_conds, kind
+            )
+
     def _resources(
-        self, principal: Principal, callers: list[str], resources: Any, stmt_path: str, conds: CondSet
+        self,
+        principal: Principal,
+        callers: list[str],
+        resources: Any,
+        stmt_path: str,
+        conds: CondSet,
+        kind: PermissionKind = DIRECT,
     ) -> None:
         """The Resource of an Allow statement at `stmt_path`: a grant on each callee form it names."""
         many = isinstance(resources, list)
@@ -206,9 +275,20 @@ class _Reader:
                 and getatt[0] in functions
             ):
                 target = self.classifier.getatt_arn(getatt[0])
-                self._target(principal, callers, target, (), stmt_path, position, conds)
+                if kind is DIRECT:
+                    self._target(principal, callers, target, (), stmt_path, position, conds)
+                else:
+                    self._url_target(principal, callers, target, stmt_path, conds, kind)
                 continue
             for value, vconds in self.index.resolver.strings(node):
+                if kind is not DIRECT:
+                    if not isinstance(value, Unresolved):
+                        target = self.classifier.classify(value)
+                        all_conds = and_conditions(conds, vconds)
+                        self._url_target(principal, callers, target, stmt_path, all_conds, kind)
+                    elif kind is VIA_URL:  # an InvokeFunction grant on what cannot be read
+                        self._conditional(self.index.roles[principal.key], stmt_path)
+                    continue
                 if isinstance(value, Unresolved):
                     path = _resource_path(stmt_path, position)
                     code = cast(FindingCode, value.code)  # the resolver's codes: AIP114, AIP115, AIP116
@@ -259,23 +339,61 @@ class _Reader:
             if not contradictory(all_conds):
                 grants.append(Grant(principal, form, stmt_path, all_conds))
 
-    def _deny(self, role_key: RoleKey, stmt: InvokeStatement) -> None:
-        """Over-approximate: a Deny we cannot read denies everything the role could be granted."""
-        if self.denied.get(role_key, set()) is None:
+    def _url_target(
+        self,
+        principal: Principal,
+        callers: list[str],
+        target: Target,
+        stmt_path: str,
+        conds: CondSet,
+        kind: PermissionKind,
+    ) -> None:
+        """A URL grant (URL, VIA_URL or unmirrorable): a grant on each named form that has an AWS_IAM
+        URL. Patterns and findings are left to the lambda:InvokeFunction reading; a VIA_URL grant on
+        anything else is a conditional grant, as without URLs."""
+        key = principal.key
+        self.url_covered.update((key, form) for form, _ in (*target.forms, *target.wildcard_forms))
+        if not target.lambda_related:
+            return
+        if target.code is not None:
+            if kind is VIA_URL:
+                self._conditional(self.index.roles[key], stmt_path)
+            return
+        for form, fconds in target.forms:
+            if form not in self.url_forms:
+                if kind is VIA_URL:
+                    self._conditional(self.index.roles[key], stmt_path)
+                continue
+            if kind is _UNMIRRORABLE_URL:
+                self._conditional(self.index.roles[key], stmt_path)
+                continue
+            all_conds = and_conditions(conds, fconds)
+            if not contradictory(all_conds):
+                self.grants.append(Grant(principal, form, stmt_path, all_conds, kind))
+
+    def _deny(self, role_key: RoleKey, stmt: InvokeStatement, url: bool = False) -> None:
+        """Over-approximate: a Deny we cannot read denies everything the role could be granted.
+        `url`: a Deny of lambda:InvokeFunctionUrl."""
+        denied_all = self.url_denied if url else self.denied
+        if denied_all.get(role_key, set()) is None:
             return
         forms = covered_forms(self.index, self.classifier, stmt.resources)
         if stmt.not_resource:  # denies everything but what it lists
             if forms is None:
-                self.denied[role_key] = None
+                denied_all[role_key] = None
             else:
-                self.denied_except.setdefault(role_key, []).append(forms)
+                (self.url_denied_except if url else self.denied_except).setdefault(role_key, []).append(forms)
             return
         if forms is None:
-            self.denied[role_key] = None
+            denied_all[role_key] = None
             return
-        denied = self.denied.setdefault(role_key, set())
+        denied = denied_all.setdefault(role_key, set())
         assert denied is not None
         denied.update(forms)
+
+
+# a lambda:InvokeFunctionUrl grant under another IAM Condition: AIP120 on a callee with an AWS_IAM URL
+_UNMIRRORABLE_URL = URL._replace(infix="")
 
 
 def _resource_path(stmt_path: str, position: int | None) -> str:
@@ -311,15 +429,20 @@ def covered_forms(
     return out
 
 
-def apply_denies(grants: list[Grant], denies: Denies) -> tuple[list[Grant], list[Finding]]:
-    """The grants no Deny removes, and an AIP125 for each one that a Deny removes."""
-    if not denies.forms and not denies.all_but:
+def apply_denies(
+    grants: list[Grant], denies: Denies, url_denies: Denies | None = None
+) -> tuple[list[Grant], list[Finding]]:
+    """The grants no Deny removes, and an AIP125 for each one that a Deny removes. `url_denies`:
+    the Denies of lambda:InvokeFunctionUrl, which remove the URL grants."""
+    url_denying = url_denies is not None and (url_denies.forms or url_denies.all_but)
+    if not denies.forms and not denies.all_but and not url_denying:
         return grants, []
     kept = []
     findings = []
     for grant in grants:
-        denied = denies.forms.get(grant.principal.key, set())
-        spared = denies.all_but.get(grant.principal.key, [])
+        these = url_denies if grant.kind is URL and url_denies is not None else denies
+        denied = these.forms.get(grant.principal.key, set())
+        spared = these.all_but.get(grant.principal.key, [])
         if denied is None or grant.callee in denied or any(grant.callee not in s for s in spared):
             message = f"a Deny removes {grant.callee.label} for {grant.principal.label}"
             findings.append(Finding.at("AIP125", grant.path, message))

@@ -86,19 +86,48 @@ class Principal:
         return f"Principal({self.key!r})"
 
 
+INVOKE_FUNCTION = "lambda:InvokeFunction"
+INVOKE_FUNCTION_URL = "lambda:InvokeFunctionUrl"
+
+
+class PermissionKind(NamedTuple):
+    """What a grant allows and the permission that mirrors it: its Action, its further properties
+    (`Permission.extra`), and the word of its logical ID (`<Callee><infix>From<Role>`)."""
+
+    action: str
+    extra: tuple[tuple[str, Any], ...]
+    infix: str
+
+
+# lambda:InvokeFunction, any way of calling: today's permission, its logical IDs unchanged
+DIRECT = PermissionKind(INVOKE_FUNCTION, (), "Invoke")
+# lambda:InvokeFunctionUrl on a function URL with AuthType AWS_IAM
+URL = PermissionKind(INVOKE_FUNCTION_URL, (("FunctionUrlAuthType", "AWS_IAM"),), "InvokeUrl")
+# lambda:InvokeFunction under `Bool lambda:InvokedViaFunctionUrl: true`: calls through the URL only
+VIA_URL = PermissionKind(INVOKE_FUNCTION, (("InvokedViaFunctionUrl", True),), "InvokeViaUrl")
+
+
 class Grant:
     """One Allow statement, reachable from a principal, that lets it invoke a callee form."""
 
-    __slots__ = ("callee", "conditions", "path", "principal")
+    __slots__ = ("callee", "conditions", "kind", "path", "principal")
 
-    def __init__(self, principal: Principal, callee: CalleeForm, path: str, conditions: CondSet) -> None:
+    def __init__(
+        self,
+        principal: Principal,
+        callee: CalleeForm,
+        path: str,
+        conditions: CondSet,
+        kind: PermissionKind = DIRECT,
+    ) -> None:
         self.principal = principal
         self.callee = callee
         self.path = path  # where the statement is: "Caller.Properties.Policies[0].Statement[1]"
         self.conditions = conditions  # the policy resource's Condition and the Fn::If branches it sits in
+        self.kind = kind
 
     def with_conditions(self, conditions: CondSet) -> Grant:
-        return Grant(self.principal, self.callee, self.path, conditions)
+        return Grant(self.principal, self.callee, self.path, conditions, self.kind)
 
     def __repr__(self) -> str:
         return (
@@ -114,6 +143,7 @@ class Edge(NamedTuple):
     target: str
     status: EdgeStatus
     path: str
+    url: bool = False  # a permission for calls through the callee's function URL
 
 
 # what the core records per edge: (callers in any order, with repeats), principal label, target, status, path
@@ -123,7 +153,17 @@ RawEdge = tuple[Iterable[str], str, str, EdgeStatus, str]
 class Permission:
     """One AWS::Lambda::Permission: added by the macro, or already in the template (`existing`)."""
 
-    __slots__ = ("callee", "callers", "condition", "existing", "grants", "logical_id", "principal")
+    __slots__ = (
+        "action",
+        "callee",
+        "callers",
+        "condition",
+        "existing",
+        "extra",
+        "grants",
+        "logical_id",
+        "principal",
+    )
 
     def __init__(
         self,
@@ -134,6 +174,8 @@ class Permission:
         grants: tuple[str, ...],  # paths of the statements it mirrors
         condition: str | None,
         existing: bool,  # already in the template: nothing added
+        action: str = INVOKE_FUNCTION,
+        extra: tuple[tuple[str, Any], ...] = (),  # further properties, in output order
     ) -> None:
         self.logical_id = logical_id
         self.callee = callee
@@ -142,6 +184,8 @@ class Permission:
         self.grants = grants
         self.condition = condition
         self.existing = existing
+        self.action = action
+        self.extra = extra
 
     def __repr__(self) -> str:
         return f"Permission({self.logical_id or '(existing)'}: {self.callee.label} <- {self.principal.label})"
@@ -215,14 +259,22 @@ class TransformResult:
         if self._edges is None:
             added = EdgeStatus.PLANNED if self.options.mode is Mode.AUDIT else EdgeStatus.ADDED
             raw = list(self._raw_edges)
+            url_edges = []
             for p in self.permissions:
                 status = EdgeStatus.PRESENT if p.existing else added
-                raw.append((p.callers, p.principal.label, p.callee.label, status, p.grants[0]))
+                if p.extra:
+                    url_edges.append((p.callers, p.principal.label, p.callee.label, status, p.grants[0]))
+                else:
+                    raw.append((p.callers, p.principal.label, p.callee.label, status, p.grants[0]))
             edges = {
                 Edge(tuple(sorted(set(callers))), principal, target, status, path)
                 for callers, principal, target, status, path in raw
             }
-            self._edges = sorted(edges, key=lambda e: (e.callers, e.target, e.status.value, e.path))
+            edges.update(
+                Edge(tuple(sorted(set(callers))), principal, target, status, path, url=True)
+                for callers, principal, target, status, path in url_edges
+            )
+            self._edges = sorted(edges, key=lambda e: (e.callers, e.target, e.status.value, e.path, e.url))
         return self._edges
 
     @property

@@ -3,7 +3,9 @@ recognises the invoke permissions a template already has.
 
 Logical IDs: `<Callee or alias><InvokeFrom><role>`, a function of (callee form,
 principal) only. Changing this scheme replaces the permission in every
-deployed stack, so it must stay stable.
+deployed stack, so it must stay stable. The function URL permissions use
+`<Callee>InvokeUrlFrom<role>` and `<Callee>InvokeViaUrlFrom<role>`, named after
+every `InvokeFrom` one, so they never take an ID today's permissions get.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .conditions import (
     simplify,
 )
 from .findings import Finding, FindingCode
-from .model import CalleeForm, Grant, Permission, Principal, RoleKey
+from .model import DIRECT, URL, VIA_URL, CalleeForm, Grant, Permission, PermissionKind, Principal, RoleKey
 from .resolver import Sym
 from .statements import INVOKE_ACTION
 from .targets import TargetClassifier
@@ -40,8 +42,9 @@ def short_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:8].upper()
 
 
-def group_key(callee: CalleeForm, principal: Principal) -> str:
-    return f"{callee.function}|{callee.alias or ''}|{principal.key}"
+def group_key(callee: CalleeForm, principal: Principal, kind: PermissionKind = DIRECT) -> str:
+    key = f"{callee.function}|{callee.alias or ''}|{principal.key}"
+    return key if kind is DIRECT else f"{key}|{kind.infix}"
 
 
 class ReservedIds:
@@ -103,16 +106,18 @@ def sam_reserved_ids(index: TemplateIndex) -> ReservedIds:
     return ReservedIds(names, patterns)
 
 
-def logical_id(callee: CalleeForm, principal: Principal, taken: Container[str]) -> str:
+def logical_id(
+    callee: CalleeForm, principal: Principal, taken: Container[str], kind: PermissionKind = DIRECT
+) -> str:
     """Readable, alphanumeric, at most 255 characters, never one that is taken."""
-    base = f"{callee.alias or callee.function}InvokeFrom{principal.label}"
+    base = f"{callee.alias or callee.function}{kind.infix}From{principal.label}"
     if len(base) > MAX_LOGICAL_ID:
-        base = base[: MAX_LOGICAL_ID - 8] + short_hash(group_key(callee, principal))
+        base = base[: MAX_LOGICAL_ID - 8] + short_hash(group_key(callee, principal, kind))
     if base not in taken:
         return base
     salt = 0
     while True:
-        suffix = short_hash(f"{group_key(callee, principal)}#{salt}")
+        suffix = short_hash(f"{group_key(callee, principal, kind)}#{salt}")
         candidate = base[: MAX_LOGICAL_ID - len(suffix)] + suffix
         if candidate not in taken:
             return candidate
@@ -124,10 +129,12 @@ def permission_resource(permission: Permission) -> dict[str, Any]:
         "AutoInvokePermission": {"Callers": list(permission.callers), "Grants": list(permission.grants)}
     }
     properties = {
-        "Action": ACTION,
+        "Action": permission.action,
         "FunctionName": permission.callee.function_name_expression(),
         "Principal": permission.principal.expression,
     }
+    if permission.extra:
+        properties.update(permission.extra)
     if permission.condition:
         return {
             "Type": LAMBDA_PERMISSION,
@@ -298,24 +305,88 @@ class Built(NamedTuple):
     new_conditions: dict[str, Any]  # combined conditions the permissions name, to add to Conditions
 
 
+# Properties that narrow a permission to calls it names (a source, an account, an organization,
+# a token): a hand-written URL permission with one is not taken to cover a caller's role.
+_NARROWING = ("SourceArn", "SourceAccount", "PrincipalOrgID", "EventSourceToken")
+_ANY_LAMBDA_ACTION = ("lambda:*", "*")
+ExistingUrlKey = tuple[CalleeForm, RoleKey, str]  # (callee form, principal key, PermissionKind.infix)
+
+
+def permission_forms(index: TemplateIndex, classifier: TargetClassifier, node: Any) -> list[CalleeForm]:
+    """The callee forms a permission's FunctionName names, in any spelling Lambda accepts."""
+    fn_value = index.resolver.scalar(node)
+    if not isinstance(fn_value, tuple):
+        return []
+    return [f for f, _ in classifier.classify(_as_arn(fn_value, index)).forms]
+
+
+def url_kinds_covered(props: Mapping[str, Any]) -> list[PermissionKind]:
+    """The URL permission kinds a hand-written permission's properties cover (for any FunctionName
+    and Principal): InvokeFunctionUrl without an auth type or for AWS_IAM covers URL; InvokeFunction,
+    through the URL only or not, covers VIA_URL. Anything narrower covers neither."""
+    action = props.get("Action")
+    if not isinstance(action, str) or any(k in props for k in _NARROWING):
+        return []
+    action = action.lower()
+    auth = props.get("FunctionUrlAuthType")
+    via = props.get("InvokedViaFunctionUrl")
+    kinds = []
+    url_action = URL.action.lower()
+    # lambda:* with InvokedViaFunctionUrl: whether that narrows InvokeFunctionUrl too is not documented
+    if (
+        action in (url_action, *_ANY_LAMBDA_ACTION)
+        and auth in (None, "AWS_IAM")
+        and (via is None or action == url_action)
+    ):
+        kinds.append(URL)
+    if action in (INVOKE_ACTION, *_ANY_LAMBDA_ACTION) and auth is None:
+        kinds.append(VIA_URL)
+    return kinds
+
+
+def existing_url_permissions(index: TemplateIndex, classifier: TargetClassifier) -> set[ExistingUrlKey]:
+    """What the template's own permissions already cover of the function URL kinds, per
+    (callee form, principal key, kind)."""
+    out: set[ExistingUrlKey] = set()
+    for rid in index.of_type.get(LAMBDA_PERMISSION, ()):
+        props = properties(index.resources[rid])
+        kinds = url_kinds_covered(props)
+        if not kinds:
+            continue
+        key = index.principal_key_of(props.get("Principal"))
+        if key is None or key not in index.roles:
+            continue
+        for form in permission_forms(index, classifier, props.get("FunctionName")):
+            out.update((form, key, kind.infix) for kind in kinds)
+    return out
+
+
 def build_permissions(
     index: TemplateIndex,
     grants: list[Grant],
     existing: Existing,
     conditions: Mapping[str, Any] | None,
+    existing_url: set[ExistingUrlKey] | None = None,
 ) -> Built:
-    """One permission per (callee form, principal) of the grants: existing, added, or a finding."""
-    groups = _groups(grants)
+    """One permission per (callee form, principal, kind) of the grants: existing, added, or a finding.
+    Today's kind (lambda:InvokeFunction) first, so that its logical IDs never depend on URL grants."""
+    groups, url_groups = _groups(grants)
     namer = _ConditionNamer(conditions)
     findings = namer.findings
     taken = sam_reserved_ids(index)
     permissions: list[Permission] = []
     per_role: dict[RoleKey, tuple[tuple[str, ...], CondSet]] = {}  # callers, and the conditions they share
-    for key in sorted(groups):  # a loop of locals: it runs for every permission
+    ordered: list[tuple[tuple[str, str, RoleKey], list[Grant], PermissionKind]] = [
+        (key, groups[key], DIRECT) for key in sorted(groups)
+    ]
+    if url_groups:
+        kinds = {URL.infix: URL, VIA_URL.infix: VIA_URL}
+        for url_key in sorted(url_groups, key=lambda k: (k[3], k[:3])):
+            ordered.append((url_key[:3], url_groups[url_key], kinds[url_key[3]]))
+    for key, members, kind in ordered:  # a loop of locals: it runs for every permission
         function, alias_id, role_key = key
         if function in index.skipped:
             continue
-        members = groups[key]
         callee, principal = members[0].callee, members[0].principal
         role = index.roles[role_key]
         shared = per_role.get(role_key)
@@ -331,7 +402,15 @@ def build_permissions(
             )
             findings.append(Finding.at("AIP126", index.resource_policies[function], message))
             continue
-        covering = existing.get((callee, role_key)) if existing else None
+        if kind is not DIRECT:
+            if existing_url and (callee, role_key, kind.infix) in existing_url:
+                permissions.append(
+                    Permission("", callee, principal, callers, paths, None, True, kind.action, kind.extra)
+                )
+                continue
+            covering = None
+        else:
+            covering = existing.get((callee, role_key)) if existing else None
         if covering:
             permissions.append(Permission("", callee, principal, callers, paths, None, existing=True))
             if NO_CONDITIONS in covering:
@@ -342,7 +421,7 @@ def build_permissions(
             alias = index.alias_ids.get(alias_id)
             if alias is not None:
                 common = and_conditions(common, alias[1].conditions)
-        lid = logical_id(callee, principal, taken)
+        lid = logical_id(callee, principal, taken, kind)
         condition_name = None
         if (
             common
@@ -353,22 +432,33 @@ def build_permissions(
             if not expressible:
                 continue
         taken.add(lid)
-        permissions.append(Permission(lid, callee, principal, callers, paths, condition_name, False))
+        permissions.append(
+            Permission(lid, callee, principal, callers, paths, condition_name, False, kind.action, kind.extra)
+        )
     return Built(permissions, findings, namer.new_conditions)
 
 
-def _groups(grants: list[Grant]) -> dict[tuple[str, str, RoleKey], list[Grant]]:
-    """The grants by (function, alias logical ID or "", principal key), in the order they come."""
+def _groups(
+    grants: list[Grant],
+) -> tuple[dict[tuple[str, str, RoleKey], list[Grant]], dict[tuple[str, str, RoleKey, str], list[Grant]]]:
+    """The grants by (function, alias logical ID or "", principal key), in the order they come; the
+    function URL grants apart, by the same and their kind's infix."""
     groups: dict[tuple[str, str, RoleKey], list[Grant]] = {}
+    url_groups: dict[tuple[str, str, RoleKey, str], list[Grant]] = {}
     for grant in grants:
         function, alias_id, _ = grant.callee
+        if grant.kind is not DIRECT:
+            url_groups.setdefault(
+                (function, alias_id or "", grant.principal.key, grant.kind.infix), []
+            ).append(grant)
+            continue
         key = (function, alias_id or "", grant.principal.key)
         members = groups.get(key)
         if members is None:
             groups[key] = [grant]
         else:
             members.append(grant)
-    return groups
+    return groups, url_groups
 
 
 class _ConditionNamer:

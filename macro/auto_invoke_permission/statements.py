@@ -13,6 +13,7 @@ from .model import json_kind
 from .resolver import Resolver, Sym, Token, Unresolved, literal
 
 INVOKE_ACTION = "lambda:invokefunction"
+URL_ACTION = "lambda:invokefunctionurl"  # calls through a function URL (aws-facts-2.md section 2)
 
 
 def glob_match(pattern: str, text: str) -> bool:
@@ -44,6 +45,7 @@ def glob_match(pattern: str, text: str) -> bool:
 
 
 _ACTION_VERDICTS: dict[str, bool] = {}
+_URL_ACTION_VERDICTS: dict[str, bool] = {}
 
 
 def action_allows_invoke(action: str) -> bool:
@@ -53,6 +55,16 @@ def action_allows_invoke(action: str) -> bool:
         verdict = glob_match(action.lower(), INVOKE_ACTION)
         if len(_ACTION_VERDICTS) < 4096:  # bounded: templates are hostile input too
             _ACTION_VERDICTS[action] = verdict
+    return verdict
+
+
+def action_allows_url_invoke(action: str) -> bool:
+    """Whether an action (IAM glob, any case) covers lambda:InvokeFunctionUrl; remembered per spelling."""
+    verdict = _URL_ACTION_VERDICTS.get(action)
+    if verdict is None:
+        verdict = glob_match(action.lower(), URL_ACTION)
+        if len(_URL_ACTION_VERDICTS) < 4096:
+            _URL_ACTION_VERDICTS[action] = verdict
     return verdict
 
 
@@ -250,8 +262,11 @@ class InvokeStatement(NamedTuple):
 ALWAYS: tuple[CondSet, ...] = (NO_CONDITIONS,)
 
 
-def invoke_statement(stmt: Statement, resolver: Resolver) -> InvokeStatement | Problem | None:
-    """Whether a statement concerns lambda:InvokeFunction; None when it does not."""
+def invoke_statement(
+    stmt: Statement, resolver: Resolver, url: bool = False
+) -> InvokeStatement | Problem | None:
+    """Whether a statement concerns lambda:InvokeFunction (`url`: lambda:InvokeFunctionUrl); None
+    when it does not."""
     node = stmt.node
     effect = node.get("Effect")
     if effect not in ("Allow", "Deny"):
@@ -259,14 +274,14 @@ def invoke_statement(stmt: Statement, resolver: Resolver) -> InvokeStatement | P
     # Under-approximate an Allow (never grant more), over-approximate a Deny (never keep too much).
     deny = effect == "Deny"
     if "Action" in node:
-        matched = _actions_match(node["Action"], resolver)
+        matched = _actions_match(node["Action"], resolver, url)
         if isinstance(matched, Problem):
             return Problem(stmt.path + ".Action", matched.message)
         if not matched:
             return None
         alternatives = ALWAYS if deny else matched
     elif "NotAction" in node:
-        matched = _actions_match(node["NotAction"], resolver)
+        matched = _actions_match(node["NotAction"], resolver, url)
         if isinstance(matched, Problem):
             return Problem(stmt.path + ".NotAction", matched.message)
         if NO_CONDITIONS in matched or (matched and not deny):
@@ -286,12 +301,14 @@ def invoke_statement(stmt: Statement, resolver: Resolver) -> InvokeStatement | P
     )
 
 
-def _actions_match(node: Any, resolver: Resolver) -> tuple[CondSet, ...] | Problem:
-    """The conditions under which an action (glob, any case) covers lambda:InvokeFunction; () never."""
+def _actions_match(node: Any, resolver: Resolver, url: bool = False) -> tuple[CondSet, ...] | Problem:
+    """The conditions under which an action (glob, any case) covers lambda:InvokeFunction
+    (`url`: lambda:InvokeFunctionUrl); () never."""
+    allows = action_allows_url_invoke if url else action_allows_invoke
     if isinstance(node, str):
-        return ALWAYS if action_allows_invoke(node) else ()
+        return ALWAYS if allows(node) else ()
     if isinstance(node, list) and all(isinstance(a, str) for a in node):
-        return ALWAYS if any(action_allows_invoke(a) for a in node) else ()
+        return ALWAYS if any(allows(a) for a in node) else ()
     if not isinstance(node, list | dict):
         return Problem("", f"the action is {json_kind(node)}, not a string")
     found: set[CondSet] = set()
@@ -301,7 +318,7 @@ def _actions_match(node: Any, resolver: Resolver) -> tuple[CondSet, ...] | Probl
             unreadable = value  # grants nothing we can mirror; said below unless invoke is granted anyway
             continue
         text = literal(value)
-        if text is not None and action_allows_invoke(text):
+        if text is not None and allows(text):
             if not conds:
                 return ALWAYS
             found.add(conds)

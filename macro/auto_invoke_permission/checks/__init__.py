@@ -10,6 +10,7 @@ from ..findings import Finding, FindingCode
 from ..model import CalleeForm, Grant, RoleKey
 from ..targets import TargetClassifier
 from ..template import TemplateIndex
+from ..urls import FunctionUrl
 
 
 class Facts(NamedTuple):
@@ -19,6 +20,9 @@ class Facts(NamedTuple):
     classifier: TargetClassifier
     grants: list[Grant]
     covered: set[tuple[RoleKey, CalleeForm]]  # (principal key, callee form) an identity policy allows
+    urls: list[FunctionUrl] = []  # the template's function URLs
+    # (principal key, callee form) a lambda:InvokeFunctionUrl or InvokedViaFunctionUrl grant names
+    url_covered: frozenset[tuple[RoleKey, CalleeForm]] = frozenset()
 
 
 class Check(NamedTuple):
@@ -31,9 +35,9 @@ class Check(NamedTuple):
 def registered() -> tuple[Check, ...]:
     """Every check, in the order they run. Imported on first use, as the modules import this package
     (and the handler's cold import stays small: `make bench` (d))."""
-    from . import boundaries, environment
+    from . import boundaries, environment, function_urls
 
-    return (boundaries.CHECK, environment.CHECK)
+    return (boundaries.CHECK, environment.CHECK, function_urls.CHECK)
 
 
 def run_all(facts: Facts) -> list[Finding]:

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any, Protocol, TextIO
 
 from .. import core
-from ..model import Permission, TransformContext, TransformFailure, TransformResult
+from ..model import INVOKE_FUNCTION, Permission, TransformContext, TransformFailure, TransformResult
 from ..options import OptionError
 from ..statements import glob_match
 from .denial import Denial, DenialError, Reason, parse_denial, parse_url_denial
@@ -558,7 +558,9 @@ def diagnose(denial: Denial, analyzed: Sequence[Analyzed]) -> Diagnosis:
     if caller_side is not None and caller is not None:
         resources = _resources(caller_side.template)
         diagnosis.caller_functions = _functions_with_role(resources, caller.logical_id)
-        own_permissions = [p for p in caller_side.result.permissions if p.principal.role == caller.logical_id]
+        own_permissions = [  # lambda:InvokeFunction by any means: not the function URL permissions
+            p for p in caller_side.result.permissions if p.principal.role == caller.logical_id and not p.extra
+        ]
     targets = [p.callee.function for p in own_permissions]
     callee = next((c for a in analyzed if (c := find_callee(a.template, denial, a.params, targets))), None)
     diagnosis.callee = callee
@@ -1103,7 +1105,7 @@ def _url_forbidden(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
             granted = {
                 p.principal.role
                 for p in a.result.permissions
-                if p.callee.function == fid and p.principal.role
+                if p.callee.function == fid and p.principal.role and p.action == INVOKE_FUNCTION
             }
             for role in sorted(r for r in {role_of(resources, f) for f in resources} if r):
                 statements = [
@@ -1135,7 +1137,9 @@ def _url_forbidden(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
                             next(
                                 p.grants[0]
                                 for p in a.result.permissions
-                                if p.callee.function == fid and p.principal.role == role
+                                if p.callee.function == fid
+                                and p.principal.role == role
+                                and p.action == INVOKE_FUNCTION
                             ),
                         )
                     )

@@ -57,6 +57,9 @@ FindingCode = Literal[
     "AIP141",
     "AIP150",
     "AIP151",
+    "AIP170",
+    "AIP171",
+    "AIP172",
 ]
 """Every finding code; mypy rejects any other string where a code is expected."""
 
@@ -316,6 +319,35 @@ CODES: dict[FindingCode, Code] = {
             "The permissions on one function would exceed Lambda's 20 KB resource-policy limit.",
             "Share one role between callers, or split the callee's callers.",
             True,
+        ),
+        Code(
+            "AIP170",
+            N,
+            "Declared caller is a caller of this template",
+            "An `AllowCallers` item names a role of the stack's account that a function of this "
+            "template runs as; the macro already mirrors that role's grants, so no declared permission "
+            "is added for it.",
+            "Remove the item; grant the callee in the caller's identity policy instead.",
+            False,
+        ),
+        Code(
+            "AIP171",
+            W,
+            "Declared caller cannot be resolved",
+            "An `AllowCallers` value (a parameter without a value, Fn::ImportValue, a NoEcho parameter, "
+            "an intrinsic the macro cannot read) is unknown at transform time, so no permission is added.",
+            "Give the parameter a value, or write the account, role ARN or organization literally.",
+            True,
+        ),
+        Code(
+            "AIP172",
+            W,
+            "Caller in another stack not allowed",
+            "`check --together`: a template grants a function of another template, whose template "
+            "neither declares the caller in `AllowCallers` nor has a permission for it.",
+            "Add the `AllowCallers` item shown in the message to the callee's template.",
+            False,
+            EXTERNAL,
         ),
     )
 }

@@ -123,7 +123,17 @@ RawEdge = tuple[Iterable[str], str, str, EdgeStatus, str]
 class Permission:
     """One AWS::Lambda::Permission: added by the macro, or already in the template (`existing`)."""
 
-    __slots__ = ("callee", "callers", "condition", "existing", "grants", "logical_id", "principal")
+    __slots__ = (
+        "action",
+        "callee",
+        "callers",
+        "condition",
+        "existing",
+        "extra",
+        "grants",
+        "logical_id",
+        "principal",
+    )
 
     def __init__(
         self,
@@ -134,6 +144,8 @@ class Permission:
         grants: tuple[str, ...],  # paths of the statements it mirrors
         condition: str | None,
         existing: bool,  # already in the template: nothing added
+        action: str = "lambda:InvokeFunction",
+        extra: tuple[tuple[str, Any], ...] = (),  # further properties, written after Principal
     ) -> None:
         self.logical_id = logical_id
         self.callee = callee
@@ -142,6 +154,8 @@ class Permission:
         self.grants = grants
         self.condition = condition
         self.existing = existing
+        self.action = action
+        self.extra = extra
 
     def __repr__(self) -> str:
         return f"Permission({self.logical_id or '(existing)'}: {self.callee.label} <- {self.principal.label})"

@@ -56,9 +56,10 @@ def permission_resource(permission: Permission) -> dict[str, Any]:
         "AutoInvokePermission": {"Callers": list(permission.callers), "Grants": list(permission.grants)}
     }
     properties = {
-        "Action": ACTION,
+        "Action": permission.action,
         "FunctionName": permission.callee.function_name_expression(),
         "Principal": permission.principal.expression,
+        **dict(permission.extra),
     }
     if permission.condition:
         return {

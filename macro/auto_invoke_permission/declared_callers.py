@@ -220,7 +220,8 @@ class _Reader:
             if alias is None:
                 known = ", ".join(a.name for a in fn.aliases) or "none"
                 self.problems.append(
-                    f"{where}: {name!r} is not an alias of {fn.logical_id} in this template (aliases: {known})"
+                    f"{where}: {name!r} is not an alias of {fn.logical_id} in this template "
+                    f"(aliases: {known})"
                 )
                 return None
             forms.append(alias.form(fn.logical_id))
@@ -334,7 +335,8 @@ def build(
         callers = (declared.shown,)
         if form.function in index.resource_policies:
             message = (
-                f"{form.function} has an AWS::Lambda::ResourcePolicy; no permission added for {declared.shown}"
+                f"{form.function} has an AWS::Lambda::ResourcePolicy; "
+                f"no permission added for {declared.shown}"
             )
             findings.append(Finding.at("AIP126", index.resource_policies[form.function], message))
             continue

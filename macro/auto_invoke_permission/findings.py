@@ -59,7 +59,6 @@ FindingCode = Literal[
     "AIP151",
     "AIP170",
     "AIP171",
-    "AIP172",
 ]
 """Every finding code; mypy rejects any other string where a code is expected."""
 
@@ -338,16 +337,6 @@ CODES: dict[FindingCode, Code] = {
             "an intrinsic the macro cannot read) is unknown at transform time, so no permission is added.",
             "Give the parameter a value, or write the account, role ARN or organization literally.",
             True,
-        ),
-        Code(
-            "AIP172",
-            W,
-            "Caller in another stack not allowed",
-            "`check --together`: a template grants a function of another template, whose template "
-            "neither declares the caller in `AllowCallers` nor has a permission for it.",
-            "Add the `AllowCallers` item shown in the message to the callee's template.",
-            False,
-            EXTERNAL,
         ),
     )
 }

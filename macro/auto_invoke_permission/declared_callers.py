@@ -254,21 +254,29 @@ def _variants(item: _Item) -> list[tuple[str, tuple[tuple[str, Any], ...], str]]
 _Key = tuple[CalleeForm, str, str, tuple[tuple[str, Any], ...]]
 
 
-def _existing(index: TemplateIndex, classifier: TargetClassifier) -> set[_Key]:
-    """(callee form, canonical principal, action, extra properties) of the unconditional invoke
-    permissions already in the template that state nothing else (no SourceArn, SourceAccount...)."""
+class _Existing(NamedTuple):
+    """An invoke permission already in the template: its logical ID and its Condition (or None)."""
+
+    logical_id: str
+    condition: str | None
+
+
+def _existing(index: TemplateIndex, classifier: TargetClassifier) -> dict[_Key, list[_Existing]]:
+    """The invoke permissions already in the template that state nothing else (no SourceArn,
+    SourceAccount...), by (callee form, canonical principal, action, extra properties)."""
     partition = index.resolver.partition
-    out: set[_Key] = set()
+    out: dict[_Key, list[_Existing]] = {}
     for rid in index.of_type.get(LAMBDA_PERMISSION, ()):
         resource = index.resources[rid]
-        if isinstance(resource, dict) and "Condition" in resource:
-            continue  # it holds only sometimes: the declared permission is added beside it
+        condition = resource.get("Condition") if isinstance(resource, dict) else None
         props = properties(resource)
         action = props.get("Action")
         principal = index.resolver.scalar(props.get("Principal"))
         fn_value = index.resolver.scalar(props.get("FunctionName"))
         text = literal(principal) if isinstance(principal, tuple) else None
         if not isinstance(action, str) or text is None or not isinstance(fn_value, tuple):
+            continue
+        if condition is not None and not isinstance(condition, str):
             continue
         extra: list[tuple[str, Any]] = []
         for name in ("FunctionUrlAuthType", "InvokedViaFunctionUrl", "PrincipalOrgID"):
@@ -278,7 +286,8 @@ def _existing(index: TemplateIndex, classifier: TargetClassifier) -> set[_Key]:
         if set(props) - {"FunctionName", "Action", "Principal", *(n for n, _ in extra)}:
             continue
         for form, _ in classifier.classify(fn_value).forms:
-            out.add((form, canonical_principal(text, partition), action.lower(), tuple(extra)))
+            key = (form, canonical_principal(text, partition), action.lower(), tuple(extra))
+            out.setdefault(key, []).append(_Existing(rid, condition))
     return out
 
 
@@ -340,23 +349,32 @@ def build(
             )
             findings.append(Finding.at("AIP126", index.resource_policies[form.function], message))
             continue
-        if key in existing:
-            permissions.append(Permission("", form, principal, callers, paths, None, True, action, extra))
+        real_action = INVOKE_URL if action == INVOKE_URL.lower() else INVOKE
+        present = existing.get(key, [])
+        kept = Permission("", form, principal, callers, paths, None, True, real_action, extra)
+        if any(e.condition is None for e in present):
+            permissions.append(kept)
             continue
         fn = index.functions[form.function]
         common = fn.conditions
         if form.alias is not None and form.alias in index.alias_ids:
             common = and_conditions(common, index.alias_ids[form.alias][1].conditions)
         base = f"{form.alias or form.function}InvokeFrom{principal.label}{suffix}"
-        lid = _logical_id(base, "|".join(map(str, key)), taken)
+        # a permission of an earlier run keeps its logical ID, so its combined condition keeps its name
+        ours = any(e.logical_id == base for e in present)
+        lid = base if ours else _logical_id(base, "|".join(map(str, key)), taken)
         condition_name = None
         if common or any(m.conditions for m in members):
             grants = [Grant(principal, form, m.path, m.conditions) for m in members]
             expressible, condition_name = namer.condition(lid, common, grants)
             if not expressible:
                 continue
+        if condition_name is not None and any(e.condition == condition_name for e in present):
+            permissions.append(kept)  # under the same condition: it holds exactly when ours would
+            continue
+        if ours:
+            lid = _logical_id(base, "|".join(map(str, key)), taken)
         taken.add(lid)
-        real_action = INVOKE_URL if action == INVOKE_URL.lower() else INVOKE
         permissions.append(
             Permission(lid, form, principal, callers, paths, condition_name, False, real_action, extra)
         )

@@ -327,7 +327,7 @@ def build(
                 key = (form, canonical_principal(item.principal.principal, partition), action.lower(), extra)
                 group = groups.setdefault(key, (item, suffix, []))
                 group[2].append(item)
-    existing = _existing(index, classifier) if groups else set()
+    existing = _existing(index, classifier) if groups else {}
     namer = _ConditionNamer(conditions)
     findings = reader.findings
     permissions: list[Permission] = []

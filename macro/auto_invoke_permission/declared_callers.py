@@ -107,7 +107,9 @@ def canonical_principal(text: str, partition: str) -> str:
     return f"arn:{partition}:iam::{text}:root" if ACCOUNT_ID.match(text) else text
 
 
-class _Item(NamedTuple):
+class DeclaredItem(NamedTuple):
+    """One validated AllowCallers value (an item, or one value of a List parameter)."""
+
     principal: DeclaredPrincipal
     forms: tuple[CalleeForm, ...]
     function_url: bool
@@ -121,7 +123,7 @@ class _Reader:
     def __init__(self, index: TemplateIndex) -> None:
         self.index = index
         self.resolver = index.resolver
-        self.items: list[_Item] = []
+        self.items: list[DeclaredItem] = []
         self.findings: list[Finding] = []
         self.problems: list[str] = []
 
@@ -188,7 +190,7 @@ class _Reader:
                     self.findings.append(Finding.at("AIP170", path, message))
                     continue
                 both = and_conditions(conds, pconds, oconds)
-                self.items.append(_Item(checked, forms, url, path, both))
+                self.items.append(DeclaredItem(checked, forms, url, path, both))
 
     def _values(self, node: Any, path: str, conds: CondSet) -> list[tuple[str, CondSet]]:
         """The literal strings a value stands for (a List parameter: each item), each with its
@@ -240,7 +242,7 @@ def _is_intrinsic(node: Mapping[str, Any]) -> bool:
     return len(node) == 1 and any(k == "Ref" or k.startswith("Fn::") for k in node)
 
 
-def _variants(item: _Item) -> list[tuple[str, tuple[tuple[str, Any], ...], str]]:
+def _variants(item: DeclaredItem) -> list[tuple[str, tuple[tuple[str, Any], ...], str]]:
     """(action, extra properties, logical ID suffix) of the permissions one item asks for."""
     org = () if item.principal.organization is None else (("PrincipalOrgID", item.principal.organization),)
     if not item.function_url:
@@ -304,6 +306,16 @@ def _logical_id(base: str, key: str, taken: set[str]) -> str:
     return candidate
 
 
+def read(index: TemplateIndex) -> tuple[list[DeclaredItem], list[Finding], list[str]]:
+    """The AllowCallers of the template's functions: the valid items, the findings, the problems
+    (malformed items: the transform fails on them)."""
+    reader = _Reader(index)
+    for fid in sorted(index.functions):
+        if fid not in index.skipped:
+            reader.read(index.functions[fid])
+    return reader.items, reader.findings, reader.problems
+
+
 def build(
     index: TemplateIndex,
     classifier: TargetClassifier,
@@ -313,15 +325,12 @@ def build(
     """The permissions the template's AllowCallers declare (`taken`: logical IDs in use, and the
     Conditions the other permissions add are in `conditions`). Raises TransformFailure on a
     malformed item."""
-    reader = _Reader(index)
-    for fid in sorted(index.functions):
-        if fid not in index.skipped:
-            reader.read(index.functions[fid])
-    if reader.problems:
-        raise TransformFailure(reader.problems)
-    groups: dict[_Key, tuple[_Item, str, list[_Item]]] = {}
+    items, read_findings, problems = read(index)
+    if problems:
+        raise TransformFailure(problems)
+    groups: dict[_Key, tuple[DeclaredItem, str, list[DeclaredItem]]] = {}
     partition = index.resolver.partition
-    for item in reader.items:
+    for item in items:
         for form in item.forms:
             for action, extra, suffix in _variants(item):
                 key = (form, canonical_principal(item.principal.principal, partition), action.lower(), extra)
@@ -329,7 +338,7 @@ def build(
                 group[2].append(item)
     existing = _existing(index, classifier) if groups else {}
     namer = _ConditionNamer(conditions)
-    findings = reader.findings
+    findings = read_findings
     permissions: list[Permission] = []
     for key in sorted(groups, key=lambda k: (k[0].function, k[0].alias or "", k[1], k[2], str(k[3]))):
         first, suffix, members = groups[key]

@@ -399,6 +399,11 @@ def _report_failure(error: OptionError | TransformFailure, streams: Streams) -> 
 def run_check(args: argparse.Namespace, streams: Streams) -> int:
     from . import check as check_report
 
+    if args.together:
+        from . import together
+
+        return together.run_check(args, streams)
+
     inputs, settings = _templates(args, streams)
     checked: list[CheckedTemplate] = []
     exit_code = EXIT_OK
@@ -510,6 +515,11 @@ def template_options(template: LoadedTemplate, mode: str | None) -> Options:
 
 
 def run_graph(args: argparse.Namespace, streams: Streams) -> int:
+    if args.together:
+        from . import together
+
+        return together.run_graph(args, streams)
+
     def one(template: LoadedTemplate, settings: Settings, output: _Output) -> int:
         from .. import core
         from ..model import TransformFailure
@@ -619,6 +629,9 @@ def build_parser() -> argparse.ArgumentParser:
     _mode_argument(check)
     _macro_name_argument(check)
     _ignore_argument(check)
+    from . import together
+
+    together.add_arguments(check)
 
     expand_ = command(
         "expand",
@@ -644,6 +657,7 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("-o", "--output", metavar="OUT", help=_OUTPUT_HELP)
     _mode_argument(graph)
     _macro_name_argument(graph)
+    together.add_arguments(graph)
 
     event = command(
         "event",

@@ -391,3 +391,15 @@ def test_validate_principal_accepts(text: str, partition: str, kind: str) -> Non
     checked = validate_principal(text, None, partition)
     assert not isinstance(checked, str)
     assert checked.kind == kind and checked.principal == text
+
+
+def test_organization_conditions_count_in_the_policy_size() -> None:
+    from auto_invoke_permission.limits import statement_bytes
+    from auto_invoke_permission.model import CalleeForm, Permission, Principal, RoleKey
+
+    principal = Principal(RoleKey.outside("declared"), "*", "Org")
+    plain = Permission("Id", CalleeForm("Callee"), principal, (), (), None, False)
+    in_org = Permission(
+        "Id", CalleeForm("Callee"), principal, (), (), None, False, extra=(("PrincipalOrgID", ORG),)
+    )
+    assert statement_bytes(in_org) > statement_bytes(plain) + len("aws:PrincipalOrgID") + len(ORG)

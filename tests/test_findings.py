@@ -132,6 +132,29 @@ PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "AIP143": ({}, {"never_ignore": frozenset({"AIP110"}), "Ignore": ["AIP110"]}),
     # 498 topics + 2 functions + 1 permission
     "AIP150": ({**to(WORKER_ARN), **{f"Topic{i}": {"Type": "AWS::SNS::Topic"} for i in range(498)}}, {}),
+    # a declared caller that is the role a caller of this template runs as (named by its RoleName)
+    "AIP170": (
+        {
+            "Worker": {
+                **sam_function(),
+                "Metadata": {
+                    "AutoInvokePermission": {"AllowCallers": [f"arn:aws:iam::{ACCOUNT}:role/caller-role"]}
+                },
+            },
+            **caller(statement(WORKER_ARN), Role={"Fn::GetAtt": ["CallerRole", "Arn"]}),
+            "CallerRole": role(RoleName="caller-role"),
+        },
+        {},
+    ),
+    "AIP171": (
+        {
+            "Worker": {
+                **sam_function(),
+                "Metadata": {"AutoInvokePermission": {"AllowCallers": [{"Ref": "Unset"}]}},
+            }
+        },
+        {},
+    ),
     # 60 callers, each with its own role, on one callee: over 20 KB of resource policy
     "AIP151": (
         {f"Caller{i}": sam_function(Policies=[document(statement(WORKER_ARN))]) for i in range(60)},
@@ -262,12 +285,13 @@ def test_graph_draws_only_the_permissions_that_exist() -> None:
 
 def test_every_code_is_claimed_by_exactly_one_producer() -> None:
     # each module that emits findings lists its codes in PRODUCES (a check: in its CHECK)
-    from auto_invoke_permission import checks, grants, limits, permissions, suppressions
+    from auto_invoke_permission import checks, declared_callers, grants, limits, permissions, suppressions
 
     claims: list[str] = [
         *core.PRODUCES,
         *grants.PRODUCES,
         *permissions.PRODUCES,
+        *declared_callers.PRODUCES,
         *limits.PRODUCES,
         *suppressions.PRODUCES,
         *(code for check in checks.registered() for code in check.produces),

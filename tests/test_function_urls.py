@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission.cli.graph import render_graph
-from auto_invoke_permission.limits import URL_CONDITION_BYTES, statement_bytes
+from auto_invoke_permission.limits import CONDITION_OVERHEAD, statement_bytes
 from auto_invoke_permission.model import DIRECT, URL, VIA_URL, CalleeForm, Permission, PermissionKind
 from auto_invoke_permission.permissions import url_kinds_covered
 from auto_invoke_permission.resolver import Resolver
@@ -193,7 +193,9 @@ def test_statement_size_counts_the_url_condition() -> None:
     principal = result.added[0].principal
     direct = Permission("X", form, principal, ("Caller",), ("p",), None, False)
     url = Permission("X", form, principal, ("Caller",), ("p",), None, False, URL.action, URL.extra)
-    assert statement_bytes(url) == statement_bytes(direct) + URL_CONDITION_BYTES
+    # `"Condition":{"StringEquals":{"lambda:FunctionUrlAuthType":"AWS_IAM"}}`: one entry per property
+    extra = sum(CONDITION_OVERHEAD + len(key) + len(str(value)) for key, value in URL.extra)
+    assert statement_bytes(url) == statement_bytes(direct) + extra
 
 
 def test_graph_labels_url_arrows() -> None:

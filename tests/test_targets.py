@@ -270,7 +270,8 @@ def test_other_account_names_the_account_and_the_statement_to_add() -> None:
         "arn:aws:lambda:us-east-1:210987654321:function:worker-fn is in account 210987654321; the stack is "
         "in 123456789012. Its owner must add: aws lambda add-permission --function-name "
         "arn:aws:lambda:us-east-1:210987654321:function:worker-fn --statement-id InvokeCallerRole "
-        "--action lambda:InvokeFunction --principal <ARN of CallerRole>"
+        "--action lambda:InvokeFunction --principal <ARN of CallerRole>; or, in the callee's template, "
+        "on the function: Metadata: {AutoInvokePermission: {AllowCallers: ['<ARN of CallerRole>']}}"
     )
 
 

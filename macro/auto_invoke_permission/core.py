@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import checks, limits, report, sources, suppressions
+from . import checks, declared_callers, limits, report, sources, suppressions
 from .conditions import condition_cycles
 from .findings import Finding, FindingCode
 from .grants import apply_denies, read_grants
@@ -102,11 +102,15 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
     existing, existing_findings = existing_permissions(index, classifier)
     existing_url = existing_url_permissions(index, classifier) if iam_url_forms else None
     built = build_permissions(index, grants, existing, conditions, existing_url)
+    taken = set(index.resources) | {p.logical_id for p in built.permissions}
+    visible = None if conditions is None else {**conditions, **built.new_conditions}
+    declared = declared_callers.build(index, classifier, visible, taken)
     facts = checks.Facts(index, classifier, grants, read.covered, urls, read.url_covered)
-    findings += read.findings + denied + existing_findings + built.findings + checks.run_all(facts)
-    findings = sorted(set(findings), key=Finding.sort_key)
+    findings += read.findings + denied + existing_findings + built.findings + declared.findings
+    findings = sorted(set(findings + checks.run_all(facts)), key=Finding.sort_key)
     findings = suppressions.apply(findings, options, ignores, index, documents, resources_only)
-    permissions = built.permissions
+    permissions = built.permissions + declared.permissions
+    new_conditions = {**built.new_conditions, **declared.new_conditions}
     added = [p for p in permissions if not p.existing]  # in audit mode: planned, not added
     if options.mode is not Mode.AUDIT:  # audit adds nothing, so no limit applies
         over = limits.check(index, permissions, added)
@@ -115,8 +119,11 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
     summary = None
     if not resources_only and options.report:
         counts = Counts.of(read.grant_count, permissions, added, findings)
-        summary = report.report_metadata(options, counts, added, findings)
-    out = _output(template, resources_only, options, added, conditions, built.new_conditions, summary)
+        in_template = [p for p in added if p not in declared.permissions]
+        summary = report.report_metadata(
+            options, counts, in_template, findings, [p for p in declared.permissions if not p.existing]
+        )
+    out = _output(template, resources_only, options, added, conditions, new_conditions, summary)
     return TransformResult(out, options, permissions, added, findings, read.edges, read.grant_count)
 
 

@@ -63,6 +63,8 @@ FindingCode = Literal[
     "AIP161",
     "AIP162",
     "AIP163",
+    "AIP170",
+    "AIP171",
 ]
 """Every finding code; mypy rejects any other string where a code is expected."""
 
@@ -390,6 +392,25 @@ CODES: dict[FindingCode, Code] = {
             "Grant both `lambda:InvokeFunctionUrl` and `lambda:InvokeFunction` on the callee (the "
             "second optionally under `Bool lambda:InvokedViaFunctionUrl: true`).",
             False,
+        ),
+        Code(
+            "AIP170",
+            N,
+            "Declared caller is a caller of this template",
+            "An `AllowCallers` item names a role of the stack's account that a function of this "
+            "template runs as; the macro already mirrors that role's grants, so no declared permission "
+            "is added for it.",
+            "Remove the item; grant the callee in the caller's identity policy instead.",
+            False,
+        ),
+        Code(
+            "AIP171",
+            W,
+            "Declared caller cannot be resolved",
+            "An `AllowCallers` value (a parameter without a value, Fn::ImportValue, a NoEcho parameter, "
+            "an intrinsic the macro cannot read) is unknown at transform time, so no permission is added.",
+            "Give the parameter a value, or write the account, role ARN or organization literally.",
+            True,
         ),
     )
 }

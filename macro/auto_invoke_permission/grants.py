@@ -292,7 +292,10 @@ class _Reader:
                 if isinstance(value, Unresolved):
                     path = _resource_path(stmt_path, position)
                     code = cast(FindingCode, value.code)  # the resolver's codes: AIP114, AIP115, AIP116
-                    self.find(code, path, f"cannot resolve the Resource: {value.reason}")
+                    message = f"cannot resolve the Resource: {value.reason}"
+                    if code == "AIP114":
+                        message = f"{message}. {self._allow_callers_hint(principal, 'In')}"
+                    self.find(code, path, message)
                     self.edge(callers, principal, f"({value.reason})", code, path)
                     continue
                 target = self.classifier.classify(value)
@@ -330,7 +333,12 @@ class _Reader:
             path = _resource_path(stmt_path, position)
             message = target.message
             if target.code == "AIP111":
-                message = f"{message}. Its owner must add: {_cross_account_statement(principal, target)}"
+                message = (
+                    f"{message}. Its owner must add: {_cross_account_statement(principal, target)}; "
+                    f"or, {self._allow_callers_hint(principal)}"
+                )
+            elif target.code == "AIP113":
+                message = f"{message}. {self._allow_callers_hint(principal, 'In')}"
             self.find(target.code, path, message)
             # the label names the Resource as written, never a word of the message
             self.edge(callers, principal, sym_text(value) or "''", target.code, path)
@@ -370,6 +378,27 @@ class _Reader:
             all_conds = and_conditions(conds, fconds)
             if not contradictory(all_conds):
                 self.grants.append(Grant(principal, form, stmt_path, all_conds, kind))
+
+    def _allow_callers_hint(self, principal: Principal, first: str = "in") -> str:
+        """The `AllowCallers` item the callee's template needs for this caller (issue 14)."""
+        return (
+            f"{first} the callee's template, on the function: Metadata: {{AutoInvokePermission: "
+            f"{{AllowCallers: ['{self._role_arn(principal)}']}}}}"
+        )
+
+    def _role_arn(self, principal: Principal) -> str:
+        """The caller role's ARN where the template spells it out (a literal RoleName and Path, an
+        ARN), else a placeholder naming the role."""
+        if principal.role is None:
+            return principal.key.name
+        props = self.index.roles[principal.key].resource
+        props = props.get("Properties") if isinstance(props, dict) else None
+        name = props.get("RoleName") if isinstance(props, dict) else None
+        path = props.get("Path", "/") if isinstance(props, dict) else "/"
+        if isinstance(name, str) and isinstance(path, str):
+            resolver = self.index.resolver
+            return f"arn:{resolver.partition}:iam::{resolver.account_id}:role{path}{name}"
+        return f"<ARN of {principal.role}>"
 
     def _deny(self, role_key: RoleKey, stmt: InvokeStatement, url: bool = False) -> None:
         """Over-approximate: a Deny we cannot read denies everything the role could be granted.

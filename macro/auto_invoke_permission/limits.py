@@ -15,17 +15,18 @@ MAX_POLICY_BYTES = 20 * 1024
 # Size of one statement as Lambda stores it, without the variable parts: Sid prefix, Effect,
 # Principal, Action, Resource keys and punctuation, the fixed parts of the two ARNs.
 STATEMENT_OVERHEAD = 190
+CONDITION_OVERHEAD = 40  # `"Condition":{"StringEquals":{"aws:":""}}` and the like, per entry
 NAME_ALLOWANCE = 64  # a role name and a function name are at most 64 characters
-# A function URL permission's Condition as Lambda stores it, e.g.
-# `,"Condition":{"StringEquals":{"lambda:FunctionUrlAuthType":"AWS_IAM"}}`, and `Url` in the action
-URL_CONDITION_BYTES = 72
 
 
 def statement_bytes(permission: Permission) -> int:
     """Estimate of the statement's size in the callee's resource policy (physical names are not known)."""
     alias = len(permission.callee.alias_name or "") + 1 if permission.callee.alias_name else 0
-    size = STATEMENT_OVERHEAD + len(permission.logical_id or "x" * 40) + 2 * NAME_ALLOWANCE + alias
-    return size + URL_CONDITION_BYTES if permission.extra else size
+    # each further property becomes a Condition entry: `"StringEquals":{"aws:PrincipalOrgID":"o-..."}`
+    conditions = sum(CONDITION_OVERHEAD + len(key) + len(str(value)) for key, value in permission.extra)
+    return (
+        STATEMENT_OVERHEAD + len(permission.logical_id or "x" * 40) + 2 * NAME_ALLOWANCE + alias + conditions
+    )
 
 
 def check(index: TemplateIndex, permissions: list[Permission], added: list[Permission]) -> list[Finding]:

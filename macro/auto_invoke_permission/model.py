@@ -34,6 +34,10 @@ def json_kind(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
+# the permission properties that make a permission one for calls through a function URL
+_URL_KEYS = ("FunctionUrlAuthType", "InvokedViaFunctionUrl")
+
+
 class CalleeForm(NamedTuple):
     """A function of the template, unqualified (alias None) or through one alias."""
 
@@ -262,7 +266,7 @@ class TransformResult:
             url_edges = []
             for p in self.permissions:
                 status = EdgeStatus.PRESENT if p.existing else added
-                if p.extra:
+                if any(key in _URL_KEYS for key, _ in p.extra):  # not PrincipalOrgID: that is no URL
                     url_edges.append((p.callers, p.principal.label, p.callee.label, status, p.grants[0]))
                 else:
                     raw.append((p.callers, p.principal.label, p.callee.label, status, p.grants[0]))

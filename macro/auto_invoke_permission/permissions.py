@@ -132,6 +132,7 @@ def permission_resource(permission: Permission) -> dict[str, Any]:
         "Action": permission.action,
         "FunctionName": permission.callee.function_name_expression(),
         "Principal": permission.principal.expression,
+        **dict(permission.extra),
     }
     if permission.extra:
         properties.update(permission.extra)

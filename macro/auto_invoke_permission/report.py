@@ -33,9 +33,14 @@ def failure_message(problems: list[str]) -> str:
 
 
 def report_metadata(
-    options: Options, counts: Counts, added: list[Permission], findings: list[Finding]
+    options: Options,
+    counts: Counts,
+    added: list[Permission],
+    findings: list[Finding],
+    declared: list[Permission] | None = None,
 ) -> dict[str, Any]:
-    """The report in the output's Metadata; `findings` sorted, as the result lists them."""
+    """The report in the output's Metadata; `findings` sorted, as the result lists them. `added`: the
+    permissions for callers of the template; `declared`: those its AllowCallers add, listed apart."""
     report: dict[str, Any] = {
         "Mode": options.mode.value,
         "Grants": counts.grants,
@@ -50,6 +55,10 @@ def report_metadata(
     if added:
         report["Permissions"] = [
             f"{p.logical_id}: {p.callee.label} <- {p.principal.label}" for p in added[:MAX_REPORTED_FINDINGS]
+        ]
+    if declared:
+        report["DeclaredCallers"] = [
+            f"{p.logical_id}: {p.callee.label} <- {p.callers[0]}" for p in declared[:MAX_REPORTED_FINDINGS]
         ]
     if findings:
         report["Items"] = [f.as_dict() for f in findings[:MAX_REPORTED_FINDINGS]]

@@ -400,6 +400,11 @@ def _report_failure(error: OptionError | TransformFailure, streams: Streams) -> 
 def run_check(args: argparse.Namespace, streams: Streams) -> int:
     from . import check as check_report
 
+    if args.together:
+        from . import together
+
+        return together.run_check(args, streams)
+
     inputs, settings = _templates(args, streams)
     checked: list[CheckedTemplate] = []
     exit_code = EXIT_OK
@@ -511,6 +516,11 @@ def template_options(template: LoadedTemplate, mode: str | None) -> Options:
 
 
 def run_graph(args: argparse.Namespace, streams: Streams) -> int:
+    if args.together:
+        from . import together
+
+        return together.run_graph(args, streams)
+
     def one(template: LoadedTemplate, settings: Settings, output: _Output) -> int:
         from .. import core
         from ..model import TransformFailure
@@ -620,6 +630,9 @@ def build_parser() -> argparse.ArgumentParser:
     _mode_argument(check)
     _macro_name_argument(check)
     _ignore_argument(check)
+    from . import together
+
+    together.add_arguments(check)
 
     expand_ = command(
         "expand",
@@ -645,6 +658,7 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("-o", "--output", metavar="OUT", help=_OUTPUT_HELP)
     _mode_argument(graph)
     _macro_name_argument(graph)
+    together.add_arguments(graph)
 
     event = command(
         "event",

@@ -1,0 +1,447 @@
+"""`check --together` and `graph --together`: several templates as one system.
+
+A grant of one template whose Resource is an `Fn::ImportValue` of another template's export, or a
+literal (or `${AWS::AccountId}` / `${AWS::StackName}`-built) ARN of another template's function,
+is a cross-stack edge. For each, the callee's template allows the caller when an `AllowCallers`
+item or a hand-written `AWS::Lambda::Permission` names the caller's account, its role, or an
+organization; otherwise the edge names the `AllowCallers` item to add.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import core
+from ..declared_callers import ACCOUNT_ID, DeclaredItem, canonical_principal
+from ..declared_callers import read as read_declared
+from ..model import CalleeForm, TransformContext
+from ..options import Mode, Options
+from ..resolver import Resolver, Token, Unresolved
+from ..template import IAM_ROLE, LAMBDA_PERMISSION, TemplateIndex, properties, sam_generated_names
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+FORMATS = ("text", "json")
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_FUNCTION_ARN = re.compile(
+    r"^arn:(?P<partition>[^:]+):lambda:(?P<region>[^:]+):(?P<account>\d{12}):function:(?P<name>[^:]+)"
+    r"(?::(?P<qualifier>[^:]+))?$"
+)
+CROSS_STACK_CODES = frozenset({"AIP111", "AIP113", "AIP114"})
+
+
+def add_arguments(sub: argparse.ArgumentParser) -> None:
+    """`--together`, `--account`, `--stack-name` on `check` and `graph`."""
+    sub.add_argument(
+        "--together",
+        action="store_true",
+        help="analyze the templates as one system: report each cross-stack edge (Fn::ImportValue of "
+        "another template's export, or the ARN of another template's function) and whether the "
+        "callee's template allows the caller",
+    )
+    sub.add_argument(
+        "--account",
+        metavar="NAME=ACCOUNT",
+        action="append",
+        default=[],
+        help="with --together: the account of the template NAME (file name or stem); default --account-id",
+    )
+    sub.add_argument(
+        "--stack-name",
+        metavar="NAME=STACK",
+        action="append",
+        default=[],
+        help="with --together: the stack name of the template NAME (default: the file's stem)",
+    )
+
+
+@dataclass
+class Stack:
+    """One template of the system, with what other templates can reach in it."""
+
+    path: str
+    name: str  # the stack name
+    account: str
+    data: Mapping[str, Any]
+    index: TemplateIndex
+    exports: dict[str, CalleeForm] = field(default_factory=dict)  # export name -> callee form
+    names: dict[str, str] = field(default_factory=dict)  # physical function name -> logical ID
+    declared: list[DeclaredItem] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CrossEdge:
+    """A grant of a function of one stack on a function of another (or on an unknown export)."""
+
+    caller_path: str
+    callers: tuple[str, ...]
+    caller_account: str
+    role_arn: str | None  # the caller role's ARN, when the template spells it out
+    grant: str  # the path of the Resource
+    via: str  # `Fn::ImportValue NAME` or the ARN
+    callee: Stack | None
+    form: CalleeForm | None
+    allowed_by: str | None = None  # what allows it: `Orders.Metadata...AllowCallers[0]`, a permission
+
+    @property
+    def item(self) -> str:
+        """The AllowCallers item that would allow this caller."""
+        return f"'{self.role_arn}'" if self.role_arn else f"'{self.caller_account}'"
+
+    @property
+    def cross_account(self) -> bool:
+        return self.callee is not None and self.callee.account != self.caller_account
+
+    def status(self) -> str:
+        if self.callee is None or self.form is None:
+            return "unknown callee"
+        return "allowed" if self.allowed_by else "missing"
+
+    def describe(self) -> str:
+        caller = f"{self.caller_path}: {', '.join(self.callers) or '?'} (account {self.caller_account})"
+        if self.callee is None or self.form is None:
+            return f"{caller} -> {self.via} at {self.grant}: no template of the system defines it"
+        callee = f"{self.callee.path}: {self.form.label} (account {self.callee.account})"
+        head = f"{caller} -> {callee} via {self.via} at {self.grant}"
+        if self.allowed_by:
+            return f"{head}: allowed by {self.allowed_by}"
+        need = "the call is denied" if self.cross_account else "the identity grant alone allows it"
+        qualifiers = "" if self.form.alias_name is None else f", Qualifiers: [{self.form.alias_name}]"
+        item = self.item if not qualifiers else f"{{Principal: {self.item}{qualifiers}}}"
+        return (
+            f"{head}: not allowed by the callee's template ({need}); add to {self.form.function} in "
+            f"{self.callee.path}: Metadata: {{AutoInvokePermission: {{AllowCallers: [{item}]}}}}"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "caller": self.caller_path,
+            "callers": list(self.callers),
+            "callerAccount": self.caller_account,
+            "grant": self.grant,
+            "via": self.via,
+            "callee": None if self.callee is None else self.callee.path,
+            "function": None if self.form is None else self.form.label,
+            "status": self.status(),
+            "allowedBy": self.allowed_by,
+            "missingItem": None if self.status() != "missing" else self.item,
+        }
+
+
+def _named(pairs: Sequence[str], flag: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name or not value:
+            raise ValueError(f"{flag} {pair!r}: expected NAME=VALUE")
+        out[name] = value
+    return out
+
+
+def _lookup(named: Mapping[str, str], path: str) -> str | None:
+    p = Path(path)
+    for key in (path, p.name, p.stem, p.parent.name):
+        if key in named:
+            return named[key]
+    return None
+
+
+def _text(value: Any, stack: str) -> str | None:
+    """A symbolic string as text, with `AWS::StackName` the stack's name; None for other tokens."""
+    if not isinstance(value, tuple):
+        return None
+    out = []
+    for part in value:
+        if isinstance(part, Token):
+            if part.kind == "pseudo" and part.name == "AWS::StackName":
+                out.append(stack)
+                continue
+            return None
+        out.append(part)
+    return "".join(out)
+
+
+def _stack(path: str, data: Mapping[str, Any], name: str, account: str, region: str, values: Any) -> Stack:
+    resources = data.get("Resources") if isinstance(data.get("Resources"), dict) else {}
+    assert isinstance(resources, dict)
+    resolver = Resolver(
+        region=region,
+        account_id=account,
+        resources=resources,
+        parameters=data.get("Parameters") or {},
+        parameter_values=values,
+        mappings=data.get("Mappings") or {},
+        conditions=data.get("Conditions") or {},
+        implicit=sam_generated_names(resources, data.get("Globals")),
+    )
+    index = TemplateIndex(resources, data.get("Globals"), resolver)
+    stack = Stack(path, name, account, data, index)
+    outputs = data.get("Outputs")
+    for output in (outputs or {}).values() if isinstance(outputs, dict) else ():
+        export = output.get("Export") if isinstance(output, dict) else None
+        export_name = _text(resolver.scalar(export.get("Name")), name) if isinstance(export, dict) else None
+        form = _form_of(index, output.get("Value")) if export_name else None
+        if export_name and form is not None:
+            stack.exports[export_name] = form
+    for fid, fn in index.functions.items():
+        for sym, _ in fn.names[1:]:  # the first is `Ref F`, whose value is generated
+            text = _text(sym, name)
+            if text:
+                stack.names[text] = fid
+    stack.declared, _, stack.problems = read_declared(index)
+    return stack
+
+
+def _form_of(index: TemplateIndex, node: Any) -> CalleeForm | None:
+    """The callee form an output's Value names: a function (Ref, GetAtt .Arn) or an alias (Ref)."""
+    fid = index.function_of(node)
+    if fid is not None:
+        return index.functions[fid].form
+    if isinstance(node, dict) and isinstance(node.get("Ref"), str) and node["Ref"] in index.alias_ids:
+        function, alias = index.alias_ids[node["Ref"]]
+        return alias.form(function)
+    return None
+
+
+def _node_at(resources: Mapping[str, Any], path: str) -> Any:
+    node: Any = resources
+    for key, position in _PATH_PART.findall(path):
+        if position:
+            node = node[int(position)] if isinstance(node, list) and int(position) < len(node) else None
+        else:
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is None:
+            return None
+    return node
+
+
+def _caller_roles(stack: Stack, rid: str) -> list[tuple[tuple[str, ...], str | None]]:
+    """(functions that run as it, role ARN or None) of each role a grant at `rid` belongs to."""
+    index = stack.index
+    keys = []
+    if rid in index.functions:
+        keys = [key for key, _ in index.function_roles.get(rid, [])]
+    elif isinstance(index.resources.get(rid), dict) and index.resources[rid].get("Type") == IAM_ROLE:
+        keys = [key for key in index.roles if key.in_template and key.name == rid]
+    else:
+        roles = properties(index.resources.get(rid)).get("Roles")
+        for node in roles if isinstance(roles, list) else []:
+            key = index.role_key_for_attachment(node)
+            if key is not None:
+                keys.append(key)
+    out = []
+    for key in keys:
+        role = index.roles[key]
+        arn = None
+        if not key.in_template and key.name.startswith("arn:") and ":role/" in key.name:
+            arn = key.name
+        elif role.resource is not None:
+            props = properties(role.resource)
+            name, path = props.get("RoleName"), props.get("Path", "/")
+            if isinstance(name, str) and isinstance(path, str):
+                arn = f"arn:{index.resolver.partition}:iam::{stack.account}:role{path}{name}"
+        out.append((tuple(sorted(set(role.callers))), arn))
+    return out
+
+
+Target = tuple[str, Stack | None, CalleeForm | None]  # how the Resource names it, callee stack, form
+
+
+def _targets(stacks: list[Stack], caller: Stack, node: Any) -> list[Target]:
+    """(how the Resource names it, callee stack, callee form) for each callee a Resource names."""
+    resolver = caller.index.resolver
+    if isinstance(node, dict) and set(node) == {"Fn::ImportValue"}:
+        export = _text(resolver.scalar(node["Fn::ImportValue"]), caller.name)
+        via = f"Fn::ImportValue {export or '?'}"
+        for stack in stacks:
+            if stack is not caller and export in stack.exports:
+                return [(via, stack, stack.exports[export])]
+        return [(via, None, None)]
+    out: list[Target] = []
+    for value, _ in resolver.strings(node):
+        text = None if isinstance(value, Unresolved) else _text(value, caller.name)
+        match = _FUNCTION_ARN.match(text or "")
+        if text is None or match is None:
+            continue
+        found: tuple[Stack, CalleeForm] | None = None
+        for stack in stacks:
+            fid = stack.names.get(match["name"])
+            if stack is caller or stack.account != match["account"] or fid is None:
+                continue
+            fn = stack.index.functions[fid]
+            qualifier = match["qualifier"]
+            alias = next((a for a in fn.aliases if a.name == qualifier), None)
+            if qualifier is None or alias is not None:
+                found = (stack, fn.form if alias is None else alias.form(fid))
+                break
+        out.append((text, *found) if found else (text, None, None))
+    return out
+
+
+def _allowed_by(edge: CrossEdge) -> str | None:
+    """What in the callee's template allows the edge's caller, or None."""
+    stack, form = edge.callee, edge.form
+    if stack is None or form is None:
+        return None
+    partition = stack.index.resolver.partition
+    account_root = canonical_principal(edge.caller_account, partition)
+    wanted = {account_root} | ({edge.role_arn} if edge.role_arn else set())
+    for item in stack.declared:
+        if form not in item.forms or item.function_url:
+            continue
+        principal = canonical_principal(item.principal.principal, partition)
+        if principal == "*":
+            return f"{item.path} (organization {item.principal.organization}; membership not checked)"
+        if principal in wanted:
+            return item.path
+    for rid in stack.index.of_type.get(LAMBDA_PERMISSION, ()):
+        props = properties(stack.index.resources[rid])
+        if set(props) - {"Action", "FunctionName", "Principal", "PrincipalOrgID"}:
+            continue
+        action = props.get("Action")
+        if not (isinstance(action, str) and action.lower() in ("lambda:invokefunction", "lambda:*")):
+            continue
+        if _form_of(stack.index, props.get("FunctionName")) != form:
+            continue
+        spelled = _text(stack.index.resolver.scalar(props.get("Principal")), stack.name)
+        if spelled and canonical_principal(spelled, partition) in wanted | {"*"}:
+            return rid
+    return None
+
+
+def analyze(stacks: list[Stack], region: str) -> list[CrossEdge]:
+    """The cross-stack edges of the system, in template and path order."""
+    edges: list[CrossEdge] = []
+    for caller in stacks:
+        context = TransformContext(region, caller.account, {})
+        try:
+            result = core.analyze(dict(caller.data), Options(mode=Mode.AUDIT), context)
+        except Exception as err:  # a template the macro refuses: said, not a traceback
+            caller.problems.append(str(err))
+            continue
+        resources = caller.data.get("Resources") or {}
+        for finding in result.findings:
+            if finding.code not in CROSS_STACK_CODES:
+                continue
+            node = _node_at(resources, finding.path)
+            for callers, role_arn in _caller_roles(caller, finding.resource) or [((), None)]:
+                for via, stack, form in _targets(stacks, caller, node):
+                    edge = CrossEdge(
+                        caller.path, callers, caller.account, role_arn, finding.path, via, stack, form
+                    )
+                    edge.allowed_by = _allowed_by(edge)
+                    edges.append(edge)
+    return edges
+
+
+def load(args: argparse.Namespace, streams: Any) -> tuple[list[Stack], str] | int:
+    """The stacks of the templates the arguments name, and the region; an exit code on usage errors."""
+    from .inputs import read_inputs
+    from .main import UsageError, _templates, parameter_values
+
+    inputs, settings = _templates(args, streams)
+    try:
+        accounts = _named(args.account, "--account")
+        names = _named(args.stack_name, "--stack-name")
+    except ValueError as err:
+        raise UsageError(str(err)) from err
+    for account in accounts.values():
+        if not ACCOUNT_ID.match(account):
+            raise UsageError(f"--account: {account!r} is not a 12-digit account ID")
+    stacks: list[Stack] = []
+    failed = False
+
+    def unreadable(err: Exception) -> None:
+        nonlocal failed
+        streams.err.write(f"{err}\n")
+        failed = True
+
+    for template in read_inputs(inputs, streams.note, unreadable):
+        account = _lookup(accounts, template.path) or settings.place.account_id
+        name = _lookup(names, template.path) or Path(template.path).stem
+        values = parameter_values(template, settings.overrides, streams)
+        data = {k: v for k, v in template.data.items() if k != "Transform"}
+        stacks.append(_stack(template.path, data, name, account, settings.place.region, values))
+    if failed:
+        return EXIT_USAGE
+    return stacks, settings.place.region
+
+
+def run_check(args: argparse.Namespace, streams: Any) -> int:
+    loaded = load(args, streams)
+    if isinstance(loaded, int):
+        return loaded
+    stacks, region = loaded
+    edges = analyze(stacks, region)
+    fmt = args.format or "text"
+    if fmt not in FORMATS:
+        from .main import UsageError
+
+        raise UsageError(f"--together writes {' or '.join(FORMATS)}, not {fmt}")
+    problems = [f"{s.path}: {p}" for s in stacks for p in s.problems]
+    if fmt == "json":
+        text = json.dumps({"edges": [e.as_dict() for e in edges], "problems": problems}, indent=2) + "\n"
+    else:
+        lines = [f"{e.status()}: {e.describe()}" for e in edges] + [f"problem: {p}" for p in problems]
+        missing = sum(1 for e in edges if e.status() == "missing")
+        lines.append(
+            f"{len(stacks)} templates, {len(edges)} cross-stack edges, {missing} not allowed by the "
+            "callee's template"
+        )
+        text = "\n".join(lines) + "\n"
+    from .main import _write_or_print
+
+    _write_or_print(text, args.output, streams)
+    denied = any(e.status() == "missing" and e.cross_account for e in edges)
+    return EXIT_FAILED if denied or problems else EXIT_OK
+
+
+def run_graph(args: argparse.Namespace, streams: Any) -> int:
+    loaded = load(args, streams)
+    if isinstance(loaded, int):
+        return loaded
+    stacks, region = loaded
+    edges = analyze(stacks, region)
+    text = render_mermaid(stacks, edges)
+    from .main import _write_or_print
+
+    _write_or_print(text, args.output, streams)
+    return EXIT_OK
+
+
+def _node_id(stack: int, name: str) -> str:
+    return f"s{stack}_{re.sub(r'[^A-Za-z0-9_]', '_', name)}"
+
+
+def render_mermaid(stacks: list[Stack], edges: list[CrossEdge]) -> str:
+    """One subgraph per stack with the functions the edges touch; an arrow per edge."""
+    position = {id(s): i for i, s in enumerate(stacks)}
+    by_path = {s.path: s for s in stacks}
+    used: dict[int, set[str]] = {}
+    arrows: list[str] = []
+    for e in edges:
+        caller = by_path[e.caller_path]
+        target = e.form.label if e.form is not None else e.via
+        target_stack = position[id(e.callee)] if e.callee is not None else len(stacks)
+        for name in e.callers or ("?",):
+            used.setdefault(position[id(caller)], set()).add(name)
+            used.setdefault(target_stack, set()).add(target)
+            line = "-->" if e.status() == "allowed" else "-.->"
+            source, sink = _node_id(position[id(caller)], name), _node_id(target_stack, target)
+            arrows.append(f"  {source} {line}|{e.status()}| {sink}")
+    lines = ["flowchart LR"]
+    for i, stack in enumerate(stacks):
+        lines.append(f'  subgraph s{i}["{stack.name} ({stack.account})"]')
+        lines.extend(f'    {_node_id(i, n)}["{n}"]' for n in sorted(used.get(i, ())))
+        lines.append("  end")
+    if len(stacks) in used:
+        lines.append(f'  subgraph s{len(stacks)}["not among the templates"]')
+        lines.extend(f'    {_node_id(len(stacks), n)}["{n}"]' for n in sorted(used[len(stacks)]))
+        lines.append("  end")
+    return "\n".join([*lines, *sorted(dict.fromkeys(arrows))]) + "\n"

@@ -1,0 +1,390 @@
+"""Declared callers: `Metadata.AutoInvokePermission.AllowCallers` on a function of the template.
+
+Callers in other accounts (or stacks) cannot add the callee's resource policy themselves, so the
+callee's template declares them: a role or user ARN, a 12-digit account, an organization
+(`{OrganizationId: o-...}`: `Principal: '*'` with `PrincipalOrgID`), or an account or role inside
+an organization. Malformed items are configuration errors: the transform fails with the resource
+and path. A value unknown at transform time is one AIP171 finding and no permission.
+
+Logical IDs: `<Callee or alias>InvokeFrom<Account|Role|User|Org><label>[In<Org>][Url|ViaUrl]`, a
+function of (callee form, principal, organization, kind) only, so they stay stable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from .conditions import NO_CONDITIONS, CondSet, UndefinedCondition, and_conditions, if_branches
+from .findings import Finding, FindingCode
+from .model import CalleeForm, Grant, Permission, Principal, RoleKey, TransformFailure, json_kind
+from .permissions import MAX_LOGICAL_ID, _ConditionNamer, short_hash
+from .resolver import Unresolved, literal, sym_text
+from .targets import TargetClassifier
+from .template import LAMBDA_PERMISSION, Function, TemplateIndex, alnum, properties
+
+PRODUCES: frozenset[FindingCode] = frozenset({"AIP170", "AIP171"})
+
+MACRO_KEY = "AutoInvokePermission"
+INVOKE = "lambda:InvokeFunction"
+INVOKE_URL = "lambda:InvokeFunctionUrl"
+ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")  # the AWS Organizations ID pattern
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+# arn:PARTITION:iam::ACCOUNT:role/PATH/NAME (or user/...): IAM's path (`/` or `/.../`, printable
+# ASCII) and name characters, a name of at most 64 characters
+IAM_PRINCIPAL_ARN = re.compile(
+    r"^arn:(?P<partition>[a-z-]+):iam::(?P<account>[^:]*):(?P<kind>role|user)"
+    r"(?P<path>/(?:[\x21-\x7e]*/)?)(?P<name>[^/]*)$"
+)
+IAM_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+ROOT_ARN = re.compile(r"^arn:(?P<partition>[a-z-]+):iam::(?P<account>[^:]*):root$")
+ITEM_KEYS = frozenset({"Principal", "OrganizationId", "Qualifiers", "FunctionUrl"})
+
+
+class DeclaredPrincipal(NamedTuple):
+    """A validated AllowCallers principal: what the permission's Principal and PrincipalOrgID say."""
+
+    kind: str  # Account, Role, User or Org
+    principal: str  # the Principal property: an account ID, an IAM ARN, or `*` (with an organization)
+    organization: str | None
+    label: str  # alphanumeric, for logical IDs
+
+    @property
+    def shown(self) -> str:
+        who = "the organization" if self.principal == "*" else f"{self.kind.lower()} {self.principal}"
+        return who if self.organization is None else f"{who} in {self.organization}"
+
+
+class Declared(NamedTuple):
+    """What `build` returns."""
+
+    permissions: list[Permission]  # added and existing
+    findings: list[Finding]
+    new_conditions: dict[str, Any]
+
+
+def validate_principal(text: str, organization: str | None, partition: str) -> DeclaredPrincipal | str:
+    """The principal an AllowCallers value names, or the problem with it (a sentence)."""
+    org_label = "" if organization is None else "In" + alnum(organization).capitalize()
+    if text == "*":
+        if organization is None:
+            return "'*' would let every AWS account invoke the function; name an OrganizationId with it"
+        return DeclaredPrincipal("Org", "*", organization, alnum(organization).capitalize())
+    if ACCOUNT_ID.match(text):
+        return DeclaredPrincipal("Account", text, organization, text + org_label)
+    if text.endswith((".amazonaws.com", ".amazonaws.com.cn")) or ("." in text and ":" not in text):
+        return f"{text!r} is a service principal; AllowCallers names accounts, roles, users and organizations"
+    root = ROOT_ARN.match(text)
+    arn = IAM_PRINCIPAL_ARN.match(text)
+    match = root or arn
+    if match is None:
+        return (
+            f"{text!r} is not a 12-digit account ID, an IAM role or user ARN "
+            "(arn:PARTITION:iam::ACCOUNT:role/NAME) or '*' with an OrganizationId"
+        )
+    if match["partition"] != partition:
+        return f"{text!r} is in partition {match['partition']!r}, the stack in {partition!r}"
+    account = match["account"]
+    if not ACCOUNT_ID.match(account):
+        return f"{text!r} has account {account!r}, not a 12-digit account ID"
+    if root is not None:
+        return DeclaredPrincipal("Account", text, organization, account + org_label)
+    name = match["name"]
+    if not IAM_NAME.match(name) or len(match["path"]) > 512:
+        return f"{text!r} has an invalid {match['kind']} name or path"
+    kind = match["kind"].capitalize()
+    return DeclaredPrincipal(kind, text, organization, account + alnum(name) + org_label)
+
+
+def _account_of(principal: str) -> str:
+    """The account of an account ID or IAM ARN (`*` for the organization form)."""
+    return principal if ACCOUNT_ID.match(principal) else principal.split(":")[4] if ":" in principal else "*"
+
+
+def canonical_principal(text: str, partition: str) -> str:
+    """One spelling per principal: Lambda stores an account ID as its root ARN."""
+    return f"arn:{partition}:iam::{text}:root" if ACCOUNT_ID.match(text) else text
+
+
+class DeclaredItem(NamedTuple):
+    """One validated AllowCallers value (an item, or one value of a List parameter)."""
+
+    principal: DeclaredPrincipal
+    forms: tuple[CalleeForm, ...]
+    function_url: bool
+    path: str
+    conditions: CondSet
+
+
+class _Reader:
+    """Reads the AllowCallers of one template: validated items, findings, and problems (failures)."""
+
+    def __init__(self, index: TemplateIndex) -> None:
+        self.index = index
+        self.resolver = index.resolver
+        self.items: list[DeclaredItem] = []
+        self.findings: list[Finding] = []
+        self.problems: list[str] = []
+
+    def read(self, fn: Function) -> None:
+        meta = fn.resource.get("Metadata")
+        own = meta.get(MACRO_KEY) if isinstance(meta, dict) else None
+        if not isinstance(own, dict) or "AllowCallers" not in own:
+            return
+        base = f"{fn.logical_id}.Metadata.{MACRO_KEY}.AllowCallers"
+        declared = own["AllowCallers"]
+        if not isinstance(declared, list):
+            self.problems.append(f"{base} must be a list, not {json_kind(declared)}")
+            return
+        for i, item in enumerate(declared):
+            path = f"{base}[{i}]"
+            for node, conds in if_branches(item, self.resolver.conditions):
+                if isinstance(node, UndefinedCondition):
+                    self.findings.append(Finding.at("AIP171", path, f"cannot read the item: {node.reason}"))
+                elif node is not None:
+                    self._item(fn, node, path, conds)
+
+    def _item(self, fn: Function, node: Any, path: str, conds: CondSet) -> None:
+        spec = node if isinstance(node, dict) and not _is_intrinsic(node) else {"Principal": node}
+        unknown = sorted(str(k) for k in spec if k not in ITEM_KEYS)
+        if unknown:
+            self.problems.append(
+                f"{path} has unknown keys {', '.join(unknown)}; an item has {', '.join(sorted(ITEM_KEYS))}"
+            )
+            return
+        if "Principal" not in spec and "OrganizationId" not in spec:
+            self.problems.append(f"{path} needs a Principal or an OrganizationId")
+            return
+        forms = self._forms(fn, spec.get("Qualifiers"), f"{path}.Qualifiers")
+        url = spec.get("FunctionUrl", False)
+        if url in ("true", "false"):
+            url = url == "true"
+        if not isinstance(url, bool):
+            self.problems.append(f"{path}.FunctionUrl must be true or false, not {json_kind(url)}")
+            return
+        if forms is None:
+            return
+        principals = self._values(spec.get("Principal", "*"), path, conds)
+        organizations: list[tuple[str | None, CondSet]] = [(None, NO_CONDITIONS)]
+        if "OrganizationId" in spec:
+            organizations = list(self._values(spec["OrganizationId"], f"{path}.OrganizationId", conds))
+            for org, _ in organizations:
+                if org is not None and not ORGANIZATION_ID.match(org):
+                    self.problems.append(
+                        f"{path}.OrganizationId: {org!r} is not an organization ID (o- and 10 to 32 "
+                        "lowercase letters or digits)"
+                    )
+                    return
+        for text, pconds in principals:
+            for org, oconds in organizations:
+                checked = validate_principal(text, org, self.resolver.partition)
+                if isinstance(checked, str):
+                    self.problems.append(f"{path}: {checked}")
+                    continue
+                if self._in_template_caller(checked):
+                    message = (
+                        f"{checked.principal} is the role of a caller in this template; its grant is "
+                        "mirrored already, no declared permission added"
+                    )
+                    self.findings.append(Finding.at("AIP170", path, message))
+                    continue
+                both = and_conditions(conds, pconds, oconds)
+                self.items.append(DeclaredItem(checked, forms, url, path, both))
+
+    def _values(self, node: Any, path: str, conds: CondSet) -> list[tuple[str, CondSet]]:
+        """The literal strings a value stands for (a List parameter: each item), each with its
+        conditions; an AIP171 (once) for a value unknown at transform time."""
+        out: list[tuple[str, CondSet]] = []
+        for value, vconds in self.resolver.strings(node):
+            text = None if isinstance(value, Unresolved) else literal(value)
+            if text is None:
+                reason = value.reason if isinstance(value, Unresolved) else f"{sym_text(value)} is not known"
+                message = f"cannot resolve the declared caller: {reason}; no permission added"
+                self.findings.append(Finding.at("AIP171", path, message))
+                return []
+            out.append((text, vconds))
+        return out
+
+    def _forms(self, fn: Function, node: Any, path: str) -> tuple[CalleeForm, ...] | None:
+        """The callee forms an item covers: the unqualified function by default, `'*'` adds every
+        alias of the template, alias names pick those aliases."""
+        if node is None:
+            return (fn.form,)
+        names = node if isinstance(node, list) else [node]
+        forms: list[CalleeForm] = []
+        for i, name in enumerate(names):
+            where = f"{path}[{i}]" if isinstance(node, list) else path
+            if name == "*":
+                forms.extend([fn.form, *(a.form(fn.logical_id) for a in fn.aliases)])
+                continue
+            alias = next((a for a in fn.aliases if a.name == name), None)
+            if alias is None:
+                known = ", ".join(a.name for a in fn.aliases) or "none"
+                self.problems.append(
+                    f"{where}: {name!r} is not an alias of {fn.logical_id} in this template "
+                    f"(aliases: {known})"
+                )
+                return None
+            forms.append(alias.form(fn.logical_id))
+        return tuple(dict.fromkeys(forms))
+
+    def _in_template_caller(self, declared: DeclaredPrincipal) -> bool:
+        """A role of the stack's account that a function of this template runs as."""
+        if declared.kind != "Role" or _account_of(declared.principal) != self.resolver.account_id:
+            return False
+        key = self.index.principal_key_of(declared.principal)
+        role = self.index.roles.get(key) if key is not None else None
+        return role is not None and bool(role.callers)
+
+
+def _is_intrinsic(node: Mapping[str, Any]) -> bool:
+    return len(node) == 1 and any(k == "Ref" or k.startswith("Fn::") for k in node)
+
+
+def _variants(item: DeclaredItem) -> list[tuple[str, tuple[tuple[str, Any], ...], str]]:
+    """(action, extra properties, logical ID suffix) of the permissions one item asks for."""
+    org = () if item.principal.organization is None else (("PrincipalOrgID", item.principal.organization),)
+    if not item.function_url:
+        return [(INVOKE, org, "")]
+    return [
+        (INVOKE_URL, (("FunctionUrlAuthType", "AWS_IAM"), *org), "Url"),
+        (INVOKE, (("InvokedViaFunctionUrl", True), *org), "ViaUrl"),
+    ]
+
+
+_Key = tuple[CalleeForm, str, str, tuple[tuple[str, Any], ...]]
+
+
+class _Existing(NamedTuple):
+    """An invoke permission already in the template: its logical ID and its Condition (or None)."""
+
+    logical_id: str
+    condition: str | None
+
+
+def _existing(index: TemplateIndex, classifier: TargetClassifier) -> dict[_Key, list[_Existing]]:
+    """The invoke permissions already in the template that state nothing else (no SourceArn,
+    SourceAccount...), by (callee form, canonical principal, action, extra properties)."""
+    partition = index.resolver.partition
+    out: dict[_Key, list[_Existing]] = {}
+    for rid in index.of_type.get(LAMBDA_PERMISSION, ()):
+        resource = index.resources[rid]
+        condition = resource.get("Condition") if isinstance(resource, dict) else None
+        props = properties(resource)
+        action = props.get("Action")
+        principal = index.resolver.scalar(props.get("Principal"))
+        fn_value = index.resolver.scalar(props.get("FunctionName"))
+        text = literal(principal) if isinstance(principal, tuple) else None
+        if not isinstance(action, str) or text is None or not isinstance(fn_value, tuple):
+            continue
+        if condition is not None and not isinstance(condition, str):
+            continue
+        extra: list[tuple[str, Any]] = []
+        for name in ("FunctionUrlAuthType", "InvokedViaFunctionUrl", "PrincipalOrgID"):
+            if name in props:
+                value = props[name]
+                extra.append((name, value in (True, "true") if name == "InvokedViaFunctionUrl" else value))
+        if set(props) - {"FunctionName", "Action", "Principal", *(n for n, _ in extra)}:
+            continue
+        for form, _ in classifier.classify(fn_value).forms:
+            key = (form, canonical_principal(text, partition), action.lower(), tuple(extra))
+            out.setdefault(key, []).append(_Existing(rid, condition))
+    return out
+
+
+def _logical_id(base: str, key: str, taken: set[str]) -> str:
+    """Readable, alphanumeric, at most 255 characters, never one that is taken."""
+    if len(base) > MAX_LOGICAL_ID:
+        base = base[: MAX_LOGICAL_ID - 8] + short_hash(key)
+    salt = 0
+    candidate = base
+    while candidate in taken:
+        suffix = short_hash(f"{key}#{salt}")
+        candidate = base[: MAX_LOGICAL_ID - len(suffix)] + suffix
+        salt += 1
+    return candidate
+
+
+def read(index: TemplateIndex) -> tuple[list[DeclaredItem], list[Finding], list[str]]:
+    """The AllowCallers of the template's functions: the valid items, the findings, the problems
+    (malformed items: the transform fails on them)."""
+    reader = _Reader(index)
+    for fid in sorted(index.functions):
+        if fid not in index.skipped:
+            reader.read(index.functions[fid])
+    return reader.items, reader.findings, reader.problems
+
+
+def build(
+    index: TemplateIndex,
+    classifier: TargetClassifier,
+    conditions: Mapping[str, Any] | None,
+    taken: set[str],
+) -> Declared:
+    """The permissions the template's AllowCallers declare (`taken`: logical IDs in use, and the
+    Conditions the other permissions add are in `conditions`). Raises TransformFailure on a
+    malformed item."""
+    items, read_findings, problems = read(index)
+    if problems:
+        raise TransformFailure(problems)
+    groups: dict[_Key, tuple[DeclaredItem, str, list[DeclaredItem]]] = {}
+    partition = index.resolver.partition
+    for item in items:
+        for form in item.forms:
+            for action, extra, suffix in _variants(item):
+                key = (form, canonical_principal(item.principal.principal, partition), action.lower(), extra)
+                group = groups.setdefault(key, (item, suffix, []))
+                group[2].append(item)
+    existing = _existing(index, classifier) if groups else {}
+    namer = _ConditionNamer(conditions)
+    findings = read_findings
+    permissions: list[Permission] = []
+    for key in sorted(groups, key=lambda k: (k[0].function, k[0].alias or "", k[1], k[2], str(k[3]))):
+        first, suffix, members = groups[key]
+        form, _, action, extra = key
+        declared = first.principal
+        principal = Principal(
+            RoleKey.outside(f"declared:{key[1]}|{declared.organization or ''}"),
+            declared.principal,
+            declared.kind + declared.label,
+        )
+        paths = tuple(sorted({m.path for m in members}))
+        callers = (declared.shown,)
+        if form.function in index.resource_policies:
+            message = (
+                f"{form.function} has an AWS::Lambda::ResourcePolicy; "
+                f"no permission added for {declared.shown}"
+            )
+            findings.append(Finding.at("AIP126", index.resource_policies[form.function], message))
+            continue
+        real_action = INVOKE_URL if action == INVOKE_URL.lower() else INVOKE
+        present = existing.get(key, [])
+        kept = Permission("", form, principal, callers, paths, None, True, real_action, extra)
+        if any(e.condition is None for e in present):
+            permissions.append(kept)
+            continue
+        fn = index.functions[form.function]
+        common = fn.conditions
+        if form.alias is not None and form.alias in index.alias_ids:
+            common = and_conditions(common, index.alias_ids[form.alias][1].conditions)
+        base = f"{form.alias or form.function}InvokeFrom{principal.label}{suffix}"
+        # a permission of an earlier run keeps its logical ID, so its combined condition keeps its name
+        ours = any(e.logical_id == base for e in present)
+        lid = base if ours else _logical_id(base, "|".join(map(str, key)), taken)
+        condition_name = None
+        if common or any(m.conditions for m in members):
+            grants = [Grant(principal, form, m.path, m.conditions) for m in members]
+            expressible, condition_name = namer.condition(lid, common, grants)
+            if not expressible:
+                continue
+        if condition_name is not None and any(e.condition == condition_name for e in present):
+            permissions.append(kept)  # under the same condition: it holds exactly when ours would
+            continue
+        if ours:
+            lid = _logical_id(base, "|".join(map(str, key)), taken)
+        taken.add(lid)
+        permissions.append(
+            Permission(lid, form, principal, callers, paths, condition_name, False, real_action, extra)
+        )
+    return Declared(permissions, findings + namer.findings, namer.new_conditions)

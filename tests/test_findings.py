@@ -44,6 +44,13 @@ PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "AIP114": (to({"Fn::ImportValue": "worker-arn"}), {}),
     "AIP115": (to({"Fn::Sub": ARN + "${Unset}"}), {}),
     "AIP116": (to({"Fn::Frobnicate": "Worker"}), {}),
+    "AIP117": (
+        {
+            **to({"Fn::GetAtt": ["Workers", "Outputs.WorkerArn"]}),
+            "Workers": {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": "https://x"}},
+        },
+        {},
+    ),
     "AIP120": (caller(statement(WORKER_ARN, Condition={"Bool": {"aws:SecureTransport": "true"}})), {}),
     "AIP121": (caller({"Effect": "Allow", "Action": "lambda:InvokeFunction", "NotResource": WORKER_ARN}), {}),
     "AIP122": (to({"Fn::Sub": "${Worker.Arn}:3"}), {}),

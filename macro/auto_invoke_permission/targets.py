@@ -16,6 +16,8 @@ from .statements import glob_match
 from .template import LAMBDA_ALIAS, LAMBDA_VERSION, TemplateIndex
 
 _VERSION = re.compile(r"^(\d+|\$LATEST)$")
+# resources whose `Outputs.X` attributes are a nested stack's outputs (SAM's application becomes a stack)
+NESTED_STACK_TYPES = frozenset({"AWS::CloudFormation::Stack", "AWS::Serverless::Application"})
 
 
 class Target:
@@ -255,6 +257,9 @@ class TargetClassifier:
         if token.kind == "getatt":
             if name in index.functions and token.attr == "Arn":
                 return self._after_arn(name, rest, shown)
+            nested = self._nested_output((token,), shown)
+            if nested is not None:
+                return nested
             rtype = _type_of(index, name)
             if name in index.functions or rtype in (LAMBDA_ALIAS, LAMBDA_VERSION):
                 return Target(code="AIP116", message=f"{shown} is not an ARN a grant can use")
@@ -316,6 +321,9 @@ class TargetClassifier:
                 message=f"{shown} puts an ARN where the function name goes "
                 "(LambdaInvokePolicy's FunctionName takes !Ref, not !GetAtt .Arn)",
             )
+        nested = self._nested_output(name, shown)
+        if nested is not None:
+            return nested
         qualifier_segments = segments[7:]
         if len(qualifier_segments) > 1:
             return Target(code="AIP116", message=f"{shown} has too many ':' parts for a function ARN")
@@ -336,6 +344,22 @@ class TargetClassifier:
         if service != "lambda":
             return NOT_LAMBDA
         return Target(code="AIP116", message=f"{shown} is not a function ARN")
+
+    def _nested_output(self, name: Sym, shown: str) -> Target | None:
+        """AIP117 when a function name or ARN comes from a nested stack's output, else None."""
+        for part in name:
+            if (
+                isinstance(part, Token)
+                and part.kind == "getatt"
+                and part.attr.startswith("Outputs.")
+                and _type_of(self.index, part.name) in NESTED_STACK_TYPES
+            ):
+                return Target(
+                    code="AIP117",
+                    message=f"{shown} is an output of the nested stack {part.name}; the callee is defined "
+                    "there",
+                )
+        return None
 
     def _elsewhere(self, segments: list[Sym], shown: str) -> Target | None:
         """The finding when the ARN's partition, region or account is not the stack's (or unknown)."""

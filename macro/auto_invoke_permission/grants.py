@@ -241,10 +241,12 @@ class _Reader:
                     grants.append(Grant(principal, form, stmt_path, all_conds))
             return
         forms = list(target.forms)
-        self.covered.update((key, form) for form, _ in (*target.forms, *target.wildcard_forms))
-        if target.code == "AIP110" and self.wildcards is Wildcards.EXPAND and target.wildcard_forms:
+        matched = (*target.forms, *target.wildcard_forms, *target.maybe_forms)
+        self.covered.update((key, form) for form, _ in matched)
+        expand = target.code == "AIP110" and self.wildcards is Wildcards.EXPAND
+        if expand:
             forms.extend(target.wildcard_forms)
-        else:
+        if not (expand and target.wildcard_forms) or target.maybe_forms:
             path = _resource_path(stmt_path, position)
             message = target.message
             if target.code == "AIP111":
@@ -301,9 +303,10 @@ def covered_forms(
         if isinstance(value, Unresolved) or value == ("*",):
             return None
         target = classifier.classify(value)
-        for form, _c in (*target.forms, *target.wildcard_forms):
+        patterned = target.wildcard_forms or target.maybe_forms
+        for form, _c in (*target.forms, *target.wildcard_forms, *target.maybe_forms):
             out.add(form)
-            if target.wildcard_forms:
+            if patterned:
                 fn = index.functions[form.function]
                 out.update(a.form(form.function) for a in fn.aliases)
     return out

@@ -116,6 +116,8 @@ PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
     "AIP140": ({"Caller": {**sam_function(), "Metadata": {"AutoInvokePermission": {"Skip": True}}}}, {}),
     "AIP141": ({}, {"minimum_mode": Mode.ENFORCE, "Mode": "inject"}),
+    # a key under Resources that only AWS::LanguageExtensions expands
+    "AIP142": ({"Fn::ForEach::Topics": ["Name", ["A"], {"Topic${Name}": {"Type": "AWS::SNS::Topic"}}]}, {}),
     # 498 topics + 2 functions + 1 permission
     "AIP150": ({**to(WORKER_ARN), **{f"Topic{i}": {"Type": "AWS::SNS::Topic"} for i in range(498)}}, {}),
     # 60 callers, each with its own role, on one callee: over 20 KB of resource policy

@@ -85,15 +85,20 @@ def certain_match(pattern: str, text: str) -> bool:
 
 
 def possible_suffix_match(pattern: str, prefix: str) -> bool:
-    """Whether `pattern` matches `prefix` followed by some random suffix (one or more letters and
-    digits, as CloudFormation writes them); the unknown characters of `prefix` still match only
-    themselves or a `*`."""
+    """Whether `pattern`, going on where `prefix` ends, matches `prefix` followed by some random suffix
+    (one or more letters and digits, as CloudFormation writes them); the unknown characters of
+    `prefix` still match only themselves or a `*`."""
     states = _after_stars(pattern, {0})
     for char in prefix:
         states = _one_step(pattern, states, char)
         if not states:
             return False
-    return any(p < len(pattern) and all(c in "*?" or c.isalnum() for c in pattern[p:]) for p in states)
+    # the pattern must go on right where the prefix ends (not inside a `*`, which would let `*Parser*`
+    # "match" every generated name whose random suffix happened to spell Parser)
+    return any(
+        0 < p < len(pattern) and pattern[p - 1] != "*" and all(c in "*?" or c.isalnum() for c in pattern[p:])
+        for p in states
+    )
 
 
 class NameMatch(NamedTuple):

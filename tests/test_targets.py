@@ -381,7 +381,7 @@ PATTERNS: list[Any] = [
     pytest.param(
         SUB_ARN + "${AWS::StackName}-Copy*",
         GENERATED,
-        "of this template: Copy (generated name)",
+        "of this template: Copy",
         {"CopyInvokeFromCallerRole"},
         id="generated-prefix",
     ),
@@ -389,7 +389,7 @@ PATTERNS: list[Any] = [
     pytest.param(
         SUB_ARN + "*Parser*",
         GENERATED,
-        "of this template: Parser (generated name)",
+        "of this template: Parser",
         {"ParserInvokeFromCallerRole"},
         id="generated-infix",
     ),
@@ -397,7 +397,7 @@ PATTERNS: list[Any] = [
     pytest.param(
         SUB_ARN + "${AWS::StackName}-Copy-X*",
         GENERATED,
-        "of this template: Copy (generated name, if its random suffix fits)",
+        "of this template: Copy (if the random suffix of its generated name fits)",
         set(),
         id="generated-suffix-decides",
     ),
@@ -427,7 +427,7 @@ PATTERNS: list[Any] = [
     pytest.param(
         SUB_ARN + "*:live",
         GENERATED,
-        "of this template: Copy:live (generated name)",
+        "of this template: Copy:live",
         {"CopyAliasliveInvokeFromCallerRole"},
         id="qualified",
     ),
@@ -435,7 +435,7 @@ PATTERNS: list[Any] = [
     pytest.param(
         SUB_ARN + "*:l?ve",
         GENERATED,
-        "of this template: Copy:live (generated name)",
+        "of this template: Copy:live",
         {"CopyAliasliveInvokeFromCallerRole"},
         id="qualified-glob",
     ),
@@ -445,7 +445,7 @@ PATTERNS: list[Any] = [
     pytest.param(
         SUB_ARN + "${AWS::StackName}-" + LONG + "*",
         {LONG: sam_function()},
-        f"of this template: {LONG} (generated name)",
+        f"of this template: {LONG}",
         {f"{LONG}InvokeFromCallerRole"},
         id="truncation-not-modelled",
     ),

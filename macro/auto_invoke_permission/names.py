@@ -105,7 +105,6 @@ class NameMatch(NamedTuple):
     function: str
     conditions: CondSet  # under which the function has that name (an Fn::If in FunctionName)
     certain: bool
-    generated: bool  # the name is CloudFormation's generated one
 
 
 class Candidate(NamedTuple):
@@ -147,5 +146,5 @@ class NameMatcher:
                 certain = certain_match(pattern, cand.text)
                 if not certain:
                     continue
-            out[key] = NameMatch(cand.function, cand.conditions, certain, cand.generated)
+            out[key] = NameMatch(cand.function, cand.conditions, certain)
         return sorted(out.values(), key=lambda m: (m.function, sorted(m.conditions)))

@@ -425,10 +425,9 @@ def _reads_as_name(prefix: Sym) -> bool:
 
 
 def _label(form: CalleeForm, match: NameMatch) -> str:
-    """How AIP110's message names a form a pattern matches."""
-    if match.generated:
-        how = "generated name" if match.certain else "generated name, if its random suffix fits"
-        return f"{form.label} ({how})"
+    """How AIP110's message names a form a pattern matches (saying when the random suffix decides)."""
+    if not match.certain:
+        return f"{form.label} (if the random suffix of its generated name fits)"
     return form.label
 
 

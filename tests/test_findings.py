@@ -48,6 +48,13 @@ PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "AIP114": (to({"Fn::ImportValue": "worker-arn"}), {}),
     "AIP115": (to({"Fn::Sub": ARN + "${Unset}"}), {}),
     "AIP116": (to({"Fn::Frobnicate": "Worker"}), {}),
+    "AIP117": (
+        {
+            **to({"Fn::GetAtt": ["Workers", "Outputs.WorkerArn"]}),
+            "Workers": {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": "https://x"}},
+        },
+        {},
+    ),
     "AIP120": (caller(statement(WORKER_ARN, Condition={"Bool": {"aws:SecureTransport": "true"}})), {}),
     "AIP121": (caller({"Effect": "Allow", "Action": "lambda:InvokeFunction", "NotResource": WORKER_ARN}), {}),
     "AIP122": (to({"Fn::Sub": "${Worker.Arn}:3"}), {}),
@@ -129,6 +136,8 @@ PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
     "AIP140": ({"Caller": {**sam_function(), "Metadata": {"AutoInvokePermission": {"Skip": True}}}}, {}),
     "AIP141": ({}, {"minimum_mode": Mode.ENFORCE, "Mode": "inject"}),
+    # a key under Resources that only AWS::LanguageExtensions expands
+    "AIP142": ({"Fn::ForEach::Topics": ["Name", ["A"], {"Topic${Name}": {"Type": "AWS::SNS::Topic"}}]}, {}),
     "AIP143": ({}, {"never_ignore": frozenset({"AIP110"}), "Ignore": ["AIP110"]}),
     # 498 topics + 2 functions + 1 permission
     "AIP150": ({**to(WORKER_ARN), **{f"Topic{i}": {"Type": "AWS::SNS::Topic"} for i in range(498)}}, {}),

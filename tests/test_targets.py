@@ -8,7 +8,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import ACCOUNT, REGION, added, alias, document, role, run, sam_function, statement, variant
+from auto_invoke_permission.names import STACK_NAME, SUFFIX, Opaque, certain_match, possible_suffix_match
+from conftest import (
+    ACCOUNT,
+    REGION,
+    added,
+    alias,
+    codes,
+    document,
+    role,
+    run,
+    sam_function,
+    statement,
+    variant,
+)
 
 ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
 SUB_ARN = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
@@ -311,3 +324,191 @@ def test_a_function_and_one_named_like_its_name_star_stay_apart() -> None:
         ("Worker", "SecondRole", None),
         ("Worker:live", "SecondRole", None),
     }
+
+
+# ---------------------------------------------------------------- the name matcher (names.py)
+STACK = Opaque().text((STACK_NAME,))  # the first token an Opaque meets gets the first character
+
+# (IAM glob, name as the matcher sees it, certain match): `?` is one known character; an unknown
+# part (a token, the random suffix) matches only itself or a `*`
+CERTAIN: list[Any] = [
+    pytest.param("orders-*", "orders-worker", True, id="prefix"),
+    pytest.param("orders-*", "billing-worker", False, id="prefix-other"),
+    pytest.param("*worker*", "orders-worker-v2", True, id="infix"),
+    pytest.param("*worker*", "orders-work", False, id="infix-other"),
+    pytest.param("?", "a", True, id="question-known"),
+    pytest.param("?", "ab", False, id="question-two"),
+    pytest.param("?", STACK, False, id="question-unknown"),
+    pytest.param("w?rker", "worker", True, id="question-inside"),
+    pytest.param("*", STACK, True, id="star-unknown"),
+    pytest.param(STACK + "-Worker", STACK + "-Worker", True, id="same-token"),
+    pytest.param("prod-Worker", STACK + "-Worker", False, id="literal-for-token"),
+    pytest.param(STACK + "-Worker*", STACK + "-Worker-" + SUFFIX, True, id="generated-prefix"),
+    pytest.param("*Worker*", STACK + "-Worker-" + SUFFIX, True, id="generated-infix"),
+    pytest.param(STACK + "-Worker-?*", STACK + "-Worker-" + SUFFIX, False, id="generated-question"),
+    pytest.param(STACK + "-Work", STACK + "-Worker-" + SUFFIX, False, id="generated-no-star"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "text", "expected"), CERTAIN)
+def test_certain_match(pattern: str, text: str, expected: bool) -> None:
+    assert certain_match(pattern, text) is expected
+
+
+# (IAM glob, generated name without its suffix, whether some random suffix makes it match)
+POSSIBLE: list[Any] = [
+    pytest.param(STACK + "-Worker-A*", STACK + "-Worker-", True, id="suffix-prefix"),
+    pytest.param(STACK + "-Worker-*x", STACK + "-Worker-", True, id="suffix-end"),
+    pytest.param(STACK + "-Worker-", STACK + "-Worker-", False, id="no-room-for-suffix"),
+    pytest.param(STACK + "-Worker-*-x", STACK + "-Worker-", False, id="suffix-has-no-hyphen"),
+    pytest.param(STACK + "-Other*", STACK + "-Worker-", False, id="other-function"),
+    # inside a `*`: the suffix does not spell names
+    pytest.param("*Parser*", STACK + "-Worker-", False, id="infix-not-in-suffix"),
+    pytest.param("orders-*", STACK + "-Worker-", False, id="literal-for-stack-name"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "prefix", "expected"), POSSIBLE)
+def test_possible_suffix_match(pattern: str, prefix: str, expected: bool) -> None:
+    assert possible_suffix_match(pattern, prefix) is expected
+
+
+GENERATED = {"Copy": sam_function(AutoPublishAlias="live"), "Parser": sam_function()}
+LONG = "A" * 60  # stack name + logical ID + suffix over 64 characters: CloudFormation truncates
+
+# (Resource, resources replacing BASE's functions, report-mode message tail, expand: permissions)
+PATTERNS: list[Any] = [
+    # a prefix with the stack name, as CloudFormation generates names: certain
+    pytest.param(
+        SUB_ARN + "${AWS::StackName}-Copy*",
+        GENERATED,
+        "of this template: Copy",
+        {"CopyInvokeFromCallerRole"},
+        id="generated-prefix",
+    ),
+    # an infix pattern
+    pytest.param(
+        SUB_ARN + "*Parser*",
+        GENERATED,
+        "of this template: Parser",
+        {"ParserInvokeFromCallerRole"},
+        id="generated-infix",
+    ),
+    # the random suffix decides: listed, never expanded
+    pytest.param(
+        SUB_ARN + "${AWS::StackName}-Copy-X*",
+        GENERATED,
+        "of this template: Copy (if the random suffix of its generated name fits)",
+        set(),
+        id="generated-suffix-decides",
+    ),
+    # a literal where the stack name goes: the stack name is unknown
+    pytest.param(SUB_ARN + "prod-Copy-*", GENERATED, "none of this template", set(), id="literal-stack-name"),
+    # a prefix matching no name of the template is a wildcard, not a function outside it
+    pytest.param(SUB_ARN + "orders-*", GENERATED, "none of this template", set(), id="prefix-no-match"),
+    # a literal FunctionName matched by a prefix
+    pytest.param(
+        SUB_ARN + "work*",
+        {"Worker": NAMED_WORKER},
+        "of this template: Worker",
+        {"WorkerInvokeFromCallerRole"},
+        id="literal-prefix",
+    ),
+    # '?': one known character; no name of the template is known to have one
+    pytest.param(SUB_ARN + "?", GENERATED, "none of this template", set(), id="question"),
+    # ... it matches a known one
+    pytest.param(
+        SUB_ARN + "worker-f?",
+        {"Worker": NAMED_WORKER},
+        "of this template: Worker",
+        {"WorkerInvokeFromCallerRole"},
+        id="question-known",
+    ),
+    # qualified: only the matching aliases, never an unqualified ARN
+    pytest.param(
+        SUB_ARN + "*:live",
+        GENERATED,
+        "of this template: Copy:live",
+        {"CopyAliasliveInvokeFromCallerRole"},
+        id="qualified",
+    ),
+    # ... a qualifier glob
+    pytest.param(
+        SUB_ARN + "*:l?ve",
+        GENERATED,
+        "of this template: Copy:live",
+        {"CopyAliasliveInvokeFromCallerRole"},
+        id="qualified-glob",
+    ),
+    # ... an alias no function has
+    pytest.param(SUB_ARN + "*:blue", GENERATED, "none of this template", set(), id="qualified-no-alias"),
+    # a long logical ID: the untruncated shape is matched (README, the truncation caveat)
+    pytest.param(
+        SUB_ARN + "${AWS::StackName}-" + LONG + "*",
+        {LONG: sam_function()},
+        f"of this template: {LONG}",
+        {f"{LONG}InvokeFromCallerRole"},
+        id="truncation-not-modelled",
+    ),
+]
+
+
+@pytest.mark.parametrize(("resource", "functions", "message_tail", "expanded"), PATTERNS)
+def test_pattern(resource: str, functions: dict[str, Any], message_tail: str, expanded: set[str]) -> None:
+    template: dict[str, Any] = {
+        "Resources": {
+            **functions,
+            "Caller": sam_function(Policies=[document(statement({"Fn::Sub": resource}))]),
+        }
+    }
+    reported = run(template)
+    assert reported.added == []
+    (found,) = reported.findings
+    assert found.code == "AIP110"
+    assert found.message.endswith(message_tail), found.message
+    expand = run(template, Wildcards="expand")
+    assert {p.logical_id for p in expand.added} == expanded
+    # a finding stays whenever some function it can match gets no permission
+    assert {f.code for f in expand.findings} == (set() if expanded else {"AIP110"})
+
+
+def test_name_star_of_a_whole_name_is_outside_the_template() -> None:
+    # LambdaInvokePolicy {FunctionName: legacy}: the function `legacy`, not defined here
+    template = variant(BASE, Caller=sam_function(Policies=[document(statement(ARN + "legacy*"))]))
+    assert codes(run(template)) == {"AIP113"}
+
+
+def test_nested_stack_output_in_a_built_arn() -> None:
+    # the function name from a nested stack's output: AIP117, not "not in this template"
+    resource = {"Fn::Sub": SUB_ARN + "${Workers.Outputs.WorkerName}"}
+    stack = {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": "https://x"}}
+    template = variant(BASE, Caller=sam_function(Policies=[document(statement(resource))]), Workers=stack)
+    result = run(template)
+    assert (codes(result), result.added) == ({"AIP117"}, [])
+    assert not result.blocking
+
+
+# ------------------------------------------- keys under Resources that are not resources (AIP142)
+FOR_EACH = ["Name", ["A", "B"], {"Topic${Name}": {"Type": "AWS::SNS::Topic"}}]
+INCLUDE = {"Name": "AWS::Include", "Parameters": {"Location": "s3://bucket/x.yaml"}}
+GRANTED = {"Worker": sam_function(), "Caller": sam_function(Policies=[document(statement(WORKER_ARN))])}
+
+
+@pytest.mark.parametrize(
+    ("extra", "resources_only"),
+    [
+        pytest.param({"Fn::ForEach::Topics": FOR_EACH}, False, id="foreach"),
+        pytest.param({"Fn::Transform": INCLUDE}, False, id="include"),
+        pytest.param({"Fn::ForEach::Topics": FOR_EACH, "Fn::Transform": INCLUDE}, False, id="both"),
+        # the macro's own Fn::Transform under Resources: the fragment is the resources mapping
+        pytest.param({"Fn::ForEach::Topics": FOR_EACH}, True, id="foreach-resources-only"),
+    ],
+)
+def test_keys_not_analyzed_are_kept(extra: dict[str, Any], resources_only: bool) -> None:
+    resources = {**extra, **GRANTED}
+    fragment: dict[str, Any] = resources if resources_only else {"Resources": resources}
+    result = run(fragment)
+    assert added(result) == {("Worker", "CallerRole", None)}
+    assert [f.code for f in result.findings] == ["AIP142"]
+    out = result.fragment if resources_only else result.fragment["Resources"]
+    assert {k: out[k] for k in extra} == extra

@@ -8,7 +8,7 @@ input.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import checks, declared_callers, limits, report, sources, suppressions
 from .conditions import condition_cycles
@@ -28,23 +28,47 @@ from .targets import TargetClassifier
 from .template import TemplateIndex, sam_generated_names
 from .urls import AWS_IAM, function_urls
 
-PRODUCES: frozenset[FindingCode] = frozenset({"AIP140", "AIP141"})  # what the run itself reports
+PRODUCES: frozenset[FindingCode] = frozenset({"AIP140", "AIP141", "AIP142"})  # what the run itself reports
 
 
-def _shape(fragment: Any) -> tuple[Mapping[str, Any], bool]:
-    """The template and whether it is a bare Resources mapping (Fn::Transform under Resources)."""
+class Shape(NamedTuple):
+    """The template, whether it is a bare Resources mapping (Fn::Transform under Resources), its
+    resources to analyze, and the keys under Resources kept untouched and not analyzed (AIP142)."""
+
+    template: Mapping[str, Any]
+    resources_only: bool
+    resources: Mapping[str, Any]
+    unanalyzed: tuple[str, ...]
+
+
+def _not_analyzed(key: str) -> bool:
+    """A key under Resources that is no resource: `Fn::ForEach::Name` (AWS::LanguageExtensions
+    expands it) or an `Fn::Transform` snippet (AWS::Include...) beside the resources."""
+    return key.startswith("Fn::ForEach::") or key == "Fn::Transform"
+
+
+def _split_resources(resources: Mapping[str, Any]) -> tuple[Mapping[str, Any], tuple[str, ...]]:
+    unanalyzed = tuple(key for key in resources if _not_analyzed(key))
+    if not unanalyzed:
+        return resources, ()
+    return {k: v for k, v in resources.items() if not _not_analyzed(k)}, unanalyzed
+
+
+def _shape(fragment: Any) -> Shape:
+    """The template's shape, or a failure that lists every problem with it."""
     if not isinstance(fragment, dict):
         raise TransformFailure([f"the template fragment is {json_kind(fragment)}, not a mapping"])
     if "Resources" not in fragment:
-        if fragment and all(isinstance(v, dict) and "Type" in v for v in fragment.values()):
+        resources, unanalyzed = _split_resources(fragment)
+        if resources and all(isinstance(v, dict) and "Type" in v for v in resources.values()):
             bad = [
                 f"{rid}.Type must be a string"
-                for rid, v in fragment.items()
+                for rid, v in resources.items()
                 if not isinstance(v["Type"], str)
             ]
             if bad:
                 raise TransformFailure(bad)
-            return fragment, True
+            return Shape(fragment, True, resources, unanalyzed)
         raise TransformFailure(
             [
                 "the fragment has no Resources. Use `Transform: AutoInvokePermission` at the template "
@@ -52,12 +76,13 @@ def _shape(fragment: Any) -> tuple[Mapping[str, Any], bool]:
             ]
         )
     problems = []
-    resources = fragment["Resources"]
+    resources, unanalyzed = fragment["Resources"], ()
     if not isinstance(resources, dict):
         problems.append(
             f"Resources must be a mapping of logical IDs to resources, not {json_kind(resources)}"
         )
     else:
+        resources, unanalyzed = _split_resources(resources)
         for rid, res in resources.items():
             if not isinstance(res, dict):
                 problems.append(f"Resources.{rid} must be a mapping, not {json_kind(res)}")
@@ -70,14 +95,13 @@ def _shape(fragment: Any) -> tuple[Mapping[str, Any], bool]:
         problems.extend(condition_cycles(fragment["Conditions"]))
     if problems:
         raise TransformFailure(problems)
-    return fragment, False
+    return Shape(fragment, False, resources, unanalyzed)
 
 
 def analyze(fragment: Any, options: Options, context: TransformContext) -> TransformResult:
     """Find every grant, build the permissions and findings; raise only for unusable input or limits.
     Each stage takes what it reads and returns what it produces; the result is built once, last."""
-    template, resources_only = _shape(fragment)
-    resources: Mapping[str, Any] = template if resources_only else template["Resources"]
+    template, resources_only, resources, unanalyzed = _shape(fragment)
     conditions = None if resources_only else template.get("Conditions", {})
     globals_section = None if resources_only else template.get("Globals")
     resolver = Resolver(
@@ -93,7 +117,7 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
     ignores = suppressions.resource_ignores(resources)
     index = TemplateIndex(resources, globals_section, resolver)
     classifier = TargetClassifier(index)
-    findings = _run_findings(index, options) + index.findings
+    findings = _run_findings(index, options, unanalyzed) + index.findings
     documents = sources.collect(index)
     urls = function_urls(index, classifier)
     iam_url_forms = frozenset(u.form for u in urls if u.auth_type == AWS_IAM)
@@ -127,12 +151,20 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
     return TransformResult(out, options, permissions, added, findings, read.edges, read.grant_count)
 
 
-def _run_findings(index: TemplateIndex, options: Options) -> list[Finding]:
-    """What the run itself reports: skipped resources, and a mode raised to the stack's minimum."""
+def _run_findings(index: TemplateIndex, options: Options, unanalyzed: tuple[str, ...]) -> list[Finding]:
+    """What the run itself reports: skipped resources, keys under Resources not analyzed, and a mode
+    raised to the stack's minimum."""
     findings = [
         Finding("AIP140", rid, rid, f"{rid} is skipped (Metadata.AutoInvokePermission.Skip)")
         for rid in sorted(index.skipped)
     ]
+    if unanalyzed:
+        keys = ", ".join(unanalyzed)
+        message = (
+            f"{keys} under Resources: what they generate is not analyzed unless AWS::LanguageExtensions "
+            "(or the included transform) runs before the macro; kept untouched"
+        )
+        findings.append(Finding("AIP142", unanalyzed[0], unanalyzed[0], message))
     if options.raised_from is not None:
         path = "Metadata.AutoInvokePermission.Mode"
         message = f"mode {options.raised_from.value} raised to the minimum {options.mode.value}"

@@ -41,6 +41,7 @@ FindingCode = Literal[
     "AIP114",
     "AIP115",
     "AIP116",
+    "AIP117",
     "AIP120",
     "AIP121",
     "AIP122",
@@ -56,6 +57,7 @@ FindingCode = Literal[
     "AIP134",
     "AIP140",
     "AIP141",
+    "AIP142",
     "AIP143",
     "AIP150",
     "AIP151",
@@ -187,6 +189,18 @@ CODES: dict[FindingCode, Code] = {
             "Write the Resource as `!GetAtt <Function>.Arn` or a literal ARN.",
             True,
             BROKEN,
+        ),
+        Code(
+            "AIP117",
+            W,
+            "Callee from a nested stack's output",
+            "The callee is an output of a nested stack (`!GetAtt Stack.Outputs.X` of "
+            "AWS::CloudFormation::Stack or AWS::Serverless::Application). The function lives in the "
+            "nested stack, so no permission can be attached to it here.",
+            "Add the permission in the nested stack that defines the callee (list the macro in its "
+            "Transform).",
+            False,
+            EXTERNAL,
         ),
         Code(
             "AIP120",
@@ -321,6 +335,17 @@ CODES: dict[FindingCode, Code] = {
             "Mode raised to the account minimum",
             "The template asked for a mode below the minimum set by the macro stack.",
             "None; ask the platform team to change MinimumMode.",
+            False,
+        ),
+        Code(
+            "AIP142",
+            N,
+            "Part of Resources not analyzed",
+            "`Fn::ForEach::*` keys or an `Fn::Transform` (such as AWS::Include) sit under Resources beside "
+            "the resources. What they generate does not exist yet when the macro runs, so it is kept "
+            "untouched and not analyzed.",
+            "List AWS::LanguageExtensions (or the included transform) before the macro in `Transform`, "
+            "so that the macro sees the generated resources.",
             False,
         ),
         Code(

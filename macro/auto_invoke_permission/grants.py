@@ -33,7 +33,7 @@ from .urls import aws_iam_auth_only, via_url_only
 PRODUCES: frozenset[FindingCode] = frozenset(
     {
         "AIP101", "AIP102", "AIP103", "AIP110", "AIP111", "AIP112", "AIP113", "AIP114",
-        "AIP115", "AIP116", "AIP120", "AIP121", "AIP122", "AIP123", "AIP124", "AIP125",
+        "AIP115", "AIP116", "AIP117", "AIP120", "AIP121", "AIP122", "AIP123", "AIP124", "AIP125",
     }
 )  # fmt: skip
 
@@ -326,10 +326,12 @@ class _Reader:
                     grants.append(Grant(principal, form, stmt_path, all_conds))
             return
         forms = list(target.forms)
-        self.covered.update((key, form) for form, _ in (*target.forms, *target.wildcard_forms))
-        if target.code == "AIP110" and self.wildcards is Wildcards.EXPAND and target.wildcard_forms:
+        matched = (*target.forms, *target.wildcard_forms, *target.maybe_forms)
+        self.covered.update((key, form) for form, _ in matched)
+        expand = target.code == "AIP110" and self.wildcards is Wildcards.EXPAND
+        if expand:
             forms.extend(target.wildcard_forms)
-        else:
+        if not (expand and target.wildcard_forms) or target.maybe_forms:
             path = _resource_path(stmt_path, position)
             message = target.message
             if target.code == "AIP111":
@@ -450,9 +452,10 @@ def covered_forms(
         if isinstance(value, Unresolved) or value == ("*",):
             return None
         target = classifier.classify(value)
-        for form, _c in (*target.forms, *target.wildcard_forms):
+        patterned = target.wildcard_forms or target.maybe_forms
+        for form, _c in (*target.forms, *target.wildcard_forms, *target.maybe_forms):
             out.add(form)
-            if target.wildcard_forms:
+            if patterned:
                 fn = index.functions[form.function]
                 out.update(a.form(form.function) for a in fn.aliases)
     return out

@@ -11,18 +11,22 @@ import re
 from .conditions import NO_CONDITIONS, CondSet
 from .findings import FindingCode
 from .model import CalleeForm
+from .names import NameMatch, NameMatcher, Opaque, certain_match
 from .resolver import Part, Sym, Token, concat, literal, sym_text
 from .statements import glob_match
 from .template import LAMBDA_ALIAS, LAMBDA_VERSION, TemplateIndex
 
 _VERSION = re.compile(r"^(\d+|\$LATEST)$")
+# resources whose `Outputs.X` attributes are a nested stack's outputs (SAM's application becomes a stack)
+MAX_LISTED = 10  # functions AIP110's message names
+NESTED_STACK_TYPES = frozenset({"AWS::CloudFormation::Stack", "AWS::Serverless::Application"})
 
 
 class Target:
     """Callee forms (each with the conditions under which it is the one named) and/or a finding.
     Slotted, like `model.Grant`: read for every grant."""
 
-    __slots__ = ("arn", "code", "forms", "lambda_related", "message", "wildcard_forms")
+    __slots__ = ("arn", "code", "forms", "lambda_related", "maybe_forms", "message", "wildcard_forms")
 
     def __init__(
         self,
@@ -32,11 +36,15 @@ class Target:
         wildcard_forms: tuple[tuple[CalleeForm, CondSet], ...] = (),
         lambda_related: bool = True,
         arn: str = "",
+        maybe_forms: tuple[tuple[CalleeForm, CondSet], ...] = (),
     ) -> None:
         self.forms = forms
         self.code = code
         self.message = message
-        self.wildcard_forms = wildcard_forms  # wildcard grants: the forms `Wildcards: expand` would add
+        # wildcard grants: the forms the pattern certainly matches (what `Wildcards: expand` adds),
+        # and those it may match (a generated name's random suffix decides): never expanded
+        self.wildcard_forms = wildcard_forms
+        self.maybe_forms = maybe_forms
         self.lambda_related = lambda_related  # False: the Resource is not a Lambda function ARN at all
         self.arn = arn  # the callee's ARN as written, for AIP111's statement
 
@@ -73,30 +81,6 @@ def _split_colons(sym: Sym) -> list[Sym]:
     return [concat(s) for s in segments]
 
 
-class _Opaque:
-    """Maps tokens to private-use characters so that symbolic names glob-match as text:
-    a token matches only itself, or a `*`. The supplementary private-use planes hold 131,068
-    characters, more distinct tokens than a 1 MB template can contain."""
-
-    FIRST = 0xF0000
-    COUNT = 0x1FFFE
-
-    def __init__(self) -> None:
-        self.chars: dict[Token, str] = {}
-
-    def text(self, sym: Sym) -> str:
-        out = []
-        for part in sym:
-            if isinstance(part, Token):
-                char = self.chars.get(part)
-                if char is None:
-                    char = self.chars[part] = chr(self.FIRST + len(self.chars) % self.COUNT)
-                out.append(char)
-            else:
-                out.append(part)
-        return "".join(out)
-
-
 class TargetClassifier:
     def __init__(self, index: TemplateIndex) -> None:
         self.index = index
@@ -104,13 +88,13 @@ class TargetClassifier:
         self.region = resolver.region
         self.account = resolver.account_id
         self.partition = resolver.partition
-        self._opaque = _Opaque()
+        self._opaque = Opaque()
         self._memo: dict[Sym, Target] = {}
         self._function_targets: dict[str, Target] = {}  # a function, unqualified
         self._alias_targets: dict[str, Target] = {}  # a function and all its aliases
         # the commonest ARN: this partition, region and account, then a plain function name
         self._arn_prefix = f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:"
-        self._names_text: list[tuple[str, str, CondSet]] | None = None  # built by the first wildcard
+        self._names: NameMatcher | None = None  # built by the first wildcard
 
     # -------------------------------------------------------------- helpers
     def _unqualified(self, fid: str, conds: CondSet = NO_CONDITIONS) -> tuple[CalleeForm, CondSet]:
@@ -170,27 +154,36 @@ class TargetClassifier:
             forms.extend(self._aliases(fid, conds))
         return tuple(forms)
 
-    def _wildcard(self, pattern: str, shown: str) -> Target:
-        """A pattern grant: no permission; `Wildcards: expand` adds the unqualified form of each match."""
-        forms: list[tuple[CalleeForm, CondSet]] = []
-        seen: set[str] = set()
-        if self._names_text is None:
-            self._names_text = [
-                (self._opaque.text(name), fid, conds)
-                for name, owners in self.index.by_name.items()
-                for fid, conds in owners
-            ]
-        for name_text, fid, conds in self._names_text:
-            if fid in seen or not glob_match(pattern, name_text):
-                continue
-            seen.add(fid)
-            forms.append(self._unqualified(fid, conds))
-        forms.sort(key=lambda f: f[0].function)
-        return Target(
-            code="AIP110",
-            message=f"{shown} allows invoking every function that matches it",
-            wildcard_forms=tuple(forms),
-        )
+    def _wildcard(self, pattern: str, shown: str, qualifier: str | None = None) -> Target:
+        """A pattern grant: no permission. `Wildcards: expand` adds the unqualified form of each function
+        the pattern certainly matches, or with a `qualifier` (itself a glob, or unknown: None) only the
+        forms of their aliases that it names, never an unqualified one."""
+        if self._names is None:
+            self._names = NameMatcher(self.index, self._opaque)
+        certain: list[tuple[CalleeForm, CondSet]] = []
+        maybe: list[tuple[CalleeForm, CondSet]] = []
+        labels: list[str] = []
+        for match in self._names.match(pattern):
+            for form in self._matched_forms(match, qualifier):
+                (certain if match.certain else maybe).append((form, match.conditions))
+                labels.append(_label(form, match))
+        if labels:
+            unique = list(dict.fromkeys(labels))
+            names = ", ".join(unique[:MAX_LISTED])
+            if len(unique) > MAX_LISTED:
+                names += f" and {len(unique) - MAX_LISTED} more"
+            message = f"{shown} allows invoking every function that matches it; of this template: {names}"
+        else:
+            message = f"{shown} allows invoking every function that matches it, none of this template"
+        return Target(code="AIP110", message=message, wildcard_forms=tuple(certain), maybe_forms=tuple(maybe))
+
+    def _matched_forms(self, match: NameMatch, qualifier: str | None) -> list[CalleeForm]:
+        """The callee forms of a matched function a pattern covers: unqualified (no qualifier), or the
+        aliases whose name the qualifier matches (an unknown qualifier: none)."""
+        fn = self.index.functions[match.function]
+        if qualifier is None:
+            return [fn.form]
+        return [alias.form(match.function) for alias in fn.aliases if certain_match(qualifier, alias.name)]
 
     # ------------------------------------------------------------- classify
     def classify(self, value: Sym) -> Target:
@@ -255,6 +248,9 @@ class TargetClassifier:
         if token.kind == "getatt":
             if name in index.functions and token.attr == "Arn":
                 return self._after_arn(name, rest, shown)
+            nested = self._nested_output((token,), shown)
+            if nested is not None:
+                return nested
             rtype = _type_of(index, name)
             if name in index.functions or rtype in (LAMBDA_ALIAS, LAMBDA_VERSION):
                 return Target(code="AIP116", message=f"{shown} is not an ARN a grant can use")
@@ -316,12 +312,15 @@ class TargetClassifier:
                 message=f"{shown} puts an ARN where the function name goes "
                 "(LambdaInvokePolicy's FunctionName takes !Ref, not !GetAtt .Arn)",
             )
+        nested = self._nested_output(name, shown)
+        if nested is not None:
+            return nested
         qualifier_segments = segments[7:]
         if len(qualifier_segments) > 1:
             return Target(code="AIP116", message=f"{shown} has too many ':' parts for a function ARN")
         qualifier = qualifier_segments[0] if qualifier_segments else ()
         if rtype != "function":
-            return self._wildcard(self._opaque.text(concat([*name, "*"])), shown)
+            return self._wildcard(self._opaque.text(concat([*name, "*"])), shown)  # `func*:...`: any form
         if not _has_glob(name):
             return self._exact_name(name, qualifier, shown)
         return self._name_pattern(name, qualifier, shown)
@@ -336,6 +335,22 @@ class TargetClassifier:
         if service != "lambda":
             return NOT_LAMBDA
         return Target(code="AIP116", message=f"{shown} is not a function ARN")
+
+    def _nested_output(self, name: Sym, shown: str) -> Target | None:
+        """AIP117 when a function name or ARN comes from a nested stack's output, else None."""
+        for part in name:
+            if (
+                isinstance(part, Token)
+                and part.kind == "getatt"
+                and part.attr.startswith("Outputs.")
+                and _type_of(self.index, part.name) in NESTED_STACK_TYPES
+            ):
+                return Target(
+                    code="AIP117",
+                    message=f"{shown} is an output of the nested stack {part.name}; the callee is defined "
+                    "there",
+                )
+        return None
 
     def _elsewhere(self, segments: list[Sym], shown: str) -> Target | None:
         """The finding when the ARN's partition, region or account is not the stack's (or unknown)."""
@@ -373,7 +388,7 @@ class TargetClassifier:
 
     def _name_pattern(self, name: Sym, qualifier: Sym, shown: str) -> Target:
         """A function name with a glob: `NAME*` (LambdaInvokePolicy: the function and all its
-        aliases), or a pattern over the template's functions."""
+        aliases), or a pattern over the template's functions (their generated names included)."""
         prefix = _name_prefix(name) if qualifier == () else None
         if prefix is not None and _has_glob(prefix):
             prefix = None
@@ -381,15 +396,39 @@ class TargetClassifier:
             owners = self.index.by_name.get(prefix)
             if owners:
                 return Target(forms=self._with_aliases(owners))
-        wildcard = self._wildcard(self._opaque.text(name) + ("*" if qualifier else ""), shown)
-        if prefix is not None and not wildcard.wildcard_forms:
-            # NAME* matching no function of the template: the function NAME, outside it
+        pattern = self._opaque.text(name)
+        if not qualifier:
+            wildcard = self._wildcard(pattern, shown)
+        else:
+            qualifier_text = literal(qualifier)
+            wildcard = self._wildcard(pattern, shown, "*" if qualifier_text is None else qualifier_text)
+            if qualifier_text is None:  # which aliases it names is unknown: none is certain
+                maybe = wildcard.wildcard_forms + wildcard.maybe_forms
+                wildcard = Target(code="AIP110", message=wildcard.message, maybe_forms=maybe)
+        matched = wildcard.wildcard_forms or wildcard.maybe_forms
+        if prefix is not None and not matched and _reads_as_name(prefix):
+            # NAME* matching no function of the template, NAME a whole name (what LambdaInvokePolicy
+            # writes): the function NAME, outside the template
             return Target(
                 code="AIP113",
                 message=f"{shown} names function {sym_text(prefix)!r} (and its versions and aliases), "
                 "which is not defined in this template",
             )
         return wildcard
+
+
+def _reads_as_name(prefix: Sym) -> bool:
+    """Whether the stem of `NAME*` reads as a whole function name (ends in a letter or digit), rather
+    than as the start of names (`orders-*`, `${AWS::StackName}*`)."""
+    last = prefix[-1] if prefix else None
+    return isinstance(last, str) and last[-1:].isalnum()
+
+
+def _label(form: CalleeForm, match: NameMatch) -> str:
+    """How AIP110's message names a form a pattern matches (saying when the random suffix decides)."""
+    if not match.certain:
+        return f"{form.label} (if the random suffix of its generated name fits)"
+    return form.label
 
 
 def _type_of(index: TemplateIndex, logical_id: str) -> str | None:

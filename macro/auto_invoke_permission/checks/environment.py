@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..findings import Finding
+from ..findings import Finding, FindingCode
 from ..model import CalleeForm, RoleKey
 from ..resolver import Token
+from ..targets import TargetClassifier
 from ..template import TemplateIndex
 from . import Check, Facts
 
@@ -35,7 +36,7 @@ def environment_references(facts: Facts) -> list[Finding]:
                 direct = _ref_form(index, ref)
                 forms = [direct] if direct is not None else []
             else:
-                forms = sorted(set(_callees(index, value)), key=lambda f: f.label)
+                forms = sorted(set(_callees(facts.classifier, value)), key=lambda f: f.label)
             for form in forms:
                 if form.function == fid or form.function in index.skipped:
                     continue
@@ -76,27 +77,39 @@ def _allowed(covered: set[tuple[RoleKey, CalleeForm]], roles: list[RoleKey], for
     return True
 
 
-def _callees(index: TemplateIndex, node: Any, depth: int = 0) -> Iterator[CalleeForm]:
-    """Functions and aliases an environment value refers to (Ref, GetAtt .Arn, Sub), in any Fn::If branch."""
+def _callees(classifier: TargetClassifier, node: Any, depth: int = 0) -> Iterator[CalleeForm]:
+    """Functions and aliases an environment value refers to (Ref, GetAtt .Arn, Sub), in any Fn::If branch.
+    A value that is a function ARN is read as a grant's Resource is (`${F.Arn}:live` is the alias);
+    any other value names the functions of the tokens in it (`https://${F}...`)."""
     if depth > MAX_DEPTH:
         return
+    index = classifier.index
     if isinstance(node, list):
         for item in node:
-            yield from _callees(index, item, depth + 1)
+            yield from _callees(classifier, item, depth + 1)
         return
     if not isinstance(node, dict):
         return
     if len(node) == 1 and next(iter(node)) in ("Ref", "Fn::GetAtt", "Fn::Sub"):
         for value, _ in index.resolver.strings(node):
-            if isinstance(value, tuple):
-                for part in value:
-                    if isinstance(part, Token):
-                        form = _form(index, part)
-                        if form is not None:
-                            yield form
+            if not isinstance(value, tuple):
+                continue
+            target = classifier.classify(value) if value else None
+            if target is not None and (target.forms or target.code in _NOT_A_FUNCTION_FORM):
+                yield from (form for form, _ in target.forms)
+                continue
+            for part in value:
+                if isinstance(part, Token):
+                    form = _form(index, part)
+                    if form is not None:
+                        yield form
         return
     for child in node.values():
-        yield from _callees(index, child, depth + 1)
+        yield from _callees(classifier, child, depth + 1)
+
+
+# a function ARN naming no callee form: a version, an alias or qualifier the template lacks
+_NOT_A_FUNCTION_FORM: frozenset[FindingCode | None] = frozenset({"AIP122", "AIP123", "AIP124"})
 
 
 def _form(index: TemplateIndex, token: Token) -> CalleeForm | None:

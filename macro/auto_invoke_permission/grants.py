@@ -31,7 +31,7 @@ from .template import Role, TemplateIndex
 # what reading statements reports: malformed statements, what a Resource cannot be, Denies
 PRODUCES: frozenset[FindingCode] = frozenset(
     {
-        "AIP101", "AIP102", "AIP103", "AIP110", "AIP111", "AIP112", "AIP113", "AIP114",
+        "AIP101", "AIP102", "AIP103", "AIP104", "AIP110", "AIP111", "AIP112", "AIP113", "AIP114",
         "AIP115", "AIP116", "AIP120", "AIP121", "AIP122", "AIP123", "AIP124", "AIP125",
     }
 )  # fmt: skip

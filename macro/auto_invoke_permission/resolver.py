@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple, TypeAlias
 
-from .conditions import NO_CONDITIONS, CondSet, and_conditions, undefined
+from .conditions import NO_CONDITIONS, Conditions, CondSet, and_conditions, decide, decided_false, undefined
 
 MAX_DEPTH = 40
 MAX_BRANCHES = 64
@@ -185,6 +185,15 @@ class Resolver:
                 continue  # the event carries the SSM key, not the value
             if name in parameter_values:
                 self.values[name] = parameter_values[name]
+        if conditions is not None:  # decided last: Fn::Equals reads parameters and pseudo parameters
+            self.conditions = Conditions(conditions, decide(conditions, self._operand_text))
+
+    def _operand_text(self, node: Any) -> str | None:
+        """An `Fn::Equals` operand as a string, or None when it cannot be known at transform time."""
+        if isinstance(node, str):
+            return node
+        value = self.scalar(node)
+        return literal(value) if isinstance(value, tuple) else None
 
     # ------------------------------------------------------------------ refs
     def ref(self, name: Any) -> Value | None:
@@ -202,9 +211,8 @@ class Resolver:
             return (Token("ref", name),)
         if name in self.values:
             v = self.values[name]
-            if isinstance(v, list):
-                return (",".join(str(x) for x in v),)
-            return (str(v),)
+            text = ",".join(str(x) for x in v) if isinstance(v, list) else str(v)
+            return (text,) if text else ()  # a Sym holds no empty literal: "" is the empty Sym
         if name in self.parameters:
             return Unresolved(f"parameter {name} has no value", "AIP115")
         if name in self.resources or name in self.implicit or "." in name:
@@ -310,6 +318,8 @@ class Resolver:
         out: list[Branch] = []
         for side, truth in ((arg[1], True), (arg[2], False)):
             lit = frozenset({(name, truth)})
+            if decided_false(lit, self.conditions):
+                continue  # the branch CloudFormation does not take with these parameter values
             for value, conds in self.strings(side, depth + 1):
                 if (name, not truth) in conds:
                     continue  # contradictory branch: never taken

@@ -207,8 +207,8 @@ class TargetClassifier:
         return known if known is not None else self._named([(fid, NO_CONDITIONS)])
 
     def _classify(self, value: Sym) -> Target:
-        if not value:
-            return Target(code="AIP116", message="the Resource is empty")
+        if not value:  # never a pattern: IAM rejects an empty Resource
+            return Target(code="AIP104", message="the Resource is empty; IAM requires an ARN or '*'")
         first = value[0]
         if isinstance(first, str) and first.startswith(self._arn_prefix):
             fast = self._same_account_arn(value, first)
@@ -228,6 +228,9 @@ class TargetClassifier:
                     code="AIP101",
                     message=f"{shown} is a function name; IAM matches ARNs only",
                 )
+            if text is not None and not _has_glob(value):
+                # a pattern such as `ar*` is left alone: whether IAM accepts it is not confirmed
+                return Target(code="AIP104", message=f"{shown} is not an ARN; IAM requires an ARN or '*'")
             return NOT_LAMBDA
         return self._arn(value, shown)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from .conditions import NO_CONDITIONS, CondSet, UndefinedCondition, condition_of, if_branches
+from .conditions import NO_CONDITIONS, CondSet, UndefinedCondition, condition_of, decided_false, if_branches
 from .findings import Finding
 from .model import CalleeForm, Principal, RoleKey
 from .resolver import Resolver, Sym, Token, literal, single_token, sym_text
@@ -186,10 +186,13 @@ class TemplateIndex:
         self.sam_generated_roles: list[tuple[RoleKey, Function]] = self._index_roles()
 
     def _read_resources(self, global_function: Mapping[str, Any]) -> frozenset[str]:
-        """One pass over the resources: logical IDs by type, functions; returns the skipped ones."""
+        """One pass over the resources: logical IDs by type, functions; returns the skipped ones.
+        A resource whose Condition is decided false does not exist in this deploy: it is not indexed,
+        so no stage reads it (it stays in the template, untouched)."""
         skipped: set[str] = set()
+        conditions = self.resolver.conditions
         for rid, res in self.resources.items():
-            if not isinstance(res, dict):
+            if not isinstance(res, dict) or decided_false(condition_of(res), conditions):
                 continue
             rtype = res.get("Type")
             if "Metadata" in res and is_skipped(res):
@@ -393,7 +396,7 @@ class TemplateIndex:
         if token is not None and token.kind == "ref":
             res = self.resources.get(token.name)
             if isinstance(res, dict) and res.get("Type") == MANAGED_POLICY:
-                return token.name
+                return None if decided_false(condition_of(res), self.resolver.conditions) else token.name
         return None
 
     def principal_key_of(self, expr: Any) -> RoleKey | None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple, cast
 
 from . import sources
-from .conditions import NO_CONDITIONS, CondSet, and_conditions, contradictory
+from .conditions import NO_CONDITIONS, CondSet, and_conditions, contradictory, negated
 from .findings import CODES, Finding, FindingCode
 from .model import CalleeForm, Grant, Principal, RawEdge, RoleKey
 from .options import Options, Wildcards
@@ -39,10 +39,13 @@ PRODUCES: frozenset[FindingCode] = frozenset(
 
 class Denies(NamedTuple):
     """The Denies read per role key. `forms`: what a Deny names (None: everything); `all_but`: what
-    each Deny with NotResource spares (it denies every other form)."""
+    each Deny with NotResource spares (it denies every other form); `conditional`: a Deny that exists
+    only under CloudFormation conditions (its Fn::If branch, its policy's Condition), with the forms
+    it names: it removes a grant only where those conditions hold."""
 
     forms: dict[RoleKey, set[CalleeForm] | None]
     all_but: dict[RoleKey, list[set[CalleeForm]]]
+    conditional: dict[RoleKey, list[tuple[set[CalleeForm], CondSet]]]
 
 
 class GrantsRead(NamedTuple):
@@ -90,7 +93,7 @@ def read_grants(
         reader.document(doc)
     return GrantsRead(
         reader.grants,
-        Denies(reader.denied, reader.denied_except),
+        Denies(reader.denied, reader.denied_except, reader.denied_when),
         reader.findings,
         reader.edges,
         reader.covered,
@@ -107,6 +110,7 @@ class _Reader:
         "covered",
         "denied",
         "denied_except",
+        "denied_when",
         "edges",
         "findings",
         "grants",
@@ -124,6 +128,7 @@ class _Reader:
         self.covered: set[tuple[RoleKey, CalleeForm]] = set()
         self.denied: dict[RoleKey, set[CalleeForm] | None] = {}
         self.denied_except: dict[RoleKey, list[set[CalleeForm]]] = {}
+        self.denied_when: dict[RoleKey, list[tuple[set[CalleeForm], CondSet]]] = {}
         self.count = 0
 
     def find(self, code: FindingCode, path: str, message: str) -> None:
@@ -172,7 +177,7 @@ class _Reader:
             self.find(parsed.code, parsed.path, parsed.message)
             return
         if parsed.effect == "Deny":
-            self._deny(doc.role_key, parsed)
+            self._deny(doc.role_key, parsed, conds)
             return
         self.count += 1
         if parsed.has_condition:
@@ -257,11 +262,15 @@ class _Reader:
             if not contradictory(all_conds):
                 grants.append(Grant(principal, form, stmt_path, all_conds))
 
-    def _deny(self, role_key: RoleKey, stmt: InvokeStatement) -> None:
-        """Over-approximate: a Deny we cannot read denies everything the role could be granted."""
+    def _deny(self, role_key: RoleKey, stmt: InvokeStatement, conds: CondSet) -> None:
+        """Over-approximate: a Deny we cannot read denies everything the role could be granted, and a
+        conditional Deny with NotResource or an unreadable Resource denies it unconditionally."""
         if self.denied.get(role_key, set()) is None:
             return
         forms = covered_forms(self.index, self.classifier, stmt.resources)
+        if conds and forms is not None and not stmt.not_resource:
+            self.denied_when.setdefault(role_key, []).append((forms, conds))
+            return
         if stmt.not_resource:  # denies everything but what it lists
             if forms is None:
                 self.denied[role_key] = None
@@ -310,17 +319,38 @@ def covered_forms(
 
 
 def apply_denies(grants: list[Grant], denies: Denies) -> tuple[list[Grant], list[Finding]]:
-    """The grants no Deny removes, and an AIP125 for each one that a Deny removes."""
-    if not denies.forms and not denies.all_but:
+    """The grants no Deny removes, and an AIP125 for each one that a Deny removes. A conditional
+    Deny (under D) leaves a grant G only where D does not hold: `G AND NOT d` for each literal d of D."""
+    if not denies.forms and not denies.all_but and not denies.conditional:
         return grants, []
     kept = []
     findings = []
     for grant in grants:
         denied = denies.forms.get(grant.principal.key, set())
         spared = denies.all_but.get(grant.principal.key, [])
-        if denied is None or grant.callee in denied or any(grant.callee not in s for s in spared):
+        left = [grant]
+        if not (denied is None or grant.callee in denied or any(grant.callee not in s for s in spared)):
+            for forms, when in denies.conditional.get(grant.principal.key, []):
+                if grant.callee in forms:
+                    left = _outside(left, when)
+        else:
+            left = []
+        if not left:
             message = f"a Deny removes {grant.callee.label} for {grant.principal.label}"
             findings.append(Finding.at("AIP125", grant.path, message))
             continue
-        kept.append(grant)
+        kept.extend(left)
     return kept, findings
+
+
+def _outside(grants: list[Grant], when: CondSet) -> list[Grant]:
+    """The grants where the conjunction `when` does not hold: each grant once per negated literal."""
+    out: list[Grant] = []
+    seen: set[CondSet] = set()
+    for grant in grants:
+        for lit in sorted(when):
+            conds = and_conditions(grant.conditions, frozenset({negated(lit)}))
+            if not contradictory(conds) and conds not in seen:
+                seen.add(conds)
+                out.append(grant.with_conditions(conds))
+    return out

@@ -86,12 +86,19 @@ def statements(document: Any, path: str, resolver: Resolver) -> Iterator[Stateme
         if body is None:
             yield Problem(path, "the policy document has no Statement")
             continue
-        items = body if isinstance(body, list) else [body]
         base = f"{path}.Statement"
-        for index, item in enumerate(items):
-            yield from statement_items(
-                item, f"{base}[{index}]" if isinstance(body, list) else base, conds, resolver.conditions
-            )
+        # `Statement: !If [C, [...], [...]]`: each list under its branch
+        for listed, lconds in if_branches(body, resolver.conditions, conds):
+            if listed is None:
+                continue
+            if isinstance(listed, UndefinedCondition):
+                yield Problem(base, f"cannot read the statements: {listed.reason}", listed.code)
+                continue
+            items = listed if isinstance(listed, list) else [listed]
+            for index, item in enumerate(items):
+                yield from statement_items(
+                    item, f"{base}[{index}]" if isinstance(listed, list) else base, lconds, resolver.conditions
+                )
 
 
 def statement_items(
@@ -110,7 +117,16 @@ def statement_items(
         if "Fn::If" in stmt:
             yield Problem(path, f"Fn::If nested deeper than {MAX_IF_DEPTH} levels")
             continue
-        yield Statement(stmt, path, sconds)
+        effect = stmt.get("Effect")
+        if not (isinstance(effect, dict) and "Fn::If" in effect):
+            yield Statement(stmt, path, sconds)
+            continue
+        # `Effect: !If [Lock, Deny, Allow]`: one statement per branch, under its condition
+        for chosen, econds in if_branches(effect, conditions, sconds):
+            if isinstance(chosen, UndefinedCondition):
+                yield Problem(f"{path}.Effect", f"cannot read the Effect: {chosen.reason}", chosen.code)
+                continue
+            yield Statement({**stmt, "Effect": chosen}, path, econds)
 
 
 class InvokeStatement(NamedTuple):

@@ -258,6 +258,9 @@ class TargetClassifier:
         if token.kind == "getatt":
             if name in index.functions and token.attr == "Arn":
                 return self._after_arn(name, rest, shown)
+            if token.attr == "AliasArn" and name in index.alias_ids and not rest:
+                fid, alias = index.alias_ids[name]  # the alias's ARN, as `!Ref Alias` is
+                return Target(forms=((alias.form(fid), NO_CONDITIONS),))
             rtype = _type_of(index, name)
             if name in index.functions or rtype in (LAMBDA_ALIAS, LAMBDA_VERSION):
                 return Target(code="AIP116", message=f"{shown} is not an ARN a grant can use")

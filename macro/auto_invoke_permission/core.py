@@ -82,6 +82,7 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
         parameter_values=context.parameter_values,
         mappings={} if resources_only else template.get("Mappings", {}),
         conditions=conditions,
+        decide_conditions=context.decide_conditions,
         implicit=sam_generated_names(resources, globals_section),
     )
     index = TemplateIndex(resources, globals_section, resolver)

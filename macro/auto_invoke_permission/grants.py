@@ -15,7 +15,7 @@ from .conditions import NO_CONDITIONS, CondSet, and_conditions, contradictory, n
 from .findings import CODES, Finding, FindingCode
 from .model import CalleeForm, Grant, Principal, RawEdge, RoleKey
 from .options import Options, Wildcards
-from .resolver import Sym, Unresolved, sym_text
+from .resolver import Sym, Unresolved, sym_text, unknown_parameter
 from .statements import (
     InvokeStatement,
     Problem,
@@ -219,6 +219,12 @@ class _Reader:
                     self.edge(callers, principal, f"({value.reason})", code, path)
                     continue
                 target = self.classifier.classify(value)
+                missing = unknown_parameter(value) if target.code is not None or not target.forms else None
+                if missing is not None:  # only an exact match by the same parameter is read
+                    path = _resource_path(stmt_path, position)
+                    self.find("AIP115", path, f"cannot resolve the Resource: {missing.reason}")
+                    self.edge(callers, principal, f"({missing.reason})", "AIP115", path)
+                    continue
                 if not target.lambda_related:
                     continue
                 self._target(
@@ -307,7 +313,7 @@ def covered_forms(
     None when that is everything or cannot be known."""
     out: set[CalleeForm] = set()
     for value, _ in index.resolver.strings(resources):
-        if isinstance(value, Unresolved) or value == ("*",):
+        if isinstance(value, Unresolved) or value == ("*",) or unknown_parameter(value) is not None:
             return None
         target = classifier.classify(value)
         for form, _c in (*target.forms, *target.wildcard_forms):

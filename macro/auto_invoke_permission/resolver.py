@@ -30,7 +30,9 @@ MAX_STEPS = 4000  # nodes visited for one top-level value: bounds work on hostil
 
 
 class Token(NamedTuple):
-    """An opaque part of a string: `ref` (resource or parameter), `getatt`, or `pseudo`."""
+    """An opaque part of a string: `ref` (resource or NoEcho parameter), `getatt`, `pseudo`, or
+    `param` (a parameter without a value: the same symbol on both sides of a match is the same value,
+    anything else about it is unknown, AIP115)."""
 
     kind: str
     name: str
@@ -90,6 +92,14 @@ def _parse_sub(text: str) -> tuple[tuple[tuple[str, str], ...], str] | None:
 def sym_text(sym: Sym) -> str:
     """Readable form of a symbolic string, as Fn::Sub would write it."""
     return "".join(str(p) for p in sym)
+
+
+def unknown_parameter(sym: Sym) -> Unresolved | None:
+    """Why a symbolic string cannot be read beyond an exact match: a parameter without a value in it."""
+    for part in sym:
+        if isinstance(part, Token) and part.kind == "param":
+            return Unresolved(f"parameter {part.name} has no value", "AIP115")
+    return None
 
 
 def single_token(sym: Sym) -> Token | None:
@@ -153,6 +163,7 @@ class Resolver:
         parameter_values: Mapping[str, Any],
         mappings: Mapping[str, Any],
         conditions: Mapping[str, Any] | None,
+        decide_conditions: bool = True,
         implicit: frozenset[str] = frozenset(),
     ) -> None:
         self.region = region
@@ -185,7 +196,7 @@ class Resolver:
                 continue  # the event carries the SSM key, not the value
             if name in parameter_values:
                 self.values[name] = parameter_values[name]
-        if conditions is not None:  # decided last: Fn::Equals reads parameters and pseudo parameters
+        if conditions is not None and decide_conditions:  # decided last: Fn::Equals reads parameters and pseudo parameters
             self.conditions = Conditions(conditions, decide(conditions, self._operand_text))
 
     def _operand_text(self, node: Any) -> str | None:
@@ -214,7 +225,7 @@ class Resolver:
             text = ",".join(str(x) for x in v) if isinstance(v, list) else str(v)
             return (text,) if text else ()  # a Sym holds no empty literal: "" is the empty Sym
         if name in self.parameters:
-            return Unresolved(f"parameter {name} has no value", "AIP115")
+            return (Token("param", name),)
         if name in self.resources or name in self.implicit or "." in name:
             # `Ref F.Alias` is SAM's syntax for the AutoPublishAlias of F
             return (Token("ref", name),)

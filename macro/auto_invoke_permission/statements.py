@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 from .conditions import MAX_IF_DEPTH, NO_CONDITIONS, CondSet, UndefinedCondition, if_branches
 from .findings import FindingCode
 from .model import json_kind
-from .resolver import Resolver, Unresolved, literal
+from .resolver import Resolver, Unresolved, literal, unknown_parameter
 
 INVOKE_ACTION = "lambda:invokefunction"
 
@@ -191,6 +191,8 @@ def _actions_match(node: Any, resolver: Resolver) -> tuple[CondSet, ...] | Probl
     found: set[CondSet] = set()
     unreadable: Unresolved | None = None
     for value, conds in resolver.strings(node):
+        if not isinstance(value, Unresolved):
+            value = unknown_parameter(value) or value
         if isinstance(value, Unresolved):
             unreadable = value  # grants nothing we can mirror; said below unless invoke is granted anyway
             continue

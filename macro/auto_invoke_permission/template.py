@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from .conditions import NO_CONDITIONS, CondSet, UndefinedCondition, condition_of, decided_false, if_branches
 from .findings import Finding
 from .model import CalleeForm, Principal, RoleKey
-from .resolver import Resolver, Sym, Token, literal, single_token, sym_text
+from .resolver import Resolver, Sym, Token, literal, single_token, sym_text, unknown_parameter
 
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
 SAM_FUNCTION = "AWS::Serverless::Function"
@@ -327,7 +327,8 @@ class TemplateIndex:
                 self.roles[key] = Role(principal, condition_of(res), res)
             return key
         value = self.resolver.scalar(expr)
-        text = sym_text(value) if isinstance(value, tuple) else f"?{owner}"
+        known = isinstance(value, tuple) and unknown_parameter(value) is None
+        text = sym_text(value) if known and isinstance(value, tuple) else f"?{owner}"
         key = RoleKey.outside(text)
         if key not in self.roles:
             label = alnum(_role_name(text))[:64] or "Role"

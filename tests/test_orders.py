@@ -97,7 +97,9 @@ def test_case(path: Path, order: str) -> None:
     expect = case.get("expect", {})
     parameters = case.get("parameters", {})
     template = case["template"]
-    fragment = sam_translate(template) if order == "post" else without_transform(template)
+    fragment = (
+        sam_translate(template, parameter_values=parameters) if order == "post" else without_transform(template)
+    )
     response = run_macro(fragment, parameters)
     assert response["requestId"] == "orders"
     if expect.get("status") == "failure":
@@ -115,7 +117,7 @@ def test_case(path: Path, order: str) -> None:
         assert resource["Type"] == "AWS::Lambda::Permission", rid
         props = resource["Properties"]
         assert props["Action"] == "lambda:InvokeFunction"
-        function, qualifier = canon_function(props["FunctionName"], out["Resources"])
+        function, qualifier = canon_function(props["FunctionName"], out["Resources"], parameters)
         got.append((function, qualifier, canon_principal(props["Principal"]), resource.get("Condition")))
     unmatched = list(got)
     for want in expect.get("permissions", []):

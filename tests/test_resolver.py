@@ -382,12 +382,12 @@ GENERATED: list[tuple[dict[str, Any], Any, set[str]]] = [
 
 @pytest.mark.parametrize(("resources", "globals_section", "expected"), GENERATED)
 def test_sam_generated_names(resources: dict[str, Any], globals_section: Any, expected: set[str]) -> None:
-    assert sam_generated_names(resources, globals_section) == expected
+    assert sam_generated_names(resources, globals_section, {}) == expected
 
 
 def test_generated_names_resolve_from_the_start() -> None:
     # a callee's FunctionName that names SAM's generated role is read when the index is built
-    names = sam_generated_names({"Caller": sam_function()}, None)
+    names = sam_generated_names({"Caller": sam_function()}, None, {})
     known = Resolver(
         region=REGION,
         account_id=ACCOUNT,

@@ -83,7 +83,7 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
         mappings={} if resources_only else template.get("Mappings", {}),
         conditions=conditions,
         decide_conditions=context.decide_conditions,
-        implicit=sam_generated_names(resources, globals_section),
+        implicit=sam_generated_names(resources, globals_section, context.parameter_values),
     )
     index = TemplateIndex(resources, globals_section, resolver)
     classifier = TargetClassifier(index)

@@ -168,6 +168,7 @@ class Resolver:
     ) -> None:
         self.region = region
         self.account_id = account_id
+        self.parameter_values = parameter_values  # as the event gives them (SAM reads some itself)
         self.partition = partition_for(region)
         self.resources = resources
         self.parameters = parameters

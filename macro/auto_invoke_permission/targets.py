@@ -11,7 +11,7 @@ import re
 from .conditions import NO_CONDITIONS, CondSet
 from .findings import FindingCode
 from .model import CalleeForm
-from .resolver import Part, Sym, Token, concat, literal, sym_text
+from .resolver import Part, Sym, Token, concat, literal, single_token, sym_text
 from .statements import glob_match
 from .template import LAMBDA_ALIAS, LAMBDA_VERSION, TemplateIndex
 
@@ -124,6 +124,12 @@ class TargetClassifier:
         if not qualifier:
             return Target(forms=(self._unqualified(fid, conds),))
         text = literal(qualifier)
+        if text is None and single_token(qualifier) is not None:
+            # a parameter without a value: only an alias whose Name is the same parameter matches
+            symbol = sym_text(qualifier)
+            named = [(a.form(fid), conds) for a in self.index.functions[fid].aliases if a.name == symbol]
+            if named:
+                return Target(forms=tuple(named))
         if text is None:
             return Target(code="AIP116", message=f"the qualifier of {shown} is unknown at transform time")
         aliases = self.index.functions[fid].aliases

@@ -97,9 +97,10 @@ def test_case(path: Path, order: str) -> None:
     expect = case.get("expect", {})
     parameters = case.get("parameters", {})
     template = case["template"]
-    fragment = (
-        sam_translate(template, parameter_values=parameters) if order == "post" else without_transform(template)
-    )
+    if order == "post":
+        fragment = sam_translate(template, parameter_values=parameters)
+    else:
+        fragment = without_transform(template)
     response = run_macro(fragment, parameters)
     assert response["requestId"] == "orders"
     if expect.get("status") == "failure":

@@ -24,7 +24,10 @@ PARAMETERS = {
 PARAMETER_VALUES = {"Stage": "prod", "Names": "alpha,beta"}
 MAPPINGS = {"Env": {"prod": {"Name": "worker-prod"}}}
 # conditions the parameter values cannot decide (AWS::StackName is unknown at transform time)
-CONDITIONS = {"IsProd": {"Fn::Equals": [{"Ref": "AWS::StackName"}, "prod"]}, "HasAlias": {"Fn::Equals": [{"Ref": "AWS::StackName"}, "alias"]}}
+CONDITIONS = {
+    "IsProd": {"Fn::Equals": [{"Ref": "AWS::StackName"}, "prod"]},
+    "HasAlias": {"Fn::Equals": [{"Ref": "AWS::StackName"}, "alias"]},
+}
 
 
 @pytest.fixture

@@ -197,7 +197,8 @@ class Resolver:
                 continue  # the event carries the SSM key, not the value
             if name in parameter_values:
                 self.values[name] = parameter_values[name]
-        if conditions is not None and decide_conditions:  # decided last: Fn::Equals reads parameters and pseudo parameters
+        # decided last: Fn::Equals reads the parameters and pseudo parameters set above
+        if conditions is not None and decide_conditions:
             self.conditions = Conditions(conditions, decide(conditions, self._operand_text))
 
     def _operand_text(self, node: Any) -> str | None:

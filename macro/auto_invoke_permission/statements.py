@@ -96,9 +96,8 @@ def statements(document: Any, path: str, resolver: Resolver) -> Iterator[Stateme
                 continue
             items = listed if isinstance(listed, list) else [listed]
             for index, item in enumerate(items):
-                yield from statement_items(
-                    item, f"{base}[{index}]" if isinstance(listed, list) else base, lconds, resolver.conditions
-                )
+                where = f"{base}[{index}]" if isinstance(listed, list) else base
+                yield from statement_items(item, where, lconds, resolver.conditions)
 
 
 def statement_items(
@@ -191,10 +190,9 @@ def _actions_match(node: Any, resolver: Resolver) -> tuple[CondSet, ...] | Probl
     found: set[CondSet] = set()
     unreadable: Unresolved | None = None
     for value, conds in resolver.strings(node):
-        if not isinstance(value, Unresolved):
-            value = unknown_parameter(value) or value
-        if isinstance(value, Unresolved):
-            unreadable = value  # grants nothing we can mirror; said below unless invoke is granted anyway
+        if isinstance(value, Unresolved) or unknown_parameter(value) is not None:
+            # grants nothing we can mirror; said below unless invoke is granted anyway
+            unreadable = value if isinstance(value, Unresolved) else unknown_parameter(value)
             continue
         text = literal(value)
         if text is not None and action_allows_invoke(text):

@@ -174,7 +174,9 @@ def _merge_value(global_value: Any, value: Any, path: str) -> Any:
     return value if path in _REPLACED_LISTS else [*global_value, *value]
 
 
-def _merge_globals(global_props: Mapping[str, Any], props: Mapping[str, Any], path: str = "") -> dict[str, Any]:
+def _merge_globals(
+    global_props: Mapping[str, Any], props: Mapping[str, Any], path: str = ""
+) -> dict[str, Any]:
     """SAM's Globals merge (samtranslator.plugins.globals.globals.GlobalProperties), exactly: an
     intrinsic on either side replaces the other as a whole."""
     out = dict(global_props)

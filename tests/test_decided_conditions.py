@@ -282,3 +282,35 @@ MERGES: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = [
 @pytest.mark.parametrize(("global_props", "props", "expected"), MERGES)
 def test_globals_merge(global_props: dict[str, Any], props: dict[str, Any], expected: dict[str, Any]) -> None:
     assert _merge_globals(global_props, props) == expected
+
+
+@pytest.mark.parametrize(("lock", "callees"), [("no", ["Worker"]), ("yes", []), (None, ["Worker"])])
+def test_deny_under_a_decided_condition(lock: str | None, callees: list[str]) -> None:
+    worker = {"Fn::GetAtt": ["Worker", "Arn"]}
+    template = {
+        "Parameters": {"Locked": {"Type": "String"}},
+        "Conditions": {"Lock": eq({"Ref": "Locked"}, "yes")},
+        "Resources": {
+            "Worker": sam_function(),
+            **caller(
+                statement(worker), {**statement(worker), "Effect": {"Fn::If": ["Lock", "Deny", "Allow"]}}
+            ),
+        },
+    }
+    result = run(template, parameter_values={} if lock is None else {"Locked": lock})
+    assert [p.callee.function for p in result.added] == callees
+    assert codes(result) == ({"AIP125"} if lock == "yes" else set())
+
+
+def test_list_parameter_is_not_compared_with_a_string() -> None:
+    resolver = Resolver(
+        region=REGION,
+        account_id=ACCOUNT,
+        resources={},
+        parameters={"L": {"Type": "CommaDelimitedList"}},
+        parameter_values={"L": "a"},
+        mappings={},
+        conditions={"C": eq({"Ref": "L"}, "a")},
+    )
+    assert isinstance(resolver.conditions, Conditions)
+    assert resolver.conditions.decided == {}

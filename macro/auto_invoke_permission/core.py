@@ -89,7 +89,7 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
     classifier = TargetClassifier(index)
     findings = _run_findings(index, options) + index.findings
     read = read_grants(index, classifier, options, sources.collect(index))
-    grants, denied = apply_denies(read.grants, read.denies)
+    grants, denied = apply_denies(read.grants, read.denies, resolver.conditions)
     existing, existing_findings = existing_permissions(index, classifier)
     built = build_permissions(index, grants, existing, conditions)
     facts = checks.Facts(index, classifier, grants, read.covered)

@@ -7,11 +7,11 @@ become grants on callee forms, Denies remove them, and what cannot be mirrored b
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple, cast
 
 from . import sources
-from .conditions import NO_CONDITIONS, CondSet, and_conditions, contradictory, negated
+from .conditions import NO_CONDITIONS, CondSet, and_conditions, contradictory, decided_false, negated
 from .findings import CODES, Finding, FindingCode
 from .model import CalleeForm, Grant, Principal, RawEdge, RoleKey
 from .options import Options, Wildcards
@@ -324,9 +324,12 @@ def covered_forms(
     return out
 
 
-def apply_denies(grants: list[Grant], denies: Denies) -> tuple[list[Grant], list[Finding]]:
+def apply_denies(
+    grants: list[Grant], denies: Denies, conditions: Mapping[str, Any] | None = None
+) -> tuple[list[Grant], list[Finding]]:
     """The grants no Deny removes, and an AIP125 for each one that a Deny removes. A conditional
-    Deny (under D) leaves a grant G only where D does not hold: `G AND NOT d` for each literal d of D."""
+    Deny (under D) leaves a grant G only where D does not hold: `G AND NOT d` for each literal d of D
+    (`conditions`, the template's, drop the alternatives the parameter values decide false)."""
     if not denies.forms and not denies.all_but and not denies.conditional:
         return grants, []
     kept = []
@@ -338,7 +341,7 @@ def apply_denies(grants: list[Grant], denies: Denies) -> tuple[list[Grant], list
         if not (denied is None or grant.callee in denied or any(grant.callee not in s for s in spared)):
             for forms, when in denies.conditional.get(grant.principal.key, []):
                 if grant.callee in forms:
-                    left = _outside(left, when)
+                    left = [g for g in _outside(left, when) if not decided_false(g.conditions, conditions)]
         else:
             left = []
         if not left:

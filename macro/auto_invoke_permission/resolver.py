@@ -205,6 +205,9 @@ class Resolver:
         """An `Fn::Equals` operand as a string, or None when it cannot be known at transform time."""
         if isinstance(node, str):
             return node
+        ref = node.get("Ref") if isinstance(node, dict) and len(node) == 1 else None
+        if isinstance(ref, str) and self.parameter_list(ref) is not None:
+            return None  # a list compared with a string: not guessed
         value = self.scalar(node)
         return literal(value) if isinstance(value, tuple) else None
 

@@ -63,9 +63,7 @@ DEFINITIONS: list[tuple[Any, bool | None]] = [
     (eq({"Ref": "Unset"}, "x"), None),
     (eq({"Ref": "Secret"}, "prod"), None),  # NoEcho values are never read
     (eq({"Fn::ImportValue": "x"}, "x"), None),
-    (eq(1, "1"), None),  # a number and a string: how CloudFormation compares them is not guessed
-    (eq(True, False), False),  # the same JSON type: compared as is
-    (eq(1, 1), True),
+    (eq(1, "1"), None),  # not a string: not guessed
     # other intrinsics as operands
     (eq({"Fn::Sub": "${Stage}-${AWS::Region}"}, f"prod-{REGION}"), True),
     (eq({"Fn::Join": ["-", [{"Ref": "Stage"}, "x"]]}, "prod-x"), True),

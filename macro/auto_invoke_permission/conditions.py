@@ -148,8 +148,6 @@ def decide(definitions: Mapping[str, Any], operand: OperandValue) -> dict[str, b
         if key == "Fn::Equals":
             if len(arg) != 2:
                 return None
-            if all(isinstance(x, bool | int | float) for x in arg) and type(arg[0]) is type(arg[1]):
-                return bool(arg[0] == arg[1])  # `!Equals [true, false]`: same JSON type, compared as is
             left, right = operand(arg[0]), operand(arg[1])
             return None if left is None or right is None else left == right
         operands = [value(item, depth + 1) for item in arg]

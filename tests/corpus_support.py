@@ -85,12 +85,15 @@ def _corpus_location(scheme: Scheme, path: str) -> str:
     return _CORPUS_ARTIFACT if scheme == "s3" else path
 
 
-def sam_translate(template: Mapping[str, Any], region: str = REGION) -> dict[str, Any]:
+def sam_translate(
+    template: Mapping[str, Any], region: str = REGION, parameter_values: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The SAM translator's output (plain CloudFormation), offline, through the CLI's toolbox.
+    `parameter_values`: the stack's, for what SAM resolves itself (`AutoPublishAlias: !Ref P`).
 
     Raises SamError when SAM rejects the template.
     """
-    return offline.sam_translate(template, region, location=_corpus_location)
+    return offline.sam_translate(template, region, parameter_values, location=_corpus_location)
 
 
 # ------------------------------------------------------------------- macro
@@ -356,8 +359,15 @@ def _pseudo(text: str) -> str:
     return re.sub(r"\$\{AWS::(\w+)\}", r"${AWS_\1}", text)
 
 
-def canon_function(expr: Any, resources: Mapping[str, Any]) -> tuple[str, str | None]:
-    """-> (function logical ID, alias name or None); ("?", text) when it names no function of the template."""
+def canon_function(
+    expr: Any, resources: Mapping[str, Any], parameters: Mapping[str, Any] | None = None
+) -> tuple[str, str | None]:
+    """-> (function logical ID, alias name or None); ("?", text) when it names no function of the template.
+    `parameters`: the stack's values, for an alias Name or AutoPublishAlias that is `!Ref P`."""
+
+    def value(node: Any) -> Any:
+        ref = node.get("Ref") if isinstance(node, Mapping) and len(node) == 1 else None
+        return (parameters or {}).get(ref, node) if isinstance(ref, str) else node
 
     def kind(rid: str) -> str | None:
         r = resources.get(rid)
@@ -387,14 +397,16 @@ def canon_function(expr: Any, resources: Mapping[str, Any]) -> tuple[str, str | 
         if kind(rid) in FUNCTION_TYPES and attr in (None, "Arn"):
             return rid, qualifier
         if kind(rid) == "AWS::Serverless::Function" and attr == "Alias" and qualifier is None:
-            return rid, _key(props(rid).get("AutoPublishAlias"))
+            return rid, _key(value(props(rid).get("AutoPublishAlias")))
         if kind(rid) == "AWS::Lambda::Alias" and attr is None and qualifier is None:
-            target = canon_function(props(rid).get("FunctionName"), resources)
-            return (target[0], _key(props(rid).get("Name"))) if target[0] != "?" else None
+            target = canon_function(props(rid).get("FunctionName"), resources, parameters)
+            return (target[0], _key(value(props(rid).get("Name")))) if target[0] != "?" else None
         if attr is None and qualifier is None:  # SAM's <F>Alias<name>, before SAM made it
             for fid in resources:
                 alias = (
-                    props(fid).get("AutoPublishAlias") if kind(fid) == "AWS::Serverless::Function" else None
+                    value(props(fid).get("AutoPublishAlias"))
+                    if kind(fid) == "AWS::Serverless::Function"
+                    else None
                 )
                 if isinstance(alias, str) and rid == sam_alias_id(fid, alias):
                     return fid, alias

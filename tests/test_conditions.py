@@ -165,7 +165,7 @@ def undefined_if(node: Any) -> dict[str, Any]:
 
 
 BASE: dict[str, Any] = {
-    "Conditions": {"Defined": {"Fn::Equals": ["a", "a"]}},
+    "Conditions": {"Defined": {"Fn::Equals": [{"Ref": "AWS::StackName"}, "a"]}},  # undecidable
     "Resources": {
         "Worker": sam_function(),
         "ExecRole": role(),
@@ -263,7 +263,7 @@ def test_undefined_condition_is_a_finding_everywhere(resources: dict[str, Any], 
 def test_defined_condition_is_a_conditional_permission(resources: dict[str, Any], path: str) -> None:
     # the same templates with the condition defined: one permission under it, no finding
     template = variant(BASE, **resources)
-    template["Conditions"]["Undefined"] = {"Fn::Equals": ["a", "b"]}
+    template["Conditions"]["Undefined"] = {"Fn::Equals": [{"Ref": "AWS::StackName"}, "b"]}  # undecidable
     result = run(template)
     assert result.findings == []
     assert [p.condition for p in result.added] == ["Undefined"]

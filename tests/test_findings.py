@@ -41,6 +41,7 @@ PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {},
     ),
     "AIP103": (caller(statement(WORKER_ARN, effect="Permit")), {}),
+    "AIP104": (to("abc"), {}),
     "AIP110": (to("*"), {}),
     "AIP111": (to("arn:aws:lambda:us-east-1:210987654321:function:worker"), {}),
     "AIP112": (to(f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:worker"), {}),

@@ -43,7 +43,7 @@ def urls_of(resources: dict[str, Any]) -> list[tuple[str, str, str | None, str |
         parameter_values={},
         mappings={},
         conditions={},
-        implicit=sam_generated_names(resources, None),
+        implicit=sam_generated_names(resources, None, {}),
     )
     index = TemplateIndex(resources, None, resolver)
     found = function_urls(index, TargetClassifier(index))

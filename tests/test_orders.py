@@ -102,7 +102,10 @@ def test_case(path: Path, order: str) -> None:
     expect = case.get("expect", {})
     parameters = case.get("parameters", {})
     template = case["template"]
-    fragment = sam_translate(template) if order == "post" else without_transform(template)
+    if order == "post":
+        fragment = sam_translate(template, parameter_values=parameters)
+    else:
+        fragment = without_transform(template)
     response = run_macro(fragment, parameters)
     assert response["requestId"] == "orders"
     if expect.get("status") == "failure":
@@ -119,7 +122,7 @@ def test_case(path: Path, order: str) -> None:
     for rid, resource in sorted(injected(fragment, out).items()):
         assert resource["Type"] == "AWS::Lambda::Permission", rid
         props = resource["Properties"]
-        function, qualifier = canon_function(props["FunctionName"], out["Resources"])
+        function, qualifier = canon_function(props["FunctionName"], out["Resources"], parameters)
         extra = {k: v for k, v in props.items() if k not in BASE_PROPERTIES}
         principal = canon_principal(props["Principal"])
         got.append((function, qualifier, principal, resource.get("Condition"), props["Action"], extra))

@@ -35,8 +35,9 @@ INVOKE_WORKER = document(statement(WORKER_ARN))
 
 BASE: dict[str, Any] = {
     "Conditions": {
-        "IsProd": {"Fn::Equals": [{"Ref": "AWS::AccountId"}, ACCOUNT]},
-        "HasWorker": {"Fn::Equals": ["yes", "yes"]},
+        # undecidable: AWS::StackName is unknown at transform time
+        "IsProd": {"Fn::Equals": [{"Ref": "AWS::StackName"}, "prod"]},
+        "HasWorker": {"Fn::Equals": [{"Ref": "AWS::StackName"}, "worker"]},
     },
     "Resources": {
         "Worker": sam_function(),
@@ -637,7 +638,7 @@ def test_a_grant_in_both_branches_of_an_if_is_unconditional() -> None:
     # Fn::If [C, Worker, Worker]: `C OR NOT C` is always true, so the permission has no Condition
     both = {"Fn::If": ["C", {"Fn::GetAtt": ["Worker", "Arn"]}, {"Fn::GetAtt": ["Worker", "Arn"]}]}
     fragment = {
-        "Conditions": {"C": {"Fn::Equals": ["a", "b"]}},
+        "Conditions": {"C": {"Fn::Equals": [{"Ref": "AWS::StackName"}, "b"]}},  # undecidable
         "Resources": {
             "Caller": sam_function(Policies=[document(statement(both))]),
             "Worker": sam_function(),
@@ -659,7 +660,7 @@ def index_of(template: dict[str, Any]) -> TemplateIndex:
         parameter_values={},
         mappings={},
         conditions=template.get("Conditions", {}),
-        implicit=sam_generated_names(resources, template.get("Globals")),
+        implicit=sam_generated_names(resources, template.get("Globals"), {}),
     )
     return TemplateIndex(resources, template.get("Globals"), resolver)
 

@@ -14,7 +14,7 @@ name is taken as defined: the macro cannot know.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple, TypeAlias
 
 from .findings import FindingCode
@@ -120,6 +120,78 @@ def condition_expression(common: CondSet, alternatives: list[CondSet]) -> Any | 
     return _combine("Fn::And", operands)
 
 
+# ------------------------------------------------------------- decided values
+# The value of a Fn::Equals operand as a string, or None when it cannot be known at transform time.
+OperandValue: TypeAlias = Callable[[Any], "str | None"]
+
+
+def decide(definitions: Mapping[str, Any], operand: OperandValue) -> dict[str, bool]:
+    """The conditions whose value the event's parameter values decide. Three-valued: `Fn::And` with
+    one false operand is false, `Fn::Or` with one true operand is true, whatever the others are; a
+    condition that cannot be decided is left out (the permission then carries it, as before)."""
+    memo: dict[str, bool | None] = {}
+
+    def named(name: str, depth: int) -> bool | None:
+        if name not in memo:
+            memo[name] = None  # a cycle (rejected earlier anyway) stays undecided
+            memo[name] = value(definitions[name], depth + 1) if name in definitions else None
+        return memo[name]
+
+    def value(node: Any, depth: int) -> bool | None:
+        if depth > MAX_CYCLE_DEPTH or not (isinstance(node, dict) and len(node) == 1):
+            return None
+        key, arg = next(iter(node.items()))
+        if key == "Condition":
+            return named(arg, depth) if isinstance(arg, str) else None
+        if not isinstance(arg, list):
+            return None
+        if key == "Fn::Equals":
+            if len(arg) != 2:
+                return None
+            left, right = operand(arg[0]), operand(arg[1])
+            return None if left is None or right is None else left == right
+        operands = [value(item, depth + 1) for item in arg]
+        if key == "Fn::Not":
+            return None if len(operands) != 1 or operands[0] is None else not operands[0]
+        if key == "Fn::And":
+            return False if False in operands else (True if None not in operands else None)
+        if key == "Fn::Or":
+            return True if True in operands else (False if None not in operands else None)
+        return None
+
+    decided = {name: named(name, 0) for name in definitions}
+    return {name: truth for name, truth in decided.items() if truth is not None}
+
+
+class Conditions(Mapping[str, Any]):
+    """The template's Conditions (name -> definition, as written) with the values that the event's
+    parameter values decide. Readers split `Fn::If` and resources on it: a branch or resource whose
+    condition is decided false is not read at all."""
+
+    __slots__ = ("_definitions", "decided")
+
+    def __init__(self, definitions: Mapping[str, Any], decided: Mapping[str, bool]) -> None:
+        self._definitions = definitions
+        self.decided = decided
+
+    def __getitem__(self, name: str) -> Any:
+        return self._definitions[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._definitions)
+
+    def __len__(self) -> int:
+        return len(self._definitions)
+
+
+def decided_false(conds: CondSet, conditions: Mapping[str, Any] | None) -> bool:
+    """Whether a condition set can never hold with this deploy's parameter values."""
+    if not conds or not isinstance(conditions, Conditions) or not conditions.decided:
+        return False
+    decided = conditions.decided
+    return any(decided.get(name, truth) != truth for name, truth in conds)
+
+
 # ------------------------------------------------------------------ Fn::If
 class UndefinedCondition(NamedTuple):
     """An `Fn::If` naming a condition that Conditions does not define: cannot know, never a branch."""
@@ -154,10 +226,11 @@ def if_branches(
             missing = undefined(name, conditions)
             if missing is not None:
                 return [(missing, conds)]
-            return [
-                *if_branches(arg[1], conditions, conds | {(name, True)}, depth + 1),
-                *if_branches(arg[2], conditions, conds | {(name, False)}, depth + 1),
-            ]
+            out = []
+            for side, truth in ((arg[1], True), (arg[2], False)):
+                if not decided_false(frozenset({(name, truth)}), conditions):
+                    out.extend(if_branches(side, conditions, conds | {(name, truth)}, depth + 1))
+            return out
     return [(node, conds)]
 
 

@@ -112,7 +112,8 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
         parameter_values=context.parameter_values,
         mappings={} if resources_only else template.get("Mappings", {}),
         conditions=conditions,
-        implicit=sam_generated_names(resources, globals_section),
+        decide_conditions=context.decide_conditions,
+        implicit=sam_generated_names(resources, globals_section, context.parameter_values),
     )
     ignores = suppressions.resource_ignores(resources)
     index = TemplateIndex(resources, globals_section, resolver)
@@ -122,7 +123,7 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
     urls = function_urls(index, classifier)
     iam_url_forms = frozenset(u.form for u in urls if u.auth_type == AWS_IAM)
     read = read_grants(index, classifier, options, documents, iam_url_forms)
-    grants, denied = apply_denies(read.grants, read.denies, read.url_denies)
+    grants, denied = apply_denies(read.grants, read.denies, read.url_denies, resolver.conditions)
     existing, existing_findings = existing_permissions(index, classifier)
     existing_url = existing_url_permissions(index, classifier) if iam_url_forms else None
     built = build_permissions(index, grants, existing, conditions, existing_url)

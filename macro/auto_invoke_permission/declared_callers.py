@@ -20,7 +20,7 @@ from .conditions import NO_CONDITIONS, CondSet, UndefinedCondition, and_conditio
 from .findings import Finding, FindingCode
 from .model import CalleeForm, Grant, Permission, Principal, RoleKey, TransformFailure, json_kind
 from .permissions import MAX_LOGICAL_ID, _ConditionNamer, short_hash
-from .resolver import Unresolved, literal, sym_text
+from .resolver import Unresolved, literal, sym_text, unknown_parameter
 from .targets import TargetClassifier
 from .template import LAMBDA_PERMISSION, Function, TemplateIndex, alnum, properties
 
@@ -199,7 +199,11 @@ class _Reader:
         for value, vconds in self.resolver.strings(node):
             text = None if isinstance(value, Unresolved) else literal(value)
             if text is None:
-                reason = value.reason if isinstance(value, Unresolved) else f"{sym_text(value)} is not known"
+                if isinstance(value, Unresolved):
+                    reason = value.reason
+                else:
+                    unknown = unknown_parameter(value)
+                    reason = unknown.reason if unknown is not None else f"{sym_text(value)} is not known"
                 message = f"cannot resolve the declared caller: {reason}; no permission added"
                 self.findings.append(Finding.at("AIP171", path, message))
                 return []

@@ -34,6 +34,7 @@ FindingCode = Literal[
     "AIP101",
     "AIP102",
     "AIP103",
+    "AIP104",
     "AIP110",
     "AIP111",
     "AIP112",
@@ -120,6 +121,18 @@ CODES: dict[FindingCode, Code] = {
             "Action not a string).",
             "Fix the statement at the path given.",
             True,
+        ),
+        Code(
+            "AIP104",
+            E,
+            "Resource is not an ARN",
+            "The Resource of an invoke grant is not an ARN (a literal such as `abc`, an empty string, or a "
+            "parameter whose value is not an ARN). IAM requires an ARN or `*` and rejects the policy; an "
+            "empty value is never read as a pattern.",
+            "Use the callee's ARN (`!GetAtt <Function>.Arn`); for an optional value, put the statement "
+            "under a condition that is false when the value is empty.",
+            True,
+            BROKEN,
         ),
         Code(
             "AIP110",

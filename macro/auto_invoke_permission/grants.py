@@ -7,15 +7,15 @@ become grants on callee forms, Denies remove them, and what cannot be mirrored b
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple, cast
 
 from . import sources
-from .conditions import NO_CONDITIONS, CondSet, and_conditions, contradictory
+from .conditions import NO_CONDITIONS, CondSet, and_conditions, contradictory, decided_false, negated
 from .findings import CODES, Finding, FindingCode
 from .model import DIRECT, URL, VIA_URL, CalleeForm, Grant, PermissionKind, Principal, RawEdge, RoleKey
 from .options import Options, Wildcards
-from .resolver import Sym, Unresolved, sym_text
+from .resolver import Sym, Unresolved, sym_text, unknown_parameter
 from .statements import (
     InvokeStatement,
     Problem,
@@ -32,7 +32,7 @@ from .urls import aws_iam_auth_only, via_url_only
 # what reading statements reports: malformed statements, what a Resource cannot be, Denies
 PRODUCES: frozenset[FindingCode] = frozenset(
     {
-        "AIP101", "AIP102", "AIP103", "AIP110", "AIP111", "AIP112", "AIP113", "AIP114",
+        "AIP101", "AIP102", "AIP103", "AIP104", "AIP110", "AIP111", "AIP112", "AIP113", "AIP114",
         "AIP115", "AIP116", "AIP117", "AIP120", "AIP121", "AIP122", "AIP123", "AIP124", "AIP125",
     }
 )  # fmt: skip
@@ -40,10 +40,13 @@ PRODUCES: frozenset[FindingCode] = frozenset(
 
 class Denies(NamedTuple):
     """The Denies read per role key. `forms`: what a Deny names (None: everything); `all_but`: what
-    each Deny with NotResource spares (it denies every other form)."""
+    each Deny with NotResource spares (it denies every other form); `conditional`: a Deny that exists
+    only under CloudFormation conditions (its Fn::If branch, its policy's Condition), with the forms
+    it names: it removes a grant only where those conditions hold."""
 
     forms: dict[RoleKey, set[CalleeForm] | None]
     all_but: dict[RoleKey, list[set[CalleeForm]]]
+    conditional: dict[RoleKey, list[tuple[set[CalleeForm], CondSet]]]
 
 
 class GrantsRead(NamedTuple):
@@ -57,7 +60,7 @@ class GrantsRead(NamedTuple):
     grant_count: int  # Allow statements read that grant invoke
     # function URLs (only read when the template has an AWS_IAM URL): the Denies of
     # lambda:InvokeFunctionUrl, and the (principal key, form) either URL grant names
-    url_denies: Denies = Denies({}, {})
+    url_denies: Denies = Denies({}, {}, {})
     url_covered: frozenset[tuple[RoleKey, CalleeForm]] = frozenset()
 
 
@@ -97,12 +100,12 @@ def read_grants(
         reader.document(doc)
     return GrantsRead(
         reader.grants,
-        Denies(reader.denied, reader.denied_except),
+        Denies(reader.denied, reader.denied_except, reader.denied_when),
         reader.findings,
         reader.edges,
         reader.covered,
         reader.count,
-        Denies(reader.url_denied, reader.url_denied_except),
+        Denies(reader.url_denied, reader.url_denied_except, {}),
         frozenset(reader.url_covered),
     )
 
@@ -116,6 +119,7 @@ class _Reader:
         "covered",
         "denied",
         "denied_except",
+        "denied_when",
         "edges",
         "findings",
         "grants",
@@ -147,6 +151,7 @@ class _Reader:
         self.covered: set[tuple[RoleKey, CalleeForm]] = set()
         self.denied: dict[RoleKey, set[CalleeForm] | None] = {}
         self.denied_except: dict[RoleKey, list[set[CalleeForm]]] = {}
+        self.denied_when: dict[RoleKey, list[tuple[set[CalleeForm], CondSet]]] = {}
         self.count = 0
 
     def find(self, code: FindingCode, path: str, message: str) -> None:
@@ -203,7 +208,7 @@ class _Reader:
         if parsed is None:
             return
         if parsed.effect == "Deny":
-            self._deny(doc.role_key, parsed)
+            self._deny(doc.role_key, parsed, conds)
             return
         self.count += 1
         if parsed.has_condition:
@@ -299,6 +304,12 @@ class _Reader:
                     self.edge(callers, principal, f"({value.reason})", code, path)
                     continue
                 target = self.classifier.classify(value)
+                missing = unknown_parameter(value) if target.code is not None or not target.forms else None
+                if missing is not None:  # only an exact match by the same parameter is read
+                    path = _resource_path(stmt_path, position)
+                    self.find("AIP115", path, f"cannot resolve the Resource: {missing.reason}")
+                    self.edge(callers, principal, f"({missing.reason})", "AIP115", path)
+                    continue
                 if not target.lambda_related:
                     continue
                 self._target(
@@ -402,13 +413,19 @@ class _Reader:
             return f"arn:{resolver.partition}:iam::{resolver.account_id}:role{path}{name}"
         return f"<ARN of {principal.role}>"
 
-    def _deny(self, role_key: RoleKey, stmt: InvokeStatement, url: bool = False) -> None:
-        """Over-approximate: a Deny we cannot read denies everything the role could be granted.
-        `url`: a Deny of lambda:InvokeFunctionUrl."""
+    def _deny(
+        self, role_key: RoleKey, stmt: InvokeStatement, conds: CondSet = NO_CONDITIONS, url: bool = False
+    ) -> None:
+        """Over-approximate: a Deny we cannot read denies everything the role could be granted, and a
+        conditional Deny with NotResource or an unreadable Resource denies it unconditionally.
+        `url`: a Deny of lambda:InvokeFunctionUrl (conditional or not, it removes the URL grants it names)."""
         denied_all = self.url_denied if url else self.denied
         if denied_all.get(role_key, set()) is None:
             return
         forms = covered_forms(self.index, self.classifier, stmt.resources)
+        if conds and not url and forms is not None and not stmt.not_resource:
+            self.denied_when.setdefault(role_key, []).append((forms, conds))
+            return
         if stmt.not_resource:  # denies everything but what it lists
             if forms is None:
                 denied_all[role_key] = None
@@ -449,7 +466,7 @@ def covered_forms(
     None when that is everything or cannot be known."""
     out: set[CalleeForm] = set()
     for value, _ in index.resolver.strings(resources):
-        if isinstance(value, Unresolved) or value == ("*",):
+        if isinstance(value, Unresolved) or value == ("*",) or unknown_parameter(value) is not None:
             return None
         target = classifier.classify(value)
         patterned = target.wildcard_forms or target.maybe_forms
@@ -462,12 +479,17 @@ def covered_forms(
 
 
 def apply_denies(
-    grants: list[Grant], denies: Denies, url_denies: Denies | None = None
+    grants: list[Grant],
+    denies: Denies,
+    url_denies: Denies | None = None,
+    conditions: Mapping[str, Any] | None = None,
 ) -> tuple[list[Grant], list[Finding]]:
     """The grants no Deny removes, and an AIP125 for each one that a Deny removes. `url_denies`:
-    the Denies of lambda:InvokeFunctionUrl, which remove the URL grants."""
+    the Denies of lambda:InvokeFunctionUrl, which remove the URL grants. A conditional Deny (under
+    D) leaves a grant G only where D does not hold: `G AND NOT d` for each literal d of D
+    (`conditions`, the template's, drop the alternatives the parameter values decide false)."""
     url_denying = url_denies is not None and (url_denies.forms or url_denies.all_but)
-    if not denies.forms and not denies.all_but and not url_denying:
+    if not denies.forms and not denies.all_but and not denies.conditional and not url_denying:
         return grants, []
     kept = []
     findings = []
@@ -475,9 +497,29 @@ def apply_denies(
         these = url_denies if grant.kind is URL and url_denies is not None else denies
         denied = these.forms.get(grant.principal.key, set())
         spared = these.all_but.get(grant.principal.key, [])
-        if denied is None or grant.callee in denied or any(grant.callee not in s for s in spared):
+        left = [grant]
+        if not (denied is None or grant.callee in denied or any(grant.callee not in s for s in spared)):
+            for forms, when in these.conditional.get(grant.principal.key, []):
+                if grant.callee in forms:
+                    left = [g for g in _outside(left, when) if not decided_false(g.conditions, conditions)]
+        else:
+            left = []
+        if not left:
             message = f"a Deny removes {grant.callee.label} for {grant.principal.label}"
             findings.append(Finding.at("AIP125", grant.path, message))
             continue
-        kept.append(grant)
+        kept.extend(left)
     return kept, findings
+
+
+def _outside(grants: list[Grant], when: CondSet) -> list[Grant]:
+    """The grants where the conjunction `when` does not hold: each grant once per negated literal."""
+    out: list[Grant] = []
+    seen: set[CondSet] = set()
+    for grant in grants:
+        for lit in sorted(when):
+            conds = and_conditions(grant.conditions, frozenset({negated(lit)}))
+            if not contradictory(conds) and conds not in seen:
+                seen.add(conds)
+                out.append(grant.with_conditions(conds))
+    return out

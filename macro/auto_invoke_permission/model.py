@@ -311,3 +311,6 @@ class TransformContext(NamedTuple):
     region: str = "us-east-1"
     account_id: str = "123456789012"
     parameter_values: Mapping[str, Any] = {}  # never mutated
+    # False: conditions are not decided from the parameter values (`explain` reads the grants that a
+    # false condition removes, to say so)
+    decide_conditions: bool = True

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple, TypeAlias
 
-from .conditions import NO_CONDITIONS, CondSet, and_conditions, undefined
+from .conditions import NO_CONDITIONS, Conditions, CondSet, and_conditions, decide, decided_false, undefined
 
 MAX_DEPTH = 40
 MAX_BRANCHES = 64
@@ -30,7 +30,9 @@ MAX_STEPS = 4000  # nodes visited for one top-level value: bounds work on hostil
 
 
 class Token(NamedTuple):
-    """An opaque part of a string: `ref` (resource or parameter), `getatt`, or `pseudo`."""
+    """An opaque part of a string: `ref` (resource or NoEcho parameter), `getatt`, `pseudo`, or
+    `param` (a parameter without a value: the same symbol on both sides of a match is the same value,
+    anything else about it is unknown, AIP115)."""
 
     kind: str
     name: str
@@ -90,6 +92,14 @@ def _parse_sub(text: str) -> tuple[tuple[tuple[str, str], ...], str] | None:
 def sym_text(sym: Sym) -> str:
     """Readable form of a symbolic string, as Fn::Sub would write it."""
     return "".join(str(p) for p in sym)
+
+
+def unknown_parameter(sym: Sym) -> Unresolved | None:
+    """Why a symbolic string cannot be read beyond an exact match: a parameter without a value in it."""
+    for part in sym:
+        if isinstance(part, Token) and part.kind == "param":
+            return Unresolved(f"parameter {part.name} has no value", "AIP115")
+    return None
 
 
 def single_token(sym: Sym) -> Token | None:
@@ -153,10 +163,12 @@ class Resolver:
         parameter_values: Mapping[str, Any],
         mappings: Mapping[str, Any],
         conditions: Mapping[str, Any] | None,
+        decide_conditions: bool = True,
         implicit: frozenset[str] = frozenset(),
     ) -> None:
         self.region = region
         self.account_id = account_id
+        self.parameter_values = parameter_values  # as the event gives them (SAM reads some itself)
         self.partition = partition_for(region)
         self.resources = resources
         self.parameters = parameters
@@ -185,6 +197,19 @@ class Resolver:
                 continue  # the event carries the SSM key, not the value
             if name in parameter_values:
                 self.values[name] = parameter_values[name]
+        # decided last: Fn::Equals reads the parameters and pseudo parameters set above
+        if conditions is not None and decide_conditions:
+            self.conditions = Conditions(conditions, decide(conditions, self._operand_text))
+
+    def _operand_text(self, node: Any) -> str | None:
+        """An `Fn::Equals` operand as a string, or None when it cannot be known at transform time."""
+        if isinstance(node, str):
+            return node
+        ref = node.get("Ref") if isinstance(node, dict) and len(node) == 1 else None
+        if isinstance(ref, str) and self.parameter_list(ref) is not None:
+            return None  # a list compared with a string: not guessed
+        value = self.scalar(node)
+        return literal(value) if isinstance(value, tuple) else None
 
     # ------------------------------------------------------------------ refs
     def ref(self, name: Any) -> Value | None:
@@ -202,11 +227,10 @@ class Resolver:
             return (Token("ref", name),)
         if name in self.values:
             v = self.values[name]
-            if isinstance(v, list):
-                return (",".join(str(x) for x in v),)
-            return (str(v),)
+            text = ",".join(str(x) for x in v) if isinstance(v, list) else str(v)
+            return (text,) if text else ()  # a Sym holds no empty literal: "" is the empty Sym
         if name in self.parameters:
-            return Unresolved(f"parameter {name} has no value", "AIP115")
+            return (Token("param", name),)
         if name in self.resources or name in self.implicit or "." in name:
             # `Ref F.Alias` is SAM's syntax for the AutoPublishAlias of F
             return (Token("ref", name),)
@@ -310,6 +334,8 @@ class Resolver:
         out: list[Branch] = []
         for side, truth in ((arg[1], True), (arg[2], False)):
             lit = frozenset({(name, truth)})
+            if decided_false(lit, self.conditions):
+                continue  # the branch CloudFormation does not take with these parameter values
             for value, conds in self.strings(side, depth + 1):
                 if (name, not truth) in conds:
                     continue  # contradictory branch: never taken

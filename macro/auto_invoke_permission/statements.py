@@ -10,7 +10,7 @@ from typing import Any, NamedTuple, cast
 from .conditions import MAX_IF_DEPTH, NO_CONDITIONS, CondSet, UndefinedCondition, and_conditions, if_branches
 from .findings import FindingCode
 from .model import json_kind
-from .resolver import Resolver, Sym, Token, Unresolved, literal
+from .resolver import Resolver, Sym, Token, Unresolved, literal, unknown_parameter
 
 INVOKE_ACTION = "lambda:invokefunction"
 URL_ACTION = "lambda:invokefunctionurl"  # calls through a function URL (aws-facts-2.md section 2)
@@ -119,7 +119,10 @@ def text_documents(document: Any, path: str, resolver: Resolver) -> Iterator[tup
                 yield Problem(path, f"the policy document is not valid JSON: {e}")
             continue
         decoded = _decode_with_tokens(value)
-        if decoded is None:
+        missing = unknown_parameter(value) if decoded is None else None
+        if missing is not None:  # a parameter without a value may splice in any statement, a Deny too
+            yield Problem(path, f"cannot read the policy document: {missing.reason}", "AIP115", may_deny=True)
+        elif decoded is None:
             message = "the policy document's JSON text has values not known until deploy in its structure"
             yield Problem(path, message, "AIP116", may_deny=_may_deny(value, resolver))
         else:
@@ -131,7 +134,9 @@ def _may_deny(value: Sym, resolver: Resolver) -> bool:
     parameter's value (which can be whole statements) is spliced in. Resource names, ARNs and pseudo
     parameters in the structure make no statement."""
     return any(
-        "deny" in p.lower() if isinstance(p, str) else p.kind == "ref" and p.name not in resolver.resources
+        "deny" in p.lower()
+        if isinstance(p, str)
+        else p.kind in ("ref", "param") and p.name not in resolver.resources
         for p in value
     )
 
@@ -220,12 +225,18 @@ def statements(
         if body is None:
             yield Problem(path, "the policy document has no Statement")
             continue
-        items = body if isinstance(body, list) else [body]
         base = f"{path}.Statement"
-        for index, item in enumerate(items):
-            yield from statement_items(
-                item, f"{base}[{index}]" if isinstance(body, list) else base, conds, resolver.conditions
-            )
+        # `Statement: !If [C, [...], [...]]`: each list under its branch
+        for listed, lconds in if_branches(body, resolver.conditions, conds):
+            if listed is None:
+                continue
+            if isinstance(listed, UndefinedCondition):
+                yield Problem(base, f"cannot read the statements: {listed.reason}", listed.code)
+                continue
+            items = listed if isinstance(listed, list) else [listed]
+            for index, item in enumerate(items):
+                where = f"{base}[{index}]" if isinstance(listed, list) else base
+                yield from statement_items(item, where, lconds, resolver.conditions)
 
 
 def statement_items(
@@ -244,7 +255,16 @@ def statement_items(
         if "Fn::If" in stmt:
             yield Problem(path, f"Fn::If nested deeper than {MAX_IF_DEPTH} levels")
             continue
-        yield Statement(stmt, path, sconds)
+        effect = stmt.get("Effect")
+        if not (isinstance(effect, dict) and "Fn::If" in effect):
+            yield Statement(stmt, path, sconds)
+            continue
+        # `Effect: !If [Lock, Deny, Allow]`: one statement per branch, under its condition
+        for chosen, econds in if_branches(effect, conditions, sconds):
+            if isinstance(chosen, UndefinedCondition):
+                yield Problem(f"{path}.Effect", f"cannot read the Effect: {chosen.reason}", chosen.code)
+                continue
+            yield Statement({**stmt, "Effect": chosen}, path, econds)
 
 
 class InvokeStatement(NamedTuple):
@@ -314,8 +334,9 @@ def _actions_match(node: Any, resolver: Resolver, url: bool = False) -> tuple[Co
     found: set[CondSet] = set()
     unreadable: Unresolved | None = None
     for value, conds in resolver.strings(node):
-        if isinstance(value, Unresolved):
-            unreadable = value  # grants nothing we can mirror; said below unless invoke is granted anyway
+        if isinstance(value, Unresolved) or unknown_parameter(value) is not None:
+            # grants nothing we can mirror; said below unless invoke is granted anyway
+            unreadable = value if isinstance(value, Unresolved) else unknown_parameter(value)
             continue
         text = literal(value)
         if text is not None and allows(text):

@@ -12,7 +12,7 @@ from .conditions import NO_CONDITIONS, CondSet
 from .findings import FindingCode
 from .model import CalleeForm
 from .names import NameMatch, NameMatcher, Opaque, certain_match
-from .resolver import Part, Sym, Token, concat, literal, sym_text
+from .resolver import Part, Sym, Token, concat, literal, single_token, sym_text
 from .statements import glob_match
 from .template import LAMBDA_ALIAS, LAMBDA_VERSION, TemplateIndex
 
@@ -108,6 +108,12 @@ class TargetClassifier:
         if not qualifier:
             return Target(forms=(self._unqualified(fid, conds),))
         text = literal(qualifier)
+        if text is None and single_token(qualifier) is not None:
+            # a parameter without a value: only an alias whose Name is the same parameter matches
+            symbol = sym_text(qualifier)
+            named = [(a.form(fid), conds) for a in self.index.functions[fid].aliases if a.name == symbol]
+            if named:
+                return Target(forms=tuple(named))
         if text is None:
             return Target(code="AIP116", message=f"the qualifier of {shown} is unknown at transform time")
         aliases = self.index.functions[fid].aliases
@@ -200,8 +206,8 @@ class TargetClassifier:
         return known if known is not None else self._named([(fid, NO_CONDITIONS)])
 
     def _classify(self, value: Sym) -> Target:
-        if not value:
-            return Target(code="AIP116", message="the Resource is empty")
+        if not value:  # never a pattern: IAM rejects an empty Resource
+            return Target(code="AIP104", message="the Resource is empty; IAM requires an ARN or '*'")
         first = value[0]
         if isinstance(first, str) and first.startswith(self._arn_prefix):
             fast = self._same_account_arn(value, first)
@@ -221,6 +227,9 @@ class TargetClassifier:
                     code="AIP101",
                     message=f"{shown} is a function name; IAM matches ARNs only",
                 )
+            if text is not None and not _has_glob(value):
+                # a pattern such as `ar*` is left alone: whether IAM accepts it is not confirmed
+                return Target(code="AIP104", message=f"{shown} is not an ARN; IAM requires an ARN or '*'")
             return NOT_LAMBDA
         return self._arn(value, shown)
 
@@ -248,6 +257,9 @@ class TargetClassifier:
         if token.kind == "getatt":
             if name in index.functions and token.attr == "Arn":
                 return self._after_arn(name, rest, shown)
+            if token.attr == "AliasArn" and name in index.alias_ids and not rest:
+                fid, alias = index.alias_ids[name]  # the alias's ARN, as `!Ref Alias` is
+                return Target(forms=((alias.form(fid), NO_CONDITIONS),))
             nested = self._nested_output((token,), shown)
             if nested is not None:
                 return nested

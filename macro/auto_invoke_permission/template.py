@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from .conditions import NO_CONDITIONS, CondSet, UndefinedCondition, condition_of, if_branches
+from .conditions import NO_CONDITIONS, CondSet, UndefinedCondition, condition_of, decided_false, if_branches
 from .findings import Finding
 from .model import CalleeForm, Principal, RoleKey
-from .resolver import Resolver, Sym, Token, literal, single_token, sym_text
+from .resolver import Resolver, Sym, Token, literal, single_token, sym_text, unknown_parameter
 
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
 SAM_FUNCTION = "AWS::Serverless::Function"
@@ -43,7 +43,17 @@ def _global_function(globals_section: Any) -> Mapping[str, Any]:
     return function if isinstance(function, dict) else {}
 
 
-def sam_generated_names(resources: Mapping[str, Any], globals_section: Any) -> frozenset[str]:
+def auto_publish_alias(node: Any, parameter_values: Mapping[str, Any]) -> str | None:
+    """The alias name of an `AutoPublishAlias`: a string, or a `Ref` to a parameter, which SAM
+    resolves itself with the stack's parameter values; None when there is none or it is unknown."""
+    if isinstance(node, dict) and len(node) == 1 and isinstance(node.get("Ref"), str):
+        node = parameter_values.get(node["Ref"])
+    return node if isinstance(node, str) and node else None
+
+
+def sam_generated_names(
+    resources: Mapping[str, Any], globals_section: Any, parameter_values: Mapping[str, Any]
+) -> frozenset[str]:
     """The logical IDs SAM generates for its functions (transform listed before SAM): `<F>Role`, and
     `<F>Alias<name>` for an AutoPublishAlias. The resolver takes them as resources of the template."""
     global_auto = _global_function(globals_section).get("AutoPublishAlias")
@@ -53,8 +63,9 @@ def sam_generated_names(resources: Mapping[str, Any], globals_section: Any) -> f
             names.add(rid + "Role")
             props = res.get("Properties")
             # the function's own value overrides the Globals one, as in SAM's merge
-            auto = props.get("AutoPublishAlias", global_auto) if isinstance(props, dict) else global_auto
-            if isinstance(auto, str) and auto:
+            node = props.get("AutoPublishAlias", global_auto) if isinstance(props, dict) else global_auto
+            auto = auto_publish_alias(node, parameter_values)
+            if auto is not None:
                 names.add(sam_alias_logical_id(rid, auto))
     return frozenset(names)
 
@@ -139,15 +150,39 @@ def properties(resource: Any) -> Mapping[str, Any]:
     return props if isinstance(props, dict) else {}
 
 
-def _merge_globals(global_props: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
-    """SAM's Globals merge for the properties we read: mappings merge, scalars and lists override."""
+# Globals.Function properties SAM replaces rather than concatenates (samtranslator's CUSTOM_STRATEGIES)
+_REPLACED_LISTS = frozenset({"Architectures"})
+
+
+def _merge_kind(value: Any) -> str:
+    """samtranslator's `_token_of`: an intrinsic (one key, `Ref`, `Condition` or `Fn::*`) merges as a
+    primitive, whatever it resolves to."""
+    if isinstance(value, dict):
+        key = next(iter(value)) if len(value) == 1 else ""
+        return "primitive" if key in ("Ref", "Condition") or key.startswith("Fn::") else "dict"
+    return "list" if isinstance(value, list) else "primitive"
+
+
+def _merge_value(global_value: Any, value: Any, path: str) -> Any:
+    """samtranslator's `_do_merge`: the function's value wins unless both are mappings (merged key by
+    key) or both lists (the Globals items, then the function's)."""
+    kind = _merge_kind(value)
+    if kind != _merge_kind(global_value) or kind == "primitive":
+        return value
+    if kind == "dict":
+        return _merge_globals(global_value, value, path)
+    return value if path in _REPLACED_LISTS else [*global_value, *value]
+
+
+def _merge_globals(
+    global_props: Mapping[str, Any], props: Mapping[str, Any], path: str = ""
+) -> dict[str, Any]:
+    """SAM's Globals merge (samtranslator.plugins.globals.globals.GlobalProperties), exactly: an
+    intrinsic on either side replaces the other as a whole."""
     out = dict(global_props)
     for key, value in props.items():
-        base = out.get(key)
-        if isinstance(base, dict) and isinstance(value, dict):
-            out[key] = _merge_globals(base, value)
-        else:
-            out[key] = value
+        child = f"{path}.{key}" if path else key
+        out[key] = _merge_value(out[key], value, child) if key in out else value
     return out
 
 
@@ -186,10 +221,13 @@ class TemplateIndex:
         self.sam_generated_roles: list[tuple[RoleKey, Function]] = self._index_roles()
 
     def _read_resources(self, global_function: Mapping[str, Any]) -> frozenset[str]:
-        """One pass over the resources: logical IDs by type, functions; returns the skipped ones."""
+        """One pass over the resources: logical IDs by type, functions; returns the skipped ones.
+        A resource whose Condition is decided false does not exist in this deploy: it is not indexed,
+        so no stage reads it (it stays in the template, untouched)."""
         skipped: set[str] = set()
+        conditions = self.resolver.conditions
         for rid, res in self.resources.items():
-            if not isinstance(res, dict):
+            if not isinstance(res, dict) or decided_false(condition_of(res), conditions):
                 continue
             rtype = res.get("Type")
             if "Metadata" in res and is_skipped(res):
@@ -212,14 +250,15 @@ class TemplateIndex:
             res = self.resources[rid]
             props = properties(res)
             target = self.function_of(props.get("FunctionName"))
-            alias_name = props.get("Name")
-            if target and isinstance(alias_name, str):
+            alias_name = self._alias_name(props.get("Name"))
+            if target and alias_name is not None:
                 alias = Alias(rid, alias_name, condition_of(res))
                 self.functions[target].aliases.append(alias)
                 self.alias_ids[rid] = (target, alias)
         for fid, fn in self.functions.items():
-            auto = fn.properties.get("AutoPublishAlias") if fn.is_sam else None  # Globals merged in
-            if not (isinstance(auto, str) and auto):
+            node = fn.properties.get("AutoPublishAlias") if fn.is_sam else None  # Globals merged in
+            auto = auto_publish_alias(node, self.resolver.parameter_values)
+            if auto is None:
                 continue
             alias = Alias(sam_alias_logical_id(fid, auto), auto, fn.conditions)
             if alias.logical_id not in self.alias_ids:
@@ -229,6 +268,18 @@ class TemplateIndex:
         for fn in self.functions.values():
             if len(fn.aliases) > 1:
                 fn.aliases.sort(key=lambda a: a.logical_id)
+
+    def _alias_name(self, node: Any) -> str | None:
+        """An alias's Name: its text when known; for a parameter without a value its symbol, which
+        no alias name can equal (alias names hold no braces), so only the same parameter matches it."""
+        value = self.resolver.scalar(node)
+        if not isinstance(value, tuple) or not value:
+            return None
+        text = literal(value)
+        if text is not None:
+            return text
+        token = single_token(value)
+        return sym_text(value) if token is not None and token.kind == "param" else None
 
     def _index_roles(self) -> list[tuple[RoleKey, Function]]:
         """Role names, every function's execution roles and their callers; the roles SAM generates."""
@@ -324,7 +375,8 @@ class TemplateIndex:
                 self.roles[key] = Role(principal, condition_of(res), res)
             return key
         value = self.resolver.scalar(expr)
-        text = sym_text(value) if isinstance(value, tuple) else f"?{owner}"
+        known = isinstance(value, tuple) and unknown_parameter(value) is None
+        text = sym_text(value) if known and isinstance(value, tuple) else f"?{owner}"
         key = RoleKey.outside(text)
         if key not in self.roles:
             label = alnum(_role_name(text))[:64] or "Role"
@@ -396,7 +448,7 @@ class TemplateIndex:
         ):
             res = self.resources.get(token.name)
             if isinstance(res, dict) and res.get("Type") == MANAGED_POLICY:
-                return token.name
+                return None if decided_false(condition_of(res), self.resolver.conditions) else token.name
         return None
 
     def principal_key_of(self, expr: Any) -> RoleKey | None:

@@ -541,7 +541,8 @@ def analyze_template(
     # then sees a grant across accounts as external, as it is
     own = denial.caller_account if find_caller(template, denial, params) is not None else None
     account = own or denial.function_account or denial.caller_account or "123456789012"
-    context = TransformContext(denial.region or "us-east-1", account, params)
+    # conditions left undecided: a grant under a false condition is what explain diagnoses
+    context = TransformContext(denial.region or "us-east-1", account, params, decide_conditions=False)
     result = core.analyze(template.fragment, template_options(template, None), context)
     return Analyzed(template, context, params, result)
 

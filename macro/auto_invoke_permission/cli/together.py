@@ -178,7 +178,7 @@ def _stack(path: str, data: Mapping[str, Any], name: str, account: str, region: 
         parameter_values=values,
         mappings=data.get("Mappings") or {},
         conditions=data.get("Conditions") or {},
-        implicit=sam_generated_names(resources, data.get("Globals")),
+        implicit=sam_generated_names(resources, data.get("Globals"), values),
     )
     index = TemplateIndex(resources, data.get("Globals"), resolver)
     stack = Stack(path, name, account, data, index)

@@ -154,6 +154,7 @@ def test_clients_from_an_unknown_profile_is_a_live_error() -> None:
 
 
 def test_clients_from_session_are_for_the_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_PROFILE", raising=False)  # a profile named in the environment must not matter
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     clients = live.clients_from_session(None, "eu-west-1")

@@ -78,3 +78,17 @@ def test_a_project_format_that_check_does_not_know(here: Path, capsys: pytest.Ca
     assert main(["check", "a/t.yaml", *PLACE]) == 2
     (line,) = errors(capsys)
     assert line.startswith("autoinvoke check: error: format 'html' is not one of text, json, sarif, junit")
+
+
+def test_hook_of_a_file_that_is_not_utf8(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (here / "latin1.yaml").write_bytes(b"Resources: {}\n# caf\xe9\n")
+    assert main(["hook", "latin1.yaml", *PLACE]) == 2
+    assert errors(capsys) == ["autoinvoke hook: error: latin1.yaml: not UTF-8 text (byte 19)"]
+
+
+@pytest.mark.usefixtures("here")
+def test_hook_event_needs_an_http_payload_url(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["hook-event", "a/t.yaml", "--payload-url", "s3://bucket/key", *PLACE]) == 2
+    assert errors(capsys) == [
+        "autoinvoke hook-event: error: --payload-url 's3://bucket/key' is not an http(s) URL"
+    ]

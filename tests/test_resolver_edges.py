@@ -137,7 +137,8 @@ def test_fn_if_in_sub_variables_is_the_cross_product() -> None:
             {"A": {"Fn::If": ["IsProd", "p", "d"]}, "B": {"Fn::If": ["IsProd", "1", "2"]}},
         ]
     }
-    texts = [(value, sorted(conds)) for value, conds in resolver().strings(node)]
+    undecided = {"IsProd": {"Fn::Equals": [{"Ref": "AWS::StackName"}, "prod"]}}  # the stack name is unknown
+    texts = [(value, sorted(conds)) for value, conds in resolver(undecided).strings(node)]
     # the contradictory combinations (IsProd true for A, false for B) are kept as such: both literals
     assert texts[0] == (("p-1-prod",), [("IsProd", True)])
     assert texts[-1] == (("d-2-prod",), [("IsProd", False)])
@@ -152,11 +153,13 @@ def test_sub_alternatives_stop_at_an_unresolved_variable() -> None:
 
 
 def test_too_many_alternatives_is_unresolved() -> None:
-    choice = {"Fn::If": ["IsProd", "a", "b"]}
-    join = {"Fn::Join": ["", [choice] * 7]}  # 2**7 combinations
-    assert resolver().strings(join) == [(Unresolved("too many alternatives"), NO_CONDITIONS)]
-    listed = [choice] * (MAX_BRANCHES // 2 + 1)
-    assert resolver().strings(listed) == [(Unresolved("too many alternatives"), NO_CONDITIONS)]
+    # one condition each: the combinations are independent (the same condition twice is pruned)
+    count = MAX_BRANCHES // 2 + 1
+    conditions = {f"C{i}": {"Fn::Equals": [{"Ref": "AWS::StackName"}, f"s{i}"]} for i in range(count)}
+    choices = [{"Fn::If": [f"C{i}", "a", "b"]} for i in range(count)]
+    join = {"Fn::Join": ["", choices[:7]]}  # 2**7 combinations
+    assert resolver(conditions).strings(join) == [(Unresolved("too many alternatives"), NO_CONDITIONS)]
+    assert resolver(conditions).strings(choices) == [(Unresolved("too many alternatives"), NO_CONDITIONS)]
 
 
 def test_join_over_a_conditional_list_value_is_unresolved() -> None:

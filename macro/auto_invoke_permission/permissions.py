@@ -254,33 +254,51 @@ def _terms(expr: Any, conditions: Mapping[str, Any], depth: int) -> list[CondSet
         return None
     key, arg = next(iter(expr.items()))
     if key == "Condition" and isinstance(arg, str):
-        definition = conditions.get(arg)
-        if isinstance(definition, dict) and len(definition) == 1 and next(iter(definition)) in _COMPOSED:
-            inner = _terms(definition, conditions, depth + 1)
-            if inner is not None:
-                return inner
-        return [frozenset({(arg, True)})]
+        return _named_terms(arg, conditions, depth)
     if not isinstance(arg, list) or not arg:
         return None
     if key == "Fn::Not":
-        single = arg[0] if len(arg) == 1 and isinstance(arg[0], dict) else None
-        if single is not None and set(single) == {"Condition"} and isinstance(single["Condition"], str):
-            return [frozenset({(single["Condition"], False)})]
+        return _not_terms(arg)
+    if key not in ("Fn::Or", "Fn::And"):
         return None
     parts = [_terms(item, conditions, depth + 1) for item in arg]
     if any(p is None for p in parts):
         return None
-    if key == "Fn::Or":
-        out = [t for p in parts for t in p or ()]
-    elif key == "Fn::And":
-        out = [NO_CONDITIONS]
-        for p in parts:
-            out = [a | b for a in out for b in p or ()]
-            if len(out) > _MAX_TERMS:
-                return None
-    else:
-        return None
-    return out if len(out) <= _MAX_TERMS else None
+    out = _or_terms(parts) if key == "Fn::Or" else _and_terms(parts)
+    return out if out is not None and len(out) <= _MAX_TERMS else None
+
+
+def _named_terms(name: str, conditions: Mapping[str, Any], depth: int) -> list[CondSet]:
+    """A `{"Condition": name}`: the expansion of a composed definition, else the name itself."""
+    definition = conditions.get(name)
+    if isinstance(definition, dict) and len(definition) == 1 and next(iter(definition)) in _COMPOSED:
+        inner = _terms(definition, conditions, depth + 1)
+        if inner is not None:
+            return inner
+    return [frozenset({(name, True)})]
+
+
+def _not_terms(arg: list[Any]) -> list[CondSet] | None:
+    """`Fn::Not` of one named condition as its negated literal; None for anything else."""
+    single = arg[0] if len(arg) == 1 and isinstance(arg[0], dict) else None
+    if single is not None and set(single) == {"Condition"} and isinstance(single["Condition"], str):
+        return [frozenset({(single["Condition"], False)})]
+    return None
+
+
+def _or_terms(parts: list[list[CondSet] | None]) -> list[CondSet]:
+    """The union of the arguments' disjunctions."""
+    return [t for p in parts for t in p or ()]
+
+
+def _and_terms(parts: list[list[CondSet] | None]) -> list[CondSet] | None:
+    """The cross product of the arguments' disjunctions; None as soon as it grows too big."""
+    out = [NO_CONDITIONS]
+    for p in parts:
+        out = [a | b for a in out for b in p or ()]
+        if len(out) > _MAX_TERMS:
+            return None
+    return out
 
 
 _COMPOSED = ("Fn::And", "Fn::Or", "Fn::Not")

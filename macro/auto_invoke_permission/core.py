@@ -104,17 +104,7 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
     template, resources_only, resources, unanalyzed = _shape(fragment)
     conditions = None if resources_only else template.get("Conditions", {})
     globals_section = None if resources_only else template.get("Globals")
-    resolver = Resolver(
-        region=context.region,
-        account_id=context.account_id,
-        resources=resources,
-        parameters={} if resources_only else template.get("Parameters", {}),
-        parameter_values=context.parameter_values,
-        mappings={} if resources_only else template.get("Mappings", {}),
-        conditions=conditions,
-        decide_conditions=context.decide_conditions,
-        implicit=sam_generated_names(resources, globals_section, context.parameter_values),
-    )
+    resolver = _resolver(template, resources_only, resources, conditions, globals_section, context)
     ignores = suppressions.resource_ignores(resources)
     index = TemplateIndex(resources, globals_section, resolver)
     classifier = TargetClassifier(index)
@@ -138,18 +128,57 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
     new_conditions = {**built.new_conditions, **declared.new_conditions}
     added = [p for p in permissions if not p.existing]  # in audit mode: planned, not added
     if options.mode is not Mode.AUDIT:  # audit adds nothing, so no limit applies
-        over = limits.check(index, permissions, added)
-        if over:
-            raise TransformFailure([f"{f.code} {f.message}" for f in over], findings=over)
+        _check_limits(index, permissions, added)
     summary = None
     if not resources_only and options.report:
-        counts = Counts.of(read.grant_count, permissions, added, findings)
-        in_template = [p for p in added if p not in declared.permissions]
-        summary = report.report_metadata(
-            options, counts, in_template, findings, [p for p in declared.permissions if not p.existing]
-        )
+        summary = _summary(options, read.grant_count, permissions, added, findings, declared.permissions)
     out = _output(template, resources_only, options, added, conditions, new_conditions, summary)
     return TransformResult(out, options, permissions, added, findings, read.edges, read.grant_count)
+
+
+def _resolver(
+    template: Mapping[str, Any],
+    resources_only: bool,
+    resources: Mapping[str, Any],
+    conditions: Mapping[str, Any] | None,
+    globals_section: Any,
+    context: TransformContext,
+) -> Resolver:
+    """The resolver for one run; a Resources-only fragment has no Parameters or Mappings."""
+    return Resolver(
+        region=context.region,
+        account_id=context.account_id,
+        resources=resources,
+        parameters={} if resources_only else template.get("Parameters", {}),
+        parameter_values=context.parameter_values,
+        mappings={} if resources_only else template.get("Mappings", {}),
+        conditions=conditions,
+        decide_conditions=context.decide_conditions,
+        implicit=sam_generated_names(resources, globals_section, context.parameter_values),
+    )
+
+
+def _check_limits(index: TemplateIndex, permissions: list[Permission], added: list[Permission]) -> None:
+    """Refuse the run when the permissions would break a CloudFormation or Lambda limit."""
+    over = limits.check(index, permissions, added)
+    if over:
+        raise TransformFailure([f"{f.code} {f.message}" for f in over], findings=over)
+
+
+def _summary(
+    options: Options,
+    grant_count: int,
+    permissions: list[Permission],
+    added: list[Permission],
+    findings: list[Finding],
+    declared_permissions: list[Permission],
+) -> dict[str, Any]:
+    """The report for Metadata: counts, the permissions added to the template and the declared ones."""
+    counts = Counts.of(grant_count, permissions, added, findings)
+    in_template = [p for p in added if p not in declared_permissions]
+    return report.report_metadata(
+        options, counts, in_template, findings, [p for p in declared_permissions if not p.existing]
+    )
 
 
 def _run_findings(index: TemplateIndex, options: Options, unanalyzed: tuple[str, ...]) -> list[Finding]:

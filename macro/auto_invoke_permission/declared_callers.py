@@ -332,27 +332,16 @@ def build(
     items, read_findings, problems = read(index)
     if problems:
         raise TransformFailure(problems)
-    groups: dict[_Key, tuple[DeclaredItem, str, list[DeclaredItem]]] = {}
-    partition = index.resolver.partition
-    for item in items:
-        for form in item.forms:
-            for action, extra, suffix in _variants(item):
-                key = (form, canonical_principal(item.principal.principal, partition), action.lower(), extra)
-                group = groups.setdefault(key, (item, suffix, []))
-                group[2].append(item)
+    groups = _groups(items, index.resolver.partition)
     existing = _existing(index, classifier) if groups else {}
     namer = _ConditionNamer(conditions)
     findings = read_findings
     permissions: list[Permission] = []
-    for key in sorted(groups, key=lambda k: (k[0].function, k[0].alias or "", k[1], k[2], str(k[3]))):
+    for key in sorted(groups, key=_group_order):
         first, suffix, members = groups[key]
         form, _, action, extra = key
         declared = first.principal
-        principal = Principal(
-            RoleKey.outside(f"declared:{key[1]}|{declared.organization or ''}"),
-            declared.principal,
-            declared.kind + declared.label,
-        )
+        principal = _principal(key[1], declared)
         paths = tuple(sorted({m.path for m in members}))
         callers = (declared.shown,)
         if form.function in index.resource_policies:
@@ -362,16 +351,13 @@ def build(
             )
             findings.append(Finding.at("AIP126", index.resource_policies[form.function], message))
             continue
-        real_action = INVOKE_URL if action == INVOKE_URL.lower() else INVOKE
+        real_action = _real_action(action)
         present = existing.get(key, [])
         kept = Permission("", form, principal, callers, paths, None, True, real_action, extra)
         if any(e.condition is None for e in present):
             permissions.append(kept)
             continue
-        fn = index.functions[form.function]
-        common = fn.conditions
-        if form.alias is not None and form.alias in index.alias_ids:
-            common = and_conditions(common, index.alias_ids[form.alias][1].conditions)
+        common = _callee_conditions(index, form)
         base = f"{form.alias or form.function}InvokeFrom{principal.label}{suffix}"
         # a permission of an earlier run keeps its logical ID, so its combined condition keeps its name
         ours = any(e.logical_id == base for e in present)
@@ -392,3 +378,45 @@ def build(
             Permission(lid, form, principal, callers, paths, condition_name, False, real_action, extra)
         )
     return Declared(permissions, findings + namer.findings, namer.new_conditions)
+
+
+_Group = tuple[DeclaredItem, str, list[DeclaredItem]]  # (first item, logical ID suffix, all items)
+
+
+def _groups(items: list[DeclaredItem], partition: str) -> dict[_Key, _Group]:
+    """The items per (callee form, canonical principal, action, extra property), in reading order."""
+    groups: dict[_Key, _Group] = {}
+    for item in items:
+        for form in item.forms:
+            for action, extra, suffix in _variants(item):
+                key = (form, canonical_principal(item.principal.principal, partition), action.lower(), extra)
+                group = groups.setdefault(key, (item, suffix, []))
+                group[2].append(item)
+    return groups
+
+
+def _principal(canonical: str, declared: DeclaredPrincipal) -> Principal:
+    """The permission's principal for a declared caller (`canonical`: its principal's key)."""
+    return Principal(
+        RoleKey.outside(f"declared:{canonical}|{declared.organization or ''}"),
+        declared.principal,
+        declared.kind + declared.label,
+    )
+
+
+def _callee_conditions(index: TemplateIndex, form: CalleeForm) -> CondSet:
+    """The conditions the callee form exists under: its function's, and its alias's."""
+    common = index.functions[form.function].conditions
+    if form.alias is not None and form.alias in index.alias_ids:
+        common = and_conditions(common, index.alias_ids[form.alias][1].conditions)
+    return common
+
+
+def _group_order(key: _Key) -> tuple[str, str, str, str, str]:
+    """The order the declared permissions are built in: by function, alias, principal, action, extra."""
+    return (key[0].function, key[0].alias or "", key[1], key[2], str(key[3]))
+
+
+def _real_action(action: str) -> str:
+    """The Action property for a group's lower-cased action."""
+    return INVOKE_URL if action == INVOKE_URL.lower() else INVOKE

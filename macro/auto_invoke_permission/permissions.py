@@ -254,33 +254,51 @@ def _terms(expr: Any, conditions: Mapping[str, Any], depth: int) -> list[CondSet
         return None
     key, arg = next(iter(expr.items()))
     if key == "Condition" and isinstance(arg, str):
-        definition = conditions.get(arg)
-        if isinstance(definition, dict) and len(definition) == 1 and next(iter(definition)) in _COMPOSED:
-            inner = _terms(definition, conditions, depth + 1)
-            if inner is not None:
-                return inner
-        return [frozenset({(arg, True)})]
+        return _named_terms(arg, conditions, depth)
     if not isinstance(arg, list) or not arg:
         return None
     if key == "Fn::Not":
-        single = arg[0] if len(arg) == 1 and isinstance(arg[0], dict) else None
-        if single is not None and set(single) == {"Condition"} and isinstance(single["Condition"], str):
-            return [frozenset({(single["Condition"], False)})]
+        return _not_terms(arg)
+    if key not in ("Fn::Or", "Fn::And"):
         return None
     parts = [_terms(item, conditions, depth + 1) for item in arg]
     if any(p is None for p in parts):
         return None
-    if key == "Fn::Or":
-        out = [t for p in parts for t in p or ()]
-    elif key == "Fn::And":
-        out = [NO_CONDITIONS]
-        for p in parts:
-            out = [a | b for a in out for b in p or ()]
-            if len(out) > _MAX_TERMS:
-                return None
-    else:
-        return None
-    return out if len(out) <= _MAX_TERMS else None
+    out = _or_terms(parts) if key == "Fn::Or" else _and_terms(parts)
+    return out if out is not None and len(out) <= _MAX_TERMS else None
+
+
+def _named_terms(name: str, conditions: Mapping[str, Any], depth: int) -> list[CondSet]:
+    """A `{"Condition": name}`: the expansion of a composed definition, else the name itself."""
+    definition = conditions.get(name)
+    if isinstance(definition, dict) and len(definition) == 1 and next(iter(definition)) in _COMPOSED:
+        inner = _terms(definition, conditions, depth + 1)
+        if inner is not None:
+            return inner
+    return [frozenset({(name, True)})]
+
+
+def _not_terms(arg: list[Any]) -> list[CondSet] | None:
+    """`Fn::Not` of one named condition as its negated literal; None for anything else."""
+    single = arg[0] if len(arg) == 1 and isinstance(arg[0], dict) else None
+    if single is not None and set(single) == {"Condition"} and isinstance(single["Condition"], str):
+        return [frozenset({(single["Condition"], False)})]
+    return None
+
+
+def _or_terms(parts: list[list[CondSet] | None]) -> list[CondSet]:
+    """The union of the arguments' disjunctions."""
+    return [t for p in parts for t in p or ()]
+
+
+def _and_terms(parts: list[list[CondSet] | None]) -> list[CondSet] | None:
+    """The cross product of the arguments' disjunctions; None as soon as it grows too big."""
+    out = [NO_CONDITIONS]
+    for p in parts:
+        out = [a | b for a in out for b in p or ()]
+        if len(out) > _MAX_TERMS:
+            return None
+    return out
 
 
 _COMPOSED = ("Fn::And", "Fn::Or", "Fn::Not")
@@ -377,14 +395,7 @@ def build_permissions(
     taken = sam_reserved_ids(index)
     permissions: list[Permission] = []
     per_role: dict[RoleKey, tuple[tuple[str, ...], CondSet]] = {}  # callers, and the conditions they share
-    ordered: list[tuple[tuple[str, str, RoleKey], list[Grant], PermissionKind]] = [
-        (key, groups[key], DIRECT) for key in sorted(groups)
-    ]
-    if url_groups:
-        kinds = {URL.infix: URL, VIA_URL.infix: VIA_URL}
-        for url_key in sorted(url_groups, key=lambda k: (k[3], k[:3])):
-            ordered.append((url_key[:3], url_groups[url_key], kinds[url_key[3]]))
-    for key, members, kind in ordered:  # a loop of locals: it runs for every permission
+    for key, members, kind in _ordered(groups, url_groups):  # a loop of locals: it runs for every permission
         function, alias_id, role_key = key
         if function in index.skipped:
             continue
@@ -417,18 +428,10 @@ def build_permissions(
             if NO_CONDITIONS in covering:
                 continue
             # present only under its own Condition: the macro's permission covers the rest
-        common = and_conditions(index.functions[function].conditions, role.conditions, callers_common)
-        if alias_id:
-            alias = index.alias_ids.get(alias_id)
-            if alias is not None:
-                common = and_conditions(common, alias[1].conditions)
+        common = _common_conditions(index, function, alias_id, role.conditions, callers_common)
         lid = logical_id(callee, principal, taken, kind)
         condition_name = None
-        if (
-            common
-            or covering
-            or (members[0].conditions if len(members) == 1 else any(g.conditions for g in members))
-        ):
+        if common or covering or _any_conditions(members):
             expressible, condition_name = namer.condition(lid, common, members, covering or ())
             if not expressible:
                 continue
@@ -437,6 +440,37 @@ def build_permissions(
             Permission(lid, callee, principal, callers, paths, condition_name, False, kind.action, kind.extra)
         )
     return Built(permissions, findings, namer.new_conditions)
+
+
+_Ordered = list[tuple[tuple[str, str, RoleKey], list[Grant], PermissionKind]]
+
+
+def _ordered(groups: dict[Any, list[Grant]], url_groups: dict[Any, list[Grant]]) -> _Ordered:
+    """The groups in the order their permissions are built: direct ones first, then URL ones by kind."""
+    ordered: _Ordered = [(key, groups[key], DIRECT) for key in sorted(groups)]
+    if url_groups:
+        kinds = {URL.infix: URL, VIA_URL.infix: VIA_URL}
+        for url_key in sorted(url_groups, key=lambda k: (k[3], k[:3])):
+            ordered.append((url_key[:3], url_groups[url_key], kinds[url_key[3]]))
+    return ordered
+
+
+def _common_conditions(
+    index: TemplateIndex, function: str, alias_id: str, role_conditions: CondSet, callers_common: CondSet
+) -> CondSet:
+    """The conditions every grant of a group shares: the callee's (and its alias's), the role's and
+    its callers'."""
+    common = and_conditions(index.functions[function].conditions, role_conditions, callers_common)
+    if alias_id:
+        alias = index.alias_ids.get(alias_id)
+        if alias is not None:
+            common = and_conditions(common, alias[1].conditions)
+    return common
+
+
+def _any_conditions(members: list[Grant]) -> bool:
+    """Whether any grant of a group has conditions of its own."""
+    return bool(members[0].conditions if len(members) == 1 else any(g.conditions for g in members))
 
 
 def _groups(

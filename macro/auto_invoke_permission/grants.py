@@ -271,15 +271,9 @@ class _Reader:
         functions = self.index.functions
         for i, node in enumerate(items):
             position = i if many else None
-            getatt = node.get("Fn::GetAtt") if isinstance(node, dict) and len(node) == 1 else None
-            if (
-                isinstance(getatt, list)
-                and len(getatt) == 2
-                and getatt[1] == "Arn"
-                and isinstance(getatt[0], str)
-                and getatt[0] in functions
-            ):
-                target = self.classifier.getatt_arn(getatt[0])
+            fid = _function_arn_getatt(node, functions)
+            if fid is not None:
+                target = self.classifier.getatt_arn(fid)
                 if kind is DIRECT:
                     self._target(principal, callers, target, (), stmt_path, position, conds)
                 else:
@@ -287,34 +281,58 @@ class _Reader:
                 continue
             for value, vconds in self.index.resolver.strings(node):
                 if kind is not DIRECT:
-                    if not isinstance(value, Unresolved):
-                        target = self.classifier.classify(value)
-                        all_conds = and_conditions(conds, vconds)
-                        self._url_target(principal, callers, target, stmt_path, all_conds, kind)
-                    elif kind is VIA_URL:  # an InvokeFunction grant on what cannot be read
-                        self._conditional(self.index.roles[principal.key], stmt_path)
-                    continue
-                if isinstance(value, Unresolved):
-                    path = _resource_path(stmt_path, position)
-                    code = cast(FindingCode, value.code)  # the resolver's codes: AIP114, AIP115, AIP116
-                    message = f"cannot resolve the Resource: {value.reason}"
-                    if code == "AIP114":
-                        message = f"{message}. {self._allow_callers_hint(principal, 'In')}"
-                    self.find(code, path, message)
-                    self.edge(callers, principal, f"({value.reason})", code, path)
-                    continue
-                target = self.classifier.classify(value)
-                missing = unknown_parameter(value) if target.code is not None or not target.forms else None
-                if missing is not None:  # only an exact match by the same parameter is read
-                    path = _resource_path(stmt_path, position)
-                    self.find("AIP115", path, f"cannot resolve the Resource: {missing.reason}")
-                    self.edge(callers, principal, f"({missing.reason})", "AIP115", path)
-                    continue
-                if not target.lambda_related:
-                    continue
-                self._target(
-                    principal, callers, target, value, stmt_path, position, and_conditions(conds, vconds)
-                )
+                    self._url_resource(principal, callers, value, vconds, stmt_path, conds, kind)
+                else:
+                    self._direct_resource(principal, callers, value, vconds, stmt_path, position, conds)
+
+    def _url_resource(
+        self,
+        principal: Principal,
+        callers: list[str],
+        value: Any,
+        vconds: CondSet,
+        stmt_path: str,
+        conds: CondSet,
+        kind: PermissionKind,
+    ) -> None:
+        """One resolved Resource value of a function-URL or via-URL grant."""
+        if not isinstance(value, Unresolved):
+            target = self.classifier.classify(value)
+            all_conds = and_conditions(conds, vconds)
+            self._url_target(principal, callers, target, stmt_path, all_conds, kind)
+        elif kind is VIA_URL:  # an InvokeFunction grant on what cannot be read
+            self._conditional(self.index.roles[principal.key], stmt_path)
+
+    def _direct_resource(
+        self,
+        principal: Principal,
+        callers: list[str],
+        value: Any,
+        vconds: CondSet,
+        stmt_path: str,
+        position: int | None,
+        conds: CondSet,
+    ) -> None:
+        """One resolved Resource value of a direct InvokeFunction grant."""
+        if isinstance(value, Unresolved):
+            path = _resource_path(stmt_path, position)
+            code = cast(FindingCode, value.code)  # the resolver's codes: AIP114, AIP115, AIP116
+            message = f"cannot resolve the Resource: {value.reason}"
+            if code == "AIP114":
+                message = f"{message}. {self._allow_callers_hint(principal, 'In')}"
+            self.find(code, path, message)
+            self.edge(callers, principal, f"({value.reason})", code, path)
+            return
+        target = self.classifier.classify(value)
+        missing = unknown_parameter(value) if target.code is not None or not target.forms else None
+        if missing is not None:  # only an exact match by the same parameter is read
+            path = _resource_path(stmt_path, position)
+            self.find("AIP115", path, f"cannot resolve the Resource: {missing.reason}")
+            self.edge(callers, principal, f"({missing.reason})", "AIP115", path)
+            return
+        if not target.lambda_related:
+            return
+        self._target(principal, callers, target, value, stmt_path, position, and_conditions(conds, vconds))
 
     def _target(
         self,
@@ -442,6 +460,20 @@ class _Reader:
 
 # a lambda:InvokeFunctionUrl grant under another IAM Condition: AIP120 on a callee with an AWS_IAM URL
 _UNMIRRORABLE_URL = URL._replace(infix="")
+
+
+def _function_arn_getatt(node: Any, functions: Mapping[str, Any]) -> str | None:
+    """The function of a Resource written `!GetAtt F.Arn` for a function F of the template, else None."""
+    getatt = node.get("Fn::GetAtt") if isinstance(node, dict) and len(node) == 1 else None
+    if (
+        isinstance(getatt, list)
+        and len(getatt) == 2
+        and getatt[1] == "Arn"
+        and isinstance(getatt[0], str)
+        and getatt[0] in functions
+    ):
+        return getatt[0]
+    return None
 
 
 def _resource_path(stmt_path: str, position: int | None) -> str:

@@ -251,46 +251,64 @@ class TargetClassifier:
         return self._named(owners, with_aliases=prefix is not None)
 
     def _token_first(self, token: Token, value: Sym, shown: str) -> Target:
-        index = self.index
         rest = value[1:]
-        name = token.name
         if token.kind == "getatt":
-            if name in index.functions and token.attr == "Arn":
-                return self._after_arn(name, rest, shown)
-            if token.attr == "AliasArn" and name in index.alias_ids and not rest:
-                fid, alias = index.alias_ids[name]  # the alias's ARN, as `!Ref Alias` is
-                return Target(forms=((alias.form(fid), NO_CONDITIONS),))
-            nested = self._nested_output((token,), shown)
-            if nested is not None:
-                return nested
-            rtype = _type_of(index, name)
-            if name in index.functions or rtype in (LAMBDA_ALIAS, LAMBDA_VERSION):
-                return Target(code="AIP116", message=f"{shown} is not an ARN a grant can use")
-            kind = rtype or "a resource SAM generates"
-            return Target(
-                code="AIP102", message=f"{shown} is an attribute of {name} ({kind}), not a function"
-            )
-        if token.kind == "ref" and not rest:
-            if name in index.functions:
-                return Target(
-                    forms=(self._unqualified(name),),
-                    code="AIP101",
-                    message=f"!Ref {name} is the function's name; IAM matches ARNs only",
-                )
-            if name in index.alias_ids:
-                fid, alias = index.alias_ids[name]
-                return Target(forms=((alias.form(fid), NO_CONDITIONS),))
-            if name in index.versions:
-                return Target(code="AIP122", message=f"{shown} is a function version")
-            rtype = _type_of(index, name)
-            if rtype is not None:
-                return Target(code="AIP102", message=f"{shown} refers to {name} ({rtype}), not a function")
-        if token.kind == "ref" and name in index.alias_ids and rest in (("*",),):
+            return self._getatt_first(token, rest, shown)
+        if token.kind == "ref":
+            ref = self._ref_first(token.name, rest, shown)
+            if ref is not None:
+                return ref
+        if token.kind == "pseudo":
+            pseudo = token.name
+            return Target(code="AIP116", message=f"{shown} depends on {pseudo}, unknown at transform time")
+        return Target(code="AIP116", message=f"{shown} is not a function ARN the macro can read")
+
+    def _getatt_first(self, token: Token, rest: Sym, shown: str) -> Target:
+        """A value that starts with `!GetAtt NAME.ATTR`."""
+        index = self.index
+        name = token.name
+        if name in index.functions and token.attr == "Arn":
+            return self._after_arn(name, rest, shown)
+        if token.attr == "AliasArn" and name in index.alias_ids and not rest:
+            fid, alias = index.alias_ids[name]  # the alias's ARN, as `!Ref Alias` is
+            return Target(forms=((alias.form(fid), NO_CONDITIONS),))
+        nested = self._nested_output((token,), shown)
+        if nested is not None:
+            return nested
+        rtype = _type_of(index, name)
+        if name in index.functions or rtype in (LAMBDA_ALIAS, LAMBDA_VERSION):
+            return Target(code="AIP116", message=f"{shown} is not an ARN a grant can use")
+        kind = rtype or "a resource SAM generates"
+        return Target(code="AIP102", message=f"{shown} is an attribute of {name} ({kind}), not a function")
+
+    def _ref_first(self, name: str, rest: Sym, shown: str) -> Target | None:
+        """A value that starts with `!Ref NAME`; None where the generic answer applies."""
+        index = self.index
+        if not rest:
+            return self._bare_ref(name, shown)
+        if name in index.alias_ids and rest in (("*",),):
             fid, _ = index.alias_ids[name]
             return Target(forms=tuple(self._aliases(fid)))
-        if token.kind == "pseudo":
-            return Target(code="AIP116", message=f"{shown} depends on {name}, unknown at transform time")
-        return Target(code="AIP116", message=f"{shown} is not a function ARN the macro can read")
+        return None
+
+    def _bare_ref(self, name: str, shown: str) -> Target | None:
+        """`!Ref NAME` alone: a function's name, an alias's ARN, a version, or another resource."""
+        index = self.index
+        if name in index.functions:
+            return Target(
+                forms=(self._unqualified(name),),
+                code="AIP101",
+                message=f"!Ref {name} is the function's name; IAM matches ARNs only",
+            )
+        if name in index.alias_ids:
+            fid, alias = index.alias_ids[name]
+            return Target(forms=((alias.form(fid), NO_CONDITIONS),))
+        if name in index.versions:
+            return Target(code="AIP122", message=f"{shown} is a function version")
+        rtype = _type_of(index, name)
+        if rtype is not None:
+            return Target(code="AIP102", message=f"{shown} refers to {name} ({rtype}), not a function")
+        return None
 
     def _after_arn(self, fid: str, rest: Sym, shown: str) -> Target:
         """What follows `${F.Arn}`: nothing, `:QUALIFIER`, `:*`, or `*` (the function and its aliases)."""

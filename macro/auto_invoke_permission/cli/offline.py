@@ -86,36 +86,37 @@ def packaged(
     global_code = isinstance(global_function, dict) and any(k in global_function for k in _CODE_PROPERTIES)
     resources = tpl.get("Resources")
     for rid, resource in resources.items() if isinstance(resources, dict) else ():
-        if not isinstance(resource, dict) or not isinstance(resource.get("Properties"), dict):
-            continue
-        rtype, props = resource.get("Type"), resource["Properties"]
-        if rtype == "AWS::Serverless::Application":
-            if _swap(props, "Location", "https", location):
-                swapped.append(f"{rid}.Location")
-            continue
-        if not isinstance(rtype, str) or rtype not in _ARTIFACT_PROPERTIES:
-            continue
-        prop = _ARTIFACT_PROPERTIES[rtype]
-        is_function = rtype == "AWS::Serverless::Function"
-        if _swap(props, prop, "s3", location):
-            swapped.append(f"{rid}.{prop}")
-        elif (
-            is_function
-            and not global_code
-            and not any(k in props for k in _CODE_PROPERTIES)
-            and props.get("PackageType", "Zip") == "Zip"
-        ):
-            props[prop] = location("s3", _TEMPLATE_DIRECTORY_KEY)
-            swapped.append(f"{rid}.{prop}")
-        if (
-            is_function
-            and props.get("PackageType") == "Image"
-            and "ImageUri" not in props
-            and not global_code
-        ):
-            props["ImageUri"] = PLACEHOLDER_IMAGE  # `sam build` + `sam package` push the image
-            swapped.append(f"{rid}.ImageUri")
+        if isinstance(resource, dict) and isinstance(resource.get("Properties"), dict):
+            _package_resource(rid, resource, global_code, location, swapped)
     return tpl, swapped
+
+
+def _package_resource(
+    rid: str, resource: dict[str, Any], global_code: bool, location: ArtifactLocation, swapped: list[str]
+) -> None:
+    """Swap the artifacts of one resource in place, adding the paths swapped to `swapped`."""
+    rtype, props = resource.get("Type"), resource["Properties"]
+    if rtype == "AWS::Serverless::Application":
+        if _swap(props, "Location", "https", location):
+            swapped.append(f"{rid}.Location")
+        return
+    if not isinstance(rtype, str) or rtype not in _ARTIFACT_PROPERTIES:
+        return
+    prop = _ARTIFACT_PROPERTIES[rtype]
+    is_function = rtype == "AWS::Serverless::Function"
+    if _swap(props, prop, "s3", location):
+        swapped.append(f"{rid}.{prop}")
+    elif (
+        is_function
+        and not global_code
+        and not any(k in props for k in _CODE_PROPERTIES)
+        and props.get("PackageType", "Zip") == "Zip"
+    ):
+        props[prop] = location("s3", _TEMPLATE_DIRECTORY_KEY)
+        swapped.append(f"{rid}.{prop}")
+    if is_function and props.get("PackageType") == "Image" and "ImageUri" not in props and not global_code:
+        props["ImageUri"] = PLACEHOLDER_IMAGE  # `sam build` + `sam package` push the image
+        swapped.append(f"{rid}.ImageUri")
 
 
 def _swap(holder: Any, prop: str, scheme: Scheme, location: ArtifactLocation) -> bool:

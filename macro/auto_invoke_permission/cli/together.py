@@ -269,19 +269,23 @@ def _targets(stacks: list[Stack], caller: Stack, node: Any) -> list[Target]:
         match = _FUNCTION_ARN.match(text or "")
         if text is None or match is None:
             continue
-        found: tuple[Stack, CalleeForm] | None = None
-        for stack in stacks:
-            fid = stack.names.get(match["name"])
-            if stack is caller or stack.account != match["account"] or fid is None:
-                continue
-            fn = stack.index.functions[fid]
-            qualifier = match["qualifier"]
-            alias = next((a for a in fn.aliases if a.name == qualifier), None)
-            if qualifier is None or alias is not None:
-                found = (stack, fn.form if alias is None else alias.form(fid))
-                break
+        found = _callee_of(stacks, caller, match)
         out.append((text, *found) if found else (text, None, None))
     return out
+
+
+def _callee_of(stacks: list[Stack], caller: Stack, match: re.Match[str]) -> tuple[Stack, CalleeForm] | None:
+    """The stack other than the caller's and the callee form a function ARN names, or None."""
+    for stack in stacks:
+        fid = stack.names.get(match["name"])
+        if stack is caller or stack.account != match["account"] or fid is None:
+            continue
+        fn = stack.index.functions[fid]
+        qualifier = match["qualifier"]
+        alias = next((a for a in fn.aliases if a.name == qualifier), None)
+        if qualifier is None or alias is not None:
+            return (stack, fn.form if alias is None else alias.form(fid))
+    return None
 
 
 def _allowed_by(edge: CrossEdge) -> str | None:

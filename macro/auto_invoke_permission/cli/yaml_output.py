@@ -81,6 +81,19 @@ def dumps_over(source: str, data: Mapping[str, Any]) -> Iterator[str]:
     yield _dump(_laid_over(document, data), _yaml(*indent))
 
 
+def _key_lines(
+    node: CommentedMap, keys: list[Any], plain_keys: list[Any], value: Mapping[str, Any], start: int
+) -> list[int] | None:
+    """The line of each key, or None where the kept keys are reordered or the lines are out of order."""
+    kept = [k for k in plain_keys if k in value]
+    if kept != [k for k in value if k in plain_keys]:
+        return None  # existing keys reordered
+    starts = [node.lc.key(k)[0] for k in keys]
+    if starts != sorted(starts) or (starts and starts[0] < start):
+        return None
+    return starts
+
+
 class _Splicer:
     """The source's lines, with each entry that changed written anew and new entries appended.
 
@@ -97,11 +110,8 @@ class _Splicer:
     ) -> list[str] | None:
         keys = list(node)
         plain_keys = [_plain_key(k) for k in keys]
-        kept = [k for k in plain_keys if k in value]
-        if kept != [k for k in value if k in plain_keys]:
-            return None  # existing keys reordered
-        starts = [node.lc.key(k)[0] for k in keys]
-        if starts != sorted(starts) or (starts and starts[0] < start):
+        starts = _key_lines(node, keys, plain_keys, value, start)
+        if starts is None:
             return None
         out = list(self.lines[start : starts[0]]) if keys else []
         content_end = start
@@ -118,21 +128,31 @@ class _Splicer:
             if plain(child) == value[name]:
                 out.extend(self.lines[first:last])
                 continue
-            inner = self._block_mapping_start(child, first, body_end)
-            if inner is not None and isinstance(value[name], Mapping):
-                nested = self.mapping(child, value[name], inner[0], body_end, inner[1])
-                if nested is None:
-                    return None
-                out.extend(self.lines[first : inner[0]])
-                out.extend(nested)
-            else:
-                out.extend(self._entry(key, _laid_over(child, value[name]), column))
+            changed = self._changed_entry(key, child, value[name], first, body_end, column)
+            if changed is None:
+                return None
+            out.extend(changed)
             out.extend(tail)
-        added = [self._entry(k, _new_node(v), column) for k, v in value.items() if k not in plain_keys]
-        if added:
-            at = len(out) - (end - content_end) if keys else len(out)
-            out[at:at] = [line for entry in added for line in entry]
+        at = len(out) - (end - content_end) if keys else len(out)
+        out[at:at] = self._added_entries(value, plain_keys, column)
         return out
+
+    def _added_entries(self, value: Mapping[str, Any], plain_keys: list[Any], column: int) -> list[str]:
+        """The lines of the entries of `value` whose keys the mapping does not have yet."""
+        added = [self._entry(k, _new_node(v), column) for k, v in value.items() if k not in plain_keys]
+        return [line for entry in added for line in entry]
+
+    def _changed_entry(
+        self, key: Any, child: Any, new: Any, first: int, body_end: int, column: int
+    ) -> list[str] | None:
+        """The lines of an entry whose value changed: a block mapping spliced key by key, else rewritten."""
+        inner = self._block_mapping_start(child, first, body_end)
+        if inner is not None and isinstance(new, Mapping):
+            nested = self.mapping(child, new, inner[0], body_end, inner[1])
+            if nested is None:
+                return None
+            return [*self.lines[first : inner[0]], *nested]
+        return self._entry(key, _laid_over(child, new), column)
 
     def _content_end(self, first: int, last: int, column: int) -> int:
         """The end of an entry's own lines: blank lines and comments at its key's column or left of it

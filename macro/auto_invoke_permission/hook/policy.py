@@ -253,25 +253,8 @@ def _judge(
     items += [f.one_line() + _suppressed_mark(f) for f in others]
     items += list(notes)
 
-    reasons = []
-    if missing_transform:
-        count = len(planned)
-        reasons.append(
-            f"{count} Lambda-to-Lambda grant{'s' if count != 1 else ''} would get a permission, but the "
-            f"template does not list the {policy.macro_name} macro in its Transform"
-        )
-    if failing:
-        reasons.append(f"{len(failing)} finding{'s match' if len(failing) != 1 else ' matches'} FailOn")
-    if reasons:
-        head = f"{PREFIX} FAILED: {'; '.join(reasons)}:"
-    elif listed:
-        head = f"{PREFIX} the template lists the {policy.macro_name} macro; no finding matches FailOn."
-    elif planned:
-        head = f"{PREFIX} {len(planned)} grant(s) would get a permission from the {policy.macro_name} macro."
-    else:
-        head = f"{PREFIX} no Lambda-to-Lambda invoke grant needs a permission."
-    if not reasons and result.findings:
-        head += f" {len(result.findings)} finding(s), none fails the operation:"
+    reasons = _failure_reasons(policy, planned, missing_transform, failing)
+    head = _headline(policy, result, planned, listed, reasons)
 
     annotations = [
         _transform_annotation(
@@ -291,6 +274,37 @@ def _judge(
         NON_COMPLIANT if reasons else None,
         tuple(annotations),
     )
+
+
+def _failure_reasons(
+    policy: HookPolicy, planned: Sequence[Any], missing_transform: bool, failing: Sequence[Finding]
+) -> list[str]:
+    reasons = []
+    if missing_transform:
+        count = len(planned)
+        reasons.append(
+            f"{count} Lambda-to-Lambda grant{'s' if count != 1 else ''} would get a permission, but the "
+            f"template does not list the {policy.macro_name} macro in its Transform"
+        )
+    if failing:
+        reasons.append(f"{len(failing)} finding{'s match' if len(failing) != 1 else ' matches'} FailOn")
+    return reasons
+
+
+def _headline(
+    policy: HookPolicy, result: TransformResult, planned: Sequence[Any], listed: bool, reasons: Sequence[str]
+) -> str:
+    if reasons:
+        head = f"{PREFIX} FAILED: {'; '.join(reasons)}:"
+    elif listed:
+        head = f"{PREFIX} the template lists the {policy.macro_name} macro; no finding matches FailOn."
+    elif planned:
+        head = f"{PREFIX} {len(planned)} grant(s) would get a permission from the {policy.macro_name} macro."
+    else:
+        head = f"{PREFIX} no Lambda-to-Lambda invoke grant needs a permission."
+    if not reasons and result.findings:
+        head += f" {len(result.findings)} finding(s), none fails the operation:"
+    return head
 
 
 def _fails(finding: Finding, fail_on: frozenset[str]) -> bool:

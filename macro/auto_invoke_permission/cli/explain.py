@@ -1168,60 +1168,66 @@ def _url_forbidden(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
     """A URL 403 names no function: list each AWS_IAM URL function and the callers missing an action."""
     for a in analyzed:
         resources = _resources(a.template)
-        url_functions = sorted(
-            {
-                fid
-                for fid, r in resources.items()
-                if _type(r) in FUNCTION_TYPES and "FunctionUrlConfig" in _props(r)
-            }
-            | {
-                ref
-                for r in resources.values()
-                if _type(r) == "AWS::Lambda::Url" and (ref := _reference(_props(r).get("TargetFunctionArn")))
-            }
-        )
-        for fid in url_functions:
+        for fid in _url_functions(resources):
             granted = {
                 p.principal.role
                 for p in a.result.permissions
                 if p.callee.function == fid and p.principal.role and p.action == INVOKE_FUNCTION
             }
             for role in sorted(r for r in {role_of(resources, f) for f in resources} if r):
-                statements = [
-                    (path, s)
-                    for path, s in caller_statements(resources, role)
-                    if mentions(s.get("Resource"), fid)
-                ]
-                url_grant = next(
-                    (path for path, s in statements if statement_allows(s, "lambda:InvokeFunctionUrl")), None
-                )
-                if url_grant and role not in granted:
-                    diagnosis.cases.append(
-                        Case(
-                            CaseKind.URL_INVOKE_FUNCTION,
-                            f"{role} may call {fid}'s URL (lambda:InvokeFunctionUrl at {url_grant}) but has "
-                            "no lambda:InvokeFunction, which every function URL requires since 2026-11-01.",
-                            f"Add `lambda:InvokeFunction` to the Action at {url_grant}.",
-                            a.template.path,
-                            url_grant,
-                        )
-                    )
-                elif role in granted and url_grant is None:
-                    diagnosis.cases.append(
-                        Case(
-                            CaseKind.URL_INVOKE_FUNCTION_URL,
-                            f"{role} may invoke {fid} but has no lambda:InvokeFunctionUrl for its URL.",
-                            f"Add `lambda:InvokeFunctionUrl` to {role}'s grant on {fid}.",
-                            a.template.path,
-                            next(
-                                p.grants[0]
-                                for p in a.result.permissions
-                                if p.callee.function == fid
-                                and p.principal.role == role
-                                and p.action == INVOKE_FUNCTION
-                            ),
-                        )
-                    )
+                case = _url_role_case(a, resources, fid, role, granted)
+                if case is not None:
+                    diagnosis.cases.append(case)
+
+
+def _url_functions(resources: Mapping[str, Any]) -> list[str]:
+    """The functions with a URL: a FunctionUrlConfig of their own, or an AWS::Lambda::Url targeting them."""
+    return sorted(
+        {
+            fid
+            for fid, r in resources.items()
+            if _type(r) in FUNCTION_TYPES and "FunctionUrlConfig" in _props(r)
+        }
+        | {
+            ref
+            for r in resources.values()
+            if _type(r) == "AWS::Lambda::Url" and (ref := _reference(_props(r).get("TargetFunctionArn")))
+        }
+    )
+
+
+def _url_role_case(
+    a: Analyzed, resources: Mapping[str, Any], fid: str, role: str, granted: set[str]
+) -> Case | None:
+    """The action `role` lacks for `fid`'s URL, when it holds only one of the two a URL call needs."""
+    statements = [
+        (path, s) for path, s in caller_statements(resources, role) if mentions(s.get("Resource"), fid)
+    ]
+    url_grant = next(
+        (path for path, s in statements if statement_allows(s, "lambda:InvokeFunctionUrl")), None
+    )
+    if url_grant and role not in granted:
+        return Case(
+            CaseKind.URL_INVOKE_FUNCTION,
+            f"{role} may call {fid}'s URL (lambda:InvokeFunctionUrl at {url_grant}) but has "
+            "no lambda:InvokeFunction, which every function URL requires since 2026-11-01.",
+            f"Add `lambda:InvokeFunction` to the Action at {url_grant}.",
+            a.template.path,
+            url_grant,
+        )
+    if role in granted and url_grant is None:
+        return Case(
+            CaseKind.URL_INVOKE_FUNCTION_URL,
+            f"{role} may invoke {fid} but has no lambda:InvokeFunctionUrl for its URL.",
+            f"Add `lambda:InvokeFunctionUrl` to {role}'s grant on {fid}.",
+            a.template.path,
+            next(
+                p.grants[0]
+                for p in a.result.permissions
+                if p.callee.function == fid and p.principal.role == role and p.action == INVOKE_FUNCTION
+            ),
+        )
+    return None
 
 
 # ------------------------------------------------------------------ output

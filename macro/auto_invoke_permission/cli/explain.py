@@ -552,6 +552,27 @@ def diagnose(denial: Denial, analyzed: Sequence[Analyzed]) -> Diagnosis:
     if denial.reason is Reason.URL_FORBIDDEN:
         _url_forbidden(diagnosis, analyzed)
         return _finish(diagnosis)
+    caller_side, own_permissions = _locate_caller(diagnosis, analyzed)
+    targets = [p.callee.function for p in own_permissions]
+    callee_side = _locate_callee(diagnosis, analyzed, targets)
+    _organization_and_session(diagnosis)
+    caller, callee = diagnosis.caller, diagnosis.callee
+    if caller is None or caller_side is None:
+        _caller_unknown(diagnosis, analyzed)
+    elif denial.cross_account:
+        _cross_account(diagnosis, caller_side)
+    elif callee is None:
+        _callee_unknown(diagnosis, caller, targets)
+    else:
+        _same_account(diagnosis, caller_side, callee_side or caller_side, own_permissions)
+    return _finish(diagnosis)
+
+
+def _locate_caller(
+    diagnosis: Diagnosis, analyzed: Sequence[Analyzed]
+) -> tuple[Analyzed | None, list[Permission]]:
+    """Finds the caller (its template and functions); returns that template and the caller's grants."""
+    denial = diagnosis.denial
     caller = next((c for a in analyzed if (c := find_caller(a.template, denial, a.params))), None)
     diagnosis.caller = caller
     caller_side = next((a for a in analyzed if caller and a.template.path == caller.template), None)
@@ -562,34 +583,33 @@ def diagnose(denial: Denial, analyzed: Sequence[Analyzed]) -> Diagnosis:
         own_permissions = [  # lambda:InvokeFunction by any means: not the function URL permissions
             p for p in caller_side.result.permissions if p.principal.role == caller.logical_id and not p.extra
         ]
-    targets = [p.callee.function for p in own_permissions]
+    return caller_side, own_permissions
+
+
+def _locate_callee(diagnosis: Diagnosis, analyzed: Sequence[Analyzed], targets: list[str]) -> Analyzed | None:
+    """Finds the callee (and the alias the call named); returns the callee's template."""
+    denial = diagnosis.denial
     callee = next((c for a in analyzed if (c := find_callee(a.template, denial, a.params, targets))), None)
     diagnosis.callee = callee
     callee_side = next((a for a in analyzed if callee and a.template.path == callee.template), None)
     if callee is not None and callee_side is not None and denial.qualifier:
         diagnosis.alias = find_alias(_resources(callee_side.template), callee.logical_id, denial.qualifier)
-    _organization_and_session(diagnosis)
-    if caller is None or caller_side is None:
-        _caller_unknown(diagnosis, analyzed)
-        return _finish(diagnosis)
-    if denial.cross_account:
-        _cross_account(diagnosis, caller_side)
-        return _finish(diagnosis)
-    if callee is None:
-        diagnosis.cases.append(
-            Case(
-                CaseKind.NAME_MISMATCH,
-                f"No function of the templates is named {denial.function}, and the caller's grants name "
-                f"{', '.join(sorted(set(targets))) or 'no function of them'}.",
-                "Call the function by the name the stack gives it: pass `!Ref <Function>` to the caller "
-                "(an Environment variable) instead of a hard-coded name, or give the templates' function "
-                f"that FunctionName; or grant lambda:InvokeFunction on {denial.function_arn}.",
-                caller.template,
-            )
+    return callee_side
+
+
+def _callee_unknown(diagnosis: Diagnosis, caller: Found, targets: list[str]) -> None:
+    denial = diagnosis.denial
+    diagnosis.cases.append(
+        Case(
+            CaseKind.NAME_MISMATCH,
+            f"No function of the templates is named {denial.function}, and the caller's grants name "
+            f"{', '.join(sorted(set(targets))) or 'no function of them'}.",
+            "Call the function by the name the stack gives it: pass `!Ref <Function>` to the caller "
+            "(an Environment variable) instead of a hard-coded name, or give the templates' function "
+            f"that FunctionName; or grant lambda:InvokeFunction on {denial.function_arn}.",
+            caller.template,
         )
-        return _finish(diagnosis)
-    _same_account(diagnosis, caller_side, callee_side or caller_side, own_permissions)
-    return _finish(diagnosis)
+    )
 
 
 def _finish(diagnosis: Diagnosis) -> Diagnosis:

@@ -455,6 +455,22 @@ def caller_statements(resources: Mapping[str, Any], role: str) -> list[tuple[str
 
     The core's result lists only invoke grants; the function-URL case also needs
     lambda:InvokeFunctionUrl, so the documents are read here, literally (no Fn::If splitting)."""
+    documents = _sam_policy_documents(resources, role)
+    for rid, resource in sorted(resources.items()):
+        kind = _type(resource)
+        if rid == role and kind == "AWS::IAM::Role":
+            documents.extend(_role_policy_documents(rid, _props(resource)))
+        elif kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"):
+            documents.extend(_attached_policy_document(resources, role, rid, resource))
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for path, document in documents:
+        if isinstance(document, Mapping):
+            out.extend(_document_statements(path, document))
+    return out
+
+
+def _sam_policy_documents(resources: Mapping[str, Any], role: str) -> list[tuple[str, Any]]:
+    """The Policies items of the SAM functions whose generated `<F>Role` is `role`."""
     documents: list[tuple[str, Any]] = []
     for fid in _functions_with_role(resources, role):
         if role == f"{fid}Role" and _type(resources[fid]) == "AWS::Serverless::Function":
@@ -462,35 +478,42 @@ def caller_statements(resources: Mapping[str, Any], role: str) -> list[tuple[str
             items = policies if isinstance(policies, list) else [policies]
             for index, item in enumerate(items):
                 documents.append((f"{fid}.Properties.Policies[{index}]", item))
-    for rid, resource in sorted(resources.items()):
-        props = _props(resource)
-        kind = _type(resource)
-        if rid == role and kind == "AWS::IAM::Role":
-            policies = props.get("Policies")
-            for index, item in enumerate(policies if isinstance(policies, list) else []):
-                if isinstance(item, Mapping):
-                    documents.append(
-                        (f"{rid}.Properties.Policies[{index}].PolicyDocument", item.get("PolicyDocument"))
-                    )
-        elif kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"):
-            roles = props.get("Roles") if kind != "AWS::IAM::RolePolicy" else [props.get("RoleName")]
-            attached = [_reference(r) for r in roles] if isinstance(roles, list) else []
-            managed = _props(resources.get(role)).get("ManagedPolicyArns")
-            by_arn = isinstance(managed, list) and any(_reference(m) == rid for m in managed)
-            if role in attached or by_arn:
-                documents.append((f"{rid}.Properties.PolicyDocument", props.get("PolicyDocument")))
-    out: list[tuple[str, Mapping[str, Any]]] = []
-    for path, document in documents:
-        if not isinstance(document, Mapping):
-            continue
-        body = document.get("Statement")
-        items = body if isinstance(body, list) else [body]
-        for index, stmt in enumerate(items):
-            if isinstance(stmt, Mapping):
-                out.append(
-                    (f"{path}.Statement[{index}]" if isinstance(body, list) else f"{path}.Statement", stmt)
-                )
-    return out
+    return documents
+
+
+def _role_policy_documents(rid: str, props: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The inline PolicyDocuments of an AWS::IAM::Role."""
+    policies = props.get("Policies")
+    return [
+        (f"{rid}.Properties.Policies[{index}].PolicyDocument", item.get("PolicyDocument"))
+        for index, item in enumerate(policies if isinstance(policies, list) else [])
+        if isinstance(item, Mapping)
+    ]
+
+
+def _attached_policy_document(
+    resources: Mapping[str, Any], role: str, rid: str, resource: Any
+) -> list[tuple[str, Any]]:
+    """A policy resource's PolicyDocument when it is attached to `role` (Roles or ManagedPolicyArns)."""
+    props = _props(resource)
+    kind = _type(resource)
+    roles = props.get("Roles") if kind != "AWS::IAM::RolePolicy" else [props.get("RoleName")]
+    attached = [_reference(r) for r in roles] if isinstance(roles, list) else []
+    managed = _props(resources.get(role)).get("ManagedPolicyArns")
+    by_arn = isinstance(managed, list) and any(_reference(m) == rid for m in managed)
+    if role in attached or by_arn:
+        return [(f"{rid}.Properties.PolicyDocument", props.get("PolicyDocument"))]
+    return []
+
+
+def _document_statements(path: str, document: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """(path, statement) of a document's Statement, a list or a single statement."""
+    body = document.get("Statement")
+    if not isinstance(body, list):
+        return [(f"{path}.Statement", body)] if isinstance(body, Mapping) else []
+    return [
+        (f"{path}.Statement[{index}]", stmt) for index, stmt in enumerate(body) if isinstance(stmt, Mapping)
+    ]
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -17,7 +17,7 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, TextIO
@@ -431,22 +431,46 @@ def _evaluate(
     if not isinstance(node, Mapping) or len(node) != 1:
         return None
     key, arg = next(iter(node.items()))
-    sub = [_evaluate(a, conditions, params, context, depth + 1) for a in arg] if isinstance(arg, list) else []
     if key == "Condition" and isinstance(arg, str):
         return _evaluate(conditions.get(arg), conditions, params, context, depth + 1)
     if key == "Ref" and isinstance(arg, str):
         pseudo = {"AWS::Region": context.region, "AWS::AccountId": context.account_id}
         value = pseudo.get(arg, params.get(arg))
         return value if isinstance(value, str) else None
-    if key == "Fn::Equals" and len(sub) == 2:
-        return None if None in sub else str(sub[0]) == str(sub[1])
-    if key == "Fn::Not" and len(sub) == 1:
-        return None if sub[0] is None else not sub[0]
-    if key == "Fn::And":
-        return False if False in sub else (None if None in sub else True)
-    if key == "Fn::Or":
-        return True if True in sub else (None if None in sub else False)
-    return None
+    fold = _CONDITION_FUNCTIONS.get(key)
+    if fold is None:
+        return None
+    sub = [_evaluate(a, conditions, params, context, depth + 1) for a in arg] if isinstance(arg, list) else []
+    return fold(sub)
+
+
+def _fn_equals(sub: list[Any]) -> bool | None:
+    if len(sub) != 2:
+        return None
+    return None if None in sub else str(sub[0]) == str(sub[1])
+
+
+def _fn_not(sub: list[Any]) -> bool | None:
+    if len(sub) != 1:
+        return None
+    return None if sub[0] is None else not sub[0]
+
+
+def _fn_and(sub: list[Any]) -> bool | None:
+    return False if False in sub else (None if None in sub else True)
+
+
+def _fn_or(sub: list[Any]) -> bool | None:
+    return True if True in sub else (None if None in sub else False)
+
+
+# condition functions by name, applied to their evaluated arguments (None: undecided)
+_CONDITION_FUNCTIONS: dict[str, Callable[[list[Any]], bool | None]] = {
+    "Fn::Equals": _fn_equals,
+    "Fn::Not": _fn_not,
+    "Fn::And": _fn_and,
+    "Fn::Or": _fn_or,
+}
 
 
 # ------------------------------------------------------------------ the caller's own statements

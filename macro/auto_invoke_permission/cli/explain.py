@@ -17,7 +17,7 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, TextIO
@@ -431,22 +431,46 @@ def _evaluate(
     if not isinstance(node, Mapping) or len(node) != 1:
         return None
     key, arg = next(iter(node.items()))
-    sub = [_evaluate(a, conditions, params, context, depth + 1) for a in arg] if isinstance(arg, list) else []
     if key == "Condition" and isinstance(arg, str):
         return _evaluate(conditions.get(arg), conditions, params, context, depth + 1)
     if key == "Ref" and isinstance(arg, str):
         pseudo = {"AWS::Region": context.region, "AWS::AccountId": context.account_id}
         value = pseudo.get(arg, params.get(arg))
         return value if isinstance(value, str) else None
-    if key == "Fn::Equals" and len(sub) == 2:
-        return None if None in sub else str(sub[0]) == str(sub[1])
-    if key == "Fn::Not" and len(sub) == 1:
-        return None if sub[0] is None else not sub[0]
-    if key == "Fn::And":
-        return False if False in sub else (None if None in sub else True)
-    if key == "Fn::Or":
-        return True if True in sub else (None if None in sub else False)
-    return None
+    fold = _CONDITION_FUNCTIONS.get(key)
+    if fold is None:
+        return None
+    sub = [_evaluate(a, conditions, params, context, depth + 1) for a in arg] if isinstance(arg, list) else []
+    return fold(sub)
+
+
+def _fn_equals(sub: list[Any]) -> bool | None:
+    if len(sub) != 2:
+        return None
+    return None if None in sub else str(sub[0]) == str(sub[1])
+
+
+def _fn_not(sub: list[Any]) -> bool | None:
+    if len(sub) != 1:
+        return None
+    return None if sub[0] is None else not sub[0]
+
+
+def _fn_and(sub: list[Any]) -> bool | None:
+    return False if False in sub else (None if None in sub else True)
+
+
+def _fn_or(sub: list[Any]) -> bool | None:
+    return True if True in sub else (None if None in sub else False)
+
+
+# condition functions by name, applied to their evaluated arguments (None: undecided)
+_CONDITION_FUNCTIONS: dict[str, Callable[[list[Any]], bool | None]] = {
+    "Fn::Equals": _fn_equals,
+    "Fn::Not": _fn_not,
+    "Fn::And": _fn_and,
+    "Fn::Or": _fn_or,
+}
 
 
 # ------------------------------------------------------------------ the caller's own statements
@@ -455,6 +479,22 @@ def caller_statements(resources: Mapping[str, Any], role: str) -> list[tuple[str
 
     The core's result lists only invoke grants; the function-URL case also needs
     lambda:InvokeFunctionUrl, so the documents are read here, literally (no Fn::If splitting)."""
+    documents = _sam_policy_documents(resources, role)
+    for rid, resource in sorted(resources.items()):
+        kind = _type(resource)
+        if rid == role and kind == "AWS::IAM::Role":
+            documents.extend(_role_policy_documents(rid, _props(resource)))
+        elif kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"):
+            documents.extend(_attached_policy_document(resources, role, rid, resource))
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for path, document in documents:
+        if isinstance(document, Mapping):
+            out.extend(_document_statements(path, document))
+    return out
+
+
+def _sam_policy_documents(resources: Mapping[str, Any], role: str) -> list[tuple[str, Any]]:
+    """The Policies items of the SAM functions whose generated `<F>Role` is `role`."""
     documents: list[tuple[str, Any]] = []
     for fid in _functions_with_role(resources, role):
         if role == f"{fid}Role" and _type(resources[fid]) == "AWS::Serverless::Function":
@@ -462,35 +502,42 @@ def caller_statements(resources: Mapping[str, Any], role: str) -> list[tuple[str
             items = policies if isinstance(policies, list) else [policies]
             for index, item in enumerate(items):
                 documents.append((f"{fid}.Properties.Policies[{index}]", item))
-    for rid, resource in sorted(resources.items()):
-        props = _props(resource)
-        kind = _type(resource)
-        if rid == role and kind == "AWS::IAM::Role":
-            policies = props.get("Policies")
-            for index, item in enumerate(policies if isinstance(policies, list) else []):
-                if isinstance(item, Mapping):
-                    documents.append(
-                        (f"{rid}.Properties.Policies[{index}].PolicyDocument", item.get("PolicyDocument"))
-                    )
-        elif kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"):
-            roles = props.get("Roles") if kind != "AWS::IAM::RolePolicy" else [props.get("RoleName")]
-            attached = [_reference(r) for r in roles] if isinstance(roles, list) else []
-            managed = _props(resources.get(role)).get("ManagedPolicyArns")
-            by_arn = isinstance(managed, list) and any(_reference(m) == rid for m in managed)
-            if role in attached or by_arn:
-                documents.append((f"{rid}.Properties.PolicyDocument", props.get("PolicyDocument")))
-    out: list[tuple[str, Mapping[str, Any]]] = []
-    for path, document in documents:
-        if not isinstance(document, Mapping):
-            continue
-        body = document.get("Statement")
-        items = body if isinstance(body, list) else [body]
-        for index, stmt in enumerate(items):
-            if isinstance(stmt, Mapping):
-                out.append(
-                    (f"{path}.Statement[{index}]" if isinstance(body, list) else f"{path}.Statement", stmt)
-                )
-    return out
+    return documents
+
+
+def _role_policy_documents(rid: str, props: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The inline PolicyDocuments of an AWS::IAM::Role."""
+    policies = props.get("Policies")
+    return [
+        (f"{rid}.Properties.Policies[{index}].PolicyDocument", item.get("PolicyDocument"))
+        for index, item in enumerate(policies if isinstance(policies, list) else [])
+        if isinstance(item, Mapping)
+    ]
+
+
+def _attached_policy_document(
+    resources: Mapping[str, Any], role: str, rid: str, resource: Any
+) -> list[tuple[str, Any]]:
+    """A policy resource's PolicyDocument when it is attached to `role` (Roles or ManagedPolicyArns)."""
+    props = _props(resource)
+    kind = _type(resource)
+    roles = props.get("Roles") if kind != "AWS::IAM::RolePolicy" else [props.get("RoleName")]
+    attached = [_reference(r) for r in roles] if isinstance(roles, list) else []
+    managed = _props(resources.get(role)).get("ManagedPolicyArns")
+    by_arn = isinstance(managed, list) and any(_reference(m) == rid for m in managed)
+    if role in attached or by_arn:
+        return [(f"{rid}.Properties.PolicyDocument", props.get("PolicyDocument"))]
+    return []
+
+
+def _document_statements(path: str, document: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """(path, statement) of a document's Statement, a list or a single statement."""
+    body = document.get("Statement")
+    if not isinstance(body, list):
+        return [(f"{path}.Statement", body)] if isinstance(body, Mapping) else []
+    return [
+        (f"{path}.Statement[{index}]", stmt) for index, stmt in enumerate(body) if isinstance(stmt, Mapping)
+    ]
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -552,6 +599,27 @@ def diagnose(denial: Denial, analyzed: Sequence[Analyzed]) -> Diagnosis:
     if denial.reason is Reason.URL_FORBIDDEN:
         _url_forbidden(diagnosis, analyzed)
         return _finish(diagnosis)
+    caller_side, own_permissions = _locate_caller(diagnosis, analyzed)
+    targets = [p.callee.function for p in own_permissions]
+    callee_side = _locate_callee(diagnosis, analyzed, targets)
+    _organization_and_session(diagnosis)
+    caller, callee = diagnosis.caller, diagnosis.callee
+    if caller is None or caller_side is None:
+        _caller_unknown(diagnosis, analyzed)
+    elif denial.cross_account:
+        _cross_account(diagnosis, caller_side)
+    elif callee is None:
+        _callee_unknown(diagnosis, caller, targets)
+    else:
+        _same_account(diagnosis, caller_side, callee_side or caller_side, own_permissions)
+    return _finish(diagnosis)
+
+
+def _locate_caller(
+    diagnosis: Diagnosis, analyzed: Sequence[Analyzed]
+) -> tuple[Analyzed | None, list[Permission]]:
+    """Finds the caller (its template and functions); returns that template and the caller's grants."""
+    denial = diagnosis.denial
     caller = next((c for a in analyzed if (c := find_caller(a.template, denial, a.params))), None)
     diagnosis.caller = caller
     caller_side = next((a for a in analyzed if caller and a.template.path == caller.template), None)
@@ -562,34 +630,33 @@ def diagnose(denial: Denial, analyzed: Sequence[Analyzed]) -> Diagnosis:
         own_permissions = [  # lambda:InvokeFunction by any means: not the function URL permissions
             p for p in caller_side.result.permissions if p.principal.role == caller.logical_id and not p.extra
         ]
-    targets = [p.callee.function for p in own_permissions]
+    return caller_side, own_permissions
+
+
+def _locate_callee(diagnosis: Diagnosis, analyzed: Sequence[Analyzed], targets: list[str]) -> Analyzed | None:
+    """Finds the callee (and the alias the call named); returns the callee's template."""
+    denial = diagnosis.denial
     callee = next((c for a in analyzed if (c := find_callee(a.template, denial, a.params, targets))), None)
     diagnosis.callee = callee
     callee_side = next((a for a in analyzed if callee and a.template.path == callee.template), None)
     if callee is not None and callee_side is not None and denial.qualifier:
         diagnosis.alias = find_alias(_resources(callee_side.template), callee.logical_id, denial.qualifier)
-    _organization_and_session(diagnosis)
-    if caller is None or caller_side is None:
-        _caller_unknown(diagnosis, analyzed)
-        return _finish(diagnosis)
-    if denial.cross_account:
-        _cross_account(diagnosis, caller_side)
-        return _finish(diagnosis)
-    if callee is None:
-        diagnosis.cases.append(
-            Case(
-                CaseKind.NAME_MISMATCH,
-                f"No function of the templates is named {denial.function}, and the caller's grants name "
-                f"{', '.join(sorted(set(targets))) or 'no function of them'}.",
-                "Call the function by the name the stack gives it: pass `!Ref <Function>` to the caller "
-                "(an Environment variable) instead of a hard-coded name, or give the templates' function "
-                f"that FunctionName; or grant lambda:InvokeFunction on {denial.function_arn}.",
-                caller.template,
-            )
+    return callee_side
+
+
+def _callee_unknown(diagnosis: Diagnosis, caller: Found, targets: list[str]) -> None:
+    denial = diagnosis.denial
+    diagnosis.cases.append(
+        Case(
+            CaseKind.NAME_MISMATCH,
+            f"No function of the templates is named {denial.function}, and the caller's grants name "
+            f"{', '.join(sorted(set(targets))) or 'no function of them'}.",
+            "Call the function by the name the stack gives it: pass `!Ref <Function>` to the caller "
+            "(an Environment variable) instead of a hard-coded name, or give the templates' function "
+            f"that FunctionName; or grant lambda:InvokeFunction on {denial.function_arn}.",
+            caller.template,
         )
-        return _finish(diagnosis)
-    _same_account(diagnosis, caller_side, callee_side or caller_side, own_permissions)
-    return _finish(diagnosis)
+    )
 
 
 def _finish(diagnosis: Diagnosis) -> Diagnosis:
@@ -747,34 +814,96 @@ def _cross_account(diagnosis: Diagnosis, caller_side: Analyzed) -> None:
     )
 
 
+@dataclass(frozen=True)
+class _SameAccount:
+    """What every same-account check reads: the call, both sides and the caller's grants of the callee."""
+
+    diagnosis: Diagnosis
+    caller_side: Analyzed
+    callee_side: Analyzed
+    caller: Found
+    callee: Found
+    mine: list[Permission]
+    exact: list[Permission]
+    related: list[dict[str, Any]]
+    template: str
+    grant_path: str
+    arn_expr: str
+
+    @property
+    def d(self) -> Denial:
+        return self.diagnosis.denial
+
+    @property
+    def qualifier(self) -> str | None:
+        return self.diagnosis.denial.qualifier
+
+    def add(self, case: Case) -> None:
+        self.diagnosis.cases.append(case)
+
+
 def _same_account(
     diagnosis: Diagnosis, caller_side: Analyzed, callee_side: Analyzed, permissions: list[Permission]
 ) -> None:
-    d = diagnosis.denial
+    s = _same_account_scope(diagnosis, caller_side, callee_side, permissions)
+    diagnosis.grants = sorted({path for p in s.mine for path in p.grants})
+    _deny_and_boundary_cases(s)
+    ref_findings = _ref_name_cases(s)
+    if s.d.action == "lambda:InvokeFunctionUrl" or (s.d.url is not None):
+        _url_cases(diagnosis, caller_side, s.mine)
+    _qualifier_cases(s, ref_findings)
+    for p in s.exact:
+        if p.condition is not None:
+            _condition_case(s, p)
+    _grant_matches_case(s)
+    if not s.callee.certain:
+        _name_mismatch_case(s)
+    if s.d.reason is Reason.NO_RESOURCE_ALLOW and s.exact:
+        diagnosis.notes.append(
+            "In one account the identity grant alone suffices; a 'no resource-based policy' message means "
+            "IAM did not see that grant either (not deployed, or a boundary/session policy removed it)."
+        )
+
+
+def _same_account_scope(
+    diagnosis: Diagnosis, caller_side: Analyzed, callee_side: Analyzed, permissions: list[Permission]
+) -> _SameAccount:
     caller = diagnosis.caller
     callee = diagnosis.callee
     assert caller is not None and callee is not None
-    result = caller_side.result
+    qualifier = diagnosis.denial.qualifier
     mine = [p for p in permissions if p.callee.function == callee.logical_id]
-    qualifier = d.qualifier
     exact = [
         p
         for p in mine
         if (qualifier is None and p.callee.alias is None)
         or (qualifier is not None and p.callee.alias_name == qualifier)
     ]
-    diagnosis.grants = sorted({path for p in mine for path in p.grants})
     fid_names = set(diagnosis.caller_functions) | {caller.logical_id}
-    findings = [f.as_dict() for f in result.findings]
+    findings = [f.as_dict() for f in caller_side.result.findings]
     related = [f for f in findings if f["resource"] in fid_names or caller.logical_id in f["message"]]
-    template = caller_side.template.path
     grant_path, _ = _grant_fix_path(diagnosis, caller_side)
-    arn_expr = f"!GetAtt {callee.logical_id}.Arn"
+    return _SameAccount(
+        diagnosis,
+        caller_side,
+        callee_side,
+        caller,
+        callee,
+        mine,
+        exact,
+        related,
+        caller_side.template.path,
+        grant_path,
+        f"!GetAtt {callee.logical_id}.Arn",
+    )
 
-    # explicit denies and boundaries first when the message says so; else where the template shows them
-    for f in related:
+
+def _deny_and_boundary_cases(s: _SameAccount) -> None:
+    """Explicit denies and boundaries first when the message says so; else where the template shows them."""
+    d, caller, callee, template = s.d, s.caller, s.callee, s.template
+    for f in s.related:
         if f["code"] == "AIP125" and callee.logical_id in f["message"]:
-            diagnosis.cases.append(
+            s.add(
                 Case(
                     CaseKind.DENY,
                     f"A Deny reachable from {caller.logical_id} removes its grant at {f['path']}: "
@@ -786,21 +915,19 @@ def _same_account(
                 )
             )
         if f["code"] == "AIP133" and callee.logical_id in f["message"]:
-            diagnosis.cases.append(
+            s.add(
                 Case(
                     CaseKind.BOUNDARY,
                     f"{f['message']}: the grant cannot work beyond the boundary.",
-                    f"Allow {d.action} on {arn_expr}"
-                    + (f" (and its `:{qualifier}` ARN)" if qualifier else "")
+                    f"Allow {d.action} on {s.arn_expr}"
+                    + (f" (and its `:{s.qualifier}` ARN)" if s.qualifier else "")
                     + " in the permissions boundary policy.",
                     template,
                     f["path"],
                 )
             )
-    if d.reason in (Reason.DENY_IDENTITY, Reason.DENY_UNNAMED) and not any(
-        c.kind is CaseKind.DENY for c in diagnosis.cases
-    ):
-        diagnosis.cases.append(
+    if d.reason in (Reason.DENY_IDENTITY, Reason.DENY_UNNAMED) and not _has_case(s.diagnosis, CaseKind.DENY):
+        s.add(
             Case(
                 CaseKind.DENY,
                 f"No Deny in the templates matches; the Deny is in a policy the template does not define "
@@ -810,9 +937,9 @@ def _same_account(
             )
         )
     if d.reason is Reason.DENY_RESOURCE:
-        diagnosis.cases.append(_resource_policy_deny(callee_side, callee.logical_id, d))
-    if d.reason is Reason.NO_BOUNDARY_ALLOW and not any(c.kind is CaseKind.BOUNDARY for c in diagnosis.cases):
-        diagnosis.cases.append(
+        s.add(_resource_policy_deny(s.callee_side, callee.logical_id, d))
+    if d.reason is Reason.NO_BOUNDARY_ALLOW and not _has_case(s.diagnosis, CaseKind.BOUNDARY):
+        s.add(
             Case(
                 CaseKind.BOUNDARY,
                 f"{caller.logical_id}'s permissions boundary does not allow {d.action} on {d.function_arn}.",
@@ -822,191 +949,209 @@ def _same_account(
             )
         )
 
+
+def _has_case(diagnosis: Diagnosis, *kinds: CaseKind) -> bool:
+    return any(c.kind in kinds for c in diagnosis.cases)
+
+
+def _ref_name_cases(s: _SameAccount) -> list[dict[str, Any]]:
+    """Grants written `!Ref callee` (a name, which IAM never matches); returns their findings."""
+    callee = s.callee.logical_id
     ref_findings = [
-        f
-        for f in related
-        if f["code"] == "AIP101" and re.search(rf"\b{re.escape(callee.logical_id)}\b", f["message"])
+        f for f in s.related if f["code"] == "AIP101" and re.search(rf"\b{re.escape(callee)}\b", f["message"])
     ]
     for f in ref_findings:
-        diagnosis.cases.append(
+        s.add(
             Case(
                 CaseKind.REF_NAME,
-                f"The grant's Resource is `!Ref {callee.logical_id}`, the function's name; IAM matches ARNs "
+                f"The grant's Resource is `!Ref {callee}`, the function's name; IAM matches ARNs "
                 "only, so the identity policy allows nothing.",
-                f"Write `Resource: {arn_expr}` at {f['path']}"
-                + (
-                    f" (and `!Sub ${{{callee.logical_id}.Arn}}:*` for the `:{qualifier}` call)"
-                    if qualifier
-                    else ""
-                )
+                f"Write `Resource: {s.arn_expr}` at {f['path']}"
+                + (f" (and `!Sub ${{{callee}.Arn}}:*` for the `:{s.qualifier}` call)" if s.qualifier else "")
                 + ".",
-                template,
+                s.template,
                 f["path"],
             )
         )
+    return ref_findings
 
-    if d.action == "lambda:InvokeFunctionUrl" or (d.url is not None):
-        _url_cases(diagnosis, caller_side, mine)
 
+def _qualifier_cases(s: _SameAccount, ref_findings: list[dict[str, Any]]) -> None:
+    """How the call's qualifier (version, alias or none) relates to what the grants cover."""
+    qualifier = s.qualifier
     if qualifier is not None and _VERSION.match(qualifier):
-        diagnosis.cases.append(
+        _version_call_case(s, qualifier)
+    elif qualifier is not None and not s.exact and any(p.callee.alias is None for p in s.mine):
+        _qualified_call_case(s, qualifier)
+    elif qualifier is None and not s.exact and s.mine:
+        _unqualified_call_case(s)
+    elif not s.mine and not ref_findings:
+        _no_grant_case(s)
+
+
+def _version_call_case(s: _SameAccount, qualifier: str) -> None:
+    s.add(
+        Case(
+            CaseKind.VERSION_CALL,
+            f"The call named version {qualifier}; the macro mirrors no grant for versions, and a grant "
+            "on the unqualified ARN or an alias does not cover a version.",
+            f"Invoke through an alias and grant its ARN, or grant `!Sub ${{{s.callee.logical_id}.Arn}}:*`.",
+            s.template,
+            s.grant_path,
+        )
+    )
+
+
+def _qualified_arn_expr(s: _SameAccount, qualifier: str) -> str:
+    alias = s.diagnosis.alias
+    return f"!Ref {alias}" if alias else f"!Sub ${{{s.callee.logical_id}.Arn}}:{qualifier}"
+
+
+def _qualified_call_case(s: _SameAccount, qualifier: str) -> None:
+    callee = s.callee.logical_id
+    unqualified = next(p for p in s.mine if p.callee.alias is None)
+    alias_expr = _qualified_arn_expr(s, qualifier)
+    s.add(
+        Case(
+            CaseKind.QUALIFIED_CALL,
+            f"The call named `{s.d.function}:{qualifier}`, but the grant at {unqualified.grants[0]} covers "
+            f"only the unqualified ARN of {callee}; a qualified call needs the qualified ARN.",
+            f"Add `{alias_expr}` (or `!Sub ${{{callee}.Arn}}:*` for every alias) to the "
+            f"Resource at {unqualified.grants[0]}; the macro then adds the alias's permission too."
+            + ("" if s.diagnosis.alias else f" The templates define no alias {qualifier} of {callee}."),
+            s.template,
+            unqualified.grants[0],
+        )
+    )
+
+
+def _unqualified_call_case(s: _SameAccount) -> None:
+    aliased = s.mine[0]
+    s.add(
+        Case(
+            CaseKind.UNQUALIFIED_CALL,
+            f"The call named the unqualified ARN, but the grant at {aliased.grants[0]} covers only "
+            f"{aliased.callee.label}.",
+            f"Call `{s.d.function}:{aliased.callee.alias_name}` (Qualifier={aliased.callee.alias_name}), "
+            f"or add `{s.arn_expr}` to the Resource at {aliased.grants[0]}.",
+            s.template,
+            aliased.grants[0],
+        )
+    )
+
+
+def _no_grant_case(s: _SameAccount) -> None:
+    caller, callee, qualifier = s.caller.logical_id, s.callee.logical_id, s.qualifier
+    sam = next((f for f in s.diagnosis.caller_functions if caller == f"{f}Role"), None)
+    resource = s.arn_expr if qualifier is None else _qualified_arn_expr(s, qualifier)
+    fix = (
+        f"Add to {sam}.Properties.Policies: `- LambdaInvokePolicy: "
+        f"{{FunctionName: !Ref {callee}}}` "
+        f"or a statement `{{Effect: Allow, Action: lambda:InvokeFunction, Resource: {resource}}}`"
+        if sam
+        else f"Add a statement `{{Effect: Allow, Action: lambda:InvokeFunction, Resource: {resource}}}` "
+        f"to {caller}'s policies"
+    )
+    s.add(
+        Case(
+            CaseKind.NO_GRANT,
+            f"No policy of {caller} grants {s.d.action} on {callee}"
+            + (f" (`:{qualifier}`)" if qualifier else "")
+            + ", and the callee's resource policy names no such caller.",
+            fix + "; with the macro in the Transform, the callee's permission follows.",
+            s.template,
+            s.grant_path,
+        )
+    )
+
+
+def _condition_case(s: _SameAccount, p: Permission) -> None:
+    """A grant under a Condition: false puts it first (no grant in this deploy), else a note on it."""
+    assert p.condition is not None
+    side = s.caller_side
+    fragment = side.result.fragment
+    conditions = fragment.get("Conditions") if isinstance(fragment, Mapping) else None
+    value = condition_value(p.condition, conditions or {}, side.params, side.context)
+    if value is False:
+        s.diagnosis.cases.insert(
+            0,
             Case(
-                CaseKind.VERSION_CALL,
-                f"The call named version {qualifier}; the macro mirrors no grant for versions, and a grant "
-                "on the unqualified ARN or an alias does not cover a version.",
-                f"Invoke through an alias and grant its ARN, or grant `!Sub ${{{callee.logical_id}.Arn}}:*`.",
-                template,
-                grant_path,
-            )
-        )
-    elif qualifier is not None and not exact and any(p.callee.alias is None for p in mine):
-        unqualified = next(p for p in mine if p.callee.alias is None)
-        alias_expr = (
-            f"!Ref {diagnosis.alias}" if diagnosis.alias else f"!Sub ${{{callee.logical_id}.Arn}}:{qualifier}"
-        )
-        diagnosis.cases.append(
-            Case(
-                CaseKind.QUALIFIED_CALL,
-                f"The call named `{d.function}:{qualifier}`, but the grant at {unqualified.grants[0]} covers "
-                f"only the unqualified ARN of {callee.logical_id}; a qualified call needs the qualified ARN.",
-                f"Add `{alias_expr}` (or `!Sub ${{{callee.logical_id}.Arn}}:*` for every alias) to the "
-                f"Resource at {unqualified.grants[0]}; the macro then adds the alias's permission too."
-                + (
-                    ""
-                    if diagnosis.alias
-                    else f" The templates define no alias {qualifier} of {callee.logical_id}."
-                ),
-                template,
-                unqualified.grants[0],
-            )
-        )
-    elif qualifier is None and not exact and mine:
-        aliased = mine[0]
-        diagnosis.cases.append(
-            Case(
-                CaseKind.UNQUALIFIED_CALL,
-                f"The call named the unqualified ARN, but the grant at {aliased.grants[0]} covers only "
-                f"{aliased.callee.label}.",
-                f"Call `{d.function}:{aliased.callee.alias_name}` (Qualifier={aliased.callee.alias_name}), "
-                f"or add `{arn_expr}` to the Resource at {aliased.grants[0]}.",
-                template,
-                aliased.grants[0],
-            )
-        )
-    elif not mine and not ref_findings:
-        sam = next((f for f in diagnosis.caller_functions if caller.logical_id == f"{f}Role"), None)
-        resource = (
-            arn_expr
-            if qualifier is None
-            else (
-                f"!Ref {diagnosis.alias}"
-                if diagnosis.alias
-                else f"!Sub ${{{callee.logical_id}.Arn}}:{qualifier}"
-            )
-        )
-        fix = (
-            f"Add to {sam}.Properties.Policies: `- LambdaInvokePolicy: "
-            f"{{FunctionName: !Ref {callee.logical_id}}}` "
-            f"or a statement `{{Effect: Allow, Action: lambda:InvokeFunction, Resource: {resource}}}`"
-            if sam
-            else f"Add a statement `{{Effect: Allow, Action: lambda:InvokeFunction, Resource: {resource}}}` "
-            f"to {caller.logical_id}'s policies"
-        )
-        diagnosis.cases.append(
-            Case(
-                CaseKind.NO_GRANT,
-                f"No policy of {caller.logical_id} grants {d.action} on {callee.logical_id}"
-                + (f" (`:{qualifier}`)" if qualifier else "")
-                + ", and the callee's resource policy names no such caller.",
-                fix + "; with the macro in the Transform, the callee's permission follows.",
-                template,
-                grant_path,
-            )
-        )
-    for p in exact:
-        if p.condition is None:
-            continue
-        conditions = result.fragment.get("Conditions") if isinstance(result.fragment, Mapping) else None
-        value = condition_value(p.condition, conditions or {}, caller_side.params, caller_side.context)
-        if value is False:
-            diagnosis.cases.insert(
-                0,
-                Case(
-                    CaseKind.CONDITION_FALSE,
-                    f"The grant at {p.grants[0]} exists only under condition {p.condition}, which is false "
-                    "with these parameter values: in this deploy there is no grant.",
-                    f"Grant {callee.logical_id} outside the condition, or deploy with parameters that make "
-                    f"{p.condition} true (check with --parameter KEY=VALUE).",
-                    template,
-                    p.grants[0],
-                ),
-            )
-        else:
-            diagnosis.cases.append(
-                Case(
-                    CaseKind.CONDITIONAL,
-                    f"The grant at {p.grants[0]} exists only under condition {p.condition}"
-                    + (
-                        " (its value depends on the deploy)."
-                        if value is None
-                        else " (true with these parameters)."
-                    ),
-                    f"Check the stack's parameter values; pass them with --parameter KEY=VALUE to evaluate "
-                    f"{p.condition}.",
-                    template,
-                    p.grants[0],
-                ),
-            )
-    if exact and not any(
-        c.kind in (CaseKind.DENY, CaseKind.BOUNDARY, CaseKind.CONDITION_FALSE) for c in diagnosis.cases
-    ):
-        p = exact[0]
-        added = "already in the template" if p.existing else f"the macro adds {p.logical_id}"
-        diagnosis.cases.append(
-            Case(
-                CaseKind.GRANT_MATCHES,
-                f"The template grants exactly this call: {p.grants[0]} allows {d.action} on "
-                f"{p.callee.label}, and on the resource side {added}.",
-                "If the stack was deployed in the last minutes, wait for IAM to propagate and retry; else "
-                "the deployed stack differs from this template (an older version, or a Transform without "
-                "AutoInvokePermission): run `autoinvoke explain --live` to read the deployed policies.",
-                template,
+                CaseKind.CONDITION_FALSE,
+                f"The grant at {p.grants[0]} exists only under condition {p.condition}, which is false "
+                "with these parameter values: in this deploy there is no grant.",
+                f"Grant {s.callee.logical_id} outside the condition, or deploy with parameters that make "
+                f"{p.condition} true (check with --parameter KEY=VALUE).",
+                s.template,
                 p.grants[0],
-            )
-        )
-    if not callee.certain:
-        # a name that resembles the callee stays second; "the caller's only callee" is a weaker guess
-        position = 0 if callee.how == ONLY_TARGET_GUESS else len(diagnosis.cases)
-        env = _environment_variable(
-            _resources(caller_side.template), diagnosis.caller_functions, callee.logical_id
-        )
-        diagnosis.cases.insert(
-            position,
-            Case(
-                CaseKind.NAME_MISMATCH,
-                f"The message names function {d.function}, which is not {callee.logical_id}'s deployed name "
-                + (
-                    "(set by FunctionName)."
-                    if "FunctionName" in _props(_resources(callee_side.template).get(callee.logical_id))
-                    else "(without FunctionName CloudFormation names it "
-                    f"<stack>-{callee.logical_id}-<suffix>)."
-                ),
-                (
-                    f"Have the caller read the name from its {env} variable"
-                    if env
-                    else f"Pass `!Ref {callee.logical_id}` to the caller in an Environment variable"
-                )
-                + f" instead of calling {d.function!r}, or set `FunctionName: {d.function}` on "
-                f"{callee.logical_id}.",
-                callee.template,
-                f"{callee.logical_id}.Properties",
             ),
         )
-    if d.reason is Reason.NO_RESOURCE_ALLOW and exact:
-        diagnosis.notes.append(
-            "In one account the identity grant alone suffices; a 'no resource-based policy' message means "
-            "IAM did not see that grant either (not deployed, or a boundary/session policy removed it)."
+    else:
+        s.add(
+            Case(
+                CaseKind.CONDITIONAL,
+                f"The grant at {p.grants[0]} exists only under condition {p.condition}"
+                + (
+                    " (its value depends on the deploy)."
+                    if value is None
+                    else " (true with these parameters)."
+                ),
+                f"Check the stack's parameter values; pass them with --parameter KEY=VALUE to evaluate "
+                f"{p.condition}.",
+                s.template,
+                p.grants[0],
+            ),
         )
+
+
+def _grant_matches_case(s: _SameAccount) -> None:
+    """The template grants exactly this call and nothing removes it: propagation or a different deploy."""
+    if not s.exact or _has_case(s.diagnosis, CaseKind.DENY, CaseKind.BOUNDARY, CaseKind.CONDITION_FALSE):
+        return
+    p = s.exact[0]
+    added = "already in the template" if p.existing else f"the macro adds {p.logical_id}"
+    s.add(
+        Case(
+            CaseKind.GRANT_MATCHES,
+            f"The template grants exactly this call: {p.grants[0]} allows {s.d.action} on "
+            f"{p.callee.label}, and on the resource side {added}.",
+            "If the stack was deployed in the last minutes, wait for IAM to propagate and retry; else "
+            "the deployed stack differs from this template (an older version, or a Transform without "
+            "AutoInvokePermission): run `autoinvoke explain --live` to read the deployed policies.",
+            s.template,
+            p.grants[0],
+        )
+    )
+
+
+def _name_mismatch_case(s: _SameAccount) -> None:
+    d, callee = s.d, s.callee
+    # a name that resembles the callee stays second; "the caller's only callee" is a weaker guess
+    position = 0 if callee.how == ONLY_TARGET_GUESS else len(s.diagnosis.cases)
+    env = _environment_variable(
+        _resources(s.caller_side.template), s.diagnosis.caller_functions, callee.logical_id
+    )
+    named = "FunctionName" in _props(_resources(s.callee_side.template).get(callee.logical_id))
+    s.diagnosis.cases.insert(
+        position,
+        Case(
+            CaseKind.NAME_MISMATCH,
+            f"The message names function {d.function}, which is not {callee.logical_id}'s deployed name "
+            + (
+                "(set by FunctionName)."
+                if named
+                else f"(without FunctionName CloudFormation names it <stack>-{callee.logical_id}-<suffix>)."
+            ),
+            (
+                f"Have the caller read the name from its {env} variable"
+                if env
+                else f"Pass `!Ref {callee.logical_id}` to the caller in an Environment variable"
+            )
+            + f" instead of calling {d.function!r}, or set `FunctionName: {d.function}` on "
+            f"{callee.logical_id}.",
+            callee.template,
+            f"{callee.logical_id}.Properties",
+        ),
+    )
 
 
 def _resource_policy_deny(callee_side: Analyzed, callee: str, d: Denial) -> Case:
@@ -1090,60 +1235,66 @@ def _url_forbidden(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
     """A URL 403 names no function: list each AWS_IAM URL function and the callers missing an action."""
     for a in analyzed:
         resources = _resources(a.template)
-        url_functions = sorted(
-            {
-                fid
-                for fid, r in resources.items()
-                if _type(r) in FUNCTION_TYPES and "FunctionUrlConfig" in _props(r)
-            }
-            | {
-                ref
-                for r in resources.values()
-                if _type(r) == "AWS::Lambda::Url" and (ref := _reference(_props(r).get("TargetFunctionArn")))
-            }
-        )
-        for fid in url_functions:
+        for fid in _url_functions(resources):
             granted = {
                 p.principal.role
                 for p in a.result.permissions
                 if p.callee.function == fid and p.principal.role and p.action == INVOKE_FUNCTION
             }
             for role in sorted(r for r in {role_of(resources, f) for f in resources} if r):
-                statements = [
-                    (path, s)
-                    for path, s in caller_statements(resources, role)
-                    if mentions(s.get("Resource"), fid)
-                ]
-                url_grant = next(
-                    (path for path, s in statements if statement_allows(s, "lambda:InvokeFunctionUrl")), None
-                )
-                if url_grant and role not in granted:
-                    diagnosis.cases.append(
-                        Case(
-                            CaseKind.URL_INVOKE_FUNCTION,
-                            f"{role} may call {fid}'s URL (lambda:InvokeFunctionUrl at {url_grant}) but has "
-                            "no lambda:InvokeFunction, which every function URL requires since 2026-11-01.",
-                            f"Add `lambda:InvokeFunction` to the Action at {url_grant}.",
-                            a.template.path,
-                            url_grant,
-                        )
-                    )
-                elif role in granted and url_grant is None:
-                    diagnosis.cases.append(
-                        Case(
-                            CaseKind.URL_INVOKE_FUNCTION_URL,
-                            f"{role} may invoke {fid} but has no lambda:InvokeFunctionUrl for its URL.",
-                            f"Add `lambda:InvokeFunctionUrl` to {role}'s grant on {fid}.",
-                            a.template.path,
-                            next(
-                                p.grants[0]
-                                for p in a.result.permissions
-                                if p.callee.function == fid
-                                and p.principal.role == role
-                                and p.action == INVOKE_FUNCTION
-                            ),
-                        )
-                    )
+                case = _url_role_case(a, resources, fid, role, granted)
+                if case is not None:
+                    diagnosis.cases.append(case)
+
+
+def _url_functions(resources: Mapping[str, Any]) -> list[str]:
+    """The functions with a URL: a FunctionUrlConfig of their own, or an AWS::Lambda::Url targeting them."""
+    return sorted(
+        {
+            fid
+            for fid, r in resources.items()
+            if _type(r) in FUNCTION_TYPES and "FunctionUrlConfig" in _props(r)
+        }
+        | {
+            ref
+            for r in resources.values()
+            if _type(r) == "AWS::Lambda::Url" and (ref := _reference(_props(r).get("TargetFunctionArn")))
+        }
+    )
+
+
+def _url_role_case(
+    a: Analyzed, resources: Mapping[str, Any], fid: str, role: str, granted: set[str]
+) -> Case | None:
+    """The action `role` lacks for `fid`'s URL, when it holds only one of the two a URL call needs."""
+    statements = [
+        (path, s) for path, s in caller_statements(resources, role) if mentions(s.get("Resource"), fid)
+    ]
+    url_grant = next(
+        (path for path, s in statements if statement_allows(s, "lambda:InvokeFunctionUrl")), None
+    )
+    if url_grant and role not in granted:
+        return Case(
+            CaseKind.URL_INVOKE_FUNCTION,
+            f"{role} may call {fid}'s URL (lambda:InvokeFunctionUrl at {url_grant}) but has "
+            "no lambda:InvokeFunction, which every function URL requires since 2026-11-01.",
+            f"Add `lambda:InvokeFunction` to the Action at {url_grant}.",
+            a.template.path,
+            url_grant,
+        )
+    if role in granted and url_grant is None:
+        return Case(
+            CaseKind.URL_INVOKE_FUNCTION_URL,
+            f"{role} may invoke {fid} but has no lambda:InvokeFunctionUrl for its URL.",
+            f"Add `lambda:InvokeFunctionUrl` to {role}'s grant on {fid}.",
+            a.template.path,
+            next(
+                p.grants[0]
+                for p in a.result.permissions
+                if p.callee.function == fid and p.principal.role == role and p.action == INVOKE_FUNCTION
+            ),
+        )
+    return None
 
 
 # ------------------------------------------------------------------ output

@@ -269,128 +269,175 @@ def evaluate(denial: Denial, deployed: Deployed) -> tuple[list[Case], list[str],
     d = denial
     arn = d.function_arn or ""
     action = d.action
+    identity, boundary, resource = _sides(d, deployed, arn)
+    lines = _read_lines(d, deployed, identity, boundary, resource)
+    cases = _deny_cases(action, arn, identity, boundary, resource)
+    if boundary is not None and not boundary.allowed:
+        cases.append(_boundary_case(deployed, action, arn))
+    if not identity.allows and d.qualifier is not None:
+        cases.extend(_qualified_call_cases(d, deployed, arn))
+    cases.extend(_conditional_cases(identity, resource))
+    boundary_ok = boundary is None or boundary.allowed
+    identity_ok = identity.allowed and boundary_ok
+    resource_ok = resource.allowed and boundary_ok
+    allowed = _allowed(d, identity, boundary, resource, identity_ok, resource_ok)
+    explained = bool(cases or identity.allows or resource.allows)
+    verdict = _verdict_case(d, arn, allowed, identity_ok, resource_ok, explained)
+    if verdict is not None:
+        cases.append(verdict)
+    return cases, lines, allowed
+
+
+def _sides(d: Denial, deployed: Deployed, arn: str) -> tuple[Side, Side | None, Side]:
+    """What the identity policies, the boundary (None: none) and the resource policy say of the call."""
+    action = d.action
     identity = side(hits(deployed.identity, action, arn))
     boundary = None if deployed.boundary is None else side(hits([deployed.boundary], action, arn))
     principal = principal_matcher(d, deployed.role_arn)
     resource = (
         side(hits([deployed.resource], action, arn, principal)) if deployed.resource else Side([], [], [])
     )
-    lines = [
-        f"identity policies of {d.role}: {len(deployed.identity)} read; "
-        + (
-            f"allow by {', '.join(h.label for h in identity.allows)}"
-            if identity.allows
-            else "none allows this call"
-        ),
-        "permissions boundary: "
-        + ("none" if boundary is None else ("allows" if boundary.allowed else "does not allow this call")),
+    return identity, boundary, resource
+
+
+def _allowed(
+    d: Denial, identity: Side, boundary: Side | None, resource: Side, identity_ok: bool, resource_ok: bool
+) -> bool:
+    """No Deny anywhere, and both sides across accounts, either side within one account."""
+    denied = bool(identity.denies or resource.denies or (boundary and boundary.denies))
+    return not denied and ((identity_ok and resource_ok) if d.cross_account else (identity_ok or resource_ok))
+
+
+def _verdict_case(
+    d: Denial, arn: str, allowed: bool, identity_ok: bool, resource_ok: bool, explained: bool
+) -> Case | None:
+    """The closing case: which side fails across accounts, no grant at all, or everything allows it."""
+    if d.cross_account and not allowed:
+        return _cross_account_case(d, arn, identity_ok, resource_ok)
+    if not allowed and not explained:
+        return _no_grant_case(d, arn)
+    if allowed:
+        return _GRANT_MATCHES
+    return None
+
+
+def _conditional_cases(identity: Side, resource: Side) -> list[Case]:
+    return [
+        Case(
+            CaseKind.CONDITIONAL,
+            f"{hit.label} matches only under its Condition, which is not evaluated here.",
+            "Check the Condition's keys against the call (the simulator's verdict below does).",
+            DEPLOYED,
+            hit.label,
+        )
+        for hit in identity.conditional + resource.conditional
+    ]
+
+
+def _no_grant_case(d: Denial, arn: str) -> Case:
+    return Case(
+        CaseKind.NO_GRANT,
+        f"No deployed policy allows {d.role} to call {arn}: neither its identity policies nor the "
+        "function's resource policy.",
+        f"Grant {d.action} on {arn} in the caller's template (the macro then adds the resource side).",
+        DEPLOYED,
+    )
+
+
+_GRANT_MATCHES = Case(
+    CaseKind.GRANT_MATCHES,
+    "The deployed policies allow this exact call.",
+    "If they changed in the last minutes, wait for IAM to propagate; else the deny comes from a "
+    "policy not read here (SCP, RCP, session policy, VPC endpoint policy).",
+    DEPLOYED,
+)
+
+
+def _read_lines(
+    d: Denial, deployed: Deployed, identity: Side, boundary: Side | None, resource: Side
+) -> list[str]:
+    """One line per policy kind: what was read and whether it allows the call."""
+    identity_line = (
+        f"allow by {', '.join(h.label for h in identity.allows)}"
+        if identity.allows
+        else "none allows this call"
+    )
+    boundary_line = (
+        "none" if boundary is None else ("allows" if boundary.allowed else "does not allow this call")
+    )
+    if not deployed.resource_read:
+        resource_line = "not read"
+    elif deployed.resource is None:
+        resource_line = "none"
+    elif resource.allows:
+        resource_line = f"allows by {', '.join(h.label for h in resource.allows)}"
+    else:
+        resource_line = "names no such caller"
+    return [
+        f"identity policies of {d.role}: {len(deployed.identity)} read; " + identity_line,
+        "permissions boundary: " + boundary_line,
         "resource policy"
         + (f" of :{d.qualifier}" if d.qualifier else " (unqualified)")
         + ": "
-        + (
-            "not read"
-            if not deployed.resource_read
-            else "none"
-            if deployed.resource is None
-            else (
-                f"allows by {', '.join(h.label for h in resource.allows)}"
-                if resource.allows
-                else "names no such caller"
-            )
-        ),
+        + resource_line,
     ]
-    cases: list[Case] = []
-    for hit in identity.denies + resource.denies + (boundary.denies if boundary else []):
-        cases.append(
-            Case(
-                CaseKind.DENY,
-                f"{hit.label} denies {action} on {arn}.",
-                "Remove or narrow that Deny.",
-                DEPLOYED,
-                hit.label,
-            )
+
+
+def _deny_cases(action: str, arn: str, identity: Side, boundary: Side | None, resource: Side) -> list[Case]:
+    return [
+        Case(
+            CaseKind.DENY,
+            f"{hit.label} denies {action} on {arn}.",
+            "Remove or narrow that Deny.",
+            DEPLOYED,
+            hit.label,
         )
-    boundary_ok = boundary is None or boundary.allowed
-    if boundary is not None and not boundary.allowed:
-        cases.append(
-            Case(
-                CaseKind.BOUNDARY,
-                f"The role's {deployed.boundary.label if deployed.boundary else 'boundary'} allows no "
-                f"{action} on {arn}.",
-                f"Allow {action} on {arn} in the boundary policy.",
-                DEPLOYED,
-                deployed.boundary.label if deployed.boundary else None,
-            )
-        )
-    if not identity.allows and d.qualifier is not None:
-        base = arn.rsplit(":", 1)[0]
-        unqualified = side(hits(deployed.identity, action, base))
-        for hit in unqualified.allows:
-            cases.append(
-                Case(
-                    CaseKind.QUALIFIED_CALL,
-                    f"{hit.label} allows {action} on the unqualified {base} only; the call named "
-                    f":{d.qualifier}.",
-                    f"Add `{arn}` (or `{base}:*`) to that statement's Resource (in the template: the alias "
-                    "ARN).",
-                    DEPLOYED,
-                    hit.label,
-                )
-            )
-    for hit in identity.conditional + resource.conditional:
-        cases.append(
-            Case(
-                CaseKind.CONDITIONAL,
-                f"{hit.label} matches only under its Condition, which is not evaluated here.",
-                "Check the Condition's keys against the call (the simulator's verdict below does).",
-                DEPLOYED,
-                hit.label,
-            )
-        )
-    identity_ok = identity.allowed and boundary_ok
-    resource_ok = resource.allowed and boundary_ok
-    denied = bool(identity.denies or resource.denies or (boundary and boundary.denies))
-    allowed = not denied and (
-        (identity_ok and resource_ok) if d.cross_account else (identity_ok or resource_ok)
+        for hit in identity.denies + resource.denies + (boundary.denies if boundary else [])
+    ]
+
+
+def _boundary_case(deployed: Deployed, action: str, arn: str) -> Case:
+    label = deployed.boundary.label if deployed.boundary else None
+    return Case(
+        CaseKind.BOUNDARY,
+        f"The role's {label if label is not None else 'boundary'} allows no {action} on {arn}.",
+        f"Allow {action} on {arn} in the boundary policy.",
+        DEPLOYED,
+        label,
     )
-    if d.cross_account and not allowed:
-        missing = [n for n, ok in (("identity", identity_ok), ("resource", resource_ok)) if not ok]
-        cases.append(
-            Case(
-                CaseKind.CROSS_ACCOUNT,
-                f"Across accounts both sides are needed; deployed, the {' and '.join(missing)} side does "
-                "not allow it.",
-                (f"Identity: allow {action} on {arn} in {d.role}'s policies. " if not identity_ok else "")
-                + (
-                    f"Resource: `{ALLOW_CALLERS_KEY}: [{d.role_arn}]` on the callee, or "
-                    f"`{add_permission_command(d)}`."
-                    if not resource_ok
-                    else ""
-                ),
-                DEPLOYED,
-            )
+
+
+def _qualified_call_cases(d: Denial, deployed: Deployed, arn: str) -> list[Case]:
+    """Grants of the unqualified ARN only, for a call that named a qualifier."""
+    base = arn.rsplit(":", 1)[0]
+    unqualified = side(hits(deployed.identity, d.action, base))
+    return [
+        Case(
+            CaseKind.QUALIFIED_CALL,
+            f"{hit.label} allows {d.action} on the unqualified {base} only; the call named :{d.qualifier}.",
+            f"Add `{arn}` (or `{base}:*`) to that statement's Resource (in the template: the alias ARN).",
+            DEPLOYED,
+            hit.label,
         )
-    elif not allowed and not cases and not identity.allows and not resource.allows:
-        cases.append(
-            Case(
-                CaseKind.NO_GRANT,
-                f"No deployed policy allows {d.role} to call {arn}: neither its identity policies nor the "
-                "function's resource policy.",
-                f"Grant {action} on {arn} in the caller's template (the macro then adds the resource side).",
-                DEPLOYED,
-            )
-        )
-    elif allowed:
-        cases.append(
-            Case(
-                CaseKind.GRANT_MATCHES,
-                "The deployed policies allow this exact call.",
-                "If they changed in the last minutes, wait for IAM to propagate; else the deny comes from a "
-                "policy not read here (SCP, RCP, session policy, VPC endpoint policy).",
-                DEPLOYED,
-            )
-        )
-    return cases, lines, allowed
+        for hit in unqualified.allows
+    ]
+
+
+def _cross_account_case(d: Denial, arn: str, identity_ok: bool, resource_ok: bool) -> Case:
+    missing = [n for n, ok in (("identity", identity_ok), ("resource", resource_ok)) if not ok]
+    return Case(
+        CaseKind.CROSS_ACCOUNT,
+        f"Across accounts both sides are needed; deployed, the {' and '.join(missing)} side does "
+        "not allow it.",
+        (f"Identity: allow {d.action} on {arn} in {d.role}'s policies. " if not identity_ok else "")
+        + (
+            f"Resource: `{ALLOW_CALLERS_KEY}: [{d.role_arn}]` on the callee, or "
+            f"`{add_permission_command(d)}`."
+            if not resource_ok
+            else ""
+        ),
+        DEPLOYED,
+    )
 
 
 def simulate(denial: Denial, deployed: Deployed, clients: Clients) -> str | None:

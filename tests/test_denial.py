@@ -1,4 +1,4 @@
-"""The invoke denial parser (cli/denial.py), table-driven over real message texts.
+"""The invoke denial parser (diagnose/denial.py), table-driven over real message texts.
 
 Each case keeps its source beside it. Account IDs, names and request IDs are as published, except
 where the source masked them (`xxxx`, `...`): those are filled with example values, said in the comment.
@@ -10,7 +10,7 @@ import string
 from typing import NamedTuple
 
 import pytest
-from auto_invoke_permission.cli.denial import Denial, DenialError, Reason, parse_denial, parse_url_denial
+from auto_invoke_permission.diagnose.denial import Denial, DenialError, Reason, parse_denial, parse_url_denial
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

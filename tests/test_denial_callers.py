@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from auto_invoke_permission.cli.denial import DenialError, Reason, parse_denial
+from auto_invoke_permission.diagnose.denial import DenialError, Reason, parse_denial
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:processor"
 

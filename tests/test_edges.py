@@ -151,7 +151,7 @@ def _check_edge(edge: Edge, template: dict[str, Any], order: str, fragment: dict
     codes = set(FINDING_CODES[edge.kind])
     if edge.kind == "EXTERNAL" and _unset_parameters(edge, template):
         # The ARN is built from parameters that have no value before the deploy (the event carries none
-        # here): the macro cannot see the account or region, and says so (behaviour.md section 4).
+        # here): the macro cannot see the account or region, and says so (docs/design/behaviour.md section 4).
         codes.add("AIP115")
     related = _related(fragment, edge.caller, principal)
     matching = [f for f in result.findings if f.code in codes and f.resource in related]

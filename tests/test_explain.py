@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission.cli import main as cli
-from auto_invoke_permission.cli.denial import parse_denial, parse_url_denial
-from auto_invoke_permission.cli.explain import (
+from auto_invoke_permission.cli.template_io import read_template
+from auto_invoke_permission.diagnose.denial import parse_denial, parse_url_denial
+from auto_invoke_permission.diagnose.explain import (
     ONLY_TARGET_GUESS,
     Analyzed,
     CaseKind,
@@ -18,7 +19,6 @@ from auto_invoke_permission.cli.explain import (
     analyze_template,
     diagnose,
 )
-from auto_invoke_permission.cli.template_io import read_template
 
 SEED_TEMPLATE = str(Path(__file__).resolve().parent.parent / "samples" / "seed" / "template.yaml")
 ACCOUNT = "123456789012"

@@ -11,8 +11,8 @@ import dataclasses
 from typing import Any
 
 import pytest
-from auto_invoke_permission.cli.denial import Denial, Reason, parse_denial
-from auto_invoke_permission.cli.explain import (
+from auto_invoke_permission.diagnose.denial import Denial, Reason, parse_denial
+from auto_invoke_permission.diagnose.explain import (
     _name_matches,
     _reference,
     add_permission_command,

@@ -11,11 +11,11 @@ from typing import Any
 
 import boto3
 import pytest
-from auto_invoke_permission.cli import live
 from auto_invoke_permission.cli import main as cli
-from auto_invoke_permission.cli.denial import Denial, parse_denial
-from auto_invoke_permission.cli.explain import CaseKind, Diagnosis, analyze_template, diagnose
 from auto_invoke_permission.cli.template_io import read_template
+from auto_invoke_permission.diagnose import live
+from auto_invoke_permission.diagnose.denial import Denial, parse_denial
+from auto_invoke_permission.diagnose.explain import CaseKind, Diagnosis, analyze_template, diagnose
 from botocore.stub import Stubber
 
 SEED_TEMPLATE = str(Path(__file__).resolve().parent.parent / "samples" / "seed" / "template.yaml")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auto_invoke_permission.cli.denial import parse_denial
-from auto_invoke_permission.cli.explain import CaseKind, analyze_template, diagnose, render_text
 from auto_invoke_permission.cli.template_io import read_template
+from auto_invoke_permission.diagnose.denial import parse_denial
+from auto_invoke_permission.diagnose.explain import CaseKind, analyze_template, diagnose, render_text
 
 SEED = str(Path(__file__).resolve().parent.parent / "samples" / "seed" / "template.yaml")
 DENIAL = parse_denial(

@@ -249,7 +249,7 @@ def test_codes_are_unique_titles_too() -> None:
 
 
 def test_errors_block_enforce() -> None:
-    # an error-severity finding always fails enforce mode (behaviour.md section 7)
+    # an error-severity finding always fails enforce mode (docs/design/behaviour.md section 7)
     assert all(spec.blocks_enforce for spec in CODES.values() if spec.severity is Severity.ERROR)
 
 

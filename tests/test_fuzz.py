@@ -538,7 +538,8 @@ def test_mutants(handler: Any) -> None:
 
 
 def test_no_internal_errors_on_mutants(handler: Any) -> None:
-    """Malformed input gives a clear failure or a finding (behaviour.md section 8), not the catch-all."""
+    """Malformed input gives a clear failure or a finding (docs/design/behaviour.md section 8), not the
+    catch-all."""
     internal = []
     for name, ev in mutants():
         _problem, response = check(handler, ev)

@@ -182,7 +182,7 @@ def payload(template: str) -> bytes:
 def request(
     url: str | None, point: str = "CREATE_PRE_PROVISION", *, documented_spelling: bool = False
 ) -> dict[str, Any]:
-    """A Lambda Hook request for a STACK target (aws-facts-2.md 1.3)."""
+    """A Lambda Hook request for a STACK target (docs/design/aws-facts-integrations.md 1.3)."""
     token_key, stack_key = ("clientRequesttoken", "stackID") if documented_spelling else ("", "")
     return {
         token_key or "clientRequestToken": TOKEN,

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from auto_invoke_permission.cli import live
-from auto_invoke_permission.cli.denial import Denial, parse_denial
+from auto_invoke_permission.diagnose import live
+from auto_invoke_permission.diagnose.denial import Denial, parse_denial
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 ACCOUNT = "123456789012"

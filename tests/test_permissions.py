@@ -1,4 +1,4 @@
-"""What the macro adds (behaviour.md section 5): logical IDs, conditions, existing permissions,
+"""What the macro adds (docs/design/behaviour.md section 5): logical IDs, conditions, existing permissions,
 idempotence, and that nothing else changes."""
 
 from __future__ import annotations

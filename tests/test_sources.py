@@ -1,4 +1,5 @@
-"""Policy sources (behaviour.md section 3), in raw SAM order unless the case says otherwise, and the
+"""Policy sources (docs/design/behaviour.md section 3), in raw SAM order unless the case says otherwise,
+and the
 statement rules: which statements are invoke grants."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What the Resource of a grant points at: the table of behaviour.md section 4.
+"""What the Resource of a grant points at: the table of docs/design/behaviour.md section 4.
 
 Every case is the Resource of the caller's one inline grant, plus the resources it needs; the outcome
 is the exact permissions added (logical ID -> FunctionName) and the finding codes."""
@@ -302,7 +302,7 @@ def test_sam_generated_role_arn_as_resource() -> None:
 
 
 def test_wildcards_expand_matching_nothing_is_still_a_finding() -> None:
-    # the grant produced no permission, so it must produce a finding (behaviour.md section 6)
+    # the grant produced no permission, so it must produce a finding (docs/design/behaviour.md section 6)
     template = variant(BASE, Caller=sam_function(Policies=[document(statement(ARN + "legacy-*"))]))
     result = run(template, Wildcards="expand")
     assert result.added == []

@@ -11,7 +11,8 @@ E9101, AIP110 (warning) W9110, AIP113 (info) I9113; E9000 is a template that can
 analyzed at all (an invalid option, a limit such as AIP150). Select or ignore them like
 any cfn-lint rule (`--ignore-checks W9110`).
 
-The template a rule sees depends on the cfn-lint version (aws-facts-2.md section 4): 1.54
+The template a rule sees depends on the cfn-lint version (docs/design/aws-facts-integrations.md section 4):
+1.54
 and later hand over the raw SAM template with Globals merged; older versions the template
 after SAM. The core analyzes either, as the macro does in either Transform order. The
 analysis runs once per template, not once per rule.

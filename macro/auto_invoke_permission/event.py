@@ -1,4 +1,4 @@
-"""The CloudFormation macro event, read-only, one property per field (aws-facts.md section 4)."""
+"""The CloudFormation macro event, read-only, one property per field (docs/design/aws-facts.md section 4)."""
 
 from __future__ import annotations
 

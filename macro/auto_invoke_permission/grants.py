@@ -1,4 +1,5 @@
-"""From policy statements to grants: what each caller's role may invoke (behaviour.md sections 3-4).
+"""From policy statements to grants: what each caller's role may invoke (docs/design/behaviour.md sections
+3-4).
 
 Every statement of every policy document reachable from a caller's role is read here: Allows
 become grants on callee forms, Denies remove them, and what cannot be mirrored becomes a finding.

@@ -1,4 +1,5 @@
-"""CloudFormation's and Lambda's hard limits on what the macro adds (aws-facts.md sections 3 and 7)."""
+"""CloudFormation's and Lambda's hard limits on what the macro adds (docs/design/aws-facts.md sections 3
+and 7)."""
 
 from __future__ import annotations
 

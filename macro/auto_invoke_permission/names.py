@@ -1,5 +1,5 @@
 """Which functions of the template a name pattern matches: the one matcher behind AIP110's list and
-`Wildcards: expand` (behaviour.md section 4; README, "Decisions").
+`Wildcards: expand` (docs/design/behaviour.md section 4; README, "Decisions").
 
 A function's physical name is its `FunctionName` (a literal, or symbolic: `${AWS::StackName}-Worker`),
 or, without one, the name CloudFormation generates: `<stack name>-<logical ID>-<random suffix>`.

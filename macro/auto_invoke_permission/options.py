@@ -1,4 +1,4 @@
-"""Options and their precedence (behaviour.md section 7).
+"""Options and their precedence (docs/design/behaviour.md section 7).
 
 Weakest first: the macro stack's defaults (environment of the function), the
 template's root `Metadata.AutoInvokePermission`, then `Fn::Transform`

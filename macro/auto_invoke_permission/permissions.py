@@ -148,7 +148,8 @@ def permission_resource(permission: Permission) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ the builder
 # Properties of AWS::Lambda::Permission that become conditions a direct SDK call with the role's
-# credentials never satisfies (aws-facts-2.md 2.3, 2.5): aws:SourceArn, aws:SourceAccount and
+# credentials never satisfies (docs/design/aws-facts-integrations.md 2.3, 2.5): aws:SourceArn,
+# aws:SourceAccount and
 # lambda:EventSourceToken are absent from such a request; lambda:InvokedViaFunctionUrl and
 # lambda:FunctionUrlAuthType are present only on function URL calls.
 _NEVER_DIRECT = (

@@ -1,4 +1,4 @@
-"""IAM policy documents and statements: the matching rules of aws-facts.md section 6."""
+"""IAM policy documents and statements: the matching rules of docs/design/aws-facts.md section 6."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from .model import json_kind
 from .resolver import Resolver, Sym, Token, Unresolved, literal, unknown_parameter
 
 INVOKE_ACTION = "lambda:invokefunction"
-URL_ACTION = "lambda:invokefunctionurl"  # calls through a function URL (aws-facts-2.md section 2)
+URL_ACTION = "lambda:invokefunctionurl"  # calls through a function URL
+# (docs/design/aws-facts-integrations.md section 2)
 
 
 def glob_match(pattern: str, text: str) -> bool:

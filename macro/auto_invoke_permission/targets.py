@@ -1,4 +1,4 @@
-"""What the Resource of an invoke grant points at (behaviour.md section 4).
+"""What the Resource of an invoke grant points at (docs/design/behaviour.md section 4).
 
 `classify` turns one resolved Resource value into the callee forms of the
 template it covers, or into the finding that explains why it covers none.

@@ -1,4 +1,5 @@
-"""Function URLs (aws-facts-2.md section 2): which callee forms have one, and the only IAM
+"""Function URLs (docs/design/aws-facts-integrations.md section 2): which callee forms have one, and the
+only IAM
 conditions a URL grant may carry and still be mirrored exactly.
 
 A URL with `AuthType: AWS_IAM` needs both `lambda:InvokeFunctionUrl` and `lambda:InvokeFunction`

@@ -1,4 +1,4 @@
-"""Checks that change nothing (behaviour.md section 6): one module per check, each declaring its
+"""Checks that change nothing (docs/design/behaviour.md section 6): one module per check, each declaring its
 `CHECK` (the codes it reports and its function); `registered` is the one list the core runs."""
 
 from __future__ import annotations

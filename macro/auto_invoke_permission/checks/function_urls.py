@@ -1,4 +1,5 @@
-"""Function URLs (aws-facts-2.md section 2): a URL grant without lambda:InvokeFunction (AIP160), a
+"""Function URLs (docs/design/aws-facts-integrations.md section 2): a URL grant without
+lambda:InvokeFunction (AIP160), a
 hand-written URL permission without its partner (AIP161), a public URL on a function others call
 (AIP162), an Environment that names a URL its caller may not call (AIP163)."""
 

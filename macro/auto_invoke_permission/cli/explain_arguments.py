@@ -41,6 +41,6 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, streams: Any) -> int:
-    from .explain import run as run_explain
+    from ..diagnose.explain import run as run_explain
 
     return run_explain(args, streams)

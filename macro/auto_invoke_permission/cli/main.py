@@ -401,7 +401,7 @@ def run_check(args: argparse.Namespace, streams: Streams) -> int:
     from . import check as check_report
 
     if args.together:
-        from . import together
+        from ..diagnose import together
 
         return together.run_check(args, streams)
 
@@ -517,7 +517,7 @@ def template_options(template: LoadedTemplate, mode: str | None) -> Options:
 
 def run_graph(args: argparse.Namespace, streams: Streams) -> int:
     if args.together:
-        from . import together
+        from ..diagnose import together
 
         return together.run_graph(args, streams)
 
@@ -630,7 +630,7 @@ def build_parser() -> argparse.ArgumentParser:
     _mode_argument(check)
     _macro_name_argument(check)
     _ignore_argument(check)
-    from . import together
+    from ..diagnose import together
 
     together.add_arguments(check)
 

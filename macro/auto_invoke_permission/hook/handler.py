@@ -39,7 +39,7 @@ ENV_MACRO_NAME = "AUTOINVOKE_MACRO_NAME"
 ENV_REQUIRE_TRANSFORM = "AUTOINVOKE_HOOK_REQUIRE_TRANSFORM"
 ENV_FAIL_ON = "AUTOINVOKE_HOOK_FAIL_ON"
 ENV_FAIL_CLOSED = "AUTOINVOKE_HOOK_FAIL_CLOSED"
-# The hook waits 30 s for the function (aws-facts-2.md 1.3); the function stops at 25 s
+# The hook waits 30 s for the function (docs/design/aws-facts-integrations.md 1.3); the function stops at 25 s
 # (template.yaml) and answers by itself before then.
 BUDGET_S = 20.0
 DELETE = "DELETE_PRE_PROVISION"

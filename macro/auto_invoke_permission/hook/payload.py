@@ -1,4 +1,5 @@
-"""Fetch the hook's payload: the pre-signed S3 URL in `requestData.payload` (aws-facts-2.md 1.3).
+"""Fetch the hook's payload: the pre-signed S3 URL in `requestData.payload`
+(docs/design/aws-facts-integrations.md 1.3).
 
 Standard library only (urllib). Bounded in time (one deadline for both attempts, well under the
 hook's 30 s), in size, and in attempts (one retry, only for errors that may pass: network errors,

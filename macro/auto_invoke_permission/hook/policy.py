@@ -24,7 +24,8 @@ from ..model import TransformContext, TransformFailure, TransformResult
 from ..options import Mode, OptionError, Options, resolve_options
 
 PREFIX = "AutoInvokePermission hook:"
-MAX_MESSAGE_CHARS = 4096  # CloudFormation truncates the message there (aws-facts-2.md 1.5)
+MAX_MESSAGE_CHARS = 4096  # CloudFormation truncates the message there
+# (docs/design/aws-facts-integrations.md 1.5)
 # Annotation limits are not documented beyond the field lengths (AnnotationName <= 1024 characters,
 # RemediationMessage <= 16384; CloudFormation API reference, Annotation): stay well under them.
 MAX_ANNOTATIONS = 50
@@ -102,7 +103,7 @@ class HookDecision(NamedTuple):
     problem: str | None = None  # set when the hook could not check the template (its own failure)
 
     def response(self, client_request_token: Any) -> dict[str, Any]:
-        """The Lambda Hook response (aws-facts-2.md 1.5)."""
+        """The Lambda Hook response (docs/design/aws-facts-integrations.md 1.5)."""
         out: dict[str, Any] = {"hookStatus": self.status}
         if self.error_code is not None:
             out["errorCode"] = self.error_code

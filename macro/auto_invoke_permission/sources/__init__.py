@@ -1,7 +1,7 @@
 """Policy sources: every way a template attaches an identity policy to a caller's role.
 
 Each module yields `PolicyDocument`s for the roles of the index; the core reads
-their statements the same way whatever their origin (behaviour.md section 3).
+their statements the same way whatever their origin (docs/design/behaviour.md section 3).
 A new source is a module with a `documents(index)` function (the `PolicySource`
 protocol), listed once in `registered`.
 """

@@ -346,8 +346,8 @@ def analyze(stacks: list[Stack], region: str) -> list[CrossEdge]:
 
 def load(args: argparse.Namespace, streams: Any) -> tuple[list[Stack], str] | int:
     """The stacks of the templates the arguments name, and the region; an exit code on usage errors."""
-    from .inputs import read_inputs
-    from .main import UsageError, _templates, parameter_values
+    from ..cli.inputs import read_inputs
+    from ..cli.main import UsageError, _templates, parameter_values
 
     inputs, settings = _templates(args, streams)
     try:
@@ -385,7 +385,7 @@ def run_check(args: argparse.Namespace, streams: Any) -> int:
     edges = analyze(stacks, region)
     fmt = args.format or "text"
     if fmt not in FORMATS:
-        from .main import UsageError
+        from ..cli.main import UsageError
 
         raise UsageError(f"--together writes {' or '.join(FORMATS)}, not {fmt}")
     problems = [f"{s.path}: {p}" for s in stacks for p in s.problems]
@@ -399,7 +399,7 @@ def run_check(args: argparse.Namespace, streams: Any) -> int:
             "callee's template"
         )
         text = "\n".join(lines) + "\n"
-    from .main import _write_or_print
+    from ..cli.main import _write_or_print
 
     _write_or_print(text, args.output, streams)
     denied = any(e.status() == "missing" and e.cross_account for e in edges)
@@ -413,7 +413,7 @@ def run_graph(args: argparse.Namespace, streams: Any) -> int:
     stacks, region = loaded
     edges = analyze(stacks, region)
     text = render_mermaid(stacks, edges)
-    from .main import _write_or_print
+    from ..cli.main import _write_or_print
 
     _write_or_print(text, args.output, streams)
     return EXIT_OK

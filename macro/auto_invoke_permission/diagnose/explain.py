@@ -6,7 +6,8 @@ the causes are then ranked, most likely first, each with the template path and t
 Without templates the message is still explained, with what to check. `--live` (live.py) reads the
 deployed policies instead.
 
-The IAM rule behind every sentence here (aws-facts.md section 1): in one account either the caller's
+The IAM rule behind every sentence here (docs/design/aws-facts.md section 1): in one account either the
+caller's
 identity policy or the callee's resource policy suffices; across accounts both are needed.
 """
 
@@ -23,11 +24,11 @@ from enum import StrEnum
 from typing import Any, Protocol, TextIO
 
 from .. import core
+from ..cli.template_read import LoadedTemplate, TemplateError, read_template
 from ..model import INVOKE_FUNCTION, Permission, TransformContext, TransformFailure, TransformResult
 from ..options import OptionError
 from ..statements import glob_match
 from .denial import Denial, DenialError, Reason, parse_denial, parse_url_denial
-from .template_read import LoadedTemplate, TemplateError, read_template
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -580,7 +581,7 @@ def analyze_template(
     template: LoadedTemplate, denial: Denial, overrides: Mapping[str, str], streams: StreamsLike | None = None
 ) -> Analyzed:
     """The core's analysis of one template, placed where the message says the callee is."""
-    from .main import Streams, parameter_values, template_options  # main imports this module
+    from ..cli.main import Streams, parameter_values, template_options  # main imports this module
 
     notes = Streams(io.StringIO(), io.StringIO()) if streams is None else Streams(streams.out, streams.err)
     params = parameter_values(template, overrides, notes)
@@ -1366,7 +1367,7 @@ def _message(args: argparse.Namespace, stdin: TextIO) -> tuple[str, list[str]]:
 
 
 def run(args: argparse.Namespace, streams: StreamsLike, stdin: TextIO | None = None) -> int:
-    from .main import parse_parameter_arguments
+    from ..cli.main import parse_parameter_arguments
 
     try:
         text, paths = _message(args, stdin or sys.stdin)

@@ -24,7 +24,7 @@ accounts) and API Gateway's "Invalid permissions on Lambda function".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -75,14 +75,14 @@ INVOKE_ACTIONS = ("lambda:InvokeFunction", "lambda:InvokeFunctionUrl", "lambda:I
 
 # policy type as written (lower case, whitespace folded) -> (implicit reason, explicit reason)
 _POLICY_TYPES: tuple[tuple[str, Reason, Reason], ...] = (
-    (r"identity[- ]based polic(?:y|ies)", Reason.NO_IDENTITY_ALLOW, Reason.DENY_IDENTITY),
-    (r"resource[- ]based polic(?:y|ies)", Reason.NO_RESOURCE_ALLOW, Reason.DENY_RESOURCE),
-    (r"permissions? boundar(?:y|ies)", Reason.NO_BOUNDARY_ALLOW, Reason.DENY_BOUNDARY),
-    (r"sessions? polic(?:y|ies)", Reason.NO_SESSION_ALLOW, Reason.DENY_SESSION),
-    (r"vpc endpoint polic(?:y|ies)", Reason.NO_ENDPOINT_ALLOW, Reason.DENY_ENDPOINT),
-    (r"service control polic(?:y|ies)(?: \(scps?\))?|scps?", Reason.NO_SCP_ALLOW, Reason.DENY_SCP),
-    (r"resource control polic(?:y|ies)(?: \(rcps?\))?|rcps?", Reason.NO_RCP_ALLOW, Reason.DENY_RCP),
-    (r"(?:role )?trust polic(?:y|ies)", Reason.NO_TRUST_ALLOW, Reason.DENY_TRUST),
+    (r"identity[- ]based\b", Reason.NO_IDENTITY_ALLOW, Reason.DENY_IDENTITY),
+    (r"resource[- ]based\b", Reason.NO_RESOURCE_ALLOW, Reason.DENY_RESOURCE),
+    (r"permissions? boundar", Reason.NO_BOUNDARY_ALLOW, Reason.DENY_BOUNDARY),
+    (r"sessions? pol", Reason.NO_SESSION_ALLOW, Reason.DENY_SESSION),
+    (r"vpc endpoint\b", Reason.NO_ENDPOINT_ALLOW, Reason.DENY_ENDPOINT),
+    (r"service control\b|scps?\b", Reason.NO_SCP_ALLOW, Reason.DENY_SCP),
+    (r"resource control\b|rcps?\b", Reason.NO_RCP_ALLOW, Reason.DENY_RCP),
+    (r"(?:role )?trust pol", Reason.NO_TRUST_ALLOW, Reason.DENY_TRUST),
 )
 
 # ------------------------------------------------------------------ masks
@@ -262,7 +262,7 @@ def parse_denial(text: str) -> Denial:
     text = _unescape(text)
     match = _HEAD.search(text)
     if match is None:
-        return _other_text(text, None)
+        return _other_text(text)
     action = _canonical_action(match["action"])
     resource, rest = _resource(text[match.end() :])
     caller = _caller(_join_wrapped(match["principal"]))
@@ -316,6 +316,16 @@ def parse_url_denial(url: str, text: str) -> Denial:
     return _without_sentence(other or Reason.URL_FORBIDDEN, found["region"].lower(), url.strip())
 
 
+def reason_of(text: str) -> ReasonReading | None:
+    """The reason of any IAM denial sentence in `text`, whatever its action (None without one)."""
+    text = _unescape(text)
+    match = _HEAD.search(text)
+    if match is None:
+        return None
+    _, rest = _resource(text[match.end() :])
+    return read_reason(rest)
+
+
 # ------------------------------------------------------------------ the reason
 @dataclass(frozen=True)
 class ReasonReading:
@@ -351,7 +361,7 @@ def read_reason(rest: str) -> ReasonReading:
 def _policy_type(words: str) -> tuple[Reason, Reason] | None:
     named = " ".join(words.lower().split()).strip(" .:")
     for pattern, implicit, explicit in _POLICY_TYPES:
-        if re.match(rf"(?:{pattern})(?:\b|$)", named):
+        if re.match(pattern, named):
             return implicit, explicit
     return None
 
@@ -372,7 +382,7 @@ def _other_reason(text: str) -> Reason | None:
     return None
 
 
-def _other_text(text: str, region: str | None) -> Denial:
+def _other_text(text: str) -> Denial:
     if _PASS_ROLE.search(text):
         raise DenialError(
             "this is Lambda's 'Cross-account pass role is not allowed': a function's Role must be a role of "
@@ -384,8 +394,19 @@ def _other_text(text: str, region: str | None) -> Denial:
             "no `User: <principal> is not authorized to perform: <action>` sentence found, so the text "
             f"names neither the caller nor the callee; {EXPECTED}"
         )
-    region_match = re.search(r"\b([a-z]{2}(?:-[a-z]+)+-\d)\b", text)
-    return _without_sentence(reason, region or (region_match[1] if region_match else None), None)
+    denial = _without_sentence(reason, None, None)
+    arn = re.search(r"arn:[\w-]+:lambda:[^\s\"'/]+", text)  # API Gateway logs the function's ARN
+    if arn is None:
+        return denial
+    callee = _callee(_strip_artefacts(arn[0]))
+    return replace(
+        denial,
+        partition=callee.partition or "aws",
+        region=callee.region,
+        function_account=callee.account,
+        function=callee.name,
+        qualifier=callee.qualifier,
+    )
 
 
 def _without_sentence(reason: Reason, region: str | None, url: str | None) -> Denial:

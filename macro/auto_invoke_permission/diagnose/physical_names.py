@@ -8,8 +8,9 @@ name and the logical ID are cut, the suffix never. Real names show the cut (docs
     serverlessrepo-aws-lambda-power-tu-initializerRole-KBWW5V1IY08N   (logical ID whole, stack cut)
     serverlessrepo-aws-deploy-StateMachineExecutionRol-YYXZKF1DNVEG   (both cut)
 
-Stack name and logical ID together keep 49 or 50 characters; the suffix is 12 or 13 letters and
-digits. A logical ID holds letters and digits only, so the part between the last two dashes is the
+Stack name and logical ID together keep 49 characters (50 in some newer role names): a part shorter
+than half leaves the rest to the other, else the stack keeps the larger half. The suffix is 12 or 13
+letters and digits. A logical ID holds letters and digits only, so the part between the last two dashes is the
 (possibly cut) logical ID, and everything before it the (possibly cut) stack name. A cut logical ID
 may fit more than one logical ID of the templates: `candidates` returns all of them.
 

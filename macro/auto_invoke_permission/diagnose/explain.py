@@ -28,6 +28,7 @@ from ..cli.template_read import LoadedTemplate, TemplateError, read_template
 from ..model import INVOKE_FUNCTION, Permission, TransformContext, TransformFailure, TransformResult
 from ..options import OptionError
 from ..statements import glob_match
+from . import physical_names, reasons
 from .denial import Denial, DenialError, Reason, parse_denial, parse_url_denial
 
 EXIT_OK = 0
@@ -58,6 +59,7 @@ class CaseKind(StrEnum):
     ORGANIZATION_DENY = "organization policy deny"
     BOUNDARY = "permissions boundary"
     SESSION_POLICY = "session policy"
+    ENDPOINT_POLICY = "VPC endpoint policy"
     CROSS_ACCOUNT = "cross-account: both sides needed"
     URL_INVOKE_FUNCTION = "function URL without lambda:InvokeFunction"
     URL_INVOKE_FUNCTION_URL = "function URL without lambda:InvokeFunctionUrl"
@@ -138,6 +140,8 @@ def meaning(denial: Denial) -> list[str]:
     """What the message itself says, in plain words (no template needed)."""
     d = denial
     lines: list[str] = []
+    if d.reason in reasons.OTHER_MEANING:
+        return reasons.OTHER_MEANING[d.reason] + reasons.mask_lines(d)
     if d.reason is Reason.URL_FORBIDDEN:
         return [
             f"The function URL {d.url} refused the request (403 Forbidden). A URL names no function and no "
@@ -210,8 +214,9 @@ def meaning(denial: Denial) -> list[str]:
         "type: identity, resource, boundary, SCP or session).",
         Reason.UNSPECIFIED: "The message gives no reason (the older form): no policy allowed the call, or "
         f"one denied it. {scope}.",
-    }[d.reason]
+    }.get(d.reason) or reasons.reason_meaning(d)
     lines.append(text)
+    lines.extend(reasons.extra_lines(d) + reasons.mask_lines(d))
     if d.service_caller:
         lines.append(
             f"The caller is the service {d.principal}: it has no identity policy, so only the callee's "
@@ -238,6 +243,8 @@ def checks(denial: Denial) -> list[str]:
     """What to look at, as commands, when no template (or no match) says more."""
     d = denial
     out: list[str] = []
+    if not d.reason.permission:
+        return ["aws sts get-caller-identity (which credentials sign the call)"]
     if d.reason is Reason.URL_FORBIDDEN:
         return [
             "aws lambda get-function-url-config --function-name <function> (AuthType, and the function's "
@@ -334,8 +341,18 @@ def _name_matches(spec: Any, name: str, params: Mapping[str, Any]) -> bool:
 
 
 def _generated(logical_id: str, name: str) -> bool:
-    """CloudFormation's generated physical name `<stack>-<LogicalId>-<suffix>` (stack name unknown)."""
-    return name == logical_id or name.startswith(f"{logical_id}-") or f"-{logical_id}-" in name
+    """CloudFormation's generated physical name `<stack>-<LogicalId>-<suffix>`, both possibly cut."""
+    return name == logical_id or physical_names.matches(logical_id, name)
+
+
+def _generated_found(template: str, ids: Sequence[str], name: str, how: str) -> Found | None:
+    """The logical ID a generated name belongs to; a cut name that fits several is an uncertain match."""
+    found = [i for i in ids if i == name] or physical_names.candidates(name, ids)
+    if not found:
+        return None
+    if len(found) == 1:
+        return Found(template, found[0], how, True)
+    return Found(template, found[0], f"{how} (cut; it also fits {', '.join(found[1:])})", False)
 
 
 def find_caller(template: LoadedTemplate, denial: Denial, params: Mapping[str, Any]) -> Found | None:
@@ -353,9 +370,10 @@ def find_caller(template: LoadedTemplate, denial: Denial, params: Mapping[str, A
             continue
         if _generated(f"{fid}Role", denial.role):
             return Found(template.path, f"{fid}Role", f"SAM's generated role of {fid}", True)
-    for rid, role in sorted(roles.items()):
-        if "RoleName" not in _props(role) and _generated(rid, denial.role):
-            return Found(template.path, rid, "CloudFormation's generated role name", True)
+    generated = [rid for rid, role in sorted(roles.items()) if "RoleName" not in _props(role)]
+    found = _generated_found(template.path, generated, denial.role, "CloudFormation's generated role name")
+    if found is not None:
+        return found
     for fid in sorted(resources):  # a function whose Role is a literal ARN naming the role
         role = _props(resources[fid]).get("Role")
         if isinstance(role, str) and role.rsplit("/", 1)[-1] == denial.role:
@@ -376,9 +394,10 @@ def find_callee(
         spec = _props(resources[fid]).get("FunctionName")
         if spec is not None and _name_matches(spec, name, params):
             return Found(template.path, fid, "FunctionName", True)
-    for fid in functions:
-        if "FunctionName" not in _props(resources[fid]) and _generated(fid, name):
-            return Found(template.path, fid, "CloudFormation's generated function name", True)
+    generated = [fid for fid in functions if "FunctionName" not in _props(resources[fid])]
+    found = _generated_found(template.path, generated, name, "CloudFormation's generated function name")
+    if found is not None:
+        return found
     loose = name.lower().replace("-", "").replace("_", "")
     for fid in functions:
         plain = fid.lower()
@@ -597,6 +616,8 @@ def analyze_template(
 
 def diagnose(denial: Denial, analyzed: Sequence[Analyzed]) -> Diagnosis:
     diagnosis = Diagnosis(denial, meaning(denial), checks(denial))
+    if not denial.reason.permission:
+        return diagnosis  # a token or LogType problem: no policy of the templates is involved
     if denial.reason is Reason.URL_FORBIDDEN:
         _url_forbidden(diagnosis, analyzed)
         return _finish(diagnosis)
@@ -672,25 +693,10 @@ def _finish(diagnosis: Diagnosis) -> Diagnosis:
 
 
 def _organization_and_session(diagnosis: Diagnosis) -> None:
-    reason = diagnosis.denial.reason
-    if reason in (Reason.DENY_SCP, Reason.DENY_RCP):
-        kind = "service control policy" if reason is Reason.DENY_SCP else "resource control policy"
-        diagnosis.cases.append(
-            Case(
-                CaseKind.ORGANIZATION_DENY,
-                f"A {kind} denies {diagnosis.denial.action}; templates cannot override it.",
-                f"Ask the organization's administrator to exempt this call from the {kind}.",
-            )
-        )
-    elif reason in (Reason.NO_SESSION_ALLOW, Reason.DENY_SESSION):
-        diagnosis.cases.append(
-            Case(
-                CaseKind.SESSION_POLICY,
-                "The session policy passed when this role was assumed leaves the call out.",
-                f"Add {diagnosis.denial.action} on {diagnosis.denial.function_arn} to the session policy, or "
-                "assume the role without one.",
-            )
-        )
+    """The cause in a layer templates do not hold (SCP, RCP, session, VPC endpoint) that the reason names."""
+    layer = reasons.layer_case(diagnosis.denial)
+    if layer is not None:
+        diagnosis.cases.append(Case(CaseKind[layer.kind], layer.summary, layer.fix))
 
 
 def _caller_unknown(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
@@ -939,6 +945,17 @@ def _deny_and_boundary_cases(s: _SameAccount) -> None:
         )
     if d.reason is Reason.DENY_RESOURCE:
         s.add(_resource_policy_deny(s.callee_side, callee.logical_id, d))
+    if d.reason is Reason.DENY_BOUNDARY and not _has_case(s.diagnosis, CaseKind.BOUNDARY):
+        s.add(
+            Case(
+                CaseKind.BOUNDARY,
+                f"The permissions boundary of {caller.logical_id} has a Deny statement matching "
+                f"{d.action} on {d.function_arn}.",
+                reasons.boundary_deny_fix(caller.logical_id, d.action, reasons.function_text(d)),
+                template,
+                f"{caller.logical_id}.Properties.PermissionsBoundary",
+            )
+        )
     if d.reason is Reason.NO_BOUNDARY_ALLOW and not _has_case(s.diagnosis, CaseKind.BOUNDARY):
         s.add(
             Case(
@@ -1108,6 +1125,8 @@ def _grant_matches_case(s: _SameAccount) -> None:
     """The template grants exactly this call and nothing removes it: propagation or a different deploy."""
     if not s.exact or _has_case(s.diagnosis, CaseKind.DENY, CaseKind.BOUNDARY, CaseKind.CONDITION_FALSE):
         return
+    if not reasons.propagation_possible(s.d):
+        return  # an explicit Deny, or a boundary/session/endpoint/organization policy: never propagation
     p = s.exact[0]
     added = "already in the template" if p.existing else f"the macro adds {p.logical_id}"
     s.add(

@@ -19,7 +19,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol, TextIO
 
@@ -162,7 +162,7 @@ def meaning(denial: Denial) -> list[str]:
     )
     lines.append(
         f"Caller: {who} in account {d.caller_account or '?'}. Denied: {d.action} on {target} in "
-        f"{d.region}, account {d.function_account}."
+        f"{d.region or '?'}, account {d.function_account or '?'}."
     )
     same = not d.cross_account
     scope = (
@@ -358,7 +358,7 @@ def _generated_found(template: str, ids: Sequence[str], name: str, how: str) -> 
 def find_caller(template: LoadedTemplate, denial: Denial, params: Mapping[str, Any]) -> Found | None:
     """The role of the message: by RoleName, by generated name, or SAM's `<Function>Role`."""
     if denial.role is None:
-        return None
+        return _caller_by_session(template, denial, params)
     resources = _resources(template)
     roles = {rid: r for rid, r in resources.items() if _type(r) == "AWS::IAM::Role"}
     for rid, role in sorted(roles.items()):
@@ -379,6 +379,21 @@ def find_caller(template: LoadedTemplate, denial: Denial, params: Mapping[str, A
         if isinstance(role, str) and role.rsplit("/", 1)[-1] == denial.role:
             return Found(template.path, fid, f"{fid}'s literal Role ARN", True)
     return None
+
+
+def _caller_by_session(template: LoadedTemplate, denial: Denial, params: Mapping[str, Any]) -> Found | None:
+    """A masked role: Lambda names the session after the calling function, so find that function's role."""
+    if denial.session is None:
+        return None
+    by_name = find_callee(template, replace(denial, function=denial.session), params, ())
+    if by_name is None or not by_name.certain:
+        return None
+    role = role_of(_resources(template), by_name.logical_id)
+    if role is None:
+        return None
+    return Found(
+        template.path, role, f"the role of {by_name.logical_id} (session name; the role is masked)", True
+    )
 
 
 def find_callee(
@@ -718,6 +733,8 @@ def _caller_unknown(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
                 )
             )
         return
+    if _masked_caller(diagnosis):
+        return
     roles = sorted({p.principal.role for a in analyzed for p in a.result.permissions if p.principal.role})
     diagnosis.cases.append(
         Case(
@@ -731,6 +748,45 @@ def _caller_unknown(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
     )
     if diagnosis.callee is not None:
         _resource_side_hint(diagnosis)
+
+
+def _masked_caller(diagnosis: Diagnosis) -> bool:
+    """The caller's role is masked: say what each side needs with what the message still shows."""
+    d = diagnosis.denial
+    if d.role or d.user or d.service_caller or not {"role", "role (partly)", "caller"} & set(d.masked):
+        return False
+    account = d.caller_account
+    who = f"arn:{d.partition}:iam::{account}:role/<the masked role>" if account else "<the caller's role ARN>"
+    target = reasons.function_text(d)
+    identity = f"the caller's role needs `{{Effect: Allow, Action: {d.action}, Resource: {target}}}`"
+    callee = diagnosis.callee
+    if d.cross_account:
+        where = (
+            f"{callee.logical_id}'s `Metadata.AutoInvokePermission`" if callee else "the callee's template"
+        )
+        diagnosis.cases.append(
+            Case(
+                CaseKind.CROSS_ACCOUNT,
+                f"{account} calls a function of {d.function_account}: both the caller's identity policy and "
+                "the callee's resource policy must allow it. The caller's role is masked, so only the "
+                "callee's side can be read here.",
+                f"Resource side: add `{ALLOW_CALLERS_KEY}: [{who}]` (or the account `'{account}'`) to "
+                f"{where}. Identity side: {identity}.",
+                callee.template if callee else None,
+                f"{callee.logical_id}.Metadata" if callee else None,
+            )
+        )
+        return True
+    diagnosis.cases.append(
+        Case(
+            CaseKind.NO_GRANT,
+            "The caller's role is masked in the message, so its policies cannot be found in the templates; "
+            "in one account its identity policy alone can allow the call.",
+            f"In the caller's role: {identity}; or paste the message with the role name left in.",
+            callee.template if callee else None,
+        )
+    )
+    return True
 
 
 def _resource_side_hint(diagnosis: Diagnosis) -> None:
@@ -934,6 +990,8 @@ def _deny_and_boundary_cases(s: _SameAccount) -> None:
                 )
             )
     if d.reason in (Reason.DENY_IDENTITY, Reason.DENY_UNNAMED) and not _has_case(s.diagnosis, CaseKind.DENY):
+        _literal_deny_case(s)
+    if d.reason in (Reason.DENY_IDENTITY, Reason.DENY_UNNAMED) and not _has_case(s.diagnosis, CaseKind.DENY):
         s.add(
             Case(
                 CaseKind.DENY,
@@ -966,6 +1024,30 @@ def _deny_and_boundary_cases(s: _SameAccount) -> None:
                 f"{caller.logical_id}.Properties.PermissionsBoundary",
             )
         )
+
+
+def _literal_deny_case(s: _SameAccount) -> None:
+    """A Deny statement of the caller role's own policies whose Action covers the call and whose Resource
+    is `*` or the callee: read literally, for roles the core does not analyze as callers."""
+    for path, stmt in caller_statements(_resources(s.caller_side.template), s.caller.logical_id):
+        denies = {**stmt, "Effect": "Allow"} if stmt.get("Effect") == "Deny" else None
+        if (
+            denies is not None
+            and statement_allows(denies, s.d.action)
+            and mentions(stmt.get("Resource"), s.callee.logical_id)
+        ):
+            s.add(
+                Case(
+                    CaseKind.DENY,
+                    f"The Deny statement at {path} matches {s.d.action} on {s.callee.logical_id}; it "
+                    "overrides every Allow.",
+                    f"Remove the statement at {path}, or narrow its Action or Resource so that it no longer "
+                    f"matches {s.d.action} on {s.callee.logical_id}.",
+                    s.template,
+                    path,
+                )
+            )
+            return
 
 
 def _has_case(diagnosis: Diagnosis, *kinds: CaseKind) -> bool:

@@ -157,7 +157,7 @@ def meaning(denial: Denial) -> list[str]:
     who = f"role {d.role}" if d.role else (f"user {d.user}" if d.user else (d.principal or "the caller"))
     if d.session:
         who += f" (session {d.session}, for Lambda the calling function)"
-    target = f"function {d.function}" + (
+    target = f"function {d.function or d.function_glob or '(masked)'}" + (
         f", qualifier {d.qualifier}" if d.qualifier else " (unqualified ARN)"
     )
     lines.append(
@@ -256,7 +256,7 @@ def checks(denial: Denial) -> list[str]:
     if d.role:
         out.append(
             f"aws iam list-role-policies --role-name {d.role} and aws iam list-attached-role-policies "
-            f"--role-name {d.role}: a statement allowing {d.action} on {d.function_arn}"
+            f"--role-name {d.role}: a statement allowing {d.action} on {reasons.function_text(d)}"
         )
         out.append(f"aws iam get-role --role-name {d.role} --query Role.PermissionsBoundary")
         if d.function_arn:
@@ -267,14 +267,20 @@ def checks(denial: Denial) -> list[str]:
     if d.function:
         qualifier = f" --qualifier {d.qualifier}" if d.qualifier else ""
         out.append(
-            f"aws lambda get-policy --function-name {d.function}{qualifier} --region {d.region}: a statement "
+            f"aws lambda get-policy --function-name {d.function}{qualifier} --region "
+            f"{d.region or '<region>'}: a statement "
             f"naming {d.role_arn or 'the caller'} (the policy of "
             f"{'this alias' if d.qualifier else 'the unqualified ARN'} only)"
         )
-    if d.reason in (Reason.DENY_SCP, Reason.DENY_RCP):
+    organization = {Reason.DENY_SCP: "SERVICE_CONTROL_POLICY", Reason.NO_SCP_ALLOW: "SERVICE_CONTROL_POLICY"}
+    organization |= {
+        Reason.DENY_RCP: "RESOURCE_CONTROL_POLICY",
+        Reason.NO_RCP_ALLOW: "RESOURCE_CONTROL_POLICY",
+    }
+    if d.effective_reason in organization:
         out.append(
             "aws organizations list-policies-for-target --target-id <account> --filter "
-            + ("SERVICE_CONTROL_POLICY" if d.reason is Reason.DENY_SCP else "RESOURCE_CONTROL_POLICY")
+            + organization[d.effective_reason]
         )
     out.append("autoinvoke explain --live ... reads these policies and asks IAM's policy simulator")
     return out
@@ -1019,7 +1025,8 @@ def _deny_and_boundary_cases(s: _SameAccount) -> None:
             Case(
                 CaseKind.BOUNDARY,
                 f"{caller.logical_id}'s permissions boundary does not allow {d.action} on {d.function_arn}.",
-                f"Allow {d.action} on {d.function_arn} in the boundary policy (set by PermissionsBoundary).",
+                f"Allow {d.action} on {d.function_arn} in the boundary policy (set by PermissionsBoundary); "
+                "waiting does not help.",
                 template,
                 f"{caller.logical_id}.Properties.PermissionsBoundary",
             )

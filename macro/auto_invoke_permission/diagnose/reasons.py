@@ -80,7 +80,8 @@ def layer_case(denial: Denial) -> LayerCase | None:
                 "endpoint policy"
             )
             + " (aws ec2 describe-vpc-endpoints --filters Name=service-name,Values=com.amazonaws."
-            f"{d.region or '<region>'}.lambda); templates of the functions do not hold it.",
+            f"{d.region or '<region>'}.lambda); templates of the functions do not hold it, and waiting does "
+            "not help.",
         )
     return None
 

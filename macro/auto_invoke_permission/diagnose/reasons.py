@@ -37,22 +37,15 @@ def layer_case(denial: Denial) -> LayerCase | None:
     reason = d.effective_reason
     action = d.action
     target = function_text(d)
-    if reason in (Reason.DENY_SCP, Reason.NO_SCP_ALLOW):
+    organization = _ORGANIZATION.get(reason)
+    if organization is not None:
+        kind, whose = organization
         through = " (the message names the VPC endpoint policy; AWS says to check the SCPs)" if d.via else ""
         verb = "denies" if reason.explicit else "does not allow"
         return LayerCase(
             "ORGANIZATION_DENY",
-            f"A service control policy of the caller's organization {verb} {action}{through}; templates "
-            "cannot override it.",
-            _organization_fix("service control policy", reason, d),
-        )
-    if reason in (Reason.DENY_RCP, Reason.NO_RCP_ALLOW):
-        verb = "denies" if reason.explicit else "does not allow"
-        return LayerCase(
-            "ORGANIZATION_DENY",
-            f"A resource control policy of the callee's organization {verb} {action}; templates cannot "
-            "override it.",
-            _organization_fix("resource control policy", reason, d),
+            f"A {kind} of the {whose} organization {verb} {action}{through}; templates cannot override it.",
+            _organization_fix(kind, reason, d),
         )
     if reason in (Reason.NO_SESSION_ALLOW, Reason.DENY_SESSION):
         verb = "denies it explicitly" if reason.explicit else "leaves the call out"
@@ -84,6 +77,14 @@ def layer_case(denial: Denial) -> LayerCase | None:
             "not help.",
         )
     return None
+
+
+_ORGANIZATION = {
+    Reason.DENY_SCP: ("service control policy", "caller's"),
+    Reason.NO_SCP_ALLOW: ("service control policy", "caller's"),
+    Reason.DENY_RCP: ("resource control policy", "callee's"),
+    Reason.NO_RCP_ALLOW: ("resource control policy", "callee's"),
+}
 
 
 def _organization_fix(kind: str, reason: Reason, d: Denial) -> str:

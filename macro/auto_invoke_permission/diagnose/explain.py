@@ -764,7 +764,7 @@ def _masked_caller(diagnosis: Diagnosis) -> bool:
     account = d.caller_account
     who = f"arn:{d.partition}:iam::{account}:role/<the masked role>" if account else "<the caller's role ARN>"
     target = reasons.function_text(d)
-    identity = f"the caller's role needs `{{Effect: Allow, Action: {d.action}, Resource: {target}}}`"
+    identity = f"give the caller's role `{{Effect: Allow, Action: {d.action}, Resource: {target}}}`"
     callee = diagnosis.callee
     if d.cross_account:
         where = (
@@ -788,7 +788,7 @@ def _masked_caller(diagnosis: Diagnosis) -> bool:
             CaseKind.NO_GRANT,
             "The caller's role is masked in the message, so its policies cannot be found in the templates; "
             "in one account its identity policy alone can allow the call.",
-            f"In the caller's role: {identity}; or paste the message with the role name left in.",
+            f"{identity[0].upper()}{identity[1:]}; or paste the message with the role name left in.",
             callee.template if callee else None,
         )
     )

@@ -8,6 +8,7 @@ tests/data/denials/templates/) and the expected caller, callee, first cause and 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from auto_invoke_permission.diagnose.explain import (
     Diagnosis,
     analyze_template,
     diagnose,
+    find_caller,
     render_text,
 )
 
@@ -183,3 +185,24 @@ def test_an_unknown_wording_is_said_and_caller_and_callee_still_located(tmp_path
         "RequestFunctionRole",
         "Processor",
     )
+
+
+def test_a_partly_masked_role_is_found_by_what_is_left(tmp_path: Path) -> None:
+    template = {
+        "Resources": {
+            "CallerRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"RoleName": "appLambdaRole1a2b3c4d-dev", "AssumeRolePolicyDocument": {}},
+            },
+            "OtherRole": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "other-dev"}},
+        }
+    }
+    path = tmp_path / "template.yaml"
+    path.write_text(yaml.safe_dump(template))
+    denial = parse_denial(
+        "User: arn:aws:sts::*****:assumed-role/***LambdaRole****-dev/x is not authorized to perform: "
+        "lambda:InvokeFunction on resource: arn:aws:lambda:****:****:function:***"
+    )
+    assert (denial.role, denial.role_glob, denial.session) == (None, "*LambdaRole*-dev", "x")
+    found = find_caller(read_template(str(path)), replace(denial, session=None), {})
+    assert found is not None and (found.logical_id, found.certain) == ("CallerRole", False)

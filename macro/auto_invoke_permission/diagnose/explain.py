@@ -14,6 +14,7 @@ identity policy or the callee's resource policy suffices; across accounts both a
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import io
 import json
 import re
@@ -388,9 +389,10 @@ def find_caller(template: LoadedTemplate, denial: Denial, params: Mapping[str, A
 
 
 def _caller_by_session(template: LoadedTemplate, denial: Denial, params: Mapping[str, Any]) -> Found | None:
-    """A masked role: Lambda names the session after the calling function, so find that function's role."""
+    """A masked role: Lambda names the session after the calling function, so find that function's role;
+    else a RoleName that fits what the mask left of the role name."""
     if denial.session is None:
-        return None
+        return _named_like(template, "AWS::IAM::Role", "RoleName", denial.role_glob)
     by_name = find_callee(template, replace(denial, function=denial.session), params, ())
     if by_name is None or not by_name.certain:
         return None
@@ -402,12 +404,29 @@ def _caller_by_session(template: LoadedTemplate, denial: Denial, params: Mapping
     )
 
 
+def _named_like(template: LoadedTemplate, kind: str, name_key: str, glob: str | None) -> Found | None:
+    """The one resource of `kind` whose literal name fits a partly masked name (`*LambdaRole*-dev`)."""
+    if glob is None:
+        return None
+    resources = _resources(template)
+    fits = [
+        rid
+        for rid in sorted(resources)
+        if _type(resources[rid]) == kind
+        and isinstance(name := _props(resources[rid]).get(name_key), str)
+        and fnmatch.fnmatchcase(name, glob)
+    ]
+    if len(fits) != 1:
+        return None
+    return Found(template.path, fits[0], f"{name_key} fits the masked name {glob}", False)
+
+
 def find_callee(
     template: LoadedTemplate, denial: Denial, params: Mapping[str, Any], caller_targets: Sequence[str]
 ) -> Found | None:
     """The function of the message: by FunctionName, by generated name, else guessed."""
     if denial.function is None:
-        return None
+        return _named_like(template, "AWS::Lambda::Function", "FunctionName", denial.function_glob)
     name = denial.function
     resources = _resources(template)
     functions = sorted(fid for fid, r in resources.items() if _type(r) in FUNCTION_TYPES)

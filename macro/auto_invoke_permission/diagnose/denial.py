@@ -17,14 +17,14 @@ it is found wherever it is, also when wrapped over lines, masked (`xxxx`, `***`,
 that names neither caller nor callee is refused with a `DenialError` saying what is missing.
 
 Texts that are not IAM denials are recognised as what they are: an invalid or expired security token
-(`reasons.TOKEN_REASONS`), Lambda's "Cross-account log access is not allowed" (LogType=Tail across
-accounts) and API Gateway's "Invalid permissions on Lambda function".
+or a bad signature (`NOT_PERMISSION`), Lambda's "Cross-account log access is not allowed" (LogType=Tail
+across accounts) and API Gateway's "Invalid permissions on Lambda function".
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 
@@ -194,7 +194,6 @@ class Denial:
     policy_arn: str | None = None  # the denying policy, in newer messages
     authorization_id: str | None = None  # for GetRequestAuthorizationDetails, in newer messages
     bare_function: bool = False  # the message named the function without its ARN
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def function_arn(self) -> str | None:

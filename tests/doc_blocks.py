@@ -7,6 +7,7 @@ the block needs or expects:
     <!-- needs: aws -->        real AWS credentials and resources: not run
     <!-- needs: network -->    a download (a release tag, a package index): not run
     <!-- needs: suite -->      `make test` itself: not run from inside the suite
+    <!-- needs: minutes -->    a benchmark that takes minutes: run by `make bench`, not here
     <!-- exit: 1 -->           the commands end with this exit status (default 0)
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SHELL_LANGUAGES = frozenset({"bash", "sh", "console", "shell"})
-NEEDS = frozenset({"aws", "network", "suite"})
+NEEDS = frozenset({"aws", "network", "suite", "minutes"})
 _FENCE = re.compile(r"^(\s*)```(\w*)\s*$")
 _MARKER = re.compile(r"^\s*<!--\s*(needs|exit):\s*([\w-]+)\s*-->\s*$")
 
@@ -75,9 +76,8 @@ def blocks_of(path: Path) -> list[ShellBlock]:
             indent = len(opening.group(1))
             body = "\n".join(line[indent:] for line in lines[index + 1 : end])
             markers = _markers(lines, index)
-            found.append(
-                ShellBlock(path, index + 1, language, body, markers.get("needs", ""), int(markers.get("exit", "0")))
-            )
+            needs, exit_status = markers.get("needs", ""), int(markers.get("exit", "0"))
+            found.append(ShellBlock(path, index + 1, language, body, needs, exit_status))
         index = end + 1
     return found
 

@@ -441,8 +441,10 @@ def test_check_of_a_small_json_template_imports_no_heavy_library(tmp_path: Path)
 
 
 def test_settings_module_names_every_setting() -> None:
-    # the README's table and the reader agree on the names
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    # the CLI reference's table and the reader agree on the names
+    readme = (Path(__file__).resolve().parents[1] / "docs" / "cli" / "reference.md").read_text(
+        encoding="utf-8"
+    )
     from auto_invoke_permission.cli.config import SETTINGS
 
     for name in SETTINGS:

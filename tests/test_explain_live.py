@@ -432,7 +432,9 @@ def test_cli_live_text_output(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_readme_live_example_is_the_real_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "guide" / "explain.md").read_text(
+        encoding="utf-8"
+    )
     shown = readme.split("```text\nDeployed (--live)\n", 1)[1].split("```", 1)[0]
     stubs = Stubs()
     seed_deployed(stubs, "live")

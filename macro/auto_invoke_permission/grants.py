@@ -102,7 +102,7 @@ def read_grants(
     return GrantsRead(
         reader.grants,
         Denies(reader.denied, reader.denied_except, reader.denied_when),
-        reader.findings,
+        reader.wildcards_said(),
         reader.edges,
         reader.covered,
         reader.count,
@@ -125,10 +125,12 @@ class _Reader:
         "findings",
         "grants",
         "index",
+        "unqualified_here",
         "url_covered",
         "url_denied",
         "url_denied_except",
         "url_forms",
+        "wildcard_said",
         "wildcards",
     )
 
@@ -154,6 +156,21 @@ class _Reader:
         self.denied_except: dict[RoleKey, list[set[CalleeForm]]] = {}
         self.denied_when: dict[RoleKey, list[tuple[set[CalleeForm], CondSet]]] = {}
         self.count = 0
+        # AIP110 once per (role, pattern): the index of its finding, and the statements it repeats in
+        self.wildcard_said: dict[tuple[RoleKey, str], tuple[int, int]] = {}
+        # the functions the Resource list being read names unqualified (CDK's `[F.Arn, F.Arn:*]`)
+        self.unqualified_here: frozenset[str] = frozenset()
+
+    def wildcards_said(self) -> list[Finding]:
+        """The findings, each AIP110 saying how many more statements of its role repeat its pattern."""
+        findings = list(self.findings)
+        for at, repeats in self.wildcard_said.values():
+            if repeats:
+                first = findings[at]
+                more = "statement" if repeats == 1 else "statements"
+                message = f"{first.message} (and {repeats} more {more} of this role with the same pattern)"
+                findings[at] = first._replace(message=message)
+        return findings
 
     def find(self, code: FindingCode, path: str, message: str) -> None:
         self.findings.append(Finding.at(code, path, message))
@@ -270,6 +287,7 @@ class _Reader:
         many = isinstance(resources, list)
         items = resources if many else [resources]
         functions = self.index.functions
+        self.unqualified_here = _unqualified_functions(items, functions) if many else frozenset()
         for i, node in enumerate(items):
             position = i if many else None
             fid = _function_arn_getatt(node, functions)
@@ -362,22 +380,37 @@ class _Reader:
         if expand:
             forms.extend(target.wildcard_forms)
         if not (expand and target.wildcard_forms) or target.maybe_forms:
-            path = _resource_path(stmt_path, position)
-            message = target.message
-            if target.code == "AIP111":
-                message = (
-                    f"{message}. Its owner must add: {_cross_account_statement(principal, target)}; "
-                    f"or, {self._allow_callers_hint(principal)}"
-                )
-            elif target.code == "AIP113":
-                message = f"{message}. {self._allow_callers_hint(principal, 'In')}"
-            self.find(target.code, path, message)
-            # the label names the Resource as written, never a word of the message
-            self.edge(callers, principal, sym_text(value) or "''", target.code, path)
+            self._report(principal, callers, target, value, _resource_path(stmt_path, position))
         for form, fconds in forms:
             all_conds = and_conditions(conds, fconds)
             if not contradictory(all_conds):
                 grants.append(Grant(principal, form, stmt_path, all_conds))
+
+    def _report(
+        self, principal: Principal, callers: list[str], target: Target, value: Sym, path: str
+    ) -> None:
+        """The finding and the graph edge for a Resource that is not (only) named callees."""
+        shown = sym_text(value) or "''"  # the label names the Resource as written, never the message
+        code = target.code
+        assert code is not None
+        if code == "AIP124" and target.function in self.unqualified_here:
+            return  # `F.Arn:*` beside `F.Arn` (CDK's grantInvoke): the function is granted, no alias
+        if code == "AIP110":
+            said = self.wildcard_said.get((principal.key, shown))
+            if said is not None:
+                self.wildcard_said[(principal.key, shown)] = (said[0], said[1] + 1)
+                return
+            self.wildcard_said[(principal.key, shown)] = (len(self.findings), 0)
+        message = target.message
+        if target.code == "AIP111":
+            message = (
+                f"{message}. Its owner must add: {_cross_account_statement(principal, target)}; "
+                f"or, {self._allow_callers_hint(principal)}"
+            )
+        elif target.code == "AIP113":
+            message = f"{message}. {self._allow_callers_hint(principal, 'In')}"
+        self.find(code, path, message)
+        self.edge(callers, principal, shown, code, path)
 
     def _url_target(
         self,
@@ -475,6 +508,11 @@ def _function_arn_getatt(node: Any, functions: Mapping[str, Any]) -> str | None:
     ):
         return getatt[0]
     return None
+
+
+def _unqualified_functions(items: list[Any], functions: Mapping[str, Any]) -> frozenset[str]:
+    """The functions of the template a Resource list names unqualified by `!GetAtt F.Arn`."""
+    return frozenset(fid for node in items if (fid := _function_arn_getatt(node, functions)) is not None)
 
 
 def _resource_path(stmt_path: str, position: int | None) -> str:

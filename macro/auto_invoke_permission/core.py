@@ -120,7 +120,9 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
     taken = set(index.resources) | {p.logical_id for p in built.permissions}
     visible = None if conditions is None else {**conditions, **built.new_conditions}
     declared = declared_callers.build(index, classifier, visible, taken)
-    facts = checks.Facts(index, classifier, grants, read.covered, urls, read.url_covered)
+    facts = checks.Facts(
+        index, classifier, grants, read.covered, urls, read.url_covered, read.url_action_covered
+    )
     findings += read.findings + denied + existing_findings + built.findings + declared.findings
     findings = sorted(set(findings + checks.run_all(facts)), key=Finding.sort_key)
     findings = suppressions.apply(findings, options, ignores, index, documents, resources_only)

@@ -35,6 +35,7 @@ PRODUCES: frozenset[FindingCode] = frozenset(
     {
         "AIP101", "AIP102", "AIP103", "AIP104", "AIP110", "AIP111", "AIP112", "AIP113", "AIP114",
         "AIP115", "AIP116", "AIP117", "AIP120", "AIP121", "AIP122", "AIP123", "AIP124", "AIP125",
+        "AIP164",
     }
 )  # fmt: skip
 
@@ -63,6 +64,9 @@ class GrantsRead(NamedTuple):
     # lambda:InvokeFunctionUrl, and the (principal key, form) either URL grant names
     url_denies: Denies = Denies({}, {}, {})
     url_covered: frozenset[tuple[RoleKey, CalleeForm]] = frozenset()
+    # (principal key, form) a statement whose action covers lambda:InvokeFunctionUrl names (a pattern:
+    # each form it matches, with its aliases)
+    url_action_covered: frozenset[tuple[RoleKey, CalleeForm]] = frozenset()
 
 
 def _simple_allow(stmt: Any) -> bool | None:
@@ -99,6 +103,7 @@ def read_grants(
     reader = _Reader(index, classifier, options, url_forms)
     for doc in documents:
         reader.document(doc)
+    reader.findings.extend(reader.url_on_another_form())
     return GrantsRead(
         reader.grants,
         Denies(reader.denied, reader.denied_except, reader.denied_when),
@@ -108,6 +113,7 @@ def read_grants(
         reader.count,
         Denies(reader.url_denied, reader.url_denied_except, {}),
         frozenset(reader.url_covered),
+        frozenset(reader.url_action_covered),
     )
 
 
@@ -126,9 +132,11 @@ class _Reader:
         "grants",
         "index",
         "unqualified_here",
+        "url_action_covered",
         "url_covered",
         "url_denied",
         "url_denied_except",
+        "url_elsewhere",
         "url_forms",
         "wildcard_said",
         "wildcards",
@@ -144,6 +152,9 @@ class _Reader:
         self.index = index
         self.url_forms = url_forms
         self.url_covered: set[tuple[RoleKey, CalleeForm]] = set()
+        self.url_action_covered: set[tuple[RoleKey, CalleeForm]] = set()
+        # lambda:InvokeFunctionUrl named on a form without a URL, of a function with one elsewhere
+        self.url_elsewhere: dict[tuple[RoleKey, CalleeForm], tuple[Principal, str]] = {}
         self.url_denied: dict[RoleKey, set[CalleeForm] | None] = {}
         self.url_denied_except: dict[RoleKey, list[set[CalleeForm]]] = {}
         self.classifier = classifier
@@ -426,6 +437,8 @@ class _Reader:
         anything else is a conditional grant, as without URLs."""
         key = principal.key
         self.url_covered.update((key, form) for form, _ in (*target.forms, *target.wildcard_forms))
+        if kind is not VIA_URL:
+            self._url_action(principal, target, stmt_path)
         if not target.lambda_related:
             return
         if target.code is not None:
@@ -443,6 +456,39 @@ class _Reader:
             all_conds = and_conditions(conds, fconds)
             if not contradictory(all_conds):
                 self.grants.append(Grant(principal, form, stmt_path, all_conds, kind))
+
+    def _url_action(self, principal: Principal, target: Target, stmt_path: str) -> None:
+        """Record what a lambda:InvokeFunctionUrl statement names, and a named form without a URL
+        whose function has its URL on another form (AIP164, said once the whole role is read)."""
+        key = principal.key
+        patterned = (*target.wildcard_forms, *target.maybe_forms)
+        self.url_action_covered.update((key, form) for form, _ in (*target.forms, *patterned))
+        for form, _ in patterned:
+            fn = self.index.functions[form.function]
+            self.url_action_covered.update((key, a.form(form.function)) for a in fn.aliases)
+        if target.code is not None:
+            return
+        for form, _ in target.forms:
+            elsewhere = form not in self.url_forms and (key, form) not in self.url_elsewhere
+            if elsewhere and any(f.function == form.function for f in self.url_forms):
+                self.url_elsewhere[(key, form)] = (principal, stmt_path)
+
+    def url_on_another_form(self) -> list[Finding]:
+        """AIP164: lambda:InvokeFunctionUrl on a form without a URL, and on none of the forms of that
+        function that have one: every call through the URL is denied."""
+        findings = []
+        for (key, form), (principal, path) in self.url_elsewhere.items():
+            with_url = sorted((f for f in self.url_forms if f.function == form.function), key=str)
+            if any((key, f) in self.url_action_covered for f in with_url):
+                continue
+            on = " and ".join(f.label for f in with_url)
+            message = (
+                f"{principal.label} may call lambda:InvokeFunctionUrl on {form.label}, which has no "
+                f"function URL; the AWS_IAM URL is on {on}, so every call through it is denied. Grant "
+                f"lambda:InvokeFunctionUrl (and lambda:InvokeFunction) on {on} instead"
+            )
+            findings.append(Finding.at("AIP164", path, message))
+        return findings
 
     def _allow_callers_hint(self, principal: Principal, first: str = "in") -> str:
         """The `AllowCallers` item the callee's template needs for this caller (issue 14)."""

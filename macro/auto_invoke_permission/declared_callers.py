@@ -12,7 +12,6 @@ function of (callee form, principal, organization, kind) only, so they stay stab
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
@@ -553,15 +552,9 @@ def build(
         permissions.append(
             Permission(lid, form, principal, callers, paths, condition_name, False, real_action, extra)
         )
-    used = {p.condition for p in permissions if p.condition}
-    generated = {k: v for k, v in reader.parameters.new.items() if k in used or _referenced(k, namer)}
-    return Declared(permissions, findings + namer.findings, {**generated, **namer.new_conditions})
-
-
-def _referenced(name: str, namer: _ConditionNamer) -> bool:
-    """Whether a combined Condition the namer wrote reads the Condition `name`."""
-    needle = json.dumps({"Condition": name})
-    return any(needle in json.dumps(v) for v in namer.new_conditions.values())
+    # the output keeps those the added permissions read (`core._conditions_used`)
+    new_conditions = {**reader.parameters.new, **namer.new_conditions}
+    return Declared(permissions, findings + namer.findings, new_conditions)
 
 
 _Group = tuple[DeclaredItem, str, list[DeclaredItem]]  # (first item, logical ID suffix, all items)

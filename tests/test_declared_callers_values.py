@@ -292,3 +292,18 @@ def test_function_url_item_without_an_iam_url_fails_naming_it(name: str, order: 
         f"Callee.Metadata.AutoInvokePermission.AllowCallers[0]: FunctionUrl is true, and {message}"
         in (response["errorMessage"])
     )
+
+
+def test_generated_conditions_pass_cfn_lint() -> None:
+    """The generated Fn::Equals over Fn::Join of a list parameter is a valid condition, combined
+    with the callee's own."""
+    from corpus_support import lint_errors
+
+    accounts = {"Accounts": {"Type": "CommaDelimitedList", "Default": OTHER}}
+    callee_condition = {"HasCallee": {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}}
+    tmpl = template({"Ref": "Accounts"}, parameters=accounts, conditions=callee_condition)
+    tmpl["Resources"]["Callee"]["Condition"] = "HasCallee"
+    tmpl["Resources"]["Callee"]["Properties"]["CodeUri"] = "s3://bucket/x.zip"
+    response = run(tmpl, "post", {"Accounts": f"{OTHER},{THIRD}"})
+    assert len(response["added"]) == 2
+    assert lint_errors(response["fragment"]) == set()

@@ -235,7 +235,7 @@ def if_branches(
 
 
 # ------------------------------------------------------------------ cycles
-def _references(definition: Any) -> set[str]:
+def referenced_conditions(definition: Any) -> set[str]:
     """The condition names a definition refers to through `{"Condition": name}`, at any depth."""
     found: set[str] = set()
     stack: list[tuple[Any, int]] = [(definition, 0)]
@@ -255,7 +255,9 @@ def _references(definition: Any) -> set[str]:
 def condition_cycles(conditions: Mapping[str, Any]) -> list[str]:
     """Conditions that refer to themselves through `{"Condition": name}` (CloudFormation rejects them,
     and the macro would otherwise build permissions on them)."""
-    refs = {name: _references(definition) & set(conditions) for name, definition in conditions.items()}
+    refs = {
+        name: referenced_conditions(definition) & set(conditions) for name, definition in conditions.items()
+    }
     problems = []
     state: dict[str, int] = {}  # 1 visiting, 2 done
     for start in sorted(refs):

@@ -121,15 +121,15 @@ class _Reading(NamedTuple):
     denied: list[Finding]
 
 
-def _reading(shape: Shape, options: Options, context: TransformContext, read_values: bool) -> _Reading:
-    """The index, the policy documents and the grants, read with this deploy's parameter values
-    (`read_values`) or with every parameter a symbol and every condition on one left open."""
+def _reading(
+    shape: Shape, options: Options, context: TransformContext, known: Mapping[str, Any] | None = None
+) -> _Reading:
+    """The index, the policy documents and the grants, read with this deploy's parameter values, or
+    with only those of `known` (every other parameter a symbol, every condition on one left open)."""
     template, resources_only, resources, _ = shape
     conditions = None if resources_only else template.get("Conditions", {})
     globals_section = None if resources_only else template.get("Globals")
-    resolver = _resolver(
-        template, resources_only, resources, conditions, globals_section, context, read_values
-    )
+    resolver = _resolver(template, resources_only, resources, conditions, globals_section, context, known)
     index = TemplateIndex(resources, globals_section, resolver)
     classifier = TargetClassifier(index)
     documents = sources.collect(index)
@@ -170,15 +170,22 @@ def _for_every_value(
     now: _Reading, now_built: _Built, shape: Shape, options: Options, context: TransformContext
 ) -> _Built:
     """The permissions for every parameter value: built from a reading with every parameter a symbol,
-    plus the grants that match only with this deploy's values, under generated conditions
-    (`parameter_values.merge`); its findings are AIP128 only. Without a known value both readings
-    are the same, and this deploy's is the answer."""
-    if not now.resolver.values:
+    plus the grants that match only with some values, under generated conditions: this deploy's
+    values, and each value of one parameter that makes a grant name a callee (`probes`); see
+    `parameter_values.merge`. Its findings are AIP128 only. Without a known value both readings are
+    the same, and this deploy's is the answer."""
+    if not now.resolver.read_a_value:
         return now_built._replace(findings=[])
     conditions = None if shape.resources_only else shape.template.get("Conditions", {})
-    every = _reading(shape, options, context, read_values=False)
+    every = _reading(shape, options, context, known={})
+    probes = parameter_values.probes(every.documents, every.template_index, now.resolver.values)
+    probed = [(probe, _reading(shape, options, context, known=dict([probe])).grants) for probe in probes]
+    valued = now.grants
+    if parameter_values.beyond(now.grants, every.grants):
+        # this deploy's values in every string, every condition open (a Deny under one included)
+        valued = _reading(shape, options, context._replace(decide_conditions=False)).grants
     merged = parameter_values.merge(
-        now.grants, every.grants, shape.template, every.template_index, now.resolver, conditions
+        valued, every.grants, shape.template, every.template_index, now.resolver, conditions, probed
     )
     visible = None if conditions is None else {**conditions, **merged.conditions}
     built = _build(every, merged.grants, visible)
@@ -207,7 +214,7 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
     template, resources_only, resources, _ = shape
     conditions = None if resources_only else template.get("Conditions", {})
     ignores = suppressions.resource_ignores(resources)
-    now = _reading(shape, options, context, read_values=True)
+    now = _reading(shape, options, context)
     now_built = _build(now, now.grants, conditions)
     built = _for_every_value(now, now_built, shape, options, context)
     findings = sorted(
@@ -234,7 +241,7 @@ def _resolver(
     conditions: Mapping[str, Any] | None,
     globals_section: Any,
     context: TransformContext,
-    read_values: bool = True,
+    known: Mapping[str, Any] | None = None,
 ) -> Resolver:
     """The resolver for one run; a Resources-only fragment has no Parameters or Mappings."""
     return Resolver(
@@ -247,7 +254,7 @@ def _resolver(
         conditions=conditions,
         decide_conditions=context.decide_conditions,
         implicit=sam_generated_names(resources, globals_section, context.parameter_values),
-        read_values=read_values,
+        known_values=known,
     )
 
 

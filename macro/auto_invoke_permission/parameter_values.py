@@ -15,19 +15,21 @@ grant gets no permission and AIP128 says so. A value CloudFormation would reject
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, NamedTuple, cast
 
 from .conditions import and_conditions
 from .findings import Finding, FindingCode
 from .model import Grant
 from .permissions import short_hash
-from .resolver import Resolver
+from .resolver import Resolver, Sym, Token, concat
+from .sources import PolicyDocument
 from .template import LAMBDA_ALIAS, TemplateIndex, alnum, properties
 
 PRODUCES: frozenset[FindingCode] = frozenset({"AIP119", "AIP128"})
 
 MAX_CONDITION_NAME = 255
+MAX_PROBES = 16  # readings with one parameter's value: each is a reading of the whole template
 _PATH_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _SUB_NAME = re.compile(r"\$\{([^}!.]+)\}")
 
@@ -126,6 +128,15 @@ def grant_key(grant: Grant) -> tuple[Any, ...]:
     return (grant.principal.key, grant.callee.function, grant.callee.alias, grant.kind.infix, grant.path)
 
 
+Probe = tuple[str, str]  # (parameter, value)
+
+
+def beyond(now: list[Grant], every: list[Grant]) -> bool:
+    """Whether this deploy's reading has a grant that the reading for every value lacks."""
+    known = {grant_key(g) for g in every}
+    return any(grant_key(g) not in known for g in now)
+
+
 def merge(
     now: list[Grant],
     every: list[Grant],
@@ -133,14 +144,24 @@ def merge(
     every_index: TemplateIndex,
     now_resolver: Resolver,
     visible: Mapping[str, Any] | None,
+    probed: Sequence[tuple[Probe, list[Grant]]] = (),
 ) -> ValueGrants:
-    """`every` (read with every parameter a symbol), and each grant of `now` (read with this deploy's
-    values) that `every` lacks, under a generated condition on the parameters its match reads."""
+    """`every` (read with every parameter a symbol); each grant of a probe (read with one parameter's
+    value) that `every` lacks, under `Fn::Equals` on that value; and each grant of `now` (read with
+    this deploy's values) that neither has, under a generated condition on the parameters its match
+    reads."""
     known = {grant_key(g) for g in every}
     out = list(every)
     generated: dict[str, Any] = {}
     findings: list[Finding] = []
     namer = _Namer(template, visible)
+    for (parameter, value), grants in probed:
+        name, definition = namer.name(parameter, value)
+        for grant in grants:
+            if grant_key(grant) not in known and not _unwritable(grant, every_index, visible):
+                generated[name] = definition
+                out.append(grant.with_conditions(and_conditions(grant.conditions, frozenset({(name, True)}))))
+    known.update(grant_key(g) for g in out)
     for grant in now:
         if grant_key(grant) in known:
             continue
@@ -159,6 +180,88 @@ def merge(
         literals = frozenset((name, True) for name, _ in names)
         out.append(grant.with_conditions(and_conditions(grant.conditions, literals)))
     return ValueGrants(out, generated, findings)
+
+
+def probes(
+    documents: Iterable[PolicyDocument], index: TemplateIndex, values: Mapping[str, Any]
+) -> list[Probe]:
+    """The (parameter, value) pairs that make a grant's Resource name a callee form of the template,
+    one parameter at a time: `function:${Name}` and a function named `worker` give (Name, worker);
+    a function named `!Ref Name` and a grant on `function:worker` too. Only parameters with a known
+    value now (the others stay unknown), never their value now (this deploy's reading has it), at
+    most MAX_PROBES."""
+    if not values:
+        return []
+    resolver = index.resolver
+    grants = {sym for doc in documents for sym in _resource_syms(doc.document, resolver)}
+    callees = _callee_syms(index)
+    found: set[Probe] = set()
+    for grant in grants:
+        for callee in callees:
+            solved = _solve(grant, callee) or _solve(callee, grant)
+            if solved is not None and solved[0] in values and str(values[solved[0]]) != solved[1]:
+                found.add(solved)
+    return sorted(found)[:MAX_PROBES]
+
+
+def _resource_syms(document: Any, resolver: Resolver) -> Iterator[Sym]:
+    """Every string a `Resource` of a policy document can stand for."""
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "Resource" in node:
+                yield from (v for v, _ in resolver.strings(node["Resource"]) if isinstance(v, tuple))
+            stack.extend(v for k, v in node.items() if k != "Resource")
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def _callee_syms(index: TemplateIndex) -> list[Sym]:
+    """The ARNs of every callee form: each function by `GetAtt .Arn` and by each name it has, and
+    through each alias (by its Name as written, a parameter kept as a symbol)."""
+    resolver = index.resolver
+    prefix = f"arn:{resolver.partition}:lambda:{resolver.region}:{resolver.account_id}:function:"
+    out: list[Sym] = []
+    for fid, fn in index.functions.items():
+        bases: list[Sym] = [(Token("getatt", fid, "Arn"),)]
+        bases += [concat([prefix, *name]) for name, _ in fn.names if name != (Token("ref", fid),)]
+        qualifiers = [_alias_sym(index, alias.logical_id, alias.name) for alias in fn.aliases]
+        out += bases + [concat([*base, ":", *q]) for base in bases for q in qualifiers]
+    return out
+
+
+def _alias_sym(index: TemplateIndex, logical_id: str, name: str) -> Sym:
+    resource = index.resources.get(logical_id)
+    if isinstance(resource, dict) and resource.get("Type") == LAMBDA_ALIAS:
+        value = index.resolver.scalar(properties(resource).get("Name"))
+        if isinstance(value, tuple):
+            return value
+    return (name,)
+
+
+def _atoms(sym: Sym) -> list[str | Token]:
+    """A symbolic string as characters and tokens."""
+    out: list[str | Token] = []
+    for part in sym:
+        out.extend(part) if isinstance(part, str) else out.append(part)
+    return out
+
+
+def _solve(pattern: Sym, target: Sym) -> Probe | None:
+    """The value of the one parameter of `pattern` that makes it `target` (which has none)."""
+    at = [i for i, part in enumerate(pattern) if isinstance(part, Token) and part.kind == "param"]
+    if len(at) != 1 or any(isinstance(part, Token) and part.kind == "param" for part in target):
+        return None
+    head, tail, body = _atoms(pattern[: at[0]]), _atoms(pattern[at[0] + 1 :]), _atoms(target)
+    if len(body) <= len(head) + len(tail) or body[: len(head)] != head:
+        return None
+    if tail and body[len(body) - len(tail) :] != tail:
+        return None
+    middle = body[len(head) : len(body) - len(tail)]
+    if any(isinstance(a, Token) for a in middle):
+        return None
+    return cast(Token, pattern[at[0]]).name, "".join(cast(list[str], middle))
 
 
 def _unwritable(grant: Grant, index: TemplateIndex, visible: Mapping[str, Any] | None) -> str:

@@ -187,7 +187,7 @@ class Resolver:
         conditions: Mapping[str, Any] | None,
         decide_conditions: bool = True,
         implicit: frozenset[str] = frozenset(),
-        read_values: bool = True,
+        known_values: Mapping[str, Any] | None = None,
     ) -> None:
         self.region = region
         self.account_id = account_id
@@ -208,14 +208,16 @@ class Resolver:
         # resources SAM generates later (transform listed before SAM): `<Function>Role`, aliases
         self.implicit = implicit
         self._steps = 0
-        # the parameter values the macro can know (`known_value`); none when `read_values` is off:
-        # every parameter is then a symbol, and what is built holds for any value
+        # the parameter values the macro can know (`known_value`): of `known_values` when given
+        # (the others are symbols, and what is built holds for any value of them), else the event's
         self.values: dict[str, Any] = {}
+        self.read_a_value = False  # whether anything read so far used one of `values`
         # NoEcho parameters stay symbolic: their values must never reach a message or the report
         self.secret: set[str] = {name for name, decl in parameters.items() if is_secret(decl)}
-        for name, decl in parameters.items() if read_values else ():
-            if name in parameter_values and known_value(decl, parameter_values[name]):
-                self.values[name] = parameter_values[name]
+        readable = parameter_values if known_values is None else known_values
+        for name, decl in parameters.items():
+            if name in readable and known_value(decl, readable[name]):
+                self.values[name] = readable[name]
         # decided last: Fn::Equals reads the parameters and pseudo parameters set above
         if conditions is not None and decide_conditions:
             self.conditions = Conditions(conditions, decide(conditions, self._operand_text))
@@ -251,6 +253,7 @@ class Resolver:
         if name in self.secret:
             return (Token("ref", name),)
         if name in self.values:
+            self.read_a_value = True
             v = self.values[name]
             text = ",".join(str(x) for x in v) if isinstance(v, list) else str(v)
             return (text,) if text else ()  # a Sym holds no empty literal: "" is the empty Sym
@@ -263,6 +266,8 @@ class Resolver:
 
     def parameter_list(self, name: str) -> list[str] | None:
         v = self.values.get(name)
+        if v is not None:
+            self.read_a_value = True
         if isinstance(v, list):
             return [str(x) for x in v]
         if isinstance(v, str):

@@ -180,10 +180,8 @@ def _for_every_value(
     every = _reading(shape, options, context, known={})
     probes = parameter_values.probes(every.documents, every.template_index, now.resolver.values)
     probed = [(probe, _reading(shape, options, context, known=dict([probe])).grants) for probe in probes]
-    valued = now.grants
-    if parameter_values.beyond(now.grants, every.grants):
-        # this deploy's values in every string, every condition open (a Deny under one included)
-        valued = _reading(shape, options, context._replace(decide_conditions=False)).grants
+    # this deploy's values in every string, every condition open (a Deny under one included)
+    valued = _reading(shape, options, context._replace(decide_conditions=False)).grants
     merged = parameter_values.merge(
         valued, every.grants, shape.template, every.template_index, now.resolver, conditions, probed
     )

@@ -131,12 +131,6 @@ def grant_key(grant: Grant) -> tuple[Any, ...]:
 Probe = tuple[str, str]  # (parameter, value)
 
 
-def beyond(now: list[Grant], every: list[Grant]) -> bool:
-    """Whether this deploy's reading has a grant that the reading for every value lacks."""
-    known = {grant_key(g) for g in every}
-    return any(grant_key(g) not in known for g in now)
-
-
 def merge(
     now: list[Grant],
     every: list[Grant],

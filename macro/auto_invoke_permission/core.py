@@ -149,15 +149,22 @@ class _Built(NamedTuple):
     findings: list[Finding]
 
 
-def _build(reading: _Reading, grants: list[Grant], conditions: Mapping[str, Any] | None) -> _Built:
-    """The permissions of the grants (`conditions`: the visible Conditions, None when not visible)."""
+def _build(
+    reading: _Reading,
+    grants: list[Grant],
+    conditions: Mapping[str, Any] | None,
+    declared_from: _Reading | None = None,
+) -> _Built:
+    """The permissions of the grants (`conditions`: the visible Conditions, None when not visible),
+    and those the AllowCallers declare, read from `declared_from` (default: `reading`)."""
     index, classifier = reading.template_index, reading.classifier
     existing, existing_findings = existing_permissions(index, classifier)
     existing_url = existing_url_permissions(index, classifier) if reading.iam_url_forms else None
     built = build_permissions(index, grants, existing, conditions, existing_url)
     taken = set(index.resources) | {p.logical_id for p in built.permissions}
     visible = None if conditions is None else {**conditions, **built.new_conditions}
-    declared = declared_callers.build(index, classifier, visible, taken)
+    declarer = declared_from or reading
+    declared = declared_callers.build(declarer.template_index, declarer.classifier, visible, taken)
     return _Built(
         built.permissions + declared.permissions,
         declared.permissions,
@@ -186,7 +193,7 @@ def _for_every_value(
         valued, every.grants, shape.template, every.template_index, now.resolver, conditions, probed
     )
     visible = None if conditions is None else {**conditions, **merged.conditions}
-    built = _build(every, merged.grants, visible)
+    built = _build(every, merged.grants, visible, declared_from=now)
     return built._replace(
         new_conditions={**merged.conditions, **built.new_conditions}, findings=merged.findings
     )

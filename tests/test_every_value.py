@@ -8,12 +8,13 @@ any other, gives the permissions that the grants allow with the other set.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 from auto_invoke_permission import core
 from auto_invoke_permission.conditions import Conditions
-from auto_invoke_permission.model import TransformContext, TransformResult
+from auto_invoke_permission.model import TransformContext, TransformFailure, TransformResult
 from auto_invoke_permission.options import Options
 from auto_invoke_permission.resolver import Resolver
 from conftest import ACCOUNT, REGION, caller, codes, run, sam_function, statement
@@ -392,3 +393,100 @@ def test_the_family_exercises_every_kind_of_permission() -> None:
     assert conditions[got["Other:live"] or ""] == eq({"Ref": "AliasName"}, "live")
     generated = {str(d["Fn::Equals"][1]) for n, d in conditions.items() if n.startswith("AutoInvoke")}
     assert generated == {"worker", "other", "live", ARN + "worker", ARN + "other"}
+
+
+# ----------------------------------------------------- the property over the public corpus
+def _compared(conditions: Any, parameter: str) -> list[str]:
+    """The literal values the Conditions compare a parameter with (`!Equals [!Ref P, value]`)."""
+    found: list[str] = []
+    stack = [conditions]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            pair = node.get("Fn::Equals")
+            if isinstance(pair, list) and len(pair) == 2 and {"Ref": parameter} in pair:
+                other = pair[1] if pair[0] == {"Ref": parameter} else pair[0]
+                if isinstance(other, str | int | bool) and str(other) not in found:
+                    found.append(str(other))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def value_sets(template: Mapping[str, Any], limit: int = 3) -> list[dict[str, Any]]:
+    """The Defaults (or a stand-in), then the Defaults with one compared parameter changed."""
+    parameters = template.get("Parameters")
+    if not isinstance(parameters, dict):
+        return [{}]
+    defaults: dict[str, Any] = {}
+    for name, spec in parameters.items():
+        default = spec.get("Default", "x") if isinstance(spec, dict) else "x"
+        defaults[name] = ",".join(map(str, default)) if isinstance(default, list) else str(default)
+    sets = [defaults]
+    for name in sorted(defaults):
+        for value in _compared(template.get("Conditions"), name):
+            if value != defaults[name] and len(sets) <= limit:
+                sets.append({**defaults, name: value})
+    return sets
+
+
+def _corpus_templates() -> list[tuple[str, dict[str, Any]]]:
+    from corpus_support import CORPUS, load_template, read_tsv, without_transform
+
+    if not (CORPUS / "MANIFEST.tsv").is_file():
+        return []
+    out = []
+    for row in read_tsv(CORPUS / "MANIFEST.tsv"):
+        try:
+            template = load_template(CORPUS / row["local_file"])
+        except Exception:  # unreadable corpus files are the corpus tests' concern
+            continue
+        if (
+            isinstance(template, dict)
+            and isinstance(template.get("Conditions"), dict)
+            and template["Conditions"]
+        ):
+            out.append((row["local_file"], without_transform(template)))
+    return out
+
+
+def _mismatches(templates: list[tuple[str, dict[str, Any]]]) -> tuple[int, list[str]]:
+    """(templates checked, each (template, expanded with, deployed with) whose permissions differ)."""
+    problems: list[str] = []
+    checked = 0
+    for name, fragment in templates:
+        sets = value_sets(fragment)
+        try:
+            outputs = [expand(fragment, values) for values in sets]
+            wanted = [allowed(fragment, values) for values in sets]
+        except TransformFailure:
+            continue  # unusable input or a limit: the corpus tests judge those
+        checked += 1
+        for i, output in enumerate(outputs):
+            for j, values in enumerate(sets):
+                if deployed(output, values) != wanted[j]:
+                    problems.append(f"{name}: expanded with set {i}, deployed with set {j}")
+    return checked, problems
+
+
+SAMPLES = sorted((Path(__file__).resolve().parents[1] / "samples").glob("*/template.yaml"))
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.parent.name)
+def test_samples_expanded_with_one_set_of_values_right_for_any_other(path: Path) -> None:
+    from corpus_support import load_template, without_transform
+
+    checked, problems = _mismatches([(path.parent.name, without_transform(load_template(path)))])
+    assert checked == 1
+    assert problems == []
+
+
+@pytest.mark.corpus
+def test_corpus_expanded_with_one_set_of_values_right_for_any_other() -> None:
+    templates = _corpus_templates()
+    if not templates:
+        pytest.skip("corpus not found")
+    checked, problems = _mismatches(templates)
+    assert checked > 100
+    assert problems == [], "\n".join(problems[:50])

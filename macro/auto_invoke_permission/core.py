@@ -179,8 +179,9 @@ def _for_every_value(
     """The permissions for every parameter value: built from a reading with every parameter a symbol,
     plus the grants that match only with some values, under generated conditions: this deploy's
     values, and each value of one parameter that makes a grant name a callee (`probes`); see
-    `parameter_values.merge`. Its findings are AIP128 only. Without a known value both readings are
-    the same, and this deploy's is the answer."""
+    `parameter_values.merge`. The AllowCallers are read with this deploy's values and every
+    condition open. Its findings are AIP128 only. When nothing read a parameter's value, every
+    reading is this deploy's, and it is the answer."""
     if not now.resolver.read_a_value:
         return now_built._replace(findings=[])
     conditions = None if shape.resources_only else shape.template.get("Conditions", {})
@@ -188,12 +189,12 @@ def _for_every_value(
     probes = parameter_values.probes(every.documents, every.template_index, now.resolver.values)
     probed = [(probe, _reading(shape, options, context, known=dict([probe])).grants) for probe in probes]
     # this deploy's values in every string, every condition open (a Deny under one included)
-    valued = _reading(shape, options, context._replace(decide_conditions=False)).grants
+    valued = _reading(shape, options, context._replace(decide_conditions=False))
     merged = parameter_values.merge(
-        valued, every.grants, shape.template, every.template_index, now.resolver, conditions, probed
+        valued.grants, every.grants, shape.template, every.template_index, now.resolver, conditions, probed
     )
     visible = None if conditions is None else {**conditions, **merged.conditions}
-    built = _build(every, merged.grants, visible, declared_from=now)
+    built = _build(every, merged.grants, visible, declared_from=valued)
     return built._replace(
         new_conditions={**merged.conditions, **built.new_conditions}, findings=merged.findings
     )

@@ -198,6 +198,22 @@ VALUE_MATCHES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], l
         [],
         {"AIP128"},
     ),
+    (
+        "the same under a condition decided false: no finding now",
+        {
+            "Worker": NAMED_WORKER,
+            **caller(
+                when(
+                    "IsProd",
+                    statement({"Fn::Sub": [ARN + "${N}", {"N": {"Fn::Select": [0, {"Ref": "Names"}]}}]}),
+                )
+            ),
+        },
+        {"Names": {"Type": "CommaDelimitedList"}},
+        {"Names": "worker", "Stage": "dev"},
+        [],
+        set(),
+    ),
 ]
 
 

@@ -191,7 +191,14 @@ def _for_every_value(
     # this deploy's values in every string, every condition open (a Deny under one included)
     valued = _reading(shape, options, context._replace(decide_conditions=False))
     merged = parameter_values.merge(
-        valued.grants, every.grants, shape.template, every.template_index, now.resolver, conditions, probed
+        valued.grants,
+        every.grants,
+        shape.template,
+        every.template_index,
+        now.resolver,
+        conditions,
+        probed,
+        live={parameter_values.grant_key(g) for g in now.grants},
     )
     visible = None if conditions is None else {**conditions, **merged.conditions}
     built = _build(every, merged.grants, visible, declared_from=valued)

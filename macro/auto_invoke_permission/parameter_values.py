@@ -15,7 +15,7 @@ grant gets no permission and AIP128 says so. A value CloudFormation would reject
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, cast
 
 from .conditions import and_conditions
@@ -139,11 +139,12 @@ def merge(
     now_resolver: Resolver,
     visible: Mapping[str, Any] | None,
     probed: Sequence[tuple[Probe, list[Grant]]] = (),
+    live: Collection[tuple[Any, ...]] = (),
 ) -> ValueGrants:
     """`every` (read with every parameter a symbol); each grant of a probe (read with one parameter's
     value) that `every` lacks, under `Fn::Equals` on that value; and each grant of `now` (read with
-    this deploy's values) that neither has, under a generated condition on the parameters its match
-    reads."""
+    this deploy's values) that `every` lacks, under a generated condition on the parameters its
+    match reads. AIP128 only for the grants that exist with this deploy's values (`live`)."""
     known = {grant_key(g) for g in every}
     out = list(every)
     generated: dict[str, Any] = {}
@@ -155,13 +156,14 @@ def merge(
             if grant_key(grant) not in known and not _unwritable(grant, every_index, visible):
                 generated[name] = definition
                 out.append(grant.with_conditions(and_conditions(grant.conditions, frozenset({(name, True)}))))
-    known.update(grant_key(g) for g in out)
     for grant in now:
         if grant_key(grant) in known:
             continue
         why = _unwritable(grant, every_index, visible)
         names = None if why else _conditions_for(grant, template, every_index, now_resolver, namer)
         if names is None:
+            if grant_key(grant) not in live:
+                continue  # under a condition this deploy's values decide false: no finding now
             why = why or "its match reads no parameter whose value a condition can compare"
             message = (
                 f"{grant.principal.label} -> {grant.callee.label} matches only with this deploy's "

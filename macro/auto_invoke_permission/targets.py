@@ -471,8 +471,9 @@ def _absent(index: TemplateIndex, name: str, shown: str) -> Target | None:
     if condition is None:
         return None
     message = (
-        f"{shown} names {name}, which exists only when condition {condition} is true; it is false "
-        "with this deploy's parameter values"
+        f"{shown} names {name}, which exists only when condition {condition} is true, and it is false "
+        "with this deploy's parameter values: a grant outside the condition refers to a resource that "
+        "is not created"
     )
     return Target(code="AIP118", message=message)
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from . import checks, declared_callers, limits, parameter_values, report, sources, suppressions
-from .conditions import condition_cycles, referenced_conditions
+from .conditions import Conditions, condition_cycles, referenced_conditions
 from .findings import Finding, FindingCode
 from .grants import GrantsRead, apply_denies, read_grants
 from .model import (
@@ -180,12 +180,14 @@ def _for_every_value(
     plus the grants that match only with some values, under generated conditions: this deploy's
     values, and each value of one parameter that makes a grant name a callee (`probes`); see
     `parameter_values.merge`. The AllowCallers are read with this deploy's values and every
-    condition open. Its findings are AIP128 only. When nothing read a parameter's value, every
-    reading is this deploy's, and it is the answer."""
-    if not now.resolver.read_a_value:
+    condition open. Its findings are AIP128 only. When nothing read a parameter's value and no
+    condition was decided, every reading is this deploy's, and it is the answer."""
+    decided = isinstance(now.resolver.conditions, Conditions) and bool(now.resolver.conditions.decided)
+    if not (now.resolver.read_a_value or decided):
         return now_built._replace(findings=[])
     conditions = None if shape.resources_only else shape.template.get("Conditions", {})
-    every = _reading(shape, options, context, known={})
+    # every condition open, even one on literals only: CloudFormation decides it at each deploy
+    every = _reading(shape, options, context._replace(decide_conditions=False), known={})
     probes = parameter_values.probes(every.documents, every.template_index, now.resolver.values)
     probed = [(probe, _reading(shape, options, context, known=dict([probe])).grants) for probe in probes]
     # this deploy's values in every string, every condition open (a Deny under one included)

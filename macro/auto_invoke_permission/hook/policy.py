@@ -22,9 +22,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from .. import core, suppressions
+from ..conditions import Conditions
 from ..findings import CODES, Finding, FindingCode, Severity
 from ..model import Permission, TransformContext, TransformFailure, TransformResult
 from ..options import Mode, OptionError, Options, resolve_options
+from ..resolver import Resolver
 
 PREFIX = "AutoInvokePermission hook:"
 MAX_MESSAGE_CHARS = 4096  # CloudFormation truncates the message there
@@ -189,12 +191,29 @@ def _planned(
     """The permissions the macro would add: those for every value, and those a grant gets where its
     match depends on a parameter's value, with the Defaults (the macro would add them under a
     generated condition). Only ever more than `result.added`: a Default never removes one."""
+    planned = _possible(result, context)
     defaults = parameter_defaults(template)
     if not defaults:
-        return list(result.added)
+        return planned
     with_defaults = core.analyze(fragment, options, context._replace(parameter_values=defaults))
     known = {p.logical_id for p in result.added}
-    return [*result.added, *(p for p in with_defaults.added if p.logical_id not in known)]
+    return [*planned, *(p for p in _possible(with_defaults, context) if p.logical_id not in known)]
+
+
+def _possible(result: TransformResult, context: TransformContext) -> list[Permission]:
+    """The added permissions whose Condition can be true: not one on literals that is false."""
+    out = result.fragment
+    resolver = Resolver(
+        region=context.region,
+        account_id=context.account_id,
+        resources={},
+        parameters=out.get("Parameters") or {},
+        parameter_values={},
+        mappings=out.get("Mappings") or {},
+        conditions=out.get("Conditions") or {},
+    )
+    decided = resolver.conditions.decided if isinstance(resolver.conditions, Conditions) else {}
+    return [p for p in result.added if p.condition is None or decided.get(p.condition) is not False]
 
 
 def parameter_defaults(template: Mapping[str, Any]) -> dict[str, Any]:

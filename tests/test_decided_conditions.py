@@ -1,7 +1,8 @@
 """Conditions decided with the event's parameter values (issue 11 items 1, 2, 5, 7, 12, 17, 20).
 
 `decide` is three-valued: a condition the values cannot decide is left out, and everything built
-on it keeps the condition, as before. What a condition decided false guards is not read at all.
+on it keeps the condition, as before. What a condition decided false guards has no finding now;
+its permissions still exist, under the condition (tests/test_every_value.py).
 """
 
 from __future__ import annotations

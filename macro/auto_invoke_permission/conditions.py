@@ -166,7 +166,8 @@ def decide(definitions: Mapping[str, Any], operand: OperandValue) -> dict[str, b
 class Conditions(Mapping[str, Any]):
     """The template's Conditions (name -> definition, as written) with the values that the event's
     parameter values decide. Readers split `Fn::If` and resources on it: a branch or resource whose
-    condition is decided false is not read at all."""
+    condition is decided false is not read at all. Only the reading for this deploy's findings
+    decides; the permissions come from a reading that decides nothing (core._for_every_value)."""
 
     __slots__ = ("_definitions", "decided")
 

@@ -1,7 +1,8 @@
 """Conditions decided with the event's parameter values (issue 11 items 1, 2, 5, 7, 12, 17, 20).
 
 `decide` is three-valued: a condition the values cannot decide is left out, and everything built
-on it keeps the condition, as before. What a condition decided false guards is not read at all.
+on it keeps the condition, as before. What a condition decided false guards has no finding now;
+its permissions still exist, under the condition (tests/test_every_value.py).
 """
 
 from __future__ import annotations
@@ -63,7 +64,12 @@ DEFINITIONS: list[tuple[Any, bool | None]] = [
     (eq({"Ref": "Unset"}, "x"), None),
     (eq({"Ref": "Secret"}, "prod"), None),  # NoEcho values are never read
     (eq({"Fn::ImportValue": "x"}, "x"), None),
-    (eq(1, "1"), None),  # not a string: not guessed
+    # scalars compare as their string forms, as CloudFormation compares them
+    (eq(1, "1"), True),
+    (eq(-1, "-1"), True),
+    (eq(True, "true"), True),
+    (eq(False, "true"), False),
+    (eq(1.5, "1.5"), None),  # a number with a fraction: its string form is not guessed
     # other intrinsics as operands
     (eq({"Fn::Sub": "${Stage}-${AWS::Region}"}, f"prod-{REGION}"), True),
     (eq({"Fn::Join": ["-", [{"Ref": "Stage"}, "x"]]}, "prod-x"), True),
@@ -284,8 +290,9 @@ def test_globals_merge(global_props: dict[str, Any], props: dict[str, Any], expe
     assert _merge_globals(global_props, props) == expected
 
 
-@pytest.mark.parametrize(("lock", "callees"), [("no", ["Worker"]), ("yes", []), (None, ["Worker"])])
-def test_deny_under_a_decided_condition(lock: str | None, callees: list[str]) -> None:
+@pytest.mark.parametrize("lock", ["no", "yes", None])
+def test_deny_under_a_decided_condition(lock: str | None) -> None:
+    # whatever this deploy's value, the permission exists where the Deny does not apply: `Not Lock`
     worker = {"Fn::GetAtt": ["Worker", "Arn"]}
     template = {
         "Parameters": {"Locked": {"Type": "String"}},
@@ -298,7 +305,10 @@ def test_deny_under_a_decided_condition(lock: str | None, callees: list[str]) ->
         },
     }
     result = run(template, parameter_values={} if lock is None else {"Locked": lock})
-    assert [p.callee.function for p in result.added] == callees
+    assert [p.callee.function for p in result.added] == ["Worker"]
+    condition = result.added[0].condition
+    assert condition is not None
+    assert result.fragment["Conditions"][condition] == {"Fn::Not": [{"Condition": "Lock"}]}
     assert codes(result) == ({"AIP125"} if lock == "yes" else set())
 
 

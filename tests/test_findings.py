@@ -56,6 +56,24 @@ PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         },
         {},
     ),
+    "AIP118": (
+        {
+            "fragment": {
+                "Conditions": {"Never": {"Fn::Equals": ["a", "b"]}},
+                "Resources": {"Worker": {**sam_function(), "Condition": "Never"}, **to(WORKER_ARN)},
+            }
+        },
+        {},
+    ),
+    "AIP119": (
+        {
+            "fragment": {
+                "Parameters": {"Stage": {"Type": "String", "AllowedValues": ["dev", "prod"]}},
+                "Resources": {"Worker": sam_function(), **to(WORKER_ARN)},
+            }
+        },
+        {"parameter_values": {"Stage": "test"}},
+    ),
     "AIP120": (caller(statement(WORKER_ARN, Condition={"Bool": {"aws:SecureTransport": "true"}})), {}),
     "AIP121": (caller({"Effect": "Allow", "Action": "lambda:InvokeFunction", "NotResource": WORKER_ARN}), {}),
     "AIP122": (to({"Fn::Sub": "${Worker.Arn}:3"}), {}),
@@ -84,6 +102,18 @@ PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             }
         },
         {},
+    ),
+    "AIP128": (
+        {
+            "fragment": {
+                "Parameters": {"Names": {"Type": "CommaDelimitedList"}},
+                "Resources": {
+                    "Worker": sam_function(FunctionName="worker"),
+                    **to({"Fn::Sub": [ARN + "${N}", {"N": {"Fn::Select": [0, {"Ref": "Names"}]}}]}),
+                },
+            }
+        },
+        {"parameter_values": {"Names": "worker"}},
     ),
     "AIP130": ({"Caller": sam_function(Environment={"Variables": {"WORKER": {"Ref": "Worker"}}})}, {}),
     "AIP131": (
@@ -231,7 +261,9 @@ def produce(code: str) -> set[str]:
         {k: v for k, v in extra.items() if k in ("Mode", "Ignore")},
     )
     try:
-        result = core.analyze(fragment, options, TransformContext(region=REGION, account_id=ACCOUNT))
+        values = extra.get("parameter_values", {})
+        context = TransformContext(region=REGION, account_id=ACCOUNT, parameter_values=values)
+        result = core.analyze(fragment, options, context)
     except TransformFailure as failure:
         return {f.code for f in failure.findings}
     return {f.code for f in result.findings}
@@ -312,7 +344,15 @@ def test_graph_draws_only_the_permissions_that_exist() -> None:
 
 def test_every_code_is_claimed_by_exactly_one_producer() -> None:
     # each module that emits findings lists its codes in PRODUCES (a check: in its CHECK)
-    from auto_invoke_permission import checks, declared_callers, grants, limits, permissions, suppressions
+    from auto_invoke_permission import (
+        checks,
+        declared_callers,
+        grants,
+        limits,
+        parameter_values,
+        permissions,
+        suppressions,
+    )
 
     claims: list[str] = [
         *core.PRODUCES,
@@ -320,6 +360,7 @@ def test_every_code_is_claimed_by_exactly_one_producer() -> None:
         *permissions.PRODUCES,
         *declared_callers.PRODUCES,
         *limits.PRODUCES,
+        *parameter_values.PRODUCES,
         *suppressions.PRODUCES,
         *(code for check in checks.registered() for code in check.produces),
     ]

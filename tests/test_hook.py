@@ -255,7 +255,7 @@ CASES = [
     Case("plain_without_macro", PLAIN),
     # plain CloudFormation with Fn::Transform directly under Resources
     Case("plain_inline_macro", PLAIN_INLINE_MACRO),
-    # parameters take their Default (the payload carries no values): the literal ARN is Worker's
+    # no parameter has a value (AIP113 now), but with its Default the literal ARN is Worker's
     Case("parameter_default", PARAMETER_DEFAULT),
     # a template with no invoke grant
     Case("no_grant", NO_GRANT),

@@ -166,7 +166,8 @@ def decide(definitions: Mapping[str, Any], operand: OperandValue) -> dict[str, b
 class Conditions(Mapping[str, Any]):
     """The template's Conditions (name -> definition, as written) with the values that the event's
     parameter values decide. Readers split `Fn::If` and resources on it: a branch or resource whose
-    condition is decided false is not read at all."""
+    condition is decided false is not read at all. Only the reading for this deploy's findings
+    decides; the permissions come from a reading that decides nothing (core._for_every_value)."""
 
     __slots__ = ("_definitions", "decided")
 
@@ -235,7 +236,7 @@ def if_branches(
 
 
 # ------------------------------------------------------------------ cycles
-def _references(definition: Any) -> set[str]:
+def referenced_conditions(definition: Any) -> set[str]:
     """The condition names a definition refers to through `{"Condition": name}`, at any depth."""
     found: set[str] = set()
     stack: list[tuple[Any, int]] = [(definition, 0)]
@@ -255,7 +256,9 @@ def _references(definition: Any) -> set[str]:
 def condition_cycles(conditions: Mapping[str, Any]) -> list[str]:
     """Conditions that refer to themselves through `{"Condition": name}` (CloudFormation rejects them,
     and the macro would otherwise build permissions on them)."""
-    refs = {name: _references(definition) & set(conditions) for name, definition in conditions.items()}
+    refs = {
+        name: referenced_conditions(definition) & set(conditions) for name, definition in conditions.items()
+    }
     problems = []
     state: dict[str, int] = {}  # 1 visiting, 2 done
     for start in sorted(refs):

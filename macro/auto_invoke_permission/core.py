@@ -10,11 +10,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from . import checks, declared_callers, limits, report, sources, suppressions
-from .conditions import condition_cycles
+from . import checks, declared_callers, limits, parameter_values, report, sources, suppressions
+from .conditions import Conditions, condition_cycles, referenced_conditions
 from .findings import Finding, FindingCode
-from .grants import apply_denies, read_grants
-from .model import Counts, Permission, TransformContext, TransformFailure, TransformResult, json_kind
+from .grants import GrantsRead, apply_denies, read_grants
+from .model import (
+    CalleeForm,
+    Counts,
+    Grant,
+    Permission,
+    TransformContext,
+    TransformFailure,
+    TransformResult,
+    json_kind,
+)
 from .options import MACRO_KEY as MACRO_KEY  # noqa: PLC0414 - re-exported: core.MACRO_KEY
 from .options import Mode, Options
 from .permissions import (
@@ -26,7 +35,7 @@ from .permissions import (
 from .resolver import Resolver
 from .targets import TargetClassifier
 from .template import TemplateIndex, sam_generated_names
-from .urls import AWS_IAM, function_urls
+from .urls import AWS_IAM, FunctionUrl, function_urls
 
 PRODUCES: frozenset[FindingCode] = frozenset({"AIP140", "AIP141", "AIP142"})  # what the run itself reports
 
@@ -98,44 +107,154 @@ def _shape(fragment: Any) -> Shape:
     return Shape(fragment, False, resources, unanalyzed)
 
 
-def analyze(fragment: Any, options: Options, context: TransformContext) -> TransformResult:
-    """Find every grant, build the permissions and findings; raise only for unusable input or limits.
-    Each stage takes what it reads and returns what it produces; the result is built once, last."""
-    template, resources_only, resources, unanalyzed = _shape(fragment)
+class _Reading(NamedTuple):
+    """One reading of the template's grants, with one resolver: this deploy's values, or none."""
+
+    resolver: Resolver
+    template_index: TemplateIndex
+    classifier: TargetClassifier
+    documents: list[sources.PolicyDocument]
+    urls: list[FunctionUrl]
+    iam_url_forms: frozenset[CalleeForm]
+    read: GrantsRead
+    grants: list[Grant]
+    denied: list[Finding]
+
+
+def _reading(
+    shape: Shape, options: Options, context: TransformContext, known: Mapping[str, Any] | None = None
+) -> _Reading:
+    """The index, the policy documents and the grants, read with this deploy's parameter values, or
+    with only those of `known` (every other parameter a symbol, every condition on one left open)."""
+    template, resources_only, resources, _ = shape
     conditions = None if resources_only else template.get("Conditions", {})
     globals_section = None if resources_only else template.get("Globals")
-    resolver = _resolver(template, resources_only, resources, conditions, globals_section, context)
-    ignores = suppressions.resource_ignores(resources)
+    resolver = _resolver(template, resources_only, resources, conditions, globals_section, context, known)
     index = TemplateIndex(resources, globals_section, resolver)
     classifier = TargetClassifier(index)
-    findings = _run_findings(index, options, unanalyzed) + index.findings
     documents = sources.collect(index)
     urls = function_urls(index, classifier)
     iam_url_forms = frozenset(u.form for u in urls if u.auth_type == AWS_IAM)
     read = read_grants(index, classifier, options, documents, iam_url_forms)
     grants, denied = apply_denies(read.grants, read.denies, read.url_denies, resolver.conditions)
+    return _Reading(resolver, index, classifier, documents, urls, iam_url_forms, read, grants, denied)
+
+
+class _Built(NamedTuple):
+    """The permissions one reading's grants make: added, existing and declared, and their Conditions."""
+
+    permissions: list[Permission]
+    declared: list[Permission]
+    new_conditions: dict[str, Any]
+    findings: list[Finding]
+
+
+def _build(
+    reading: _Reading,
+    grants: list[Grant],
+    conditions: Mapping[str, Any] | None,
+    declared_from: _Reading | None = None,
+) -> _Built:
+    """The permissions of the grants (`conditions`: the visible Conditions, None when not visible),
+    and those the AllowCallers declare, read from `declared_from` (default: `reading`)."""
+    index, classifier = reading.template_index, reading.classifier
     existing, existing_findings = existing_permissions(index, classifier)
-    existing_url = existing_url_permissions(index, classifier) if iam_url_forms else None
+    existing_url = existing_url_permissions(index, classifier) if reading.iam_url_forms else None
     built = build_permissions(index, grants, existing, conditions, existing_url)
     taken = set(index.resources) | {p.logical_id for p in built.permissions}
     visible = None if conditions is None else {**conditions, **built.new_conditions}
-    declared = declared_callers.build(index, classifier, visible, taken)
-    facts = checks.Facts(
-        index, classifier, grants, read.covered, urls, read.url_covered, read.url_action_covered
+    declarer = declared_from or reading
+    declared = declared_callers.build(declarer.template_index, declarer.classifier, visible, taken)
+    return _Built(
+        built.permissions + declared.permissions,
+        declared.permissions,
+        {**built.new_conditions, **declared.new_conditions},
+        existing_findings + built.findings + declared.findings,
     )
-    findings += read.findings + denied + existing_findings + built.findings + declared.findings
-    findings = sorted(set(findings + checks.run_all(facts)), key=Finding.sort_key)
-    findings = suppressions.apply(findings, options, ignores, index, documents, resources_only)
-    permissions = built.permissions + declared.permissions
-    new_conditions = {**built.new_conditions, **declared.new_conditions}
+
+
+def _for_every_value(
+    now: _Reading, now_built: _Built, shape: Shape, options: Options, context: TransformContext
+) -> _Built:
+    """The permissions for every parameter value: built from a reading with every parameter a symbol,
+    plus the grants that match only with some values, under generated conditions: this deploy's
+    values, and each value of one parameter that makes a grant name a callee (`probes`); see
+    `parameter_values.merge`. The AllowCallers are read with this deploy's values and every
+    condition open. Its findings are AIP128 only. When nothing read a parameter's value and no
+    condition was decided, every reading is this deploy's, and it is the answer."""
+    decided = isinstance(now.resolver.conditions, Conditions) and bool(now.resolver.conditions.decided)
+    if not (now.resolver.read_a_value or decided):
+        return now_built._replace(findings=[])
+    conditions = None if shape.resources_only else shape.template.get("Conditions", {})
+    # every condition open, even one on literals only: CloudFormation decides it at each deploy
+    every = _reading(shape, options, context._replace(decide_conditions=False), known={})
+    probes = parameter_values.probes(every.documents, every.template_index, now.resolver.values)
+    probed = [(probe, _reading(shape, options, context, known=dict([probe])).grants) for probe in probes]
+    # this deploy's values in every string, every condition open (a Deny under one included)
+    valued = _reading(shape, options, context._replace(decide_conditions=False))
+    merged = parameter_values.merge(
+        valued.grants,
+        every.grants,
+        shape.template,
+        every.template_index,
+        now.resolver,
+        conditions,
+        probed,
+        live={parameter_values.grant_key(g) for g in now.grants},
+    )
+    visible = None if conditions is None else {**conditions, **merged.conditions}
+    built = _build(every, merged.grants, visible, declared_from=valued)
+    return built._replace(
+        new_conditions={**merged.conditions, **built.new_conditions}, findings=merged.findings
+    )
+
+
+def _findings_now(now: _Reading, now_built: _Built, options: Options, shape: Shape) -> list[Finding]:
+    """The findings with this deploy's values: what a condition decided false guards has none."""
+    index = now.template_index
+    findings = _run_findings(index, options, shape.unanalyzed) + index.findings + now.read.findings
+    findings += now.denied + now_built.findings
+    if not shape.resources_only:
+        parameters = shape.template.get("Parameters") or {}
+        findings += parameter_values.constraint_findings(parameters, now.resolver)
+    facts = checks.Facts(
+        index,
+        now.classifier,
+        now.grants,
+        now.read.covered,
+        now.urls,
+        now.read.url_covered,
+        now.read.url_action_covered,
+    )
+    return findings + checks.run_all(facts)
+
+
+def analyze(fragment: Any, options: Options, context: TransformContext) -> TransformResult:
+    """Find every grant, build the permissions and findings; raise only for unusable input or limits.
+    The permissions hold for every parameter value CloudFormation may later apply to the output; this
+    deploy's values decide only which findings apply now (docs/guide/parameter-values.md)."""
+    shape = _shape(fragment)
+    template, resources_only, resources, _ = shape
+    conditions = None if resources_only else template.get("Conditions", {})
+    ignores = suppressions.resource_ignores(resources)
+    now = _reading(shape, options, context)
+    now_built = _build(now, now.grants, conditions)
+    built = _for_every_value(now, now_built, shape, options, context)
+    findings = sorted(
+        set(_findings_now(now, now_built, options, shape) + built.findings), key=Finding.sort_key
+    )
+    findings = suppressions.apply(
+        findings, options, ignores, now.template_index, now.documents, resources_only
+    )
+    permissions = built.permissions
     added = [p for p in permissions if not p.existing]  # in audit mode: planned, not added
     if options.mode is not Mode.AUDIT:  # audit adds nothing, so no limit applies
-        _check_limits(index, permissions, added)
+        _check_limits(now.template_index, permissions, added)
     summary = None
     if not resources_only and options.report:
-        summary = _summary(options, read.grant_count, permissions, added, findings, declared.permissions)
-    out = _output(template, resources_only, options, added, conditions, new_conditions, summary)
-    return TransformResult(out, options, permissions, added, findings, read.edges, read.grant_count)
+        summary = _summary(options, now.read.grant_count, permissions, added, findings, built.declared)
+    out = _output(template, resources_only, options, added, conditions, built.new_conditions, summary)
+    return TransformResult(out, options, permissions, added, findings, now.read.edges, now.read.grant_count)
 
 
 def _resolver(
@@ -145,6 +264,7 @@ def _resolver(
     conditions: Mapping[str, Any] | None,
     globals_section: Any,
     context: TransformContext,
+    known: Mapping[str, Any] | None = None,
 ) -> Resolver:
     """The resolver for one run; a Resources-only fragment has no Parameters or Mappings."""
     return Resolver(
@@ -157,6 +277,7 @@ def _resolver(
         conditions=conditions,
         decide_conditions=context.decide_conditions,
         implicit=sam_generated_names(resources, globals_section, context.parameter_values),
+        known_values=known,
     )
 
 
@@ -214,19 +335,8 @@ def _conditions_used(added: list[Permission], new_conditions: Mapping[str, Any])
         if name in wanted or name not in new_conditions:
             continue
         wanted[name] = new_conditions[name]
-        todo.extend(_condition_names(new_conditions[name]))
+        todo.extend(referenced_conditions(new_conditions[name]))
     return wanted
-
-
-def _condition_names(definition: Any) -> list[str]:
-    """The Conditions a condition's definition reads by `{Condition: NAME}`."""
-    if isinstance(definition, list):
-        return [n for item in definition for n in _condition_names(item)]
-    if not isinstance(definition, dict):
-        return []
-    named = definition.get("Condition")
-    own = [named] if isinstance(named, str) and len(definition) == 1 else []
-    return own + [n for value in definition.values() for n in _condition_names(value)]
 
 
 def transform(fragment: Any, options: Options, context: TransformContext) -> TransformResult:

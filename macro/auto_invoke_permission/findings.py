@@ -43,6 +43,8 @@ FindingCode = Literal[
     "AIP115",
     "AIP116",
     "AIP117",
+    "AIP118",
+    "AIP119",
     "AIP120",
     "AIP121",
     "AIP122",
@@ -51,6 +53,7 @@ FindingCode = Literal[
     "AIP125",
     "AIP126",
     "AIP127",
+    "AIP128",
     "AIP130",
     "AIP131",
     "AIP132",
@@ -218,6 +221,27 @@ CODES: dict[FindingCode, Code] = {
             EXTERNAL,
         ),
         Code(
+            "AIP118",
+            E,
+            "Callee exists only under a condition",
+            "The grant names a function or alias whose Condition is false with this deploy's parameter "
+            "values: it exists only when that condition holds, and a grant outside the condition refers "
+            "to a resource that is not created (CloudFormation fails the deploy, as cfn-lint's W1001 says).",
+            "Put the grant's statement (or its policy) under the callee's condition, for example "
+            "`Fn::If [<Condition>, <statement>, !Ref AWS::NoValue]`.",
+            True,
+            BROKEN,
+        ),
+        Code(
+            "AIP119",
+            E,
+            "Parameter value outside its constraints",
+            "A parameter value is outside the parameter's AllowedValues, AllowedPattern, MinLength, "
+            "MaxLength, MinValue or MaxValue: CloudFormation rejects the deploy.",
+            "Pass a value the parameter allows, or widen its constraints.",
+            True,
+        ),
+        Code(
             "AIP120",
             W,
             "Grant with an IAM Condition",
@@ -288,6 +312,17 @@ CODES: dict[FindingCode, Code] = {
             "permission needs a combined condition.",
             "Use the template-level Transform instead.",
             True,
+        ),
+        Code(
+            "AIP128",
+            E,
+            "Match depends on a value no condition can compare",
+            "The grant names a function of the template only with this deploy's parameter values, and "
+            "no generated `Fn::Equals` condition can say so (a list value, a role or callee named by a "
+            "parameter, Conditions not visible): no permission is added, as it could outlive the value.",
+            "Name the callee with `!GetAtt <Function>.Arn` or an alias's `!Ref`, or grant it a literal ARN.",
+            True,
+            BROKEN,
         ),
         Code(
             "AIP130",

@@ -34,8 +34,8 @@ from .urls import aws_iam_auth_only, via_url_only
 PRODUCES: frozenset[FindingCode] = frozenset(
     {
         "AIP101", "AIP102", "AIP103", "AIP104", "AIP110", "AIP111", "AIP112", "AIP113", "AIP114",
-        "AIP115", "AIP116", "AIP117", "AIP120", "AIP121", "AIP122", "AIP123", "AIP124", "AIP125",
-        "AIP164",
+        "AIP115", "AIP116", "AIP117", "AIP118", "AIP120", "AIP121", "AIP122", "AIP123", "AIP124",
+        "AIP125", "AIP164",
     }
 )  # fmt: skip
 

@@ -132,6 +132,28 @@ def literal(sym: Sym) -> str | None:
     return None
 
 
+DYNAMIC_REFERENCE = "{{resolve:"
+
+
+def is_secret(decl: Any) -> bool:
+    """A NoEcho parameter: its value never reaches a message, a report or a comparison."""
+    return isinstance(decl, dict) and str(decl.get("NoEcho", "")).lower() == "true"
+
+
+def known_value(decl: Any, value: Any) -> bool:
+    """Whether the macro can know a parameter's value at transform time. Not for a NoEcho parameter,
+    an `AWS::SSM::Parameter::Value<...>` type (the event carries the SSM key, not the value), or a
+    value holding a dynamic reference (`{{resolve:...}}`, which CloudFormation resolves only when
+    the change set executes)."""
+    if is_secret(decl):
+        return False
+    ptype = decl.get("Type", "String") if isinstance(decl, dict) else "String"
+    if isinstance(ptype, str) and ptype.startswith("AWS::SSM::Parameter::Value"):
+        return False
+    items = value if isinstance(value, list) else [value]
+    return not any(isinstance(item, str) and DYNAMIC_REFERENCE in item for item in items)
+
+
 def partition_for(region: str) -> str:
     if region.startswith("cn-"):
         return "aws-cn"
@@ -165,6 +187,7 @@ class Resolver:
         conditions: Mapping[str, Any] | None,
         decide_conditions: bool = True,
         implicit: frozenset[str] = frozenset(),
+        known_values: Mapping[str, Any] | None = None,
     ) -> None:
         self.region = region
         self.account_id = account_id
@@ -185,26 +208,30 @@ class Resolver:
         # resources SAM generates later (transform listed before SAM): `<Function>Role`, aliases
         self.implicit = implicit
         self._steps = 0
+        # the parameter values the macro can know (`known_value`): of `known_values` when given
+        # (the others are symbols, and what is built holds for any value of them), else the event's
         self.values: dict[str, Any] = {}
+        self.read_a_value = False  # whether anything read so far used one of `values`
         # NoEcho parameters stay symbolic: their values must never reach a message or the report
-        self.secret: set[str] = set()
+        self.secret: set[str] = {name for name, decl in parameters.items() if is_secret(decl)}
+        readable = parameter_values if known_values is None else known_values
         for name, decl in parameters.items():
-            ptype = decl.get("Type", "String") if isinstance(decl, dict) else "String"
-            if isinstance(decl, dict) and str(decl.get("NoEcho", "")).lower() == "true":
-                self.secret.add(name)
-                continue
-            if isinstance(ptype, str) and ptype.startswith("AWS::SSM::Parameter::Value"):
-                continue  # the event carries the SSM key, not the value
-            if name in parameter_values:
-                self.values[name] = parameter_values[name]
+            if name in readable and known_value(decl, readable[name]):
+                self.values[name] = readable[name]
         # decided last: Fn::Equals reads the parameters and pseudo parameters set above
         if conditions is not None and decide_conditions:
             self.conditions = Conditions(conditions, decide(conditions, self._operand_text))
 
     def _operand_text(self, node: Any) -> str | None:
-        """An `Fn::Equals` operand as a string, or None when it cannot be known at transform time."""
+        """An `Fn::Equals` operand as a string, or None when it cannot be known at transform time.
+        A scalar compares as its string form (docs/design/conditions.md): `-1` as "-1", `true` as
+        "true"; a number with a fraction is not guessed."""
         if isinstance(node, str):
             return node
+        if isinstance(node, bool):
+            return "true" if node else "false"
+        if isinstance(node, int):
+            return str(node)
         ref = node.get("Ref") if isinstance(node, dict) and len(node) == 1 else None
         if isinstance(ref, str) and self.parameter_list(ref) is not None:
             return None  # a list compared with a string: not guessed
@@ -226,6 +253,7 @@ class Resolver:
         if name in self.secret:
             return (Token("ref", name),)
         if name in self.values:
+            self.read_a_value = True
             v = self.values[name]
             text = ",".join(str(x) for x in v) if isinstance(v, list) else str(v)
             return (text,) if text else ()  # a Sym holds no empty literal: "" is the empty Sym
@@ -238,6 +266,8 @@ class Resolver:
 
     def parameter_list(self, name: str) -> list[str] | None:
         v = self.values.get(name)
+        if v is not None:
+            self.read_a_value = True
         if isinstance(v, list):
             return [str(x) for x in v]
         if isinstance(v, str):

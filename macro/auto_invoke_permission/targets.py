@@ -292,7 +292,9 @@ class TargetClassifier:
         if name in index.functions or rtype in (LAMBDA_ALIAS, LAMBDA_VERSION):
             return Target(code="AIP116", message=f"{shown} is not an ARN a grant can use")
         kind = rtype or "a resource SAM generates"
-        return Target(code="AIP102", message=f"{shown} is an attribute of {name} ({kind}), not a function")
+        return _absent(index, name, shown) or Target(
+            code="AIP102", message=f"{shown} is an attribute of {name} ({kind}), not a function"
+        )
 
     def _ref_first(self, name: str, rest: Sym, shown: str) -> Target | None:
         """A value that starts with `!Ref NAME`; None where the generic answer applies."""
@@ -320,7 +322,9 @@ class TargetClassifier:
             return Target(code="AIP122", message=f"{shown} is a function version")
         rtype = _type_of(index, name)
         if rtype is not None:
-            return Target(code="AIP102", message=f"{shown} refers to {name} ({rtype}), not a function")
+            return _absent(index, name, shown) or Target(
+                code="AIP102", message=f"{shown} refers to {name} ({rtype}), not a function"
+            )
         return None
 
     def _after_arn(self, fid: str, rest: Sym, shown: str) -> Target:
@@ -472,6 +476,19 @@ def _label(form: CalleeForm, match: NameMatch) -> str:
     if not match.certain:
         return f"{form.label} (if the random suffix of its generated name fits)"
     return form.label
+
+
+def _absent(index: TemplateIndex, name: str, shown: str) -> Target | None:
+    """AIP118 for a function or alias whose Condition this deploy's values decide false."""
+    condition = index.absent.get(name)
+    if condition is None:
+        return None
+    message = (
+        f"{shown} names {name}, which exists only when condition {condition} is true, and it is false "
+        "with this deploy's parameter values: a grant outside the condition refers to a resource that "
+        "is not created"
+    )
+    return Target(code="AIP118", message=message)
 
 
 def _type_of(index: TemplateIndex, logical_id: str) -> str | None:

@@ -24,6 +24,7 @@ LAMBDA_ALIAS = "AWS::Lambda::Alias"
 LAMBDA_VERSION = "AWS::Lambda::Version"
 LAMBDA_PERMISSION = "AWS::Lambda::Permission"
 LAMBDA_RESOURCE_POLICY = "AWS::Lambda::ResourcePolicy"
+CALLEE_TYPES = frozenset({*FUNCTION_TYPES, LAMBDA_ALIAS})
 
 _SAM_ALIAS_CHARS = {"-": "D", "_": "U"}
 
@@ -198,6 +199,8 @@ class TemplateIndex:
         # what cannot be read while indexing (an Fn::If on an undefined condition in a Role)
         self.findings: list[Finding] = []
         self.of_type: dict[str, list[str]] = {}  # logical IDs by type, in template order
+        # functions and aliases whose Condition is decided false: logical ID -> the condition
+        self.absent: dict[str, str] = {}
         self.functions: dict[str, Function] = {}
         self.skipped: frozenset[str] = self._read_resources(_global_function(globals_section))
         # which function a name (as a symbolic string) belongs to
@@ -227,7 +230,11 @@ class TemplateIndex:
         skipped: set[str] = set()
         conditions = self.resolver.conditions
         for rid, res in self.resources.items():
-            if not isinstance(res, dict) or decided_false(condition_of(res), conditions):
+            if not isinstance(res, dict):
+                continue
+            if decided_false(condition_of(res), conditions):
+                if res.get("Type") in CALLEE_TYPES:
+                    self.absent[rid] = str(res["Condition"])
                 continue
             rtype = res.get("Type")
             if "Metadata" in res and is_skipped(res):

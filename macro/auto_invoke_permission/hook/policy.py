@@ -9,6 +9,9 @@ Pure: no I/O, no environment reads. The handler and `autoinvoke hook` both call 
   macro sees it before SAM). With `RequireTransform`, any grant that would get a permission fails
   the operation; findings matching `FailOn` fail it too. Everything else is SUCCESS, with the
   findings as message and annotations.
+* The hook decides nothing from parameters: the payload carries no values, and a parameter-only
+  update may apply others. A condition on a parameter can be true, so a grant under it needs the
+  macro and a finding under it counts for `FailOn` (docs/guide/hook-decisions.md).
 * A finding the template accepts (`Ignore`, the README's "Suppressing findings") never matches
   `FailOn`, unless the stack's `NeverIgnore` names its code: the hook judges as the macro would.
 """
@@ -19,9 +22,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from .. import core, suppressions
+from ..conditions import Conditions
 from ..findings import CODES, Finding, FindingCode, Severity
-from ..model import TransformContext, TransformFailure, TransformResult
+from ..model import Permission, TransformContext, TransformFailure, TransformResult
 from ..options import Mode, OptionError, Options, resolve_options
+from ..resolver import Resolver
 
 PREFIX = "AutoInvokePermission hook:"
 MAX_MESSAGE_CHARS = 4096  # CloudFormation truncates the message there
@@ -163,21 +168,57 @@ def decide(template: Any, policy: HookPolicy, context: TransformContext) -> Hook
         notes.append(f"the template's options were ignored: {error}")
         options = Options(mode=Mode.AUDIT, report=False)
     options = options._replace(never_ignore=policy.never_ignore)
-    if not context.parameter_values:
-        context = context._replace(parameter_values=parameter_defaults(template))
     fragment = _fragment(template)
     if "Resources" in fragment:
         fragment["Resources"] = _valid_ignores(fragment["Resources"], notes)
     try:
-        result = core.analyze(fragment, options, context)
+        # the payload carries no parameter values, and the stack may later be updated with others:
+        # no parameter has a value, so every condition on one stays open (hook-decisions.md)
+        result = core.analyze(fragment, options, context._replace(parameter_values={}))
+        planned = _planned(fragment, options, context, template, result)
     except TransformFailure as error:
         return own_failure("the template cannot be analyzed: " + "; ".join(error.problems), policy)
-    return _judge(template, result, policy, listed, notes)
+    return _judge(template, result, planned, policy, listed, notes)
+
+
+def _planned(
+    fragment: Mapping[str, Any],
+    options: Options,
+    context: TransformContext,
+    template: Mapping[str, Any],
+    result: TransformResult,
+) -> list[Permission]:
+    """The permissions the macro would add: those for every value, and those a grant gets where its
+    match depends on a parameter's value, with the Defaults (the macro would add them under a
+    generated condition). Only ever more than `result.added`: a Default never removes one."""
+    planned = _possible(result, context)
+    defaults = parameter_defaults(template)
+    if not defaults:
+        return planned
+    with_defaults = core.analyze(fragment, options, context._replace(parameter_values=defaults))
+    known = {p.logical_id for p in result.added}
+    return [*planned, *(p for p in _possible(with_defaults, context) if p.logical_id not in known)]
+
+
+def _possible(result: TransformResult, context: TransformContext) -> list[Permission]:
+    """The added permissions whose Condition can be true: not one on literals that is false."""
+    out = result.fragment
+    resolver = Resolver(
+        region=context.region,
+        account_id=context.account_id,
+        resources={},
+        parameters=out.get("Parameters") or {},
+        parameter_values={},
+        mappings=out.get("Mappings") or {},
+        conditions=out.get("Conditions") or {},
+    )
+    decided = resolver.conditions.decided if isinstance(resolver.conditions, Conditions) else {}
+    return [p for p in result.added if p.condition is None or decided.get(p.condition) is not False]
 
 
 def parameter_defaults(template: Mapping[str, Any]) -> dict[str, Any]:
-    """The payload carries no parameter values, so the hook assumes each parameter's Default, as
-    CloudFormation takes it when the operation sets none: strings, lists for list types."""
+    """Each parameter's Default, as CloudFormation takes it when the operation sets none: strings,
+    lists for list types. `decide` does not use them: the hook decides nothing from parameters."""
     declared = template.get("Parameters")
     values: dict[str, Any] = {}
     for name, spec in declared.items() if isinstance(declared, Mapping) else ():
@@ -228,11 +269,11 @@ def _valid_ignores(resources: Any, notes: list[str]) -> Any:
 def _judge(
     template: Mapping[str, Any],
     result: TransformResult,
+    planned: Sequence[Permission],
     policy: HookPolicy,
     listed: bool,
     notes: Sequence[str],
 ) -> HookDecision:
-    planned = result.added
     missing_transform = bool(planned) and not listed and policy.require_transform
     failing = [f for f in result.findings if _fails(f, policy.fail_on)]
     failing_set = set(failing)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from ..conditions import CondSet
+from ..conditions import CondSet, decided_false
 from ..model import RoleKey
 from ..template import TemplateIndex
 
@@ -61,12 +61,16 @@ def registered() -> tuple[PolicySource, ...]:
 
 def collect(index: TemplateIndex) -> list[PolicyDocument]:
     """The documents of every source, in the order of `registered`; the one place where a resource's
-    `Metadata.AutoInvokePermission.Skip` drops the documents it holds."""
+    `Metadata.AutoInvokePermission.Skip` drops the documents it holds, and where a document under
+    a condition this deploy's values decide false (an embedded connector's `Condition`) is dropped."""
     skipped = index.skipped
+    conditions = index.resolver.conditions
     docs: list[PolicyDocument] = []
     for source in registered():
-        if not skipped:
-            docs.extend(source.documents(index))
-            continue
-        docs.extend(d for d in source.documents(index) if not any(rid in skipped for rid in d.held_by))
+        for doc in source.documents(index):
+            if skipped and any(rid in skipped for rid in doc.held_by):
+                continue
+            if doc.conditions and decided_false(doc.conditions, conditions):
+                continue
+            docs.append(doc)
     return docs

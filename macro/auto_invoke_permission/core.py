@@ -98,15 +98,33 @@ def _shape(fragment: Any) -> Shape:
     return Shape(fragment, False, resources, unanalyzed)
 
 
-def analyze(fragment: Any, options: Options, context: TransformContext) -> TransformResult:
-    """Find every grant, build the permissions and findings; raise only for unusable input or limits.
-    Each stage takes what it reads and returns what it produces; the result is built once, last."""
-    template, resources_only, resources, unanalyzed = _shape(fragment)
+class Reading(NamedTuple):
+    """The template as the first stage reads it: its shape, its Conditions (None for a bare Resources
+    mapping) and the index every later stage (and diagnosis) looks things up in."""
+
+    shape: Shape
+    conditions: Mapping[str, Any] | None
+    template_index: TemplateIndex
+
+
+def read_fragment(fragment: Any, context: TransformContext) -> Reading:
+    """The first stage: the template's shape, its resolver and its index."""
+    shape = _shape(fragment)
+    template, resources_only, resources = shape.template, shape.resources_only, shape.resources
     conditions = None if resources_only else template.get("Conditions", {})
     globals_section = None if resources_only else template.get("Globals")
     resolver = _resolver(template, resources_only, resources, conditions, globals_section, context)
+    return Reading(
+        shape, conditions, TemplateIndex(resources, globals_section, resolver, context.every_principal)
+    )
+
+
+def analyze(fragment: Any, options: Options, context: TransformContext) -> TransformResult:
+    """Find every grant, build the permissions and findings; raise only for unusable input or limits.
+    Each stage takes what it reads and returns what it produces; the result is built once, last."""
+    (template, resources_only, resources, unanalyzed), conditions, index = read_fragment(fragment, context)
+    resolver = index.resolver
     ignores = suppressions.resource_ignores(resources)
-    index = TemplateIndex(resources, globals_section, resolver)
     classifier = TargetClassifier(index)
     findings = _run_findings(index, options, unanalyzed) + index.findings
     documents = sources.collect(index)

@@ -1,0 +1,210 @@
+"""Where a denial's caller and callee are in a template, read through the core's `TemplateIndex`.
+
+The index is the one the macro builds (`core.read_fragment`), with every principal in it: the
+execution roles of functions, the roles of state machines, APIs, rules and identity pools, every
+other role, and IAM users. Names are compared through the core's resolver, so a `RoleName` or
+`FunctionName` built with `Fn::Sub`, `Fn::Join` or `Fn::If` matches as the deployed stack spells it.
+
+`generated_name_ids` is the one place that maps a deployed name CloudFormation generated to logical IDs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .. import sources
+from ..grants import covered_forms
+from ..model import RoleKey
+from ..resolver import Sym
+from ..statements import InvokeStatement, Statement, invoke_statement, statements
+from ..targets import TargetClassifier
+from ..template import IAM_ROLE, IAM_USER, Role, TemplateIndex, properties
+from .denial import Denial
+
+ONLY_TARGET_GUESS = "a guess: the only function the caller's grants name"
+
+
+@dataclass(frozen=True)
+class Found:
+    """A resource of a template that the message names, and how it was recognised."""
+
+    template: str
+    logical_id: str
+    how: str  # "RoleName", "generated name", "SAM role of F", ...
+    certain: bool  # False when only guessed (loose name, the caller's only callee)
+    key: RoleKey | None = None  # the caller's principal in the index (None for a callee)
+
+    def as_dict(self) -> dict[str, str | bool]:
+        return {
+            "template": self.template,
+            "logical_id": self.logical_id,
+            "how": self.how,
+            "certain": self.certain,
+        }
+
+
+# ------------------------------------------------------------------ names
+def generated_name_ids(name: str, logical_ids: Iterable[str]) -> list[str]:
+    """The logical IDs, among resources without an explicit name, whose name CloudFormation generates
+    as `name`: `<stack>-<LogicalId>-<suffix>` (the stack name unknown here). The seam for a matcher
+    of CloudFormation's truncated names."""
+    return [rid for rid in logical_ids if name == rid or name.startswith(f"{rid}-") or f"-{rid}-" in name]
+
+
+def _pattern(value: Sym) -> re.Pattern[str]:
+    """A symbolic name as a regular expression: its text exactly, each unknown part one name segment."""
+    return re.compile("".join(re.escape(p) if isinstance(p, str) else "[^:/]+" for p in value))
+
+
+def name_alternatives(index: TemplateIndex, node: Any) -> Iterator[Sym]:
+    """What a name property can be, each Fn::If branch through the core's resolver."""
+    for value, _ in index.resolver.strings(node):
+        if isinstance(value, tuple) and value:
+            yield value
+
+
+def names_match(index: TemplateIndex, node: Any, name: str) -> bool:
+    """Whether a RoleName/FunctionName/UserName property gives `name` in some deploy."""
+    return any(_pattern(value).fullmatch(name) for value in name_alternatives(index, node))
+
+
+# ------------------------------------------------------------------ the caller
+def find_caller(path: str, index: TemplateIndex, denial: Denial) -> Found | None:
+    """The principal of the message: a role (by RoleName, generated name, SAM's `<Function>Role`, a
+    literal Role ARN) or an IAM user (by UserName or generated name)."""
+    if denial.role is not None:
+        return _find_role(path, index, denial.role)
+    if denial.user is not None:
+        return _find_user(path, index, denial.user.rsplit("/", 1)[-1])
+    return None
+
+
+def _template_roles(index: TemplateIndex) -> list[str]:
+    return index.resources_of_type(IAM_ROLE)
+
+
+def _find_role(path: str, index: TemplateIndex, name: str) -> Found | None:
+    named = [rid for rid in _template_roles(index) if "RoleName" in properties(index.resources[rid])]
+    for rid in named:
+        if names_match(index, properties(index.resources[rid])["RoleName"], name):
+            return Found(path, rid, "RoleName", True, RoleKey.template(rid))
+    sam = {f"{role.sam_function}Role": key for key, role in index.roles.items() if role.sam_function}
+    for rid in generated_name_ids(name, sorted(sam)):
+        return Found(path, rid, f"SAM's generated role of {rid.removesuffix('Role')}", True, sam[rid])
+    unnamed = [rid for rid in _template_roles(index) if rid not in named]
+    for rid in generated_name_ids(name, unnamed):
+        return Found(path, rid, "CloudFormation's generated role name", True, RoleKey.template(rid))
+    for key, role in sorted(index.roles.items()):  # a function whose Role is a literal ARN naming the role
+        if not key.in_template and ":role/" in key.name and key.name.rsplit("/", 1)[-1] == name:
+            owner = role.callers[0] if role.callers else key.name
+            return Found(path, owner, f"{owner}'s literal Role ARN", True, key)
+    return None
+
+
+def _find_user(path: str, index: TemplateIndex, name: str) -> Found | None:
+    users = index.resources_of_type(IAM_USER)
+    named = [uid for uid in users if "UserName" in properties(index.resources[uid])]
+    for uid in named:
+        if names_match(index, properties(index.resources[uid])["UserName"], name):
+            return Found(path, uid, "UserName", True, RoleKey.template(uid))
+    for uid in generated_name_ids(name, [u for u in users if u not in named]):
+        return Found(path, uid, "CloudFormation's generated user name", True, RoleKey.template(uid))
+    return None
+
+
+def principal_of(index: TemplateIndex, caller: Found) -> Role | None:
+    """The index's principal (role or user) of a found caller."""
+    return index.roles.get(caller.key) if caller.key is not None else None
+
+
+def caller_resources(index: TemplateIndex, caller: Found) -> tuple[str, ...]:
+    """What acts as the caller: the functions (state machines, rules...) that run as its role."""
+    role = principal_of(index, caller)
+    if role is None:
+        return ()
+    return tuple(sorted({c for c in role.callers if c != role.principal.role}))
+
+
+def is_user(index: TemplateIndex, logical_id: str) -> bool:
+    resource = index.resources.get(logical_id)
+    return isinstance(resource, dict) and resource.get("Type") == IAM_USER
+
+
+# ------------------------------------------------------------------ the callee
+def find_callee(
+    path: str, index: TemplateIndex, denial: Denial, caller_targets: Iterable[str]
+) -> Found | None:
+    """The function of the message: by FunctionName, by generated name, else guessed."""
+    if denial.function is None:
+        return None
+    name = denial.function
+    functions = sorted(index.functions)
+    for fid in functions:
+        for value, _ in index.functions[fid].names[1:]:  # the first is `Ref F`: the generated name
+            if _pattern(value).fullmatch(name):
+                return Found(path, fid, "FunctionName", True)
+    unnamed = [fid for fid in functions if "FunctionName" not in index.functions[fid].properties]
+    for fid in generated_name_ids(name, unnamed):
+        return Found(path, fid, "CloudFormation's generated function name", True)
+    loose = name.lower().replace("-", "").replace("_", "")
+    for fid in functions:
+        plain = fid.lower()
+        if loose in (plain, plain.removesuffix("function"), plain.removesuffix("lambda")):
+            return Found(path, fid, f"a guess: {name!r} resembles {fid}", False)
+    targets = sorted(set(caller_targets))
+    if len(targets) == 1 and targets[0] in index.functions:
+        return Found(path, targets[0], ONLY_TARGET_GUESS, False)
+    return None
+
+
+def find_alias(index: TemplateIndex, function: str, qualifier: str) -> str | None:
+    """The logical ID of the alias `qualifier` of `function`: an AWS::Lambda::Alias, or SAM's for an
+    AutoPublishAlias."""
+    fn = index.functions.get(function)
+    return next((a.logical_id for a in fn.aliases if a.name == qualifier), None) if fn else None
+
+
+# ------------------------------------------------------------------ the caller's statements
+def _invoke_statements(index: TemplateIndex, key: RoleKey, url: bool) -> Iterator[InvokeStatement]:
+    """The statements of the principal's policies (the core's sources) that concern invoke
+    (`url`: lambda:InvokeFunctionUrl), as the core's statement reader reads them."""
+    resolver = index.resolver
+    for doc in sources.collect(index):
+        if doc.role_key != key:
+            continue
+        for item in statements(doc.document, doc.path, resolver):
+            if isinstance(item, Statement):
+                parsed = invoke_statement(item, resolver, url)
+                if isinstance(parsed, InvokeStatement):
+                    yield parsed
+
+
+def _covers(index: TemplateIndex, stmt: InvokeStatement, function: str) -> bool:
+    """Whether a statement's Resource (or NotResource) may name `function` or an alias of it."""
+    forms = covered_forms(index, TargetClassifier(index), stmt.resources)
+    named = forms is None or any(form.function == function for form in forms)
+    return not named if stmt.not_resource and forms is not None else named
+
+
+def deny_paths(index: TemplateIndex, key: RoleKey, function: str) -> list[str]:
+    """Where the Deny statements of the principal's policies that may match a call of `function` are."""
+    return [
+        stmt.resource_path.rsplit(".", 1)[0]
+        for stmt in _invoke_statements(index, key, url=False)
+        if stmt.effect == "Deny" and _covers(index, stmt, function)
+    ]
+
+
+def url_grant_path(index: TemplateIndex, key: RoleKey, function: str) -> str | None:
+    """Where the principal's first Allow of lambda:InvokeFunctionUrl on `function` is, else None."""
+    return next(
+        (
+            stmt.resource_path.rsplit(".", 1)[0]
+            for stmt in _invoke_statements(index, key, url=True)
+            if stmt.effect == "Allow" and not stmt.not_resource and _covers(index, stmt, function)
+        ),
+        None,
+    )

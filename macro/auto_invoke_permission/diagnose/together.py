@@ -20,10 +20,10 @@ from typing import Any
 from .. import core
 from ..declared_callers import ACCOUNT_ID, DeclaredItem, canonical_principal
 from ..declared_callers import read as read_declared
-from ..model import CalleeForm, TransformContext
+from ..model import CalleeForm, TransformContext, TransformFailure
 from ..options import Mode, Options
-from ..resolver import Resolver, Token, Unresolved
-from ..template import IAM_ROLE, LAMBDA_PERMISSION, TemplateIndex, properties, sam_generated_names
+from ..resolver import Token, Unresolved
+from ..template import IAM_ROLE, LAMBDA_PERMISSION, TemplateIndex, properties
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 FORMATS = ("text", "json")
@@ -168,19 +168,12 @@ def _text(value: Any, stack: str) -> str | None:
 
 
 def _stack(path: str, data: Mapping[str, Any], name: str, account: str, region: str, values: Any) -> Stack:
-    resources = data.get("Resources") if isinstance(data.get("Resources"), dict) else {}
-    assert isinstance(resources, dict)
-    resolver = Resolver(
-        region=region,
-        account_id=account,
-        resources=resources,
-        parameters=data.get("Parameters") or {},
-        parameter_values=values,
-        mappings=data.get("Mappings") or {},
-        conditions=data.get("Conditions") or {},
-        implicit=sam_generated_names(resources, data.get("Globals"), values),
-    )
-    index = TemplateIndex(resources, data.get("Globals"), resolver)
+    context = TransformContext(region, account, values)
+    try:  # the index the macro reads the template with
+        index = core.read_fragment(dict(data), context).template_index
+    except TransformFailure:  # the macro refuses it (`analyze` says why): nothing in it is reachable
+        return Stack(path, name, account, data, core.read_fragment({"Resources": {}}, context).template_index)
+    resolver = index.resolver
     stack = Stack(path, name, account, data, index)
     outputs = data.get("Outputs")
     for output in (outputs or {}).values() if isinstance(outputs, dict) else ():

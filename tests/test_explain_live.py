@@ -16,6 +16,7 @@ from auto_invoke_permission.cli.template_io import read_template
 from auto_invoke_permission.diagnose import live
 from auto_invoke_permission.diagnose.denial import Denial, parse_denial
 from auto_invoke_permission.diagnose.explain import CaseKind, Diagnosis, analyze_template, diagnose
+from auto_invoke_permission.statements import covers_call
 from botocore.stub import Stubber
 
 SEED_TEMPLATE = str(Path(__file__).resolve().parent.parent / "samples" / "seed" / "template.yaml")
@@ -381,7 +382,7 @@ def test_live_cross_account_needs_both_sides() -> None:
 )
 def test_statement_resource_matching(patterns: Any, resource: str, expected: bool) -> None:
     assert (
-        live.statement_applies(
+        covers_call(
             {"Effect": "Allow", "Action": "LAMBDA:invoke*", "Resource": patterns},
             "lambda:InvokeFunction",
             resource,
@@ -392,8 +393,8 @@ def test_statement_resource_matching(patterns: Any, resource: str, expected: boo
 
 def test_not_action_and_not_resource() -> None:
     stmt = {"Effect": "Allow", "NotAction": "iam:*", "NotResource": "arn:aws:lambda:*:*:function:secret"}
-    assert live.statement_applies(stmt, "lambda:InvokeFunction", FUNCTION_ARN)
-    assert not live.statement_applies(
+    assert covers_call(stmt, "lambda:InvokeFunction", FUNCTION_ARN)
+    assert not covers_call(
         stmt, "lambda:InvokeFunction", "arn:aws:lambda:us-east-1:1:function:secret"
     )
 

@@ -394,13 +394,11 @@ def test_statement_resource_matching(patterns: Any, resource: str, expected: boo
 def test_not_action_and_not_resource() -> None:
     stmt = {"Effect": "Allow", "NotAction": "iam:*", "NotResource": "arn:aws:lambda:*:*:function:secret"}
     assert covers_call(stmt, "lambda:InvokeFunction", FUNCTION_ARN)
-    assert not covers_call(
-        stmt, "lambda:InvokeFunction", "arn:aws:lambda:us-east-1:1:function:secret"
-    )
+    assert not covers_call(stmt, "lambda:InvokeFunction", "arn:aws:lambda:us-east-1:1:function:secret")
 
 
 def test_cli_live_without_credentials_path_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(profile: str | None, region: str | None) -> live.Clients:
+    def refuse(profile: str | None, region: str | None, *callee: str | None) -> live.Clients:
         raise live.LiveError(f"The config profile ({profile}) could not be found")
 
     monkeypatch.setattr(live, "clients_from_session", refuse)
@@ -415,7 +413,7 @@ def test_cli_live_text_output(monkeypatch: pytest.MonkeyPatch) -> None:
     stubs = Stubs()
     seed_deployed(stubs, "live")
     stubs.simulate(f"{FUNCTION_ARN}:live", "implicitDeny")
-    monkeypatch.setattr(live, "clients_from_session", lambda profile, region: stubs.clients)
+    monkeypatch.setattr(live, "clients_from_session", lambda profile, region, *callee: stubs.clients)
     out = io.StringIO()
     monkeypatch.setattr("sys.stdout", out)
     with stubs.lambda_, stubs.iam:
@@ -438,7 +436,7 @@ def test_readme_live_example_is_the_real_output(monkeypatch: pytest.MonkeyPatch)
     stubs = Stubs()
     seed_deployed(stubs, "live")
     stubs.simulate(f"{FUNCTION_ARN}:live", "implicitDeny")
-    monkeypatch.setattr(live, "clients_from_session", lambda profile, region: stubs.clients)
+    monkeypatch.setattr(live, "clients_from_session", lambda profile, region, *callee: stubs.clients)
     out = io.StringIO()
     monkeypatch.setattr("sys.stdout", out)
     with stubs.lambda_, stubs.iam:

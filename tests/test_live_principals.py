@@ -245,3 +245,24 @@ def test_across_accounts_without_callee_credentials_says_how_to_read_the_resourc
         f"the inline policies of {ROLE}",
         f"the managed policies of {ROLE}",
     ]
+
+
+def test_the_callee_accounts_credentials_come_from_the_command_line(monkeypatch: Any) -> None:
+    import io
+
+    from auto_invoke_permission.cli import main as cli
+
+    asked: list[tuple[str | None, ...]] = []
+
+    def refuse(profile: str | None, region: str | None, *callee: str | None) -> live.Clients:
+        asked.append((profile, region, *callee))
+        raise live.LiveError("stop here")
+
+    monkeypatch.setattr(live, "clients_from_session", refuse)
+    monkeypatch.setattr("sys.stdout", io.StringIO())
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    text = denial_text(f"arn:aws:sts::{OTHER}:assumed-role/{ROLE}/s")
+    role = f"arn:aws:iam::{ACCOUNT}:role/Reader"
+    argv = ["explain", text, "--live", "--profile", "a", "--callee-profile", "b", "--callee-role", role]
+    assert cli.main(argv) == 2
+    assert asked == [("a", "us-east-1", "b", role)]

@@ -1103,7 +1103,9 @@ def run(args: argparse.Namespace, streams: StreamsLike, stdin: TextIO | None = N
         from . import live
 
         try:
-            clients = live.clients_from_session(args.profile, args.region or denial.region)
+            clients = live.clients_from_session(
+                args.profile, args.region or denial.region, args.callee_profile, args.callee_role
+            )
         except live.LiveError as err:
             streams.err.write(f"autoinvoke explain --live: {err}\n")
             return EXIT_USAGE

@@ -71,53 +71,27 @@ class Stubs:
                 stub.assert_no_pending_responses()
                 stub.deactivate()
 
-    def user(self) -> None:
+    def entity(self, entity: live.Entity, name: str, arn: str) -> None:
+        """GetRole / GetUser: the caller's ARN (with its path), no boundary."""
+        path = "/" + arn.split(":", 5)[5].split("/", 1)[1].rsplit(name, 1)[0].lstrip("/")
+        prefix = "AROA" if entity is live.ROLE else "AIDA"
         answer = {
-            "Path": "/ci/",
-            "UserName": USER,
-            "UserId": "AIDAEXAMPLEID0000000",
-            "Arn": USER_ARN,
+            "Path": path,
+            entity.name_key: name,
+            entity.name_key.replace("Name", "Id"): f"{prefix}EXAMPLEID0000000",
+            "Arn": arn,
             "CreateDate": "2026-12-01T00:00:00Z",
         }
-        self.iam.add_response("get_user", {"User": answer}, {"UserName": USER})
+        self.iam.add_response(entity.get, {entity.answer_key: answer}, {entity.name_key: name})
 
-    def role(self) -> None:
-        answer = {
-            "Path": "/",
-            "RoleName": ROLE,
-            "RoleId": "AROAEXAMPLEID0000000",
-            "Arn": ROLE_ARN,
-            "CreateDate": "2026-12-01T00:00:00Z",
-        }
-        self.iam.add_response("get_role", {"Role": answer}, {"RoleName": ROLE})
-
-    def user_policies(self, policies: dict[str, str]) -> None:
-        self.iam.add_response(
-            "list_user_policies", {"PolicyNames": list(policies), "IsTruncated": False}, {"UserName": USER}
-        )
-        for name, doc in policies.items():
-            self.iam.add_response(
-                "get_user_policy",
-                {"UserName": USER, "PolicyName": name, "PolicyDocument": doc},
-                {"UserName": USER, "PolicyName": name},
-            )
-        self.iam.add_response(
-            "list_attached_user_policies", {"AttachedPolicies": [], "IsTruncated": False}, {"UserName": USER}
-        )
-
-    def role_policies(self, policies: dict[str, str]) -> None:
-        self.iam.add_response(
-            "list_role_policies", {"PolicyNames": list(policies), "IsTruncated": False}, {"RoleName": ROLE}
-        )
-        for name, doc in policies.items():
-            self.iam.add_response(
-                "get_role_policy",
-                {"RoleName": ROLE, "PolicyName": name, "PolicyDocument": doc},
-                {"RoleName": ROLE, "PolicyName": name},
-            )
-        self.iam.add_response(
-            "list_attached_role_policies", {"AttachedPolicies": [], "IsTruncated": False}, {"RoleName": ROLE}
-        )
+    def policies(self, entity: live.Entity, name: str, policies: dict[str, str]) -> None:
+        """The inline policies of a role or user (live.ROLE, live.USER), and no attached one."""
+        key = {entity.name_key: name}
+        self.iam.add_response(entity.list_inline, {"PolicyNames": list(policies), "IsTruncated": False}, key)
+        for policy_name, doc in policies.items():
+            answer = {**key, "PolicyName": policy_name, "PolicyDocument": doc}
+            self.iam.add_response(entity.get_inline, answer, {**key, "PolicyName": policy_name})
+        self.iam.add_response(entity.list_attached, {"AttachedPolicies": [], "IsTruncated": False}, key)
 
     def simulate(self, caller: str, resource: str, decision: str, **extra: Any) -> None:
         result = {
@@ -148,8 +122,8 @@ def test_an_iam_user_is_read_as_a_user_with_its_policies_and_both_simulations() 
     stubs = Stubs()
     resource_policy = document(statement(Principal={"AWS": USER_ARN}))
     stubs.lambda_.add_response("get_policy", {"Policy": resource_policy}, {"FunctionName": function_arn()})
-    stubs.user()
-    stubs.user_policies({"Invoke": document(statement())})
+    stubs.entity(live.USER, USER, USER_ARN)
+    stubs.policies(live.USER, USER, {"Invoke": document(statement())})
     stubs.simulate(USER_ARN, function_arn(), "allowed")
     extra = {"ResourcePolicy": resource_policy, "ResourceOwner": ACCOUNT, "CallerArn": USER_ARN}
     stubs.simulate(USER_ARN, function_arn(), "allowed", **extra)
@@ -172,8 +146,8 @@ def test_no_verdict_without_a_policy_it_needs() -> None:
     stubs.lambda_.add_client_error(
         "get_policy", "AccessDeniedException", "no", 403, expected_params={"FunctionName": function_arn()}
     )
-    stubs.role()
-    stubs.role_policies({})
+    stubs.entity(live.ROLE, ROLE, ROLE_ARN)
+    stubs.policies(live.ROLE, ROLE, {})
     stubs.simulate(ROLE_ARN, function_arn(), "implicitDeny")
     diagnosis = run(denial_text(f"arn:aws:sts::{ACCOUNT}:assumed-role/{ROLE}/s"), stubs)
     assert diagnosis.live is not None
@@ -194,8 +168,8 @@ def test_an_explicit_deny_read_is_a_verdict_even_with_a_policy_unread() -> None:
     stubs.lambda_.add_client_error(
         "get_policy", "AccessDeniedException", "no", 403, expected_params={"FunctionName": function_arn()}
     )
-    stubs.role()
-    stubs.role_policies({"Lock": document(statement("Deny"))})
+    stubs.entity(live.ROLE, ROLE, ROLE_ARN)
+    stubs.policies(live.ROLE, ROLE, {"Lock": document(statement("Deny"))})
     stubs.simulate(ROLE_ARN, function_arn(), "explicitDeny")
     diagnosis = run(denial_text(f"arn:aws:sts::{ACCOUNT}:assumed-role/{ROLE}/s"), stubs)
     assert diagnosis.live is not None and diagnosis.live["ours"] == "denied"
@@ -209,13 +183,8 @@ def test_the_callee_accounts_resource_policy_is_read_with_its_own_client() -> No
     caller_role = f"arn:aws:iam::{OTHER}:role/{ROLE}"
     resource_policy = document(statement(Principal={"AWS": caller_role}, Resource=function_arn()))
     stubs.callee.add_response("get_policy", {"Policy": resource_policy}, {"FunctionName": function_arn()})
-    stubs.iam.add_response(
-        "get_role",
-        {"Role": {"Path": "/", "RoleName": ROLE, "RoleId": "AROAEXAMPLEID0000000", "Arn": caller_role,
-                  "CreateDate": "2026-12-01T00:00:00Z"}},
-        {"RoleName": ROLE},
-    )  # fmt: skip
-    stubs.role_policies({})
+    stubs.entity(live.ROLE, ROLE, caller_role)
+    stubs.policies(live.ROLE, ROLE, {})
     stubs.simulate(caller_role, function_arn(), "implicitDeny")
     extra = {"ResourcePolicy": resource_policy, "ResourceOwner": ACCOUNT, "CallerArn": caller_role}
     stubs.simulate(caller_role, function_arn(), "implicitDeny", **extra)

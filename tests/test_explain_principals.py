@@ -214,3 +214,14 @@ def test_names_built_with_join_and_if_as_amplify_and_cdk_write_them(tmp_path: Pa
         "Processor",
         "FunctionName",
     )
+
+
+def test_federated_and_root_principals_get_their_own_fix(tmp_path: Path) -> None:
+    federated = f"arn:aws:sts::{ACCOUNT}:federated-user/bob"
+    diagnosis = explain(tmp_path, message(federated), {"Processor": CALLEE})
+    assert "GetFederationToken" in diagnosis.cases[0].fix
+    assert f"AllowCallers: [{federated}]" in diagnosis.cases[1].fix
+    root = f"arn:aws:iam::{OTHER}:root"
+    diagnosis = explain(tmp_path, message(root), {"Processor": CALLEE})
+    assert "The account root needs no identity grant in its own account" in diagnosis.cases[0].fix
+    assert f"AllowCallers: [{root}]" in diagnosis.cases[1].fix

@@ -437,7 +437,7 @@ def _caller_unknown(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
     granted = f" (their invoke grants are for {', '.join(roles)})" if roles else ""
     if d.role is None:  # an IAM user, a federated user, an account root
         summary = f"The caller {d.user or d.principal} is not a principal of the templates{granted}."
-        fix = "Grant it where it is defined, or give the callee a resource-policy statement naming it."
+        fix = _outside_principal_fix(d.principal or "")
     else:
         summary = (
             f"The role {d.role} is not a role of the templates{granted}: the function runs with another "
@@ -450,6 +450,23 @@ def _caller_unknown(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
     diagnosis.cases.append(Case(CaseKind.CALLER_NOT_IN_TEMPLATES, summary, fix))
     if diagnosis.callee is not None:
         _resource_side_hint(diagnosis)
+
+
+def _outside_principal_fix(principal: str) -> str:
+    """The identity-side fix for a caller that is no role: each kind of principal has its own."""
+    if ":federated-user/" in principal:
+        return (
+            "A federated user has the permissions of the IAM user that called GetFederationToken, limited "
+            "by the session policy passed then: allow the call in both; or name the federated user's ARN "
+            "in the callee's resource policy."
+        )
+    if principal.endswith(":root"):
+        return (
+            "The account root needs no identity grant in its own account: a denial comes from a policy "
+            "that denies it (SCP, RCP, the callee's resource policy) or, from another account, a resource "
+            "policy that does not name the account."
+        )
+    return "Grant it where it is defined, or give the callee a resource-policy statement naming it."
 
 
 def _resource_side_hint(diagnosis: Diagnosis) -> None:

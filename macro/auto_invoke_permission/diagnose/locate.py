@@ -182,29 +182,31 @@ def _invoke_statements(index: TemplateIndex, key: RoleKey, url: bool) -> Iterato
                     yield parsed
 
 
-def _covers(index: TemplateIndex, stmt: InvokeStatement, function: str) -> bool:
+def _covers(index: TemplateIndex, classifier: TargetClassifier, stmt: InvokeStatement, function: str) -> bool:
     """Whether a statement's Resource (or NotResource) may name `function` or an alias of it."""
-    forms = covered_forms(index, TargetClassifier(index), stmt.resources)
+    forms = covered_forms(index, classifier, stmt.resources)
     named = forms is None or any(form.function == function for form in forms)
     return not named if stmt.not_resource and forms is not None else named
 
 
 def deny_paths(index: TemplateIndex, key: RoleKey, function: str) -> list[str]:
     """Where the Deny statements of the principal's policies that may match a call of `function` are."""
+    classifier = TargetClassifier(index)
     return [
         stmt.resource_path.rsplit(".", 1)[0]
         for stmt in _invoke_statements(index, key, url=False)
-        if stmt.effect == "Deny" and _covers(index, stmt, function)
+        if stmt.effect == "Deny" and _covers(index, classifier, stmt, function)
     ]
 
 
 def url_grant_path(index: TemplateIndex, key: RoleKey, function: str) -> str | None:
     """Where the principal's first Allow of lambda:InvokeFunctionUrl on `function` is, else None."""
+    classifier = TargetClassifier(index)
     return next(
         (
             stmt.resource_path.rsplit(".", 1)[0]
             for stmt in _invoke_statements(index, key, url=True)
-            if stmt.effect == "Allow" and not stmt.not_resource and _covers(index, stmt, function)
+            if stmt.effect == "Allow" and not stmt.not_resource and _covers(index, classifier, stmt, function)
         ),
         None,
     )

@@ -38,9 +38,9 @@ from ..targets import TargetClassifier
 from ..template import TemplateIndex
 from ..urls import function_urls
 from .denial import Denial, DenialError, Reason, parse_denial, parse_url_denial
+from .locate import ONLY_TARGET_GUESS as ONLY_TARGET_GUESS  # noqa: PLC0414 - explain's names, kept
+from .locate import Found as Found  # noqa: PLC0414
 from .locate import (
-    ONLY_TARGET_GUESS,
-    Found,
     caller_resources,
     deny_paths,
     find_alias,

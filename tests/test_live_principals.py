@@ -235,3 +235,43 @@ def test_the_callee_accounts_credentials_come_from_the_command_line(monkeypatch:
     argv = ["explain", text, "--live", "--profile", "a", "--callee-profile", "b", "--callee-role", role]
     assert cli.main(argv) == 2
     assert asked == [("a", "us-east-1", "b", role)]
+
+
+def test_a_callee_role_is_assumed_for_the_callee_accounts_client() -> None:
+    import types
+
+    role = f"arn:aws:iam::{ACCOUNT}:role/Reader"
+    sts = _session().client("sts")
+    stub = Stubber(sts)
+    credentials = {
+        "AccessKeyId": "ASIAEXAMPLEKEY000000",
+        "SecretAccessKey": "secret",
+        "SessionToken": "token",
+        "Expiration": "2026-12-06T21:00:00Z",
+    }
+    stub.add_response(
+        "assume_role",
+        {"Credentials": credentials},
+        {"RoleArn": role, "RoleSessionName": "autoinvoke-explain"},
+    )
+    made: list[dict[str, Any]] = []
+
+    class Session:
+        def __init__(self, **settings: Any) -> None:
+            made.append(settings)
+
+        def client(self, name: str) -> Any:
+            assert name == "sts"
+            return sts
+
+    with stub:
+        live._callee_session(types.SimpleNamespace(Session=Session), "callee", role, "us-east-1")
+    assert made == [
+        {"profile_name": "callee", "region_name": "us-east-1"},
+        {
+            "aws_access_key_id": "ASIAEXAMPLEKEY000000",
+            "aws_secret_access_key": "secret",
+            "aws_session_token": "token",
+            "region_name": "us-east-1",
+        },
+    ]

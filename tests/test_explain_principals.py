@@ -88,6 +88,10 @@ def test_an_api_role_without_a_grant_gets_a_role_policy_not_sam_policies(tmp_pat
     fix = diagnosis.cases[0].fix
     assert "to ApiRole.Properties.Policies, or an AWS::IAM::Policy with `Roles: [!Ref ApiRole]`" in fix
     assert "LambdaInvokePolicy" not in fix
+    assert fix.endswith(
+        "in one account the identity grant alone allows the call (the macro mirrors the grants of "
+        "functions' roles only)."
+    )
     assert diagnosis.cases[0].path == "ApiRole.Properties.Policies"
 
 
@@ -123,6 +127,9 @@ def test_a_lambda_function_role_gets_no_sam_policies(tmp_path: Path) -> None:
     assert kinds(diagnosis) == [CaseKind.NO_GRANT]
     assert "LambdaInvokePolicy" not in diagnosis.cases[0].fix
     assert "WorkerRole.Properties.Policies" in diagnosis.cases[0].fix
+    assert diagnosis.cases[0].fix.endswith(
+        "with the macro in the Transform, the callee's permission follows."
+    )
 
 
 def test_an_iam_user_of_the_template(tmp_path: Path) -> None:

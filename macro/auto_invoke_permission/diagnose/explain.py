@@ -35,7 +35,7 @@ from ..model import (
 )
 from ..options import OptionError
 from ..targets import TargetClassifier
-from ..template import TemplateIndex
+from ..template import Role, TemplateIndex
 from ..urls import function_urls
 from .denial import Denial, DenialError, Reason, parse_denial, parse_url_denial
 from .locate import ONLY_TARGET_GUESS as ONLY_TARGET_GUESS  # noqa: PLC0414 - explain's names, kept
@@ -822,10 +822,20 @@ def _no_grant_case(s: _SameAccount) -> None:
             f"No policy of {caller} grants {s.d.action} on {callee}"
             + (f" (`:{qualifier}`)" if qualifier else "")
             + ", and the callee's resource policy names no such caller.",
-            fix + "; with the macro in the Transform, the callee's permission follows.",
+            fix + _resource_side_follows(s.caller_side.index, role),
             s.template,
             s.grant_path,
         )
+    )
+
+
+def _resource_side_follows(index: TemplateIndex, role: Role | None) -> str:
+    """What follows from the identity grant: the macro mirrors the grants of functions' roles only."""
+    if role is not None and any(c in index.functions for c in role.callers):
+        return "; with the macro in the Transform, the callee's permission follows."
+    return (
+        "; in one account the identity grant alone allows the call (the macro mirrors the grants of "
+        "functions' roles only)."
     )
 
 

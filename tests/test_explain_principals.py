@@ -110,7 +110,7 @@ def test_an_explicit_deny_on_a_rules_role_is_located_at_the_deny(tmp_path: Path)
     assert kinds(diagnosis)[0] is CaseKind.DENY
     deny = "RuleRole.Properties.Policies[1].PolicyDocument.Statement[0]"
     assert diagnosis.cases[0].path == deny
-    assert f"Remove or narrow the Deny statement at {deny}" in diagnosis.cases[0].fix
+    assert f"Remove the statement at {deny}, or narrow its Action or Resource" in diagnosis.cases[0].fix
 
 
 def test_a_lambda_function_role_gets_no_sam_policies(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ from ..options import OptionError
 from ..targets import TargetClassifier
 from ..template import Role, TemplateIndex
 from ..urls import function_urls
+from . import reasons
 from .denial import Denial, DenialError, Reason, parse_denial, parse_url_denial
 from .locate import ONLY_TARGET_GUESS as ONLY_TARGET_GUESS  # noqa: PLC0414 - explain's names, kept
 from .locate import Found as Found  # noqa: PLC0414
@@ -78,6 +79,7 @@ class CaseKind(StrEnum):
     ORGANIZATION_DENY = "organization policy deny"
     BOUNDARY = "permissions boundary"
     SESSION_POLICY = "session policy"
+    ENDPOINT_POLICY = "VPC endpoint policy"
     CROSS_ACCOUNT = "cross-account: both sides needed"
     URL_INVOKE_FUNCTION = "function URL without lambda:InvokeFunction"
     URL_INVOKE_FUNCTION_URL = "function URL without lambda:InvokeFunctionUrl"
@@ -140,6 +142,8 @@ def meaning(denial: Denial) -> list[str]:
     """What the message itself says, in plain words (no template needed)."""
     d = denial
     lines: list[str] = []
+    if d.reason in reasons.OTHER_MEANING:
+        return reasons.OTHER_MEANING[d.reason] + reasons.mask_lines(d)
     if d.reason is Reason.URL_FORBIDDEN:
         return [
             f"The function URL {d.url} refused the request (403 Forbidden). A URL names no function and no "
@@ -155,12 +159,12 @@ def meaning(denial: Denial) -> list[str]:
     who = f"role {d.role}" if d.role else (f"user {d.user}" if d.user else (d.principal or "the caller"))
     if d.session:
         who += f" (session {d.session}, for Lambda the calling function)"
-    target = f"function {d.function}" + (
+    target = f"function {d.function or d.function_glob or '(masked)'}" + (
         f", qualifier {d.qualifier}" if d.qualifier else " (unqualified ARN)"
     )
     lines.append(
         f"Caller: {who} in account {d.caller_account or '?'}. Denied: {d.action} on {target} in "
-        f"{d.region}, account {d.function_account}."
+        f"{d.region or '?'}, account {d.function_account or '?'}."
     )
     same = not d.cross_account
     scope = (
@@ -212,8 +216,9 @@ def meaning(denial: Denial) -> list[str]:
         "type: identity, resource, boundary, SCP or session).",
         Reason.UNSPECIFIED: "The message gives no reason (the older form): no policy allowed the call, or "
         f"one denied it. {scope}.",
-    }[d.reason]
+    }.get(d.reason) or reasons.reason_meaning(d)
     lines.append(text)
+    lines.extend(reasons.extra_lines(d) + reasons.mask_lines(d))
     if d.service_caller:
         lines.append(
             f"The caller is the service {d.principal}: it has no identity policy, so only the callee's "
@@ -240,6 +245,8 @@ def checks(denial: Denial) -> list[str]:
     """What to look at, as commands, when no template (or no match) says more."""
     d = denial
     out: list[str] = []
+    if not d.reason.permission:
+        return ["aws sts get-caller-identity (which credentials sign the call)"]
     if d.reason is Reason.URL_FORBIDDEN:
         return [
             "aws lambda get-function-url-config --function-name <function> (AuthType, and the function's "
@@ -251,7 +258,7 @@ def checks(denial: Denial) -> list[str]:
     if d.role:
         out.append(
             f"aws iam list-role-policies --role-name {d.role} and aws iam list-attached-role-policies "
-            f"--role-name {d.role}: a statement allowing {d.action} on {d.function_arn}"
+            f"--role-name {d.role}: a statement allowing {d.action} on {reasons.function_text(d)}"
         )
         out.append(f"aws iam get-role --role-name {d.role} --query Role.PermissionsBoundary")
         if d.function_arn:
@@ -262,14 +269,20 @@ def checks(denial: Denial) -> list[str]:
     if d.function:
         qualifier = f" --qualifier {d.qualifier}" if d.qualifier else ""
         out.append(
-            f"aws lambda get-policy --function-name {d.function}{qualifier} --region {d.region}: a statement "
+            f"aws lambda get-policy --function-name {d.function}{qualifier} --region "
+            f"{d.region or '<region>'}: a statement "
             f"naming {d.role_arn or 'the caller'} (the policy of "
             f"{'this alias' if d.qualifier else 'the unqualified ARN'} only)"
         )
-    if d.reason in (Reason.DENY_SCP, Reason.DENY_RCP):
+    organization = {Reason.DENY_SCP: "SERVICE_CONTROL_POLICY", Reason.NO_SCP_ALLOW: "SERVICE_CONTROL_POLICY"}
+    organization |= {
+        Reason.DENY_RCP: "RESOURCE_CONTROL_POLICY",
+        Reason.NO_RCP_ALLOW: "RESOURCE_CONTROL_POLICY",
+    }
+    if d.effective_reason in organization:
         out.append(
             "aws organizations list-policies-for-target --target-id <account> --filter "
-            + ("SERVICE_CONTROL_POLICY" if d.reason is Reason.DENY_SCP else "RESOURCE_CONTROL_POLICY")
+            + organization[d.effective_reason]
         )
     out.append("autoinvoke explain --live ... reads these policies and asks IAM's policy simulator")
     return out
@@ -317,6 +330,8 @@ def analyze_template(
 
 def diagnose(denial: Denial, analyzed: Sequence[Analyzed]) -> Diagnosis:
     diagnosis = Diagnosis(denial, meaning(denial), checks(denial))
+    if not denial.reason.permission:
+        return diagnosis  # a token or LogType problem: no policy of the templates is involved
     if denial.reason is Reason.URL_FORBIDDEN:
         _url_forbidden(diagnosis, analyzed)
         return _finish(diagnosis)
@@ -393,25 +408,10 @@ def _finish(diagnosis: Diagnosis) -> Diagnosis:
 
 
 def _organization_and_session(diagnosis: Diagnosis) -> None:
-    reason = diagnosis.denial.reason
-    if reason in (Reason.DENY_SCP, Reason.DENY_RCP):
-        kind = "service control policy" if reason is Reason.DENY_SCP else "resource control policy"
-        diagnosis.cases.append(
-            Case(
-                CaseKind.ORGANIZATION_DENY,
-                f"A {kind} denies {diagnosis.denial.action}; templates cannot override it.",
-                f"Ask the organization's administrator to exempt this call from the {kind}.",
-            )
-        )
-    elif reason in (Reason.NO_SESSION_ALLOW, Reason.DENY_SESSION):
-        diagnosis.cases.append(
-            Case(
-                CaseKind.SESSION_POLICY,
-                "The session policy passed when this role was assumed leaves the call out.",
-                f"Add {diagnosis.denial.action} on {diagnosis.denial.function_arn} to the session policy, or "
-                "assume the role without one.",
-            )
-        )
+    """The cause in a layer templates do not hold (SCP, RCP, session, VPC endpoint) that the reason names."""
+    layer = reasons.layer_case(diagnosis.denial)
+    if layer is not None:
+        diagnosis.cases.append(Case(CaseKind[layer.kind], layer.summary, layer.fix))
 
 
 def _caller_unknown(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
@@ -432,6 +432,8 @@ def _caller_unknown(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
                     f"{callee.logical_id}",
                 )
             )
+        return
+    if _masked_caller(diagnosis):
         return
     roles = sorted({p.principal.role for a in analyzed for p in a.result.permissions if p.principal.role})
     granted = f" (their invoke grants are for {', '.join(roles)})" if roles else ""
@@ -467,6 +469,47 @@ def _outside_principal_fix(principal: str) -> str:
             "policy that does not name the account."
         )
     return "Grant it where it is defined, or give the callee a resource-policy statement naming it."
+
+
+def _masked_caller(diagnosis: Diagnosis) -> bool:
+    """The caller's role is masked: say what each side needs with what the message still shows."""
+    d = diagnosis.denial
+    if d.role or d.user or d.service_caller or not {"role", "role (partly)", "caller"} & set(d.masked):
+        return False
+    if d.principal and (":federated-user/" in d.principal or d.principal.endswith(":root")):
+        return False  # a whole ARN of a principal that is no role: nothing is masked
+    account = d.caller_account
+    who = f"arn:{d.partition}:iam::{account}:role/<the masked role>" if account else "<the caller's role ARN>"
+    target = reasons.function_text(d)
+    identity = f"give the caller's role `{{Effect: Allow, Action: {d.action}, Resource: {target}}}`"
+    callee = diagnosis.callee
+    if d.cross_account:
+        where = (
+            f"{callee.logical_id}'s `Metadata.AutoInvokePermission`" if callee else "the callee's template"
+        )
+        diagnosis.cases.append(
+            Case(
+                CaseKind.CROSS_ACCOUNT,
+                f"{account} calls a function of {d.function_account}: both the caller's identity policy and "
+                "the callee's resource policy must allow it. The caller's role is masked, so only the "
+                "callee's side can be read here.",
+                f"Resource side: add `{ALLOW_CALLERS_KEY}: [{who}]` (or the account `'{account}'`) to "
+                f"{where}. Identity side: {identity}.",
+                callee.template if callee else None,
+                f"{callee.logical_id}.Metadata" if callee else None,
+            )
+        )
+        return True
+    diagnosis.cases.append(
+        Case(
+            CaseKind.NO_GRANT,
+            "The caller's role is masked in the message, so its policies cannot be found in the templates; "
+            "in one account its identity policy alone can allow the call.",
+            f"{identity[0].upper()}{identity[1:]}; or paste the message with the role name left in.",
+            callee.template if callee else None,
+        )
+    )
+    return True
 
 
 def _resource_side_hint(diagnosis: Diagnosis) -> None:
@@ -670,6 +713,8 @@ def _deny_and_boundary_cases(s: _SameAccount) -> None:
                 )
             )
     if d.reason in (Reason.DENY_IDENTITY, Reason.DENY_UNNAMED) and not _has_case(s.diagnosis, CaseKind.DENY):
+        _literal_deny_case(s)
+    if d.reason in (Reason.DENY_IDENTITY, Reason.DENY_UNNAMED) and not _has_case(s.diagnosis, CaseKind.DENY):
         s.add(
             Case(
                 CaseKind.DENY,
@@ -681,12 +726,24 @@ def _deny_and_boundary_cases(s: _SameAccount) -> None:
         )
     if d.reason is Reason.DENY_RESOURCE:
         s.add(_resource_policy_deny(s.callee_side, callee.logical_id, d))
+    if d.reason is Reason.DENY_BOUNDARY and not _has_case(s.diagnosis, CaseKind.BOUNDARY):
+        s.add(
+            Case(
+                CaseKind.BOUNDARY,
+                f"The permissions boundary of {caller.logical_id} has a Deny statement matching "
+                f"{d.action} on {d.function_arn}.",
+                reasons.boundary_deny_fix(caller.logical_id, d.action, reasons.function_text(d)),
+                template,
+                f"{caller.logical_id}.Properties.PermissionsBoundary",
+            )
+        )
     if d.reason is Reason.NO_BOUNDARY_ALLOW and not _has_case(s.diagnosis, CaseKind.BOUNDARY):
         s.add(
             Case(
                 CaseKind.BOUNDARY,
                 f"{caller.logical_id}'s permissions boundary does not allow {d.action} on {d.function_arn}.",
-                f"Allow {d.action} on {d.function_arn} in the boundary policy (set by PermissionsBoundary).",
+                f"Allow {d.action} on {d.function_arn} in the boundary policy (set by PermissionsBoundary); "
+                "waiting does not help.",
                 template,
                 f"{caller.logical_id}.Properties.PermissionsBoundary",
             )
@@ -704,10 +761,29 @@ def _deny_case(s: _SameAccount, grant_path: str, message: str) -> Case:
         f"A Deny reachable from {caller.logical_id}"
         + (f" at {', '.join(denies)}" if denies else "")
         + f" removes its grant at {grant_path}: {message}.",
-        f"Remove or narrow the Deny statement at {at} so that it no longer matches {s.d.action} on {callee}.",
+        f"Remove the statement at {at}, or narrow its Action or Resource so that it no longer matches "
+        f"{s.d.action} on {callee}.",
         s.template,
         at,
     )
+
+
+def _literal_deny_case(s: _SameAccount) -> None:
+    """A Deny statement of the caller's own policies (the core's sources and statement reader) that may
+    match the call, when no grant of the core's reading was removed by it (there was none to remove)."""
+    assert s.caller.key is not None
+    for path in deny_paths(s.caller_side.index, s.caller.key, s.callee.logical_id)[:1]:
+        s.add(
+            Case(
+                CaseKind.DENY,
+                f"The Deny statement at {path} matches {s.d.action} on {s.callee.logical_id}; it "
+                "overrides every Allow.",
+                f"Remove the statement at {path}, or narrow its Action or Resource so that it no longer "
+                f"matches {s.d.action} on {s.callee.logical_id}.",
+                s.template,
+                path,
+            )
+        )
 
 
 def _has_case(diagnosis: Diagnosis, *kinds: CaseKind) -> bool:
@@ -883,6 +959,8 @@ def _grant_matches_case(s: _SameAccount) -> None:
     """The template grants exactly this call and nothing removes it: propagation or a different deploy."""
     if not s.exact or _has_case(s.diagnosis, CaseKind.DENY, CaseKind.BOUNDARY, CaseKind.CONDITION_FALSE):
         return
+    if not reasons.propagation_possible(s.d):
+        return  # an explicit Deny, or a boundary/session/endpoint/organization policy: never propagation
     p = s.exact[0]
     added = "already in the template" if p.existing else f"the macro adds {p.logical_id}"
     s.add(

@@ -5,14 +5,16 @@ execution roles of functions, the roles of state machines, APIs, rules and ident
 other role, and IAM users. Names are compared through the core's resolver, so a `RoleName` or
 `FunctionName` built with `Fn::Sub`, `Fn::Join` or `Fn::If` matches as the deployed stack spells it.
 
-`generated_name_ids` is the one place that maps a deployed name CloudFormation generated to logical IDs.
+`generated_name_ids` is the one place that maps a deployed name CloudFormation generated to logical IDs
+(physical_names.py knows how CloudFormation cuts long names).
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import sources
@@ -22,6 +24,7 @@ from ..resolver import Sym
 from ..statements import InvokeStatement, Statement, invoke_statement, statements
 from ..targets import TargetClassifier
 from ..template import IAM_ROLE, IAM_USER, Role, TemplateIndex, properties
+from . import physical_names
 from .denial import Denial
 
 ONLY_TARGET_GUESS = "a guess: the only function the caller's grants name"
@@ -49,9 +52,21 @@ class Found:
 # ------------------------------------------------------------------ names
 def generated_name_ids(name: str, logical_ids: Iterable[str]) -> list[str]:
     """The logical IDs, among resources without an explicit name, whose name CloudFormation generates
-    as `name`: `<stack>-<LogicalId>-<suffix>` (the stack name unknown here). The seam for a matcher
-    of CloudFormation's truncated names."""
-    return [rid for rid in logical_ids if name == rid or name.startswith(f"{rid}-") or f"-{rid}-" in name]
+    as `name`: `<stack>-<LogicalId>-<suffix>`, both possibly cut (the stack name unknown here); more
+    than one when a cut name fits several."""
+    ids = list(logical_ids)
+    return [i for i in ids if i == name] or physical_names.candidates(name, ids)
+
+
+def _generated_found(path: str, ids: Iterable[str], name: str, how: str, key_of: Any = None) -> Found | None:
+    """The logical ID a generated name belongs to; a cut name that fits several is an uncertain match."""
+    found = generated_name_ids(name, ids)
+    if not found:
+        return None
+    key = key_of(found[0]) if key_of is not None else None
+    if len(found) == 1:
+        return Found(path, found[0], how, True, key)
+    return Found(path, found[0], f"{how} (cut; it also fits {', '.join(found[1:])})", False, key)
 
 
 def _pattern(value: Sym) -> re.Pattern[str]:
@@ -79,7 +94,42 @@ def find_caller(path: str, index: TemplateIndex, denial: Denial) -> Found | None
         return _find_role(path, index, denial.role)
     if denial.user is not None:
         return _find_user(path, index, denial.user.rsplit("/", 1)[-1])
-    return None
+    return _caller_by_session(path, index, denial)
+
+
+def _caller_by_session(path: str, index: TemplateIndex, denial: Denial) -> Found | None:
+    """A masked role: Lambda names the session after the calling function, so find that function's role;
+    else a RoleName that fits what the mask left of the role name."""
+    if denial.session is None:
+        found = _named_like(path, index, index.resources_of_type(IAM_ROLE), "RoleName", denial.role_glob)
+        return None if found is None else replace(found, key=RoleKey.template(found.logical_id))
+    by_name = find_callee(path, index, replace(denial, function=denial.session), ())
+    roles = (
+        index.function_roles.get(by_name.logical_id, []) if by_name is not None and by_name.certain else []
+    )
+    if by_name is None or len(roles) != 1:
+        return None
+    key = roles[0][0]
+    role = index.roles[key].principal.role or by_name.logical_id
+    how = f"the role of {by_name.logical_id} (session name; the role is masked)"
+    return Found(path, role, how, True, key)
+
+
+def _named_like(
+    path: str, index: TemplateIndex, ids: Iterable[str], name_key: str, glob: str | None
+) -> Found | None:
+    """The one resource whose literal name fits a partly masked name (`*LambdaRole*-dev`)."""
+    if glob is None:
+        return None
+    fits = []
+    for rid in sorted(ids):
+        spec = properties(index.resources[rid]).get(name_key)
+        if any(fnmatch.fnmatchcase("".join(p for p in v if isinstance(p, str)), glob)
+               for v in name_alternatives(index, spec) if all(isinstance(p, str) for p in v)):  # fmt: skip
+            fits.append(rid)
+    if len(fits) != 1:
+        return None
+    return Found(path, fits[0], f"{name_key} fits the masked name {glob}", False)
 
 
 def _template_roles(index: TemplateIndex) -> list[str]:
@@ -95,8 +145,10 @@ def _find_role(path: str, index: TemplateIndex, name: str) -> Found | None:
     for rid in generated_name_ids(name, sorted(sam)):
         return Found(path, rid, f"SAM's generated role of {rid.removesuffix('Role')}", True, sam[rid])
     unnamed = [rid for rid in _template_roles(index) if rid not in named]
-    for rid in generated_name_ids(name, unnamed):
-        return Found(path, rid, "CloudFormation's generated role name", True, RoleKey.template(rid))
+    how = "CloudFormation's generated role name"
+    found = _generated_found(path, unnamed, name, how, RoleKey.template)
+    if found is not None:
+        return found
     for key, role in sorted(index.roles.items()):  # a function whose Role is a literal ARN naming the role
         if not key.in_template and ":role/" in key.name and key.name.rsplit("/", 1)[-1] == name:
             owner = role.callers[0] if role.callers else key.name
@@ -110,9 +162,8 @@ def _find_user(path: str, index: TemplateIndex, name: str) -> Found | None:
     for uid in named:
         if names_match(index, properties(index.resources[uid])["UserName"], name):
             return Found(path, uid, "UserName", True, RoleKey.template(uid))
-    for uid in generated_name_ids(name, [u for u in users if u not in named]):
-        return Found(path, uid, "CloudFormation's generated user name", True, RoleKey.template(uid))
-    return None
+    how = "CloudFormation's generated user name"
+    return _generated_found(path, [u for u in users if u not in named], name, how, RoleKey.template)
 
 
 def principal_of(index: TemplateIndex, caller: Found) -> Role | None:
@@ -138,17 +189,18 @@ def find_callee(
     path: str, index: TemplateIndex, denial: Denial, caller_targets: Iterable[str]
 ) -> Found | None:
     """The function of the message: by FunctionName, by generated name, else guessed."""
-    if denial.function is None:
-        return None
-    name = denial.function
     functions = sorted(index.functions)
+    if denial.function is None:
+        return _named_like(path, index, functions, "FunctionName", denial.function_glob)
+    name = denial.function
     for fid in functions:
         for value, _ in index.functions[fid].names[1:]:  # the first is `Ref F`: the generated name
             if _pattern(value).fullmatch(name):
                 return Found(path, fid, "FunctionName", True)
     unnamed = [fid for fid in functions if "FunctionName" not in index.functions[fid].properties]
-    for fid in generated_name_ids(name, unnamed):
-        return Found(path, fid, "CloudFormation's generated function name", True)
+    found = _generated_found(path, unnamed, name, "CloudFormation's generated function name")
+    if found is not None:
+        return found
     loose = name.lower().replace("-", "").replace("_", "")
     for fid in functions:
         plain = fid.lower()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -58,7 +58,9 @@ def generated_name_ids(name: str, logical_ids: Iterable[str]) -> list[str]:
     return [i for i in ids if i == name] or physical_names.candidates(name, ids)
 
 
-def _generated_found(path: str, ids: Iterable[str], name: str, how: str, key_of: Any = None) -> Found | None:
+def _generated_found(
+    path: str, ids: Iterable[str], name: str, how: str, key_of: Callable[[str], RoleKey] | None = None
+) -> Found | None:
     """The logical ID a generated name belongs to; a cut name that fits several is an uncertain match."""
     found = generated_name_ids(name, ids)
     if not found:

@@ -7,9 +7,10 @@ Each test module has one small base template; a case is a comment, a modificatio
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+import pytest
 from auto_invoke_permission import core
 from auto_invoke_permission.model import TransformContext, TransformResult
 from auto_invoke_permission.options import Options, resolve_options
@@ -104,3 +105,41 @@ def variant(
     for name, value in (sections or {}).items():
         out[name] = value
     return out
+
+
+_EXPLAIN_CHECKED: list[int] = []  # templates checked per explain test (test_explain_agreement reads it)
+
+
+@pytest.fixture(autouse=True)
+def _explain_reads_as_the_macro(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Every explain case (test_explain*.py) also checks that the macro reads its templates the same
+    way: the same roles, grants and callees (explain_agreement.check)."""
+    if not request.module.__name__.startswith("test_explain"):
+        yield
+        return
+    from auto_invoke_permission.diagnose import explain
+    from explain_agreement import check
+
+    analyzed: list[explain.Analyzed] = []
+    diagnoses: list[explain.Diagnosis] = []
+    finish, build = explain._finish, explain.Analyzed
+
+    def recorded(*fields: Any) -> explain.Analyzed:
+        one = build(*fields)
+        analyzed.append(one)
+        return one
+
+    def recorded_finish(diagnosis: explain.Diagnosis) -> explain.Diagnosis:
+        diagnoses.append(diagnosis)
+        return finish(diagnosis)
+
+    monkeypatch.setattr(explain, "Analyzed", recorded)
+    monkeypatch.setattr(explain, "_finish", recorded_finish)
+    yield
+    _EXPLAIN_CHECKED.append(len(analyzed))
+    for one in analyzed:
+        check(one)
+        for diagnosis in diagnoses:
+            check(one, diagnosis)

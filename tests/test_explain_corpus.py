@@ -21,9 +21,9 @@ from auto_invoke_permission.diagnose.explain import (
     Diagnosis,
     analyze_template,
     diagnose,
-    find_caller,
     render_text,
 )
+from auto_invoke_permission.diagnose.locate import find_caller
 
 DATA = Path(__file__).parent / "data" / "denials"
 CORPUS: list[dict[str, Any]] = yaml.safe_load((DATA / "corpus.yaml").read_text(encoding="utf-8"))
@@ -204,5 +204,6 @@ def test_a_partly_masked_role_is_found_by_what_is_left(tmp_path: Path) -> None:
         "lambda:InvokeFunction on resource: arn:aws:lambda:****:****:function:***"
     )
     assert (denial.role, denial.role_glob, denial.session) == (None, "*LambdaRole*-dev", "x")
-    found = find_caller(read_template(str(path)), replace(denial, session=None), {})
+    analyzed = analyze_template(read_template(str(path)), denial, {})
+    found = find_caller(analyzed.template.path, analyzed.index, replace(denial, session=None))
     assert found is not None and (found.logical_id, found.certain) == ("CallerRole", False)

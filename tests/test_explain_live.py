@@ -16,6 +16,7 @@ from auto_invoke_permission.cli.template_io import read_template
 from auto_invoke_permission.diagnose import live
 from auto_invoke_permission.diagnose.denial import Denial, parse_denial
 from auto_invoke_permission.diagnose.explain import CaseKind, Diagnosis, analyze_template, diagnose
+from auto_invoke_permission.statements import covers_call
 from botocore.stub import Stubber
 
 SEED_TEMPLATE = str(Path(__file__).resolve().parent.parent / "samples" / "seed" / "template.yaml")
@@ -381,7 +382,7 @@ def test_live_cross_account_needs_both_sides() -> None:
 )
 def test_statement_resource_matching(patterns: Any, resource: str, expected: bool) -> None:
     assert (
-        live.statement_applies(
+        covers_call(
             {"Effect": "Allow", "Action": "LAMBDA:invoke*", "Resource": patterns},
             "lambda:InvokeFunction",
             resource,
@@ -392,14 +393,12 @@ def test_statement_resource_matching(patterns: Any, resource: str, expected: boo
 
 def test_not_action_and_not_resource() -> None:
     stmt = {"Effect": "Allow", "NotAction": "iam:*", "NotResource": "arn:aws:lambda:*:*:function:secret"}
-    assert live.statement_applies(stmt, "lambda:InvokeFunction", FUNCTION_ARN)
-    assert not live.statement_applies(
-        stmt, "lambda:InvokeFunction", "arn:aws:lambda:us-east-1:1:function:secret"
-    )
+    assert covers_call(stmt, "lambda:InvokeFunction", FUNCTION_ARN)
+    assert not covers_call(stmt, "lambda:InvokeFunction", "arn:aws:lambda:us-east-1:1:function:secret")
 
 
 def test_cli_live_without_credentials_path_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(profile: str | None, region: str | None) -> live.Clients:
+    def refuse(profile: str | None, region: str | None, *callee: str | None) -> live.Clients:
         raise live.LiveError(f"The config profile ({profile}) could not be found")
 
     monkeypatch.setattr(live, "clients_from_session", refuse)
@@ -414,7 +413,7 @@ def test_cli_live_text_output(monkeypatch: pytest.MonkeyPatch) -> None:
     stubs = Stubs()
     seed_deployed(stubs, "live")
     stubs.simulate(f"{FUNCTION_ARN}:live", "implicitDeny")
-    monkeypatch.setattr(live, "clients_from_session", lambda profile, region: stubs.clients)
+    monkeypatch.setattr(live, "clients_from_session", lambda profile, region, *callee: stubs.clients)
     out = io.StringIO()
     monkeypatch.setattr("sys.stdout", out)
     with stubs.lambda_, stubs.iam:
@@ -439,7 +438,7 @@ def test_readme_live_example_is_the_real_output(monkeypatch: pytest.MonkeyPatch)
     stubs = Stubs()
     seed_deployed(stubs, "live")
     stubs.simulate(f"{FUNCTION_ARN}:live", "implicitDeny")
-    monkeypatch.setattr(live, "clients_from_session", lambda profile, region: stubs.clients)
+    monkeypatch.setattr(live, "clients_from_session", lambda profile, region, *callee: stubs.clients)
     out = io.StringIO()
     monkeypatch.setattr("sys.stdout", out)
     with stubs.lambda_, stubs.iam:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from auto_invoke_permission.diagnose import live
 from auto_invoke_permission.diagnose.denial import Denial, parse_denial
+from auto_invoke_permission.statements import covers_call
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 ACCOUNT = "123456789012"
@@ -192,7 +193,7 @@ def test_hits_read_only_well_formed_statements(document: Any, labels: list[str])
     ],
 )
 def test_statement_applies_without_the_usual_keys(stmt: dict[str, Any], applies: bool) -> None:
-    assert live.statement_applies(stmt, "lambda:InvokeFunction", FUNCTION_ARN) is applies
+    assert covers_call(stmt, "lambda:InvokeFunction", FUNCTION_ARN) is applies
 
 
 @pytest.mark.parametrize(

@@ -114,3 +114,52 @@ def test_bad_account_argument_is_a_usage_error(capsys: pytest.CaptureFixture[str
     code = main(["check", "--together", str(SAMPLES / "pair"), "--account", "callee=12"])
     assert code == 2
     assert "not a 12-digit account ID" in capsys.readouterr().err
+
+
+def _invoke_policy(resource: str) -> dict[str, object]:
+    return {"Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": resource}]}
+
+
+@pytest.mark.parametrize(
+    ("attachment", "grant"),
+    [
+        ("policy", "Grant.Properties.PolicyDocument.Statement[0].Resource"),
+        ("inline", "WorkerRole.Properties.Policies[0].PolicyDocument.Statement[0].Resource"),
+    ],
+)
+def test_the_callers_of_a_grant_are_the_roles_the_policy_sources_attach_it_to(
+    attachment: str, grant: str
+) -> None:
+    from auto_invoke_permission.diagnose import together
+
+    document = _invoke_policy("arn:aws:lambda:us-east-1:111111111111:function:orders")
+    role: dict[str, object] = {"RoleName": "worker"}
+    resources: dict[str, object] = {
+        "Worker": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {"Role": {"Fn::GetAtt": ["WorkerRole", "Arn"]}},
+        },
+        "WorkerRole": {"Type": "AWS::IAM::Role", "Properties": role},
+    }
+    if attachment == "policy":
+        properties = {"PolicyName": "p", "Roles": [{"Ref": "WorkerRole"}], "PolicyDocument": document}
+        resources["Grant"] = {"Type": "AWS::IAM::Policy", "Properties": properties}
+    else:
+        role["Policies"] = [{"PolicyName": "p", "PolicyDocument": document}]
+    callee = {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {"FunctionName": "orders", "Role": "arn:aws:iam::1:role/r"},
+    }
+    stacks = [
+        together._stack("caller.yaml", {"Resources": resources}, "caller", "222222222222", "us-east-1", {}),
+        together._stack(
+            "callee.yaml", {"Resources": {"Orders": callee}}, "callee", "111111111111", "us-east-1", {}
+        ),
+    ]
+    (edge,) = together.analyze(stacks, "us-east-1")
+    assert (edge.callers, edge.role_arn, edge.grant) == (
+        ("Worker",),
+        "arn:aws:iam::222222222222:role/worker",
+        grant,
+    )
+    assert edge.status() == "missing"

@@ -107,6 +107,31 @@ def _shape(fragment: Any) -> Shape:
     return Shape(fragment, False, resources, unanalyzed)
 
 
+class TemplateRead(NamedTuple):
+    """The template as the first stage reads it: its shape, its Conditions (None for a bare Resources
+    mapping) and the index every later stage (and diagnosis) looks things up in."""
+
+    shape: Shape
+    conditions: Mapping[str, Any] | None
+    template_index: TemplateIndex
+
+
+def read_fragment(fragment: Any, context: TransformContext) -> TemplateRead:
+    """The first stage: the template's shape, its resolver and its index."""
+    shape = _shape(fragment)
+    conditions = None if shape.resources_only else shape.template.get("Conditions", {})
+    return TemplateRead(shape, conditions, _index(shape, context))
+
+
+def _index(shape: Shape, context: TransformContext, known: Mapping[str, Any] | None = None) -> TemplateIndex:
+    """The index over a resolver with this deploy's parameter values, or with only those of `known`."""
+    template, resources_only, resources, _ = shape
+    conditions = None if resources_only else template.get("Conditions", {})
+    globals_section = None if resources_only else template.get("Globals")
+    resolver = _resolver(template, resources_only, resources, conditions, globals_section, context, known)
+    return TemplateIndex(resources, globals_section, resolver, context.every_principal)
+
+
 class _Reading(NamedTuple):
     """One reading of the template's grants, with one resolver: this deploy's values, or none."""
 
@@ -126,11 +151,8 @@ def _reading(
 ) -> _Reading:
     """The index, the policy documents and the grants, read with this deploy's parameter values, or
     with only those of `known` (every other parameter a symbol, every condition on one left open)."""
-    template, resources_only, resources, _ = shape
-    conditions = None if resources_only else template.get("Conditions", {})
-    globals_section = None if resources_only else template.get("Globals")
-    resolver = _resolver(template, resources_only, resources, conditions, globals_section, context, known)
-    index = TemplateIndex(resources, globals_section, resolver)
+    index = _index(shape, context, known)
+    resolver = index.resolver
     classifier = TargetClassifier(index)
     documents = sources.collect(index)
     urls = function_urls(index, classifier)

@@ -314,3 +314,6 @@ class TransformContext(NamedTuple):
     # False: conditions are not decided from the parameter values (`explain` reads the grants that a
     # false condition removes, to say so)
     decide_conditions: bool = True
+    # True: every role and IAM user of the template is a principal, the roles of state machines, APIs,
+    # rules... with the resource as caller (`explain` reads their grants); the macro: False
+    every_principal: bool = False

@@ -222,6 +222,11 @@ class Resolver:
         if conditions is not None and decide_conditions:
             self.conditions = Conditions(conditions, decide(conditions, self._operand_text))
 
+    def decided(self, definitions: Mapping[str, Any]) -> dict[str, bool]:
+        """The conditions among `definitions` that this run's parameter values decide, asked even when
+        the run leaves them undecided (`explain` says which grant a false condition removes)."""
+        return decide(definitions, self._operand_text)
+
     def _operand_text(self, node: Any) -> str | None:
         """An `Fn::Equals` operand as a string, or None when it cannot be known at transform time.
         A scalar compares as its string form (docs/design/conditions.md): `-1` as "-1", `true` as

@@ -45,6 +45,29 @@ def glob_match(pattern: str, text: str) -> bool:
     return p == len(pattern)
 
 
+def _any_pattern(patterns: Any, text: str, fold: bool) -> bool:
+    """Whether one of the patterns (a string or a list) matches `text`; `fold`: any case (actions)."""
+    items = patterns if isinstance(patterns, list) else [patterns]
+    subject = text.lower() if fold else text
+    return any(isinstance(p, str) and glob_match(p.lower() if fold else p, subject) for p in items)
+
+
+def covers_call(stmt: Mapping[str, Any], action: str, resource: str) -> bool:
+    """Whether a deployed statement's Action (or NotAction) and Resource (or NotResource) cover one
+    concrete call: actions in any case, resources case-sensitive, `*` and `?` across the whole ARN. A
+    resource policy's statement may leave Resource implicit. Conditions are not looked at."""
+    if "Action" in stmt:
+        if not _any_pattern(stmt["Action"], action, fold=True):
+            return False
+    elif "NotAction" not in stmt or _any_pattern(stmt["NotAction"], action, fold=True):
+        return False
+    if "Resource" in stmt:
+        return _any_pattern(stmt["Resource"], resource, fold=False)
+    if "NotResource" in stmt:
+        return not _any_pattern(stmt["NotResource"], resource, fold=False)
+    return "Principal" in stmt
+
+
 _ACTION_VERDICTS: dict[str, bool] = {}
 _URL_ACTION_VERDICTS: dict[str, bool] = {}
 

@@ -25,6 +25,22 @@ LAMBDA_VERSION = "AWS::Lambda::Version"
 LAMBDA_PERMISSION = "AWS::Lambda::Permission"
 LAMBDA_RESOURCE_POLICY = "AWS::Lambda::ResourcePolicy"
 CALLEE_TYPES = frozenset({*FUNCTION_TYPES, LAMBDA_ALIAS})
+IAM_USER = "AWS::IAM::User"
+
+# The role a resource other than a function acts with, by type: the paths of its role properties
+# (`*`: every item of a list). Read only for diagnosis (`every_principal`): the macro mirrors the
+# grants of functions' execution roles alone.
+ACTING_ROLE_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "AWS::StepFunctions::StateMachine": (("RoleArn",),),
+    "AWS::Serverless::StateMachine": (("Role",),),
+    "AWS::ApiGateway::Method": (("Integration", "Credentials"),),
+    "AWS::ApiGatewayV2::Integration": (("CredentialsArn",),),
+    "AWS::Events::Rule": (("Targets", "*", "RoleArn"),),
+    "AWS::Scheduler::Schedule": (("Target", "RoleArn"),),
+    "AWS::Pipes::Pipe": (("RoleArn",),),
+    "AWS::AppSync::DataSource": (("ServiceRoleArn",),),
+    "AWS::Cognito::IdentityPoolRoleAttachment": (("Roles", "authenticated"), ("Roles", "unauthenticated")),
+}
 
 _SAM_ALIAS_CHARS = {"-": "D", "_": "U"}
 
@@ -192,8 +208,25 @@ def role_id_order(item: tuple[RoleKey, Any]) -> str:
     return item[0].name
 
 
+def nodes_at(node: Any, path: tuple[str, ...]) -> list[Any]:
+    """The values at a property path (`*`: each item of a list), absent ones left out."""
+    if not path:
+        return [node]
+    key, rest = path[0], path[1:]
+    if key == "*":
+        return [found for item in node for found in nodes_at(item, rest)] if isinstance(node, list) else []
+    child = node.get(key) if isinstance(node, dict) else None
+    return [] if child is None else nodes_at(child, rest)
+
+
 class TemplateIndex:
-    def __init__(self, resources: Mapping[str, Any], globals_section: Any, resolver: Resolver) -> None:
+    def __init__(
+        self,
+        resources: Mapping[str, Any],
+        globals_section: Any,
+        resolver: Resolver,
+        every_principal: bool = False,
+    ) -> None:
         self.resources = resources
         self.resolver = resolver
         # what cannot be read while indexing (an Fn::If on an undefined condition in a Role)
@@ -222,6 +255,10 @@ class TemplateIndex:
         # (role key, function) for each role SAM will generate (transform listed before SAM): the
         # roles whose policies come from the function's own Policies, EventInvokeConfig...
         self.sam_generated_roles: list[tuple[RoleKey, Function]] = self._index_roles()
+        # diagnosis only: the roles other resources act with, every other role and every IAM user
+        self.every_principal = every_principal
+        if every_principal:
+            self._index_other_principals()
 
     def _read_resources(self, global_function: Mapping[str, Any]) -> frozenset[str]:
         """One pass over the resources: logical IDs by type, functions; returns the skipped ones.
@@ -312,6 +349,49 @@ class TemplateIndex:
         ]
         generated.sort(key=role_id_order)
         return [(key, self.functions[fid]) for key, fid in generated]
+
+    def _index_other_principals(self) -> None:
+        """The roles of resources other than functions (ACTING_ROLE_PATHS; the resource is their
+        caller), then every other template role and every IAM user (their own caller): what a denial
+        may name besides a function's execution role."""
+        for rtype, paths in ACTING_ROLE_PATHS.items():
+            for rid in self.of_type.get(rtype, ()):
+                res = self.resources[rid]
+                for path in paths:
+                    for node in nodes_at(properties(res), path):
+                        role_id = self.role_id_of(node)
+                        if role_id is not None:
+                            self._add_principal(role_id, rid, condition_of(res))
+        for rid in (*self.of_type.get(IAM_ROLE, ()), *self.of_type.get(IAM_USER, ())):
+            if RoleKey.template(rid) not in self.roles:
+                self._add_principal(rid, rid, condition_of(self.resources[rid]))
+
+    def _add_principal(self, principal_id: str, caller: str, conditions: CondSet) -> None:
+        """A template role or user as a principal, with `caller` as what acts with it."""
+        key = RoleKey.template(principal_id)
+        role = self.roles.get(key)
+        if role is None:
+            res = self.resources[principal_id]
+            principal = Principal(
+                key, {"Fn::GetAtt": [principal_id, "Arn"]}, alnum(principal_id), principal_id
+            )
+            role = self.roles[key] = Role(principal, condition_of(res), res)
+        if caller not in role.callers:
+            role.callers.append(caller)
+            role.caller_conditions.append(conditions)
+
+    def user_key_for_attachment(self, node: Any) -> RoleKey | None:
+        """The key of an IAM user of the template that an entry of a policy's `Users` names (`Ref`),
+        when the index holds every principal; else None."""
+        if not self.every_principal:
+            return None
+        value = self.resolver.scalar(node)
+        token = single_token(value) if isinstance(value, tuple) else None
+        if token is None or token.kind != "ref":
+            return None
+        res = self.resources.get(token.name)
+        key = RoleKey.template(token.name)
+        return key if isinstance(res, dict) and res.get("Type") == IAM_USER and key in self.roles else None
 
     def resources_of_type(self, *types: str) -> list[str]:
         """Logical IDs of the resources of these types, sorted."""

@@ -38,6 +38,14 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     )
     sub.add_argument("--region", help="--live: the region (default: the message's)")
     sub.add_argument("--profile", help="--live: the AWS profile (default: the standard credential chain)")
+    sub.add_argument(
+        "--callee-profile", help="--live: the AWS profile of the callee's account (its resource policy)"
+    )
+    sub.add_argument(
+        "--callee-role",
+        metavar="ROLE_ARN",
+        help="--live: a role to assume to read the callee's resource policy",
+    )
 
 
 def run(args: argparse.Namespace, streams: Any) -> int:

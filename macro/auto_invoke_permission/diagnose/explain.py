@@ -14,30 +14,49 @@ identity policy or the callee's resource policy suffices; across accounts both a
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import io
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, TextIO
 
 from .. import core
 from ..cli.template_read import LoadedTemplate, TemplateError, read_template
-from ..model import INVOKE_FUNCTION, Permission, TransformContext, TransformFailure, TransformResult
+from ..model import (
+    INVOKE_FUNCTION,
+    Permission,
+    RoleKey,
+    TransformContext,
+    TransformFailure,
+    TransformResult,
+)
 from ..options import OptionError
-from ..statements import glob_match
-from . import physical_names, reasons
+from ..targets import TargetClassifier
+from ..template import Role, TemplateIndex
+from ..urls import function_urls
+from . import reasons
 from .denial import Denial, DenialError, Reason, parse_denial, parse_url_denial
+from .locate import ONLY_TARGET_GUESS as ONLY_TARGET_GUESS  # noqa: PLC0414 - explain's names, kept
+from .locate import Found as Found  # noqa: PLC0414
+from .locate import (
+    caller_resources,
+    deny_paths,
+    find_alias,
+    find_callee,
+    find_caller,
+    is_user,
+    principal_of,
+    url_grant_path,
+)
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 
-FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
+DEFAULT_ACCOUNT = "123456789012"  # when the message names no account
 ALLOW_CALLERS_KEY = "AllowCallers"  # Metadata.AutoInvokePermission.AllowCallers on a callee
-ONLY_TARGET_GUESS = "a guess: the only function the caller's grants name"
 _VERSION = re.compile(r"^(\d+|\$LATEST)$")
 
 
@@ -85,24 +104,6 @@ class Case:
             "fix": self.fix,
             "template": self.template,
             "path": self.path,
-        }
-
-
-@dataclass(frozen=True)
-class Found:
-    """A resource of a template that the message names, and how it was recognised."""
-
-    template: str
-    logical_id: str
-    how: str  # "RoleName", "generated name", "SAM role of F", ...
-    certain: bool  # False when only guessed (loose name, the caller's only callee)
-
-    def as_dict(self) -> dict[str, str | bool]:
-        return {
-            "template": self.template,
-            "logical_id": self.logical_id,
-            "how": self.how,
-            "certain": self.certain,
         }
 
 
@@ -287,353 +288,23 @@ def checks(denial: Denial) -> list[str]:
     return out
 
 
-# ------------------------------------------------------------------ finding the caller and the callee
-def _resources(template: LoadedTemplate) -> Mapping[str, Any]:
-    resources = template.data.get("Resources")
-    return resources if isinstance(resources, Mapping) else {}
-
-
-def _props(resource: Any) -> Mapping[str, Any]:
-    props = resource.get("Properties") if isinstance(resource, Mapping) else None
-    return props if isinstance(props, Mapping) else {}
-
-
-def _type(resource: Any) -> str:
-    kind = resource.get("Type") if isinstance(resource, Mapping) else None
-    return kind if isinstance(kind, str) else ""
-
-
-def role_of(resources: Mapping[str, Any], function: str) -> str | None:
-    """The logical ID of a function's execution role (SAM's `<F>Role` when it has no Role)."""
-    resource = resources.get(function)
-    role = _props(resource).get("Role")
-    if role is None:
-        return f"{function}Role" if _type(resource) == "AWS::Serverless::Function" else None
-    target = _reference(role)
-    return target if target in resources else None
-
-
-def _reference(node: Any) -> str | None:
-    """The logical ID a Ref, GetAtt (both forms) or `${X.Arn}` Sub points at."""
-    if isinstance(node, Mapping) and len(node) == 1:
-        key, arg = next(iter(node.items()))
-        if key == "Ref" and isinstance(arg, str):
-            return arg
-        if key == "Fn::GetAtt":
-            if isinstance(arg, list) and arg and isinstance(arg[0], str):
-                return arg[0]
-            if isinstance(arg, str):
-                return arg.split(".", 1)[0]
-        if key == "Fn::Sub" and isinstance(arg, str):
-            found = re.fullmatch(r"\$\{([\w]+)(?:\.Arn)?\}", arg)
-            return found[1] if found else None
-    return None
-
-
-def _name_matches(spec: Any, name: str, params: Mapping[str, Any]) -> bool:
-    """Whether a RoleName/FunctionName value gives `name`: a literal, a parameter, or a Sub pattern."""
-    if isinstance(spec, str):
-        return spec == name
-    if isinstance(spec, Mapping) and set(spec) == {"Ref"}:
-        value = params.get(spec["Ref"])
-        return isinstance(value, str) and value == name
-    if isinstance(spec, Mapping) and set(spec) == {"Fn::Sub"} and isinstance(spec["Fn::Sub"], str):
-        pattern = re.sub(
-            r"\\\$\\\{([^}]+)\\\}",
-            lambda m: re.escape(str(params[m[1]])) if isinstance(params.get(m[1]), str) else "[^:/]+",
-            re.escape(spec["Fn::Sub"]),
-        )
-        return re.fullmatch(pattern, name) is not None
-    return False
-
-
-def _generated(logical_id: str, name: str) -> bool:
-    """CloudFormation's generated physical name `<stack>-<LogicalId>-<suffix>`, both possibly cut."""
-    return name == logical_id or physical_names.matches(logical_id, name)
-
-
-def _generated_found(template: str, ids: Sequence[str], name: str, how: str) -> Found | None:
-    """The logical ID a generated name belongs to; a cut name that fits several is an uncertain match."""
-    found = [i for i in ids if i == name] or physical_names.candidates(name, ids)
-    if not found:
-        return None
-    if len(found) == 1:
-        return Found(template, found[0], how, True)
-    return Found(template, found[0], f"{how} (cut; it also fits {', '.join(found[1:])})", False)
-
-
-def find_caller(template: LoadedTemplate, denial: Denial, params: Mapping[str, Any]) -> Found | None:
-    """The role of the message: by RoleName, by generated name, or SAM's `<Function>Role`."""
-    if denial.role is None:
-        return _caller_by_session(template, denial, params)
-    resources = _resources(template)
-    roles = {rid: r for rid, r in resources.items() if _type(r) == "AWS::IAM::Role"}
-    for rid, role in sorted(roles.items()):
-        name = _props(role).get("RoleName")
-        if name is not None and _name_matches(name, denial.role, params):
-            return Found(template.path, rid, "RoleName", True)
-    for fid in sorted(resources):
-        if _type(resources[fid]) != "AWS::Serverless::Function" or "Role" in _props(resources[fid]):
-            continue
-        if _generated(f"{fid}Role", denial.role):
-            return Found(template.path, f"{fid}Role", f"SAM's generated role of {fid}", True)
-    generated = [rid for rid, role in sorted(roles.items()) if "RoleName" not in _props(role)]
-    found = _generated_found(template.path, generated, denial.role, "CloudFormation's generated role name")
-    if found is not None:
-        return found
-    for fid in sorted(resources):  # a function whose Role is a literal ARN naming the role
-        role = _props(resources[fid]).get("Role")
-        if isinstance(role, str) and role.rsplit("/", 1)[-1] == denial.role:
-            return Found(template.path, fid, f"{fid}'s literal Role ARN", True)
-    return None
-
-
-def _caller_by_session(template: LoadedTemplate, denial: Denial, params: Mapping[str, Any]) -> Found | None:
-    """A masked role: Lambda names the session after the calling function, so find that function's role;
-    else a RoleName that fits what the mask left of the role name."""
-    if denial.session is None:
-        return _named_like(template, "AWS::IAM::Role", "RoleName", denial.role_glob)
-    by_name = find_callee(template, replace(denial, function=denial.session), params, ())
-    if by_name is None or not by_name.certain:
-        return None
-    role = role_of(_resources(template), by_name.logical_id)
-    if role is None:
-        return None
-    return Found(
-        template.path, role, f"the role of {by_name.logical_id} (session name; the role is masked)", True
-    )
-
-
-def _named_like(template: LoadedTemplate, kind: str, name_key: str, glob: str | None) -> Found | None:
-    """The one resource of `kind` whose literal name fits a partly masked name (`*LambdaRole*-dev`)."""
-    if glob is None:
-        return None
-    resources = _resources(template)
-    fits = [
-        rid
-        for rid in sorted(resources)
-        if _type(resources[rid]) == kind
-        and isinstance(name := _props(resources[rid]).get(name_key), str)
-        and fnmatch.fnmatchcase(name, glob)
-    ]
-    if len(fits) != 1:
-        return None
-    return Found(template.path, fits[0], f"{name_key} fits the masked name {glob}", False)
-
-
-def find_callee(
-    template: LoadedTemplate, denial: Denial, params: Mapping[str, Any], caller_targets: Sequence[str]
-) -> Found | None:
-    """The function of the message: by FunctionName, by generated name, else guessed."""
-    if denial.function is None:
-        return _named_like(template, "AWS::Lambda::Function", "FunctionName", denial.function_glob)
-    name = denial.function
-    resources = _resources(template)
-    functions = sorted(fid for fid, r in resources.items() if _type(r) in FUNCTION_TYPES)
-    for fid in functions:
-        spec = _props(resources[fid]).get("FunctionName")
-        if spec is not None and _name_matches(spec, name, params):
-            return Found(template.path, fid, "FunctionName", True)
-    generated = [fid for fid in functions if "FunctionName" not in _props(resources[fid])]
-    found = _generated_found(template.path, generated, name, "CloudFormation's generated function name")
-    if found is not None:
-        return found
-    loose = name.lower().replace("-", "").replace("_", "")
-    for fid in functions:
-        plain = fid.lower()
-        if loose in (plain, plain.removesuffix("function"), plain.removesuffix("lambda")):
-            return Found(template.path, fid, f"a guess: {name!r} resembles {fid}", False)
-    targets = sorted(set(caller_targets))
-    if len(targets) == 1 and targets[0] in functions:
-        return Found(template.path, targets[0], ONLY_TARGET_GUESS, False)
-    return None
-
-
-def find_alias(resources: Mapping[str, Any], function: str, qualifier: str) -> str | None:
-    """The logical ID of the alias `qualifier` of `function`: AWS::Lambda::Alias or SAM's AutoPublishAlias."""
-    for rid, resource in sorted(resources.items()):
-        props = _props(resource)
-        if (
-            _type(resource) == "AWS::Lambda::Alias"
-            and props.get("Name") == qualifier
-            and _reference(props.get("FunctionName")) == function
-        ):
-            return rid
-    if _props(resources.get(function)).get("AutoPublishAlias") == qualifier:
-        return function + "Alias" + qualifier.replace("-", "D").replace("_", "U")
-    return None
-
-
-def _functions_with_role(resources: Mapping[str, Any], role: str) -> tuple[str, ...]:
-    return tuple(
-        fid
-        for fid in sorted(resources)
-        if _type(resources[fid]) in FUNCTION_TYPES and (role_of(resources, fid) == role or fid == role)
-    )
-
-
-# ------------------------------------------------------------------ conditions
-def condition_value(
-    name: str, conditions: Mapping[str, Any], params: Mapping[str, Any], context: TransformContext
-) -> bool | None:
-    """A named condition's value in this deploy; None when it cannot be known offline."""
-    value = _evaluate({"Condition": name}, conditions, params, context, 0)
-    return value if isinstance(value, bool) else None
-
-
-def _evaluate(
-    node: Any, conditions: Mapping[str, Any], params: Mapping[str, Any], context: TransformContext, depth: int
-) -> Any:
-    if depth > 30:
-        return None
-    if isinstance(node, str | bool):
-        return node
-    if not isinstance(node, Mapping) or len(node) != 1:
-        return None
-    key, arg = next(iter(node.items()))
-    if key == "Condition" and isinstance(arg, str):
-        return _evaluate(conditions.get(arg), conditions, params, context, depth + 1)
-    if key == "Ref" and isinstance(arg, str):
-        pseudo = {"AWS::Region": context.region, "AWS::AccountId": context.account_id}
-        value = pseudo.get(arg, params.get(arg))
-        return value if isinstance(value, str) else None
-    fold = _CONDITION_FUNCTIONS.get(key)
-    if fold is None:
-        return None
-    sub = [_evaluate(a, conditions, params, context, depth + 1) for a in arg] if isinstance(arg, list) else []
-    return fold(sub)
-
-
-def _fn_equals(sub: list[Any]) -> bool | None:
-    if len(sub) != 2:
-        return None
-    return None if None in sub else str(sub[0]) == str(sub[1])
-
-
-def _fn_not(sub: list[Any]) -> bool | None:
-    if len(sub) != 1:
-        return None
-    return None if sub[0] is None else not sub[0]
-
-
-def _fn_and(sub: list[Any]) -> bool | None:
-    return False if False in sub else (None if None in sub else True)
-
-
-def _fn_or(sub: list[Any]) -> bool | None:
-    return True if True in sub else (None if None in sub else False)
-
-
-# condition functions by name, applied to their evaluated arguments (None: undecided)
-_CONDITION_FUNCTIONS: dict[str, Callable[[list[Any]], bool | None]] = {
-    "Fn::Equals": _fn_equals,
-    "Fn::Not": _fn_not,
-    "Fn::And": _fn_and,
-    "Fn::Or": _fn_or,
-}
-
-
-# ------------------------------------------------------------------ the caller's own statements
-def caller_statements(resources: Mapping[str, Any], role: str) -> list[tuple[str, Mapping[str, Any]]]:
-    """(path, statement) of every inline or template-managed policy statement of a role.
-
-    The core's result lists only invoke grants; the function-URL case also needs
-    lambda:InvokeFunctionUrl, so the documents are read here, literally (no Fn::If splitting)."""
-    documents = _sam_policy_documents(resources, role)
-    for rid, resource in sorted(resources.items()):
-        kind = _type(resource)
-        if rid == role and kind == "AWS::IAM::Role":
-            documents.extend(_role_policy_documents(rid, _props(resource)))
-        elif kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"):
-            documents.extend(_attached_policy_document(resources, role, rid, resource))
-    out: list[tuple[str, Mapping[str, Any]]] = []
-    for path, document in documents:
-        if isinstance(document, Mapping):
-            out.extend(_document_statements(path, document))
-    return out
-
-
-def _sam_policy_documents(resources: Mapping[str, Any], role: str) -> list[tuple[str, Any]]:
-    """The Policies items of the SAM functions whose generated `<F>Role` is `role`."""
-    documents: list[tuple[str, Any]] = []
-    for fid in _functions_with_role(resources, role):
-        if role == f"{fid}Role" and _type(resources[fid]) == "AWS::Serverless::Function":
-            policies = _props(resources[fid]).get("Policies")
-            items = policies if isinstance(policies, list) else [policies]
-            for index, item in enumerate(items):
-                documents.append((f"{fid}.Properties.Policies[{index}]", item))
-    return documents
-
-
-def _role_policy_documents(rid: str, props: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    """The inline PolicyDocuments of an AWS::IAM::Role."""
-    policies = props.get("Policies")
-    return [
-        (f"{rid}.Properties.Policies[{index}].PolicyDocument", item.get("PolicyDocument"))
-        for index, item in enumerate(policies if isinstance(policies, list) else [])
-        if isinstance(item, Mapping)
-    ]
-
-
-def _attached_policy_document(
-    resources: Mapping[str, Any], role: str, rid: str, resource: Any
-) -> list[tuple[str, Any]]:
-    """A policy resource's PolicyDocument when it is attached to `role` (Roles or ManagedPolicyArns)."""
-    props = _props(resource)
-    kind = _type(resource)
-    roles = props.get("Roles") if kind != "AWS::IAM::RolePolicy" else [props.get("RoleName")]
-    attached = [_reference(r) for r in roles] if isinstance(roles, list) else []
-    managed = _props(resources.get(role)).get("ManagedPolicyArns")
-    by_arn = isinstance(managed, list) and any(_reference(m) == rid for m in managed)
-    if role in attached or by_arn:
-        return [(f"{rid}.Properties.PolicyDocument", props.get("PolicyDocument"))]
-    return []
-
-
-def _document_statements(path: str, document: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
-    """(path, statement) of a document's Statement, a list or a single statement."""
-    body = document.get("Statement")
-    if not isinstance(body, list):
-        return [(f"{path}.Statement", body)] if isinstance(body, Mapping) else []
-    return [
-        (f"{path}.Statement[{index}]", stmt) for index, stmt in enumerate(body) if isinstance(stmt, Mapping)
-    ]
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def statement_allows(stmt: Mapping[str, Any], action: str) -> bool:
-    """An Allow whose Action (IAM glob, any case) covers `action`."""
-    if stmt.get("Effect") != "Allow" or "Action" not in stmt:
-        return False
-    return any(isinstance(a, str) and glob_match(a.lower(), action.lower()) for a in _as_list(stmt["Action"]))
-
-
-def mentions(node: Any, logical_id: str) -> bool:
-    """Whether a Resource refers to the function: `*`, or a Ref/GetAtt/Sub of its logical ID."""
-    if isinstance(node, str):
-        return node == "*" or node.endswith(":function:*")
-    if isinstance(node, list):
-        return any(mentions(n, logical_id) for n in node)
-    if isinstance(node, Mapping):
-        if _reference(node) == logical_id:
-            return True
-        if "Fn::Sub" in node:
-            text = node["Fn::Sub"][0] if isinstance(node["Fn::Sub"], list) else node["Fn::Sub"]
-            return isinstance(text, str) and f"${{{logical_id}" in text
-        return any(mentions(v, logical_id) for v in node.values())
-    return False
-
-
 # ------------------------------------------------------------------ diagnosis
 @dataclass(frozen=True)
 class Analyzed:
+    """One template as the macro reads it: its index (every principal in it) and `core.analyze`'s result."""
+
     template: LoadedTemplate
     context: TransformContext
     params: Mapping[str, Any]
     result: TransformResult
+    index: TemplateIndex
+
+
+def _context(denial: Denial, account: str, params: Mapping[str, Any]) -> TransformContext:
+    """Conditions left undecided (a grant under a false condition is what explain diagnoses); every
+    role and user of the template a principal (a denial may name any of them)."""
+    region = denial.region or "us-east-1"
+    return TransformContext(region, account, params, decide_conditions=False, every_principal=True)
 
 
 def analyze_template(
@@ -644,14 +315,17 @@ def analyze_template(
 
     notes = Streams(io.StringIO(), io.StringIO()) if streams is None else Streams(streams.out, streams.err)
     params = parameter_values(template, overrides, notes)
+    account = denial.function_account or denial.caller_account or DEFAULT_ACCOUNT
+    context = _context(denial, account, params)
+    index = core.read_fragment(template.fragment, context).template_index
     # the caller's template is deployed in the caller's account, any other in the callee's: the core
     # then sees a grant across accounts as external, as it is
-    own = denial.caller_account if find_caller(template, denial, params) is not None else None
-    account = own or denial.function_account or denial.caller_account or "123456789012"
-    # conditions left undecided: a grant under a false condition is what explain diagnoses
-    context = TransformContext(denial.region or "us-east-1", account, params, decide_conditions=False)
+    own = denial.caller_account if find_caller(template.path, index, denial) is not None else None
+    if own is not None and own != account:
+        context = _context(denial, own, params)
+        index = core.read_fragment(template.fragment, context).template_index
     result = core.analyze(template.fragment, template_options(template, None), context)
-    return Analyzed(template, context, params, result)
+    return Analyzed(template, context, params, result, index)
 
 
 def diagnose(denial: Denial, analyzed: Sequence[Analyzed]) -> Diagnosis:
@@ -682,15 +356,14 @@ def _locate_caller(
 ) -> tuple[Analyzed | None, list[Permission]]:
     """Finds the caller (its template and functions); returns that template and the caller's grants."""
     denial = diagnosis.denial
-    caller = next((c for a in analyzed if (c := find_caller(a.template, denial, a.params))), None)
+    caller = next((c for a in analyzed if (c := find_caller(a.template.path, a.index, denial))), None)
     diagnosis.caller = caller
     caller_side = next((a for a in analyzed if caller and a.template.path == caller.template), None)
     own_permissions: list[Permission] = []
     if caller_side is not None and caller is not None:
-        resources = _resources(caller_side.template)
-        diagnosis.caller_functions = _functions_with_role(resources, caller.logical_id)
+        diagnosis.caller_functions = caller_resources(caller_side.index, caller)
         own_permissions = [  # lambda:InvokeFunction by any means: not the function URL permissions
-            p for p in caller_side.result.permissions if p.principal.role == caller.logical_id and not p.extra
+            p for p in caller_side.result.permissions if p.principal.key == caller.key and not p.extra
         ]
     return caller_side, own_permissions
 
@@ -698,11 +371,13 @@ def _locate_caller(
 def _locate_callee(diagnosis: Diagnosis, analyzed: Sequence[Analyzed], targets: list[str]) -> Analyzed | None:
     """Finds the callee (and the alias the call named); returns the callee's template."""
     denial = diagnosis.denial
-    callee = next((c for a in analyzed if (c := find_callee(a.template, denial, a.params, targets))), None)
+    callee = next(
+        (c for a in analyzed if (c := find_callee(a.template.path, a.index, denial, targets))), None
+    )
     diagnosis.callee = callee
     callee_side = next((a for a in analyzed if callee and a.template.path == callee.template), None)
     if callee is not None and callee_side is not None and denial.qualifier:
-        diagnosis.alias = find_alias(_resources(callee_side.template), callee.logical_id, denial.qualifier)
+        diagnosis.alias = find_alias(callee_side.index, callee.logical_id, denial.qualifier)
     return callee_side
 
 
@@ -761,18 +436,39 @@ def _caller_unknown(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
     if _masked_caller(diagnosis):
         return
     roles = sorted({p.principal.role for a in analyzed for p in a.result.permissions if p.principal.role})
-    diagnosis.cases.append(
-        Case(
-            CaseKind.CALLER_NOT_IN_TEMPLATES,
-            f"The role {d.role or d.principal} is not a role of the templates"
-            + (f" (their invoke grants are for {', '.join(roles)})" if roles else "")
-            + ": the function runs with another role than the one the template grants.",
-            "Check the caller's Role, or give the grant to this role; with the caller's own template, run "
-            "explain on it too.",
+    granted = f" (their invoke grants are for {', '.join(roles)})" if roles else ""
+    if d.role is None:  # an IAM user, a federated user, an account root
+        summary = f"The caller {d.user or d.principal} is not a principal of the templates{granted}."
+        fix = _outside_principal_fix(d.principal or "")
+    else:
+        summary = (
+            f"The role {d.role} is not a role of the templates{granted}: the function runs with another "
+            "role than the one the template grants."
         )
-    )
+        fix = (
+            "Check the caller's Role, or give the grant to this role; with the caller's own template, run "
+            "explain on it too."
+        )
+    diagnosis.cases.append(Case(CaseKind.CALLER_NOT_IN_TEMPLATES, summary, fix))
     if diagnosis.callee is not None:
         _resource_side_hint(diagnosis)
+
+
+def _outside_principal_fix(principal: str) -> str:
+    """The identity-side fix for a caller that is no role: each kind of principal has its own."""
+    if ":federated-user/" in principal:
+        return (
+            "A federated user has the permissions of the IAM user that called GetFederationToken, limited "
+            "by the session policy passed then: allow the call in both; or name the federated user's ARN "
+            "in the callee's resource policy."
+        )
+    if principal.endswith(":root"):
+        return (
+            "The account root needs no identity grant in its own account: a denial comes from a policy "
+            "that denies it (SCP, RCP, the callee's resource policy) or, from another account, a resource "
+            "policy that does not name the account."
+        )
+    return "Grant it where it is defined, or give the callee a resource-policy statement naming it."
 
 
 def _masked_caller(diagnosis: Diagnosis) -> bool:
@@ -780,6 +476,8 @@ def _masked_caller(diagnosis: Diagnosis) -> bool:
     d = diagnosis.denial
     if d.role or d.user or d.service_caller or not {"role", "role (partly)", "caller"} & set(d.masked):
         return False
+    if d.principal and (":federated-user/" in d.principal or d.principal.endswith(":root")):
+        return False  # a whole ARN of a principal that is no role: nothing is masked
     account = d.caller_account
     who = f"arn:{d.partition}:iam::{account}:role/<the masked role>" if account else "<the caller's role ARN>"
     target = reasons.function_text(d)
@@ -821,8 +519,8 @@ def _resource_side_hint(diagnosis: Diagnosis) -> None:
     diagnosis.cases.append(
         Case(
             CaseKind.NO_GRANT,
-            f"{callee.logical_id}'s resource policy has no statement for {d.role_arn or d.principal}.",
-            f"Add `Metadata: {{AutoInvokePermission: {{{ALLOW_CALLERS_KEY}: [{d.role_arn}]}}}}` to "
+            f"{callee.logical_id}'s resource policy has no statement for {principal_arn(d)}.",
+            f"Add `Metadata: {{AutoInvokePermission: {{{ALLOW_CALLERS_KEY}: [{principal_arn(d)}]}}}}` to "
             f"{callee.logical_id}, or run `{add_permission_command(d)}`.",
             callee.template,
             f"{callee.logical_id}.Metadata",
@@ -830,27 +528,36 @@ def _resource_side_hint(diagnosis: Diagnosis) -> None:
     )
 
 
+def principal_arn(d: Denial) -> str | None:
+    """The caller as a resource policy names it: the role's ARN (not the session's), else the ARN the
+    message names (an IAM user with its path, a federated user, an account root)."""
+    if d.role_arn is not None or d.principal is None or d.service_caller or ":assumed-role/" in d.principal:
+        return d.role_arn  # a session is not what a resource policy should name: its role is
+    return d.principal
+
+
 def add_permission_command(d: Denial) -> str:
     qualifier = f" --qualifier {d.qualifier}" if d.qualifier else ""
     arn = d.function_arn or "<function ARN>"
     base = arn.rsplit(":", 1)[0] if d.qualifier else arn
+    name = d.role or (d.user or "").rsplit("/", 1)[-1] or "Caller"
     return (
         f"aws lambda add-permission --function-name {base}{qualifier} --statement-id "
-        f"Invoke{re.sub(r'[^A-Za-z0-9]', '', d.role or 'Caller')[:60]} --action lambda:InvokeFunction "
-        f"--principal {d.role_arn or '<role ARN>'}"
+        f"Invoke{re.sub(r'[^A-Za-z0-9]', '', name)[:60]} --action lambda:InvokeFunction "
+        f"--principal {principal_arn(d) or '<role ARN>'}"
     )
 
 
 def _grant_fix_path(diagnosis: Diagnosis, analyzed: Analyzed) -> tuple[str, str | None]:
-    """Where to add a grant for the caller: its SAM Policies, else its role's Policies."""
+    """Where to add a grant for the caller: a raw SAM function's Policies when the role is the one SAM
+    generates for it, else the Policies of the template's role (or user)."""
     caller = diagnosis.caller
     assert caller is not None
-    resources = _resources(analyzed.template)
-    for fid in diagnosis.caller_functions:
-        if caller.logical_id == f"{fid}Role":
-            return (f"{fid}.Properties.Policies", fid)
-    if caller.logical_id in resources:
-        return (f"{caller.logical_id}.Properties.Policies", caller.logical_id)
+    role = principal_of(analyzed.index, caller)
+    if role is not None and role.sam_function is not None:
+        return (f"{role.sam_function}.Properties.Policies", role.sam_function)
+    if role is not None and role.resource is not None and role.principal.role is not None:
+        return (f"{role.principal.role}.Properties.Policies", role.principal.role)
     return ("the caller role's policies", None)
 
 
@@ -861,7 +568,7 @@ def _cross_account(diagnosis: Diagnosis, caller_side: Analyzed) -> None:
         e
         for e in caller_side.result.edges
         if e.status.value == "external"
-        and set(e.callers) & set(diagnosis.caller_functions)
+        and set(e.callers) & {*diagnosis.caller_functions, *(c.logical_id for c in [diagnosis.caller] if c)}
         and e.target.split(":function:", 1)[-1].split(":")[0] == d.function
     ]
     identity = (
@@ -872,14 +579,15 @@ def _cross_account(diagnosis: Diagnosis, caller_side: Analyzed) -> None:
     identity_ok = bool(external) and d.reason is not Reason.NO_IDENTITY_ALLOW
     if diagnosis.callee is not None:
         resource = (
-            f"add `{ALLOW_CALLERS_KEY}: [{d.role_arn}]` under `Metadata.AutoInvokePermission` of "
+            f"add `{ALLOW_CALLERS_KEY}: [{principal_arn(d)}]` under `Metadata.AutoInvokePermission` of "
             f"{diagnosis.callee.logical_id} ({diagnosis.callee.template}), or run "
             f"`{add_permission_command(d)}`"
         )
     else:
         resource = (
-            f"the callee account {d.function_account} must add `{ALLOW_CALLERS_KEY}: [{d.role_arn}]` to the "
-            f"callee's `Metadata.AutoInvokePermission` in its template, or run `{add_permission_command(d)}`"
+            f"the callee account {d.function_account} must add `{ALLOW_CALLERS_KEY}: [{principal_arn(d)}]` "
+            "to the callee's `Metadata.AutoInvokePermission` in its template, or run "
+            f"`{add_permission_command(d)}`"
         )
     first = "resource" if d.reason is Reason.NO_RESOURCE_ALLOW or identity_ok else "identity"
     summary = (
@@ -991,17 +699,7 @@ def _deny_and_boundary_cases(s: _SameAccount) -> None:
     d, caller, callee, template = s.d, s.caller, s.callee, s.template
     for f in s.related:
         if f["code"] == "AIP125" and callee.logical_id in f["message"]:
-            s.add(
-                Case(
-                    CaseKind.DENY,
-                    f"A Deny reachable from {caller.logical_id} removes its grant at {f['path']}: "
-                    f"{f['message']}.",
-                    f"Remove or narrow the Deny statement in {caller.logical_id}'s policies so that it no "
-                    f"longer matches {d.action} on {callee.logical_id}.",
-                    template,
-                    f["path"],
-                )
-            )
+            s.add(_deny_case(s, f["path"], f["message"]))
         if f["code"] == "AIP133" and callee.logical_id in f["message"]:
             s.add(
                 Case(
@@ -1052,28 +750,40 @@ def _deny_and_boundary_cases(s: _SameAccount) -> None:
         )
 
 
+def _deny_case(s: _SameAccount, grant_path: str, message: str) -> Case:
+    """A Deny of the caller's policies that removes its grant, located at the Deny statement."""
+    caller, callee = s.caller, s.callee.logical_id
+    assert caller.key is not None
+    denies = deny_paths(s.caller_side.index, caller.key, callee)
+    at = denies[0] if denies else grant_path
+    return Case(
+        CaseKind.DENY,
+        f"A Deny reachable from {caller.logical_id}"
+        + (f" at {', '.join(denies)}" if denies else "")
+        + f" removes its grant at {grant_path}: {message}.",
+        f"Remove the statement at {at}, or narrow its Action or Resource so that it no longer matches "
+        f"{s.d.action} on {callee}.",
+        s.template,
+        at,
+    )
+
+
 def _literal_deny_case(s: _SameAccount) -> None:
-    """A Deny statement of the caller role's own policies whose Action covers the call and whose Resource
-    is `*` or the callee: read literally, for roles the core does not analyze as callers."""
-    for path, stmt in caller_statements(_resources(s.caller_side.template), s.caller.logical_id):
-        denies = {**stmt, "Effect": "Allow"} if stmt.get("Effect") == "Deny" else None
-        if (
-            denies is not None
-            and statement_allows(denies, s.d.action)
-            and mentions(stmt.get("Resource"), s.callee.logical_id)
-        ):
-            s.add(
-                Case(
-                    CaseKind.DENY,
-                    f"The Deny statement at {path} matches {s.d.action} on {s.callee.logical_id}; it "
-                    "overrides every Allow.",
-                    f"Remove the statement at {path}, or narrow its Action or Resource so that it no longer "
-                    f"matches {s.d.action} on {s.callee.logical_id}.",
-                    s.template,
-                    path,
-                )
+    """A Deny statement of the caller's own policies (the core's sources and statement reader) that may
+    match the call, when no grant of the core's reading was removed by it (there was none to remove)."""
+    assert s.caller.key is not None
+    for path in deny_paths(s.caller_side.index, s.caller.key, s.callee.logical_id)[:1]:
+        s.add(
+            Case(
+                CaseKind.DENY,
+                f"The Deny statement at {path} matches {s.d.action} on {s.callee.logical_id}; it "
+                "overrides every Allow.",
+                f"Remove the statement at {path}, or narrow its Action or Resource so that it no longer "
+                f"matches {s.d.action} on {s.callee.logical_id}.",
+                s.template,
+                path,
             )
-            return
+        )
 
 
 def _has_case(diagnosis: Diagnosis, *kinds: CaseKind) -> bool:
@@ -1168,15 +878,19 @@ def _unqualified_call_case(s: _SameAccount) -> None:
 
 def _no_grant_case(s: _SameAccount) -> None:
     caller, callee, qualifier = s.caller.logical_id, s.callee.logical_id, s.qualifier
-    sam = next((f for f in s.diagnosis.caller_functions if caller == f"{f}Role"), None)
+    role = principal_of(s.caller_side.index, s.caller)
+    sam = role.sam_function if role is not None else None  # only a raw SAM function has Policies
     resource = s.arn_expr if qualifier is None else _qualified_arn_expr(s, qualifier)
+    statement = f"`{{Effect: Allow, Action: lambda:InvokeFunction, Resource: {resource}}}`"
+    attach = "Users" if is_user(s.caller_side.index, caller) else "Roles"
     fix = (
-        f"Add to {sam}.Properties.Policies: `- LambdaInvokePolicy: "
-        f"{{FunctionName: !Ref {callee}}}` "
-        f"or a statement `{{Effect: Allow, Action: lambda:InvokeFunction, Resource: {resource}}}`"
+        f"Add to {sam}.Properties.Policies: `- LambdaInvokePolicy: {{FunctionName: !Ref {callee}}}` or a "
+        f"statement {statement}"
         if sam
-        else f"Add a statement `{{Effect: Allow, Action: lambda:InvokeFunction, Resource: {resource}}}` "
-        f"to {caller}'s policies"
+        else f"Add a statement {statement} to {caller}.Properties.Policies, or an AWS::IAM::Policy with "
+        f"`{attach}: [!Ref {caller}]`"
+        if role is not None and role.resource is not None
+        else f"Add a statement {statement} to {caller}'s policies"
     )
     s.add(
         Case(
@@ -1184,10 +898,20 @@ def _no_grant_case(s: _SameAccount) -> None:
             f"No policy of {caller} grants {s.d.action} on {callee}"
             + (f" (`:{qualifier}`)" if qualifier else "")
             + ", and the callee's resource policy names no such caller.",
-            fix + "; with the macro in the Transform, the callee's permission follows.",
+            fix + _resource_side_follows(s.caller_side.index, role),
             s.template,
             s.grant_path,
         )
+    )
+
+
+def _resource_side_follows(index: TemplateIndex, role: Role | None) -> str:
+    """What follows from the identity grant: the macro mirrors the grants of functions' roles only."""
+    if role is not None and any(c in index.functions for c in role.callers):
+        return "; with the macro in the Transform, the callee's permission follows."
+    return (
+        "; in one account the identity grant alone allows the call (the macro mirrors the grants of "
+        "functions' roles only)."
     )
 
 
@@ -1197,7 +921,9 @@ def _condition_case(s: _SameAccount, p: Permission) -> None:
     side = s.caller_side
     fragment = side.result.fragment
     conditions = fragment.get("Conditions") if isinstance(fragment, Mapping) else None
-    value = condition_value(p.condition, conditions or {}, side.params, side.context)
+    value = side.index.resolver.decided(conditions if isinstance(conditions, Mapping) else {}).get(
+        p.condition
+    )
     if value is False:
         s.diagnosis.cases.insert(
             0,
@@ -1255,10 +981,8 @@ def _name_mismatch_case(s: _SameAccount) -> None:
     d, callee = s.d, s.callee
     # a name that resembles the callee stays second; "the caller's only callee" is a weaker guess
     position = 0 if callee.how == ONLY_TARGET_GUESS else len(s.diagnosis.cases)
-    env = _environment_variable(
-        _resources(s.caller_side.template), s.diagnosis.caller_functions, callee.logical_id
-    )
-    named = "FunctionName" in _props(_resources(s.callee_side.template).get(callee.logical_id))
+    env = _environment_variable(s.caller_side.index, s.diagnosis.caller_functions, callee.logical_id)
+    named = "FunctionName" in s.callee_side.index.functions[callee.logical_id].properties
     s.diagnosis.cases.insert(
         position,
         Case(
@@ -1284,20 +1008,16 @@ def _name_mismatch_case(s: _SameAccount) -> None:
 
 def _resource_policy_deny(callee_side: Analyzed, callee: str, d: Denial) -> Case:
     """A Deny on the resource side: only a full AWS::Lambda::ResourcePolicy can hold one in a template."""
-    resources = _resources(callee_side.template)
-    for rid in sorted(resources):
-        props = _props(resources[rid])
-        if _type(resources[rid]) == "AWS::Lambda::ResourcePolicy" and mentions(
-            props.get("ResourceArn"), callee
-        ):
-            return Case(
-                CaseKind.DENY,
-                f"{rid} replaces {callee}'s resource policy, and a Deny statement in it matches this call.",
-                f"Remove or narrow the Deny in {rid}.Properties.PolicyDocument so that it no longer matches "
-                f"{d.role_arn or d.principal}.",
-                callee_side.template.path,
-                f"{rid}.Properties.PolicyDocument",
-            )
+    rid = callee_side.index.resource_policies.get(callee)
+    if rid is not None:
+        return Case(
+            CaseKind.DENY,
+            f"{rid} replaces {callee}'s resource policy, and a Deny statement in it matches this call.",
+            f"Remove or narrow the Deny in {rid}.Properties.PolicyDocument so that it no longer matches "
+            f"{principal_arn(d)}.",
+            callee_side.template.path,
+            f"{rid}.Properties.PolicyDocument",
+        )
     return Case(
         CaseKind.DENY,
         f"{callee}'s deployed resource policy denies this call; the template defines no resource policy, so "
@@ -1308,30 +1028,26 @@ def _resource_policy_deny(callee_side: Analyzed, callee: str, d: Denial) -> Case
     )
 
 
-def _environment_variable(resources: Mapping[str, Any], functions: Iterable[str], callee: str) -> str | None:
+def _environment_variable(index: TemplateIndex, functions: Iterable[str], callee: str) -> str | None:
+    """The name of a caller's Environment variable that holds the callee's name or ARN (Globals merged in)."""
     for fid in functions:
-        env = _props(resources.get(fid)).get("Environment")
+        fn = index.functions.get(fid)
+        env = fn.properties.get("Environment") if fn is not None else None
         variables = env.get("Variables") if isinstance(env, Mapping) else None
         if isinstance(variables, Mapping):
             for name, value in variables.items():
-                if _reference(value) == callee:
+                if index.function_of(value) == callee:
                     return str(name)
     return None
 
 
 def _url_cases(diagnosis: Diagnosis, caller_side: Analyzed, mine: list[Permission]) -> None:
-    """Function URL calls need both actions; the core models InvokeFunction, the statements the other."""
+    """Function URL calls need both actions; the core's permissions hold lambda:InvokeFunction, its
+    statement reader the lambda:InvokeFunctionUrl grant."""
     caller = diagnosis.caller
     callee = diagnosis.callee
-    assert caller is not None and callee is not None
-    statements = [
-        (path, s)
-        for path, s in caller_statements(_resources(caller_side.template), caller.logical_id)
-        if mentions(s.get("Resource"), callee.logical_id)
-    ]
-    url_grant = next(
-        (path for path, s in statements if statement_allows(s, "lambda:InvokeFunctionUrl")), None
-    )
+    assert caller is not None and callee is not None and caller.key is not None
+    url_grant = url_grant_path(caller_side.index, caller.key, callee.logical_id)
     template = caller_side.template.path
     if url_grant is None:
         diagnosis.cases.append(
@@ -1360,48 +1076,26 @@ def _url_cases(diagnosis: Diagnosis, caller_side: Analyzed, mine: list[Permissio
 
 
 def _url_forbidden(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
-    """A URL 403 names no function: list each AWS_IAM URL function and the callers missing an action."""
+    """A URL 403 names no function: list each URL function and the callers missing an action."""
     for a in analyzed:
-        resources = _resources(a.template)
-        for fid in _url_functions(resources):
-            granted = {
-                p.principal.role
+        index = a.index
+        for fid in sorted({u.form.function for u in function_urls(index, TargetClassifier(index))}):
+            invoke = {
+                p.principal.key: p.grants[0]
                 for p in a.result.permissions
-                if p.callee.function == fid and p.principal.role and p.action == INVOKE_FUNCTION
+                if p.callee.function == fid and p.action == INVOKE_FUNCTION and not p.extra
             }
-            for role in sorted(r for r in {role_of(resources, f) for f in resources} if r):
-                case = _url_role_case(a, resources, fid, role, granted)
-                if case is not None:
-                    diagnosis.cases.append(case)
+            for key, role in sorted(index.roles.items()):
+                if role.principal.role is not None:
+                    case = _url_role_case(a, fid, key, role.principal.role, invoke.get(key))
+                    if case is not None:
+                        diagnosis.cases.append(case)
 
 
-def _url_functions(resources: Mapping[str, Any]) -> list[str]:
-    """The functions with a URL: a FunctionUrlConfig of their own, or an AWS::Lambda::Url targeting them."""
-    return sorted(
-        {
-            fid
-            for fid, r in resources.items()
-            if _type(r) in FUNCTION_TYPES and "FunctionUrlConfig" in _props(r)
-        }
-        | {
-            ref
-            for r in resources.values()
-            if _type(r) == "AWS::Lambda::Url" and (ref := _reference(_props(r).get("TargetFunctionArn")))
-        }
-    )
-
-
-def _url_role_case(
-    a: Analyzed, resources: Mapping[str, Any], fid: str, role: str, granted: set[str]
-) -> Case | None:
+def _url_role_case(a: Analyzed, fid: str, key: RoleKey, role: str, invoke_grant: str | None) -> Case | None:
     """The action `role` lacks for `fid`'s URL, when it holds only one of the two a URL call needs."""
-    statements = [
-        (path, s) for path, s in caller_statements(resources, role) if mentions(s.get("Resource"), fid)
-    ]
-    url_grant = next(
-        (path for path, s in statements if statement_allows(s, "lambda:InvokeFunctionUrl")), None
-    )
-    if url_grant and role not in granted:
+    url_grant = url_grant_path(a.index, key, fid)
+    if url_grant and invoke_grant is None:
         return Case(
             CaseKind.URL_INVOKE_FUNCTION,
             f"{role} may call {fid}'s URL (lambda:InvokeFunctionUrl at {url_grant}) but has "
@@ -1410,17 +1104,13 @@ def _url_role_case(
             a.template.path,
             url_grant,
         )
-    if role in granted and url_grant is None:
+    if invoke_grant is not None and url_grant is None:
         return Case(
             CaseKind.URL_INVOKE_FUNCTION_URL,
             f"{role} may invoke {fid} but has no lambda:InvokeFunctionUrl for its URL.",
             f"Add `lambda:InvokeFunctionUrl` to {role}'s grant on {fid}.",
             a.template.path,
-            next(
-                p.grants[0]
-                for p in a.result.permissions
-                if p.callee.function == fid and p.principal.role == role and p.action == INVOKE_FUNCTION
-            ),
+            invoke_grant,
         )
     return None
 
@@ -1518,7 +1208,9 @@ def run(args: argparse.Namespace, streams: StreamsLike, stdin: TextIO | None = N
         from . import live
 
         try:
-            clients = live.clients_from_session(args.profile, args.region or denial.region)
+            clients = live.clients_from_session(
+                args.profile, args.region or denial.region, args.callee_profile, args.callee_role
+            )
         except live.LiveError as err:
             streams.err.write(f"autoinvoke explain --live: {err}\n")
             return EXIT_USAGE

@@ -1,10 +1,13 @@
 """`autoinvoke explain --live`: the deployed policies, read with boto3, and IAM's own verdict.
 
-Read-only calls only: lambda:GetPolicy (for the exact qualifier), iam:GetRole, iam:ListRolePolicies,
-iam:GetRolePolicy, iam:ListAttachedRolePolicies, iam:GetPolicy, iam:GetPolicyVersion and
-iam:SimulatePrincipalPolicy. A call the credentials may not make becomes one line naming its action.
+Read-only calls only: lambda:GetPolicy (for the exact qualifier; with the callee account's credentials
+when given), iam:GetRole or iam:GetUser, iam:ListRolePolicies / iam:ListUserPolicies,
+iam:GetRolePolicy / iam:GetUserPolicy, iam:ListAttachedRolePolicies / iam:ListAttachedUserPolicies,
+iam:GetPolicy, iam:GetPolicyVersion and iam:SimulatePrincipalPolicy (sts:AssumeRole for a callee
+role). A call the credentials may not make becomes one line naming its action, and a policy that could
+not be read is named: no verdict is given without the policies it needs.
 
-The statements are evaluated with the core's IAM glob (statements.glob_match): Action case-insensitive,
+The statements are evaluated with the core's matcher (statements.covers_call): Action case-insensitive,
 Resource case-sensitive, `*` and `?` across the whole ARN. A statement with a Condition is never
 counted as allowing (its keys are not known here) and is reported as such. boto3 is imported here
 only, and only when --live is given (it is the `live` extra).
@@ -18,9 +21,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..statements import glob_match
+from ..statements import covers_call
 from .denial import Denial, Reason
-from .explain import ALLOW_CALLERS_KEY, Case, CaseKind, Diagnosis, add_permission_command
+from .explain import ALLOW_CALLERS_KEY, Case, CaseKind, Diagnosis, add_permission_command, principal_arn
 
 DEPLOYED = "deployed"  # Case.template of a case read from the live policies
 
@@ -33,19 +36,46 @@ class LiveError(Exception):
 class Clients:
     lambda_: Any
     iam: Any
+    # Lambda in the callee's account (a second profile or role), for its resource policy across accounts
+    callee_lambda: Any | None = None
+
+    @property
+    def resource_lambda(self) -> Any:
+        return self.callee_lambda if self.callee_lambda is not None else self.lambda_
 
 
-def clients_from_session(profile: str | None, region: str | None) -> Clients:
+def clients_from_session(
+    profile: str | None, region: str | None, callee_profile: str | None = None, callee_role: str | None = None
+) -> Clients:
+    """boto3 clients; `callee_profile`/`callee_role`: credentials for the callee's account (the role is
+    assumed with the callee profile's, else the caller profile's, credentials)."""
     try:
         import boto3
-        from botocore.exceptions import BotoCoreError
+        from botocore.exceptions import BotoCoreError, ClientError
     except ImportError as err:
         raise LiveError("needs boto3: pip install 'autoinvoke[live]'") from err
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
-        return Clients(session.client("lambda"), session.client("iam"))
-    except BotoCoreError as err:
+        callee = None
+        if callee_profile is not None or callee_role is not None:
+            callee = _callee_session(boto3, callee_profile or profile, callee_role, region).client("lambda")
+        return Clients(session.client("lambda"), session.client("iam"), callee)
+    except (BotoCoreError, ClientError) as err:
         raise LiveError(str(err)) from err
+
+
+def _callee_session(boto3: Any, profile: str | None, role: str | None, region: str | None) -> Any:
+    session = boto3.Session(profile_name=profile, region_name=region)
+    if role is None:
+        return session
+    answer = session.client("sts").assume_role(RoleArn=role, RoleSessionName="autoinvoke-explain")
+    credentials = answer["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=region,
+    )
 
 
 @dataclass(frozen=True)
@@ -56,16 +86,21 @@ class Policy:
 
 @dataclass
 class Deployed:
-    role_arn: str | None = None  # with its path, from GetRole
+    role_arn: str | None = None  # the caller's ARN with its path, from GetRole (GetUser for a user)
     boundary: Policy | None = None
     identity: list[Policy] = field(default_factory=list)
     resource: Policy | None = None  # None: no resource policy (or not readable)
     resource_read: bool = False
     errors: list[str] = field(default_factory=list)
+    # the policies a verdict needs that could not be read, each with why: "resource policy: ..."
+    unread: list[str] = field(default_factory=list)
 
 
-def _call(deployed: Deployed, action: str, method: Callable[..., Any], **params: Any) -> Any:
-    """One API call; a failure becomes one line in `deployed.errors` (never a traceback)."""
+def _call(
+    deployed: Deployed, action: str, method: Callable[..., Any], what: str | None = None, **params: Any
+) -> Any:
+    """One API call; a failure becomes one line in `deployed.errors` (never a traceback), and `what` it
+    was to read goes to `deployed.unread` (a missing resource policy is an answer, not a failure)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
@@ -74,13 +109,17 @@ def _call(deployed: Deployed, action: str, method: Callable[..., Any], **params:
         error = err.response.get("Error", {})
         code = error.get("Code", "")
         if code in ("AccessDenied", "AccessDeniedException"):
-            deployed.errors.append(f"not allowed to call {action} (add it to the caller of --live): {code}")
-        elif code not in ("ResourceNotFoundException",):
-            deployed.errors.append(f"{action} failed: {code}: {error.get('Message', '')}".rstrip(": "))
-        return {"__error__": code}
+            line = f"not allowed to call {action} (add it to the caller of --live): {code}"
+        elif code != "ResourceNotFoundException":
+            line = f"{action} failed: {code}: {error.get('Message', '')}".rstrip(": ")
+        else:
+            return {"__error__": code}
     except BotoCoreError as err:
-        deployed.errors.append(f"{action} failed: {err}")
-        return {"__error__": type(err).__name__}
+        line, code = f"{action} failed: {err}", type(err).__name__
+    deployed.errors.append(line)
+    if what is not None:
+        deployed.unread.append(f"{what}: {line}")
+    return {"__error__": code}
 
 
 def _document(value: Any) -> Any:
@@ -93,73 +132,134 @@ def _document(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Entity:
+    """The IAM calls that read one kind of caller (a role or a user)."""
+
+    kind: str  # "role" | "user"
+    name_key: str  # RoleName | UserName
+    get: str  # the client method and the answer's key: get_role -> Role
+    answer_key: str
+    list_inline: str
+    get_inline: str
+    list_attached: str
+
+    def action(self, method: str) -> str:
+        return "iam:" + "".join(part.capitalize() for part in method.split("_"))
+
+
+ROLE = Entity("role", "RoleName", "get_role", "Role", "list_role_policies", "get_role_policy",
+              "list_attached_role_policies")  # fmt: skip
+USER = Entity("user", "UserName", "get_user", "User", "list_user_policies", "get_user_policy",
+              "list_attached_user_policies")  # fmt: skip
+
+
 def read_deployed(denial: Denial, clients: Clients) -> Deployed:
+    """The deployed policies the call depends on: the callee's resource policy (with the callee
+    account's client when given) and the caller's identity policies and boundary (a role or a user)."""
     deployed = Deployed()
     if denial.function is not None:
-        params: dict[str, Any] = {"FunctionName": denial.function_arn or denial.function}
-        if denial.qualifier:
-            params = {
-                "FunctionName": (denial.function_arn or "").rsplit(":", 1)[0],
-                "Qualifier": denial.qualifier,
-            }
-        answer = _call(deployed, "lambda:GetPolicy", clients.lambda_.get_policy, **params)
-        if "__error__" not in answer:
-            deployed.resource = Policy("resource policy", _document(answer.get("Policy")))
-            deployed.resource_read = True
-        elif answer["__error__"] == "ResourceNotFoundException":
-            deployed.resource_read = True  # the function (or this qualifier) has no resource policy
-    if denial.role is None:
+        _read_resource_policy(deployed, denial, clients)
+    entity, name = (ROLE, denial.role) if denial.role is not None else (USER, denial.user)
+    if name is None:
         return deployed
-    role = _call(deployed, "iam:GetRole", clients.iam.get_role, RoleName=denial.role)
-    if "__error__" not in role:
-        deployed.role_arn = role["Role"].get("Arn")
-        boundary_arn = (role["Role"].get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+    name = name.rsplit("/", 1)[-1]
+    what = f"the {entity.kind} {name}"
+    answer = _call(
+        deployed, entity.action(entity.get), getattr(clients.iam, entity.get), f"{what} (its boundary)",
+        **{entity.name_key: name},
+    )  # fmt: skip
+    if "__error__" not in answer:
+        found = answer[entity.answer_key]
+        deployed.role_arn = found.get("Arn")
+        boundary_arn = (found.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
         if boundary_arn:
             document = _managed_document(deployed, clients, boundary_arn)
             deployed.boundary = Policy(f"boundary {boundary_arn}", document)
-    for name in _paged(
-        deployed, "iam:ListRolePolicies", clients.iam.list_role_policies, "PolicyNames", denial.role
-    ):
+    _read_identity(deployed, clients, entity, name)
+    return deployed
+
+
+def _read_resource_policy(deployed: Deployed, denial: Denial, clients: Clients) -> None:
+    params: dict[str, Any] = {"FunctionName": denial.function_arn or denial.function}
+    if denial.qualifier:
+        params = {
+            "FunctionName": (denial.function_arn or "").rsplit(":", 1)[0],
+            "Qualifier": denial.qualifier,
+        }
+    what = "the resource policy" + (
+        " (pass --callee-profile or --callee-role for the callee's account)"
+        if denial.cross_account and clients.callee_lambda is None
+        else ""
+    )
+    answer = _call(deployed, "lambda:GetPolicy", clients.resource_lambda.get_policy, what, **params)
+    if "__error__" not in answer:
+        deployed.resource = Policy("resource policy", _document(answer.get("Policy")))
+        deployed.resource_read = True
+    elif answer["__error__"] == "ResourceNotFoundException":
+        deployed.resource_read = True  # the function (or this qualifier) has no resource policy
+
+
+def _read_identity(deployed: Deployed, clients: Clients, entity: Entity, name: str) -> None:
+    """The inline and attached policies of a role or user."""
+    inline_names = _paged(
+        deployed, clients, entity, entity.list_inline, "PolicyNames", name, f"the inline policies of {name}"
+    )
+    for policy_name in inline_names:
         answer = _call(
-            deployed, "iam:GetRolePolicy", clients.iam.get_role_policy, RoleName=denial.role, PolicyName=name
+            deployed,
+            entity.action(entity.get_inline),
+            getattr(clients.iam, entity.get_inline),
+            f"inline policy {policy_name}",
+            **{entity.name_key: name, "PolicyName": policy_name},
         )
         if "__error__" not in answer:
-            deployed.identity.append(Policy(f"inline policy {name}", _document(answer.get("PolicyDocument"))))
+            document = _document(answer.get("PolicyDocument"))
+            deployed.identity.append(Policy(f"inline policy {policy_name}", document))
     attached = _paged(
         deployed,
-        "iam:ListAttachedRolePolicies",
-        clients.iam.list_attached_role_policies,
+        clients,
+        entity,
+        entity.list_attached,
         "AttachedPolicies",
-        denial.role,
+        name,
+        f"the managed policies of {name}",
     )
     for item in attached:
         arn = item.get("PolicyArn")
         document = _managed_document(deployed, clients, arn)
         if document is not None:
             deployed.identity.append(Policy(f"managed policy {arn}", document))
-    return deployed
 
 
-def _paged(deployed: Deployed, action: str, method: Callable[..., Any], key: str, role: str) -> list[Any]:
+def _paged(
+    deployed: Deployed, clients: Clients, entity: Entity, method: str, key: str, name: str, what: str
+) -> list[Any]:
     items: list[Any] = []
-    params: dict[str, Any] = {"RoleName": role}
+    params: dict[str, Any] = {entity.name_key: name}
     while True:
-        answer = _call(deployed, action, method, **params)
+        answer = _call(deployed, entity.action(method), getattr(clients.iam, method), what, **params)
         if "__error__" in answer:
             return items
         items.extend(answer.get(key, []))
         if not answer.get("IsTruncated"):
             return items
-        params = {"RoleName": role, "Marker": answer["Marker"]}
+        params = {entity.name_key: name, "Marker": answer["Marker"]}
 
 
 def _managed_document(deployed: Deployed, clients: Clients, arn: str) -> Any:
-    policy = _call(deployed, "iam:GetPolicy", clients.iam.get_policy, PolicyArn=arn)
+    what = f"managed policy {arn}"
+    policy = _call(deployed, "iam:GetPolicy", clients.iam.get_policy, what, PolicyArn=arn)
     if "__error__" in policy:
         return None
     version = policy["Policy"].get("DefaultVersionId")
     answer = _call(
-        deployed, "iam:GetPolicyVersion", clients.iam.get_policy_version, PolicyArn=arn, VersionId=version
+        deployed,
+        "iam:GetPolicyVersion",
+        clients.iam.get_policy_version,
+        what,
+        PolicyArn=arn,
+        VersionId=version,
     )
     if "__error__" in answer:
         return None
@@ -191,32 +291,6 @@ def _statements(policy: Policy) -> list[tuple[str, Mapping[str, Any]]]:
     return out
 
 
-def _matches(patterns: Any, text: str, fold: bool) -> bool:
-    for pattern in _list(patterns):
-        if isinstance(pattern, str) and glob_match(
-            pattern.lower() if fold else pattern, text.lower() if fold else text
-        ):
-            return True
-    return False
-
-
-def statement_applies(stmt: Mapping[str, Any], action: str, resource: str) -> bool:
-    """Action and Resource (or their Not- forms) of one statement cover (action, resource)."""
-    if "Action" in stmt:
-        if not _matches(stmt["Action"], action, fold=True):
-            return False
-    elif "NotAction" in stmt:
-        if _matches(stmt["NotAction"], action, fold=True):
-            return False
-    else:
-        return False
-    if "Resource" in stmt:
-        return _matches(stmt["Resource"], resource, fold=False)
-    if "NotResource" in stmt:
-        return not _matches(stmt["NotResource"], resource, fold=False)
-    return "Principal" in stmt  # a resource policy statement may leave Resource implicit
-
-
 def hits(
     policies: list[Policy], action: str, resource: str, principal: Callable[[Any], bool] | None = None
 ) -> list[Hit]:
@@ -225,7 +299,7 @@ def hits(
         for label, stmt in _statements(policy):
             if principal is not None and not principal(stmt.get("Principal")):
                 continue
-            if statement_applies(stmt, action, resource) and stmt.get("Effect") in ("Allow", "Deny"):
+            if covers_call(stmt, action, resource) and stmt.get("Effect") in ("Allow", "Deny"):
                 found.append(Hit(label, str(stmt["Effect"]), "Condition" in stmt))
     return found
 
@@ -264,8 +338,9 @@ def side(found: list[Hit]) -> Side:
     )
 
 
-def evaluate(denial: Denial, deployed: Deployed) -> tuple[list[Case], list[str], bool]:
-    """The cases the deployed policies show, the lines that say what was read, and our verdict."""
+def evaluate(denial: Denial, deployed: Deployed) -> tuple[list[Case], list[str], bool | None]:
+    """The cases the deployed policies show, the lines that say what was read, and our verdict: None
+    when a policy it needs could not be read (an explicit Deny read is a verdict all the same)."""
     d = denial
     arn = d.function_arn or ""
     action = d.action
@@ -281,6 +356,8 @@ def evaluate(denial: Denial, deployed: Deployed) -> tuple[list[Case], list[str],
     identity_ok = identity.allowed and boundary_ok
     resource_ok = resource.allowed and boundary_ok
     allowed = _allowed(d, identity, boundary, resource, identity_ok, resource_ok)
+    if deployed.unread and not _denied(identity, boundary, resource):
+        return cases, lines, None
     explained = bool(cases or identity.allows or resource.allows)
     verdict = _verdict_case(d, arn, allowed, identity_ok, resource_ok, explained)
     if verdict is not None:
@@ -304,8 +381,13 @@ def _allowed(
     d: Denial, identity: Side, boundary: Side | None, resource: Side, identity_ok: bool, resource_ok: bool
 ) -> bool:
     """No Deny anywhere, and both sides across accounts, either side within one account."""
-    denied = bool(identity.denies or resource.denies or (boundary and boundary.denies))
-    return not denied and ((identity_ok and resource_ok) if d.cross_account else (identity_ok or resource_ok))
+    if _denied(identity, boundary, resource):
+        return False
+    return (identity_ok and resource_ok) if d.cross_account else (identity_ok or resource_ok)
+
+
+def _denied(identity: Side, boundary: Side | None, resource: Side) -> bool:
+    return bool(identity.denies or resource.denies or (boundary and boundary.denies))
 
 
 def _verdict_case(
@@ -337,7 +419,7 @@ def _conditional_cases(identity: Side, resource: Side) -> list[Case]:
 def _no_grant_case(d: Denial, arn: str) -> Case:
     return Case(
         CaseKind.NO_GRANT,
-        f"No deployed policy allows {d.role} to call {arn}: neither its identity policies nor the "
+        f"No deployed policy allows {_who(d)} to call {arn}: neither its identity policies nor the "
         "function's resource policy.",
         f"Grant {d.action} on {arn} in the caller's template (the macro then adds the resource side).",
         DEPLOYED,
@@ -374,7 +456,7 @@ def _read_lines(
     else:
         resource_line = "names no such caller"
     return [
-        f"identity policies of {d.role}: {len(deployed.identity)} read; " + identity_line,
+        f"identity policies of {_who(d)}: {len(deployed.identity)} read; " + identity_line,
         "permissions boundary: " + boundary_line,
         "resource policy"
         + (f" of :{d.qualifier}" if d.qualifier else " (unqualified)")
@@ -429,9 +511,9 @@ def _cross_account_case(d: Denial, arn: str, identity_ok: bool, resource_ok: boo
         CaseKind.CROSS_ACCOUNT,
         f"Across accounts both sides are needed; deployed, the {' and '.join(missing)} side does "
         "not allow it.",
-        (f"Identity: allow {d.action} on {arn} in {d.role}'s policies. " if not identity_ok else "")
+        (f"Identity: allow {d.action} on {arn} in {_who(d)}'s policies. " if not identity_ok else "")
         + (
-            f"Resource: `{ALLOW_CALLERS_KEY}: [{d.role_arn}]` on the callee, or "
+            f"Resource: `{ALLOW_CALLERS_KEY}: [{principal_arn(d)}]` on the callee, or "
             f"`{add_permission_command(d)}`."
             if not resource_ok
             else ""
@@ -440,23 +522,46 @@ def _cross_account_case(d: Denial, arn: str, identity_ok: bool, resource_ok: boo
     )
 
 
-def simulate(denial: Denial, deployed: Deployed, clients: Clients) -> str | None:
-    """IAM's policy simulator on the role's identity policies and boundary, for the exact resource ARN."""
-    role_arn = deployed.role_arn
-    if role_arn is None or denial.function_arn is None:
+def _who(d: Denial) -> str:
+    return d.role or d.user or d.principal or "the caller"
+
+
+def simulate(
+    denial: Denial, deployed: Deployed, clients: Clients, resource_policy: bool = False
+) -> str | None:
+    """IAM's policy simulator on the caller's identity policies and boundary, for the exact resource ARN;
+    `resource_policy`: with the callee's deployed resource policy too (the caller as its principal)."""
+    caller_arn = deployed.role_arn
+    if caller_arn is None or denial.function_arn is None:
         return None
+    extra: dict[str, Any] = {}
+    if resource_policy:
+        if deployed.resource is None or not isinstance(deployed.resource.document, Mapping):
+            return None
+        extra = {
+            "ResourcePolicy": json.dumps(deployed.resource.document),
+            "ResourceOwner": denial.function_account,
+            "CallerArn": caller_arn,
+        }
     answer = _call(
         deployed,
         "iam:SimulatePrincipalPolicy",
         clients.iam.simulate_principal_policy,
-        PolicySourceArn=role_arn,
+        PolicySourceArn=caller_arn,
         ActionNames=[denial.action],
         ResourceArns=[denial.function_arn],
+        **{k: v for k, v in extra.items() if v is not None},
     )
     if "__error__" in answer:
         return None
     results = answer.get("EvaluationResults") or []
     return str(results[0].get("EvalDecision")) if results else None
+
+
+def _verdict_line(allowed: bool | None, deployed: Deployed) -> str:
+    if allowed is not None:
+        return f"our verdict: {'allowed' if allowed else 'denied'}"
+    return "our verdict: none, without " + "; ".join(deployed.unread)
 
 
 def apply(diagnosis: Diagnosis, deployed: Deployed, clients: Clients) -> None:
@@ -470,15 +575,21 @@ def apply(diagnosis: Diagnosis, deployed: Deployed, clients: Clients) -> None:
         return
     cases, lines, allowed = evaluate(denial, deployed)
     verdict = simulate(denial, deployed, clients) if deployed.role_arn else None
-    lines.append(f"our verdict: {'allowed' if allowed else 'denied'}")
+    both = simulate(denial, deployed, clients, resource_policy=True) if deployed.resource else None
+    lines.append(_verdict_line(allowed, deployed))
     lines.append(
         "IAM policy simulator (identity policies and boundary): "
         + (verdict if verdict is not None else "not asked" if deployed.role_arn is None else "no answer")
     )
+    if deployed.resource is not None:
+        lines.append(
+            "IAM policy simulator (with the resource policy): "
+            + (both if both is not None else "not asked" if deployed.role_arn is None else "no answer")
+        )
     lines.extend(f"error: {e}" for e in deployed.errors)
     template_cases = []
     for case in diagnosis.cases:
-        if case.kind is CaseKind.GRANT_MATCHES and not allowed:
+        if case.kind is CaseKind.GRANT_MATCHES and allowed is False:
             # the template grants it, the deployed policies do not: what is deployed is not this template
             template_cases.append(
                 Case(
@@ -496,8 +607,10 @@ def apply(diagnosis: Diagnosis, deployed: Deployed, clients: Clients) -> None:
     diagnosis.checks = [c for c in diagnosis.checks if "--live" not in c]
     diagnosis.live = {
         "lines": lines,
-        "ours": "allowed" if allowed else "denied",
+        "ours": None if allowed is None else ("allowed" if allowed else "denied"),
         "simulator": verdict,
+        "simulator_with_resource_policy": both,
+        "unread": list(deployed.unread),
         "errors": list(deployed.errors),
         "role_arn": deployed.role_arn,
         "policies": [p.label for p in deployed.identity],

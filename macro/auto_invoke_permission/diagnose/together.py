@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import core
+from .. import core, sources
 from ..declared_callers import ACCOUNT_ID, DeclaredItem, canonical_principal
 from ..declared_callers import read as read_declared
-from ..model import CalleeForm, TransformContext
+from ..model import CalleeForm, TransformContext, TransformFailure
 from ..options import Mode, Options
-from ..resolver import Resolver, Token, Unresolved
-from ..template import IAM_ROLE, LAMBDA_PERMISSION, TemplateIndex, properties, sam_generated_names
+from ..resolver import Token, Unresolved
+from ..template import LAMBDA_PERMISSION, TemplateIndex, properties
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 FORMATS = ("text", "json")
@@ -168,19 +168,12 @@ def _text(value: Any, stack: str) -> str | None:
 
 
 def _stack(path: str, data: Mapping[str, Any], name: str, account: str, region: str, values: Any) -> Stack:
-    resources = data.get("Resources") if isinstance(data.get("Resources"), dict) else {}
-    assert isinstance(resources, dict)
-    resolver = Resolver(
-        region=region,
-        account_id=account,
-        resources=resources,
-        parameters=data.get("Parameters") or {},
-        parameter_values=values,
-        mappings=data.get("Mappings") or {},
-        conditions=data.get("Conditions") or {},
-        implicit=sam_generated_names(resources, data.get("Globals"), values),
-    )
-    index = TemplateIndex(resources, data.get("Globals"), resolver)
+    context = TransformContext(region, account, values)
+    try:  # the index the macro reads the template with
+        index = core.read_fragment(dict(data), context).template_index
+    except TransformFailure:  # the macro refuses it (`analyze` says why): nothing in it is reachable
+        return Stack(path, name, account, data, core.read_fragment({"Resources": {}}, context).template_index)
+    resolver = index.resolver
     stack = Stack(path, name, account, data, index)
     outputs = data.get("Outputs")
     for output in (outputs or {}).values() if isinstance(outputs, dict) else ():
@@ -221,20 +214,17 @@ def _node_at(resources: Mapping[str, Any], path: str) -> Any:
     return node
 
 
-def _caller_roles(stack: Stack, rid: str) -> list[tuple[tuple[str, ...], str | None]]:
-    """(functions that run as it, role ARN or None) of each role a grant at `rid` belongs to."""
+def _caller_roles(stack: Stack, grant_path: str) -> list[tuple[tuple[str, ...], str | None]]:
+    """(functions that run as it, role ARN or None) of each role whose policy document (as the
+    core's policy sources attach it) holds the grant at `grant_path`."""
     index = stack.index
-    keys = []
-    if rid in index.functions:
-        keys = [key for key, _ in index.function_roles.get(rid, [])]
-    elif isinstance(index.resources.get(rid), dict) and index.resources[rid].get("Type") == IAM_ROLE:
-        keys = [key for key in index.roles if key.in_template and key.name == rid]
-    else:
-        roles = properties(index.resources.get(rid)).get("Roles")
-        for node in roles if isinstance(roles, list) else []:
-            key = index.role_key_for_attachment(node)
-            if key is not None:
-                keys.append(key)
+    keys = sorted(
+        {
+            doc.role_key
+            for doc in sources.collect(index)
+            if grant_path == doc.path or grant_path.startswith((f"{doc.path}.", f"{doc.path}["))
+        }
+    )
     out = []
     for key in keys:
         role = index.roles[key]
@@ -334,7 +324,7 @@ def analyze(stacks: list[Stack], region: str) -> list[CrossEdge]:
             if finding.code not in CROSS_STACK_CODES:
                 continue
             node = _node_at(resources, finding.path)
-            for callers, role_arn in _caller_roles(caller, finding.resource) or [((), None)]:
+            for callers, role_arn in _caller_roles(caller, finding.path) or [((), None)]:
                 for via, stack, form in _targets(stacks, caller, node):
                     edge = CrossEdge(
                         caller.path, callers, caller.account, role_arn, finding.path, via, stack, form

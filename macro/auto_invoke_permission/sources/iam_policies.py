@@ -13,6 +13,11 @@ from ..model import RoleKey
 from ..template import MANAGED_POLICY, TemplateIndex, properties
 from . import PolicyDocument, as_list
 
+USERS_PROPERTY = {  # read for diagnosis only (`TemplateIndex.every_principal`)
+    "AWS::IAM::Policy": "Users",
+    MANAGED_POLICY: "Users",
+    "AWS::IAM::UserPolicy": "UserName",
+}
 ROLES_PROPERTY = {
     "AWS::IAM::Policy": "Roles",
     MANAGED_POLICY: "Roles",
@@ -21,6 +26,11 @@ ROLES_PROPERTY = {
 
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
+    yield from role_documents(index)
+    yield from user_documents(index)
+
+
+def role_documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
     for pid in index.resources_of_type(*ROLES_PROPERTY):
         res = index.resources[pid]
         props = properties(res)
@@ -49,6 +59,21 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
                     and_conditions(conds, condition_of(res)),
                     (pid,),
                 )
+
+
+def user_documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
+    """The policies attached to the template's IAM users by `Ref`, when the index holds every
+    principal (an IAM user may be the caller a denial names)."""
+    for pid in index.resources_of_type(*USERS_PROPERTY) if index.every_principal else ():
+        res = index.resources[pid]
+        props = properties(res)
+        for entry in as_list(props.get(USERS_PROPERTY[res["Type"]], [])):
+            for node, conds in if_branches(entry, index.resolver.conditions):
+                key = None if isinstance(node, UndefinedCondition) else index.user_key_for_attachment(node)
+                if key is not None:
+                    path = f"{pid}.Properties.PolicyDocument"
+                    conditions = and_conditions(conds, condition_of(res))
+                    yield PolicyDocument(key, props.get("PolicyDocument"), path, conditions, (pid,))
 
 
 def _named_roles(index: TemplateIndex, entry: Any) -> list[RoleKey]:

@@ -22,6 +22,7 @@ from .. import core, suppressions
 from ..findings import CODES, Finding, FindingCode, Severity
 from ..model import TransformContext, TransformFailure, TransformResult
 from ..options import Mode, OptionError, Options, resolve_options
+from ..template_inputs import fragment_of, own_options, parameter_values
 
 PREFIX = "AutoInvokePermission hook:"
 MAX_MESSAGE_CHARS = 4096  # CloudFormation truncates the message there
@@ -178,29 +179,18 @@ def decide(template: Any, policy: HookPolicy, context: TransformContext) -> Hook
 def parameter_defaults(template: Mapping[str, Any]) -> dict[str, Any]:
     """The payload carries no parameter values, so the hook assumes each parameter's Default, as
     CloudFormation takes it when the operation sets none: strings, lists for list types."""
-    declared = template.get("Parameters")
-    values: dict[str, Any] = {}
-    for name, spec in declared.items() if isinstance(declared, Mapping) else ():
-        if not isinstance(spec, Mapping) or "Default" not in spec:
-            continue
-        default = spec["Default"]
-        text = ",".join(map(str, default)) if isinstance(default, list) else str(default)
-        if isinstance(default, bool):
-            text = text.lower()
-        is_list = str(spec.get("Type", "")).startswith(("List<", "CommaDelimitedList"))
-        values[name] = [part.strip() for part in text.split(",")] if is_list else text
-    return values
+    return parameter_values(template)
 
 
 def _options(template: Mapping[str, Any]) -> Options:
-    metadata = template.get("Metadata")
-    own = metadata.get(core.MACRO_KEY) if isinstance(metadata, Mapping) else None
-    return resolve_options(Options(), own, None)._replace(mode=Mode.AUDIT, raised_from=None, report=False)
+    return resolve_options(Options(), own_options(template), None)._replace(
+        mode=Mode.AUDIT, raised_from=None, report=False
+    )
 
 
 def _fragment(template: Mapping[str, Any]) -> dict[str, Any]:
     """What the macro would see: no Transform key, no inline `Fn::Transform` among the resources."""
-    out = {k: v for k, v in template.items() if k != "Transform"}
+    out = fragment_of(template)
     resources = out.get("Resources")
     if isinstance(resources, Mapping) and "Fn::Transform" in resources:
         out["Resources"] = {k: v for k, v in resources.items() if k != "Fn::Transform"}

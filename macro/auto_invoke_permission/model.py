@@ -94,6 +94,7 @@ INVOKE_FUNCTION = "lambda:InvokeFunction"
 # Where a template is deployed when nothing says: the documentation account and the first region.
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_MACRO_NAME = "AutoInvokePermission"  # the name template.yaml registers the macro under
 INVOKE_FUNCTION_URL = "lambda:InvokeFunctionUrl"
 
 

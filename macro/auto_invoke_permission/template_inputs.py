@@ -3,7 +3,8 @@
 * `fragment_of`: the template without its `Transform` key, as a macro event carries it.
 * `parameter_values`: `templateParameterValues`, the given values over each parameter's Default:
   strings, and lists for list-typed parameters (`is_list_parameter`, the one test of that).
-* `own_options`: the template's `Metadata.AutoInvokePermission`, the one reader of it.
+* `own_options`: the template's `Metadata.AutoInvokePermission`, the one reader of it, and
+  `template_options`: the options it asks for.
 
 Used by the macro's resolver, the hook, the CLI and the library face alike. Standard library only.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .options import MACRO_KEY
+from .options import MACRO_KEY, Mode, Options, resolve_options
 
 TRANSFORM_KEY = "Transform"
 
@@ -27,6 +28,12 @@ def own_options(template: Mapping[str, Any]) -> Any:
     """The template's `Metadata.AutoInvokePermission` as written; None when there is none."""
     metadata = template.get("Metadata")
     return metadata.get(MACRO_KEY) if isinstance(metadata, Mapping) else None
+
+
+def template_options(template: Mapping[str, Any], mode: Mode | None = None) -> Options:
+    """The template's own options (its Metadata), `mode` over them when given. Raises OptionError."""
+    options = resolve_options(Options(), own_options(template), None)
+    return options if mode is None else options._replace(mode=mode, raised_from=None)
 
 
 def is_list_parameter(declaration: Any) -> bool:

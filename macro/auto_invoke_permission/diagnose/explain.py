@@ -13,25 +13,25 @@ identity policy or the callee's resource policy suffices; across accounts both a
 
 from __future__ import annotations
 
-import argparse
-import io
 import json
 import re
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, TextIO
 
 from .. import core
-from ..cli.template_read import LoadedTemplate, TemplateError, read_template
-from ..model import INVOKE_FUNCTION, Permission, TransformContext, TransformFailure, TransformResult
-from ..options import OptionError
+from ..cli.template_read import LoadedTemplate
+from ..model import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_REGION,
+    INVOKE_FUNCTION,
+    Permission,
+    TransformContext,
+    TransformResult,
+)
 from ..statements import glob_match
-from .denial import Denial, DenialError, Reason, parse_denial, parse_url_denial
-
-EXIT_OK = 0
-EXIT_USAGE = 2
+from .denial import Denial, Reason
 
 FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
 ALLOW_CALLERS_KEY = "AllowCallers"  # Metadata.AutoInvokePermission.AllowCallers on a callee
@@ -581,17 +581,16 @@ def analyze_template(
     template: LoadedTemplate, denial: Denial, overrides: Mapping[str, str], streams: StreamsLike | None = None
 ) -> Analyzed:
     """The core's analysis of one template, placed where the message says the callee is."""
-    from ..cli.main import Streams, parameter_values, template_options  # main imports this module
+    from ..template_inputs import parameter_values, template_options
 
-    notes = Streams(io.StringIO(), io.StringIO()) if streams is None else Streams(streams.out, streams.err)
-    params = parameter_values(template, overrides, notes)
+    params = parameter_values(template.data, overrides)
     # the caller's template is deployed in the caller's account, any other in the callee's: the core
     # then sees a grant across accounts as external, as it is
     own = denial.caller_account if find_caller(template, denial, params) is not None else None
-    account = own or denial.function_account or denial.caller_account or "123456789012"
+    account = own or denial.function_account or denial.caller_account or DEFAULT_ACCOUNT_ID
     # conditions left undecided: a grant under a false condition is what explain diagnoses
-    context = TransformContext(denial.region or "us-east-1", account, params, decide_conditions=False)
-    result = core.analyze(template.fragment, template_options(template, None), context)
+    context = TransformContext(denial.region or DEFAULT_REGION, account, params, decide_conditions=False)
+    result = core.analyze(template.fragment, template_options(template.data), context)
     return Analyzed(template, context, params, result)
 
 
@@ -1348,53 +1347,3 @@ def render_text(diagnosis: Diagnosis) -> str:
 
 def render_json(diagnosis: Diagnosis) -> str:
     return json.dumps(diagnosis.as_dict(), indent=2) + "\n"
-
-
-# ------------------------------------------------------------------ the command
-def _message(args: argparse.Namespace, stdin: TextIO) -> tuple[str, list[str]]:
-    templates = list(args.templates)
-    if args.file is not None:
-        if args.message is not None:
-            templates.insert(0, args.message)  # with --file, the first positional is a template
-        try:
-            with open(args.file, encoding="utf-8") as handle:
-                return handle.read(), templates
-        except OSError as err:
-            raise DenialError(f"cannot read {args.file}: {err.strerror or err}") from err
-    if args.message is None or args.message == "-":
-        return stdin.read(), templates
-    return args.message, templates
-
-
-def run(args: argparse.Namespace, streams: StreamsLike, stdin: TextIO | None = None) -> int:
-    from ..cli.main import parse_parameter_arguments
-
-    try:
-        text, paths = _message(args, stdin or sys.stdin)
-        denial = parse_url_denial(args.url, text) if args.url else parse_denial(text)
-    except DenialError as err:
-        streams.err.write(f"autoinvoke explain: cannot read the message: {err}\n")
-        return EXIT_USAGE
-    overrides = parse_parameter_arguments(args.parameter)
-    analyzed: list[Analyzed] = []
-    for path in paths:
-        try:
-            analyzed.append(analyze_template(read_template(path), denial, overrides, streams))
-        except TemplateError as err:
-            streams.err.write(f"{err}\n")
-            return EXIT_USAGE
-        except (OptionError, TransformFailure) as err:
-            streams.err.write(f"{path}: cannot be analyzed: {err}\n")
-            return EXIT_USAGE
-    diagnosis = diagnose(denial, analyzed)
-    if args.live:
-        from . import live
-
-        try:
-            clients = live.clients_from_session(args.profile, args.region or denial.region)
-        except live.LiveError as err:
-            streams.err.write(f"autoinvoke explain --live: {err}\n")
-            return EXIT_USAGE
-        live.apply(diagnosis, live.read_deployed(denial, clients), clients)
-    streams.out.write(render_json(diagnosis) if args.format == "json" else render_text(diagnosis))
-    return EXIT_OK

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from .. import core, suppressions
 from ..findings import CODES, Finding, FindingCode, Severity
-from ..model import TransformContext, TransformFailure, TransformResult
+from ..model import DEFAULT_MACRO_NAME, TransformContext, TransformFailure, TransformResult
 from ..options import Mode, OptionError, Options, resolve_options
 from ..template_inputs import fragment_of, own_options, parameter_values
 
@@ -47,7 +47,7 @@ class PolicyError(ValueError):
 
 
 class HookPolicy(NamedTuple):
-    macro_name: str = "AutoInvokePermission"
+    macro_name: str = DEFAULT_MACRO_NAME
     require_transform: bool = True
     fail_on: frozenset[str] = frozenset()  # finding codes (AIP101) and severities (error, warning, info)
     fail_closed: bool = False  # the hook's own errors fail the operation instead of passing it

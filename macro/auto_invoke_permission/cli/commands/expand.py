@@ -1,0 +1,66 @@
+"""`autoinvoke expand`: the template's whole Transform list run offline, plain CloudFormation out."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from ..batch import TemplateCommand, over_templates
+from ..common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Streams,
+    macro_name_argument,
+    mode_argument,
+    output_arguments,
+    report_failure,
+    template_arguments,
+)
+
+if TYPE_CHECKING:
+    from ..output import Output
+    from ..settings import Settings
+    from ..template_read import LoadedTemplate
+
+HELP = (
+    "Run TEMPLATE's whole Transform list in order (AWS::Serverless-2016-10-31 through the SAM "
+    "translator, AWS::LanguageExtensions through cfn-lint, this macro through its core) and print plain "
+    "CloudFormation. Local CodeUri, ContentUri and DefinitionUri paths become "
+    "s3://placeholder-bucket/<path>, as `sam package` would."
+)
+
+
+def add_arguments(sub: argparse.ArgumentParser) -> None:
+    template_arguments(sub)
+    output_arguments(sub)
+    mode_argument(sub)
+    macro_name_argument(sub)
+
+
+def run(args: argparse.Namespace, streams: Streams) -> int:
+    return over_templates(TemplateCommand.of(args), streams, expand_one)
+
+
+def expand_one(
+    command: TemplateCommand, template: LoadedTemplate, settings: Settings, output: Output, streams: Streams
+) -> int:
+    from ...model import TransformContext, TransformFailure
+    from ...options import Mode, OptionError
+    from ...template_inputs import parameter_values, template_options
+    from ..expand import ExpandError, expand
+    from ..output import output_format, write_template
+
+    place = settings.place
+    context = TransformContext(
+        place.region, place.account_id, parameter_values(template.data, settings.overrides)
+    )
+    try:
+        mode = None if settings.mode is None else template_options(template.data, Mode(settings.mode))
+        result = expand(template.data, command.macro_name, mode, context, streams.note)
+    except ExpandError as err:
+        streams.err.write(f"{template.path}: {err}\n")
+        return EXIT_FAILED
+    except (OptionError, TransformFailure) as err:
+        return report_failure(err, streams)
+    write_template(result, output_format(command.format, template), output, template.path)
+    return EXIT_OK

@@ -44,6 +44,7 @@ __all__ = [
     "DiagnoseRequest",
     "Gate",
     "LocatedFinding",
+    "Mode",
     "NamedTemplate",
     "OptionError",
     "Place",

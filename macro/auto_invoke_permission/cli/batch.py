@@ -5,18 +5,20 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from .common import EXIT_OK, EXIT_USAGE, Streams, UsageError
+from .common import EXIT_OK, EXIT_USAGE, Streams, UsageError, report_failure
 from .inputs import Input, InputError, expand_inputs, read_inputs
-from .output import Output
 from .settings import Settings, TemplateArguments
 from .template_read import LoadedTemplate, TemplateError
 
 if TYPE_CHECKING:
     from ..api import TransformRequest
+    from ..model import TransformContext
+    from .output import Output
 
-OneTemplate = Callable[["TemplateCommand", LoadedTemplate, Settings, Output, Streams], int]
+T = TypeVar("T")
+OneTemplate = Callable[["TemplateCommand", LoadedTemplate, Settings, "Output", Streams], int]
 
 
 @dataclass(frozen=True)
@@ -54,19 +56,52 @@ def each_template(inputs: Sequence[Input], streams: Streams, run: Callable[[Load
         except NotATemplate as err:
             raise UsageError(f"{err}; nothing to do") from err
     worst = EXIT_OK
-
-    def unreadable(err: TemplateError) -> None:
-        nonlocal worst
-        streams.err.write(f"{err}\n")
-        worst = EXIT_USAGE
-
+    unreadable = Unreadable(streams)
     for template in read_inputs(inputs, streams.note, unreadable):
         worst = max(worst, run(template))
-    return worst
+    return EXIT_USAGE if unreadable.count else worst
+
+
+class Unreadable:
+    """The error callback of `read_inputs`: each template that cannot be read said on stderr, counted."""
+
+    def __init__(self, streams: Streams) -> None:
+        self.streams = streams
+        self.count = 0
+
+    def __call__(self, err: TemplateError) -> None:
+        self.streams.err.write(f"{err}\n")
+        self.count += 1
+
+
+def transform_context(template: LoadedTemplate, settings: Settings) -> TransformContext:
+    """Where the template is deployed and its templateParameterValues, as the macro event says."""
+    from ..model import TransformContext
+    from ..template_inputs import parameter_values
+
+    values = parameter_values(template.data, settings.overrides)
+    return TransformContext(settings.place.region, settings.place.account_id, values)
+
+
+def attempt(template: LoadedTemplate, streams: Streams, call: Callable[[], T]) -> T | None:
+    """`call()`, or None when the macro refuses the template or a transform cannot run (said:
+    the transform's one line, or the macro's own failure message)."""
+    from ..model import TransformFailure
+    from ..options import OptionError
+    from .expand import ExpandError
+
+    try:
+        return call()
+    except ExpandError as err:
+        streams.err.write(f"{template.path}: {err}\n")
+    except (OptionError, TransformFailure) as err:
+        report_failure(err, streams)
+    return None
 
 
 def over_templates(command: TemplateCommand, streams: Streams, one: OneTemplate) -> int:
     """Run `one` over every template the command names, with the settings and the output."""
+    from .output import Output
     from .settings import resolve_settings, undeclared_notes
 
     inputs = named_inputs(command.arguments.templates)

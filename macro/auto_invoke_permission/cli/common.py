@@ -114,6 +114,12 @@ def template_arguments(sub: argparse.ArgumentParser) -> None:
 def template_list_arguments(sub: argparse.ArgumentParser) -> None:
     """TEMPLATE... and its alias -t/--template-file (repeatable), and -q/--quiet."""
     sub.add_argument("templates", metavar="TEMPLATE", nargs="*", help=TEMPLATES_HELP)
+    template_file_argument(sub)
+    quiet_argument(sub)
+
+
+def template_file_argument(sub: argparse.ArgumentParser) -> None:
+    """-t/--template-file, the alias of the positional TEMPLATE (repeatable)."""
     sub.add_argument(
         "-t",
         "--template-file",
@@ -123,7 +129,6 @@ def template_list_arguments(sub: argparse.ArgumentParser) -> None:
         default=[],
         help="a template, as the positional TEMPLATE (repeatable)",
     )
-    quiet_argument(sub)
 
 
 def quiet_argument(sub: argparse.ArgumentParser) -> None:
@@ -180,4 +185,29 @@ def fail_on_argument(sub: argparse.ArgumentParser) -> None:
         default=[],
         help="finding codes (AIP101) or severities (error, warning, info) that fail even with the macro "
         "listed, as the hook's FailOn; repeatable or comma-separated",
+    )
+
+
+def together_arguments(sub: argparse.ArgumentParser) -> None:
+    """`--together`, `--account`, `--stack-name` on `check` and `graph`."""
+    sub.add_argument(
+        "--together",
+        action="store_true",
+        help="analyze the templates as one system: report each cross-stack edge (Fn::ImportValue of "
+        "another template's export, or the ARN of another template's function) and whether the "
+        "callee's template allows the caller",
+    )
+    sub.add_argument(
+        "--account",
+        metavar="NAME=ACCOUNT",
+        action="append",
+        default=[],
+        help="with --together: the account of the template NAME (file name or stem); default --account-id",
+    )
+    sub.add_argument(
+        "--stack-name",
+        metavar="NAME=STACK",
+        action="append",
+        default=[],
+        help="with --together: the stack name of the template NAME (default: the file's stem)",
     )

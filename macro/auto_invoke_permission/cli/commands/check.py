@@ -24,6 +24,7 @@ from ..common import (
     macro_name_argument,
     mode_argument,
     template_arguments,
+    together_arguments,
     write_or_print,
 )
 from ..settings import Settings, TemplateArguments, parse_fail_on_values, resolve_settings
@@ -37,8 +38,6 @@ FORMATS = ("text", "json", "sarif", "junit")
 
 
 def add_arguments(sub: argparse.ArgumentParser) -> None:
-    from . import together
-
     template_arguments(sub)
     sub.add_argument("--format", choices=FORMATS, help="report format (default: text)")
     sub.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT instead of stdout")
@@ -53,7 +52,7 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
         "account's hook does (default: the project file's require_transform, else off)",
     )
     fail_on_argument(sub)
-    together.add_arguments(sub)
+    together_arguments(sub)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from ..batch import TemplateCommand, over_templates, say_unlisted
+from ..batch import TemplateCommand, attempt, over_templates, say_unlisted, transform_context
 from ..common import EXIT_FAILED, EXIT_OK, OUTPUT_HELP, Streams, macro_name_argument, template_arguments
 
 if TYPE_CHECKING:
@@ -34,28 +34,24 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 def event_one(
     command: TemplateCommand, template: LoadedTemplate, settings: Settings, output: Output, streams: Streams
 ) -> int:
-    from ...model import TransformContext
-    from ...template_inputs import parameter_values
-    from ..expand import ExpandError, macro_input
+    from ..expand import macro_input
     from ..offline import macro_event
 
-    place = settings.place
-    values = parameter_values(template.data, settings.overrides)
-    context = TransformContext(place.region, place.account_id, values)
-    try:
-        macro = macro_input(template.data, command.macro_name, context, streams.note)
-    except ExpandError as err:
-        streams.err.write(f"{template.path}: {err}\n")
+    context = transform_context(template, settings)
+    macro = attempt(
+        template, streams, lambda: macro_input(template.data, command.macro_name, context, streams.note)
+    )
+    if macro is None:
         return EXIT_FAILED
     say_unlisted(template, macro.listed, command.macro_name, streams)
     event = macro_event(
         macro.fragment,
-        region=place.region,
-        account_id=place.account_id,
+        region=context.region,
+        account_id=context.account_id,
         request_id=EVENT_REQUEST_ID,
         macro_name=command.macro_name,
         params=dict(macro.params),
-        parameter_values=values,
+        parameter_values=context.parameter_values,
     )
     output.write(
         template.path,

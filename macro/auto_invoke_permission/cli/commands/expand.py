@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ..batch import TemplateCommand, over_templates
+from ..batch import TemplateCommand, attempt, over_templates, transform_context
 from ..common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -13,7 +13,6 @@ from ..common import (
     macro_name_argument,
     mode_argument,
     output_arguments,
-    report_failure,
     template_arguments,
 )
 
@@ -44,23 +43,19 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 def expand_one(
     command: TemplateCommand, template: LoadedTemplate, settings: Settings, output: Output, streams: Streams
 ) -> int:
-    from ...model import TransformContext, TransformFailure
-    from ...options import Mode, OptionError
-    from ...template_inputs import parameter_values, template_options
-    from ..expand import ExpandError, expand
+    from ...options import Mode
+    from ...template_inputs import template_options
+    from ..expand import expand
     from ..output import output_format, write_template
 
-    place = settings.place
-    context = TransformContext(
-        place.region, place.account_id, parameter_values(template.data, settings.overrides)
-    )
-    try:
+    context = transform_context(template, settings)
+
+    def run_all() -> dict[str, Any]:
         mode = None if settings.mode is None else template_options(template.data, Mode(settings.mode))
-        result = expand(template.data, command.macro_name, mode, context, streams.note)
-    except ExpandError as err:
-        streams.err.write(f"{template.path}: {err}\n")
+        return expand(template.data, command.macro_name, mode, context, streams.note)
+
+    result = attempt(template, streams, run_all)
+    if result is None:
         return EXIT_FAILED
-    except (OptionError, TransformFailure) as err:
-        return report_failure(err, streams)
     write_template(result, output_format(command.format, template), output, template.path)
     return EXIT_OK

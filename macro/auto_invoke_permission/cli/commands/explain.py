@@ -13,7 +13,15 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..common import EXIT_OK, EXIT_USAGE, TEMPLATES_HELP, Streams, UsageError, quiet_argument
+from ..common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    TEMPLATES_HELP,
+    Streams,
+    UsageError,
+    quiet_argument,
+    template_file_argument,
+)
 
 if TYPE_CHECKING:
     from ...api import NamedTemplate
@@ -32,15 +40,7 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "templates", metavar="TEMPLATE", nargs="*", help=f"the caller's and the callee's: {TEMPLATES_HELP}"
     )
-    sub.add_argument(
-        "-t",
-        "--template-file",
-        metavar="TEMPLATE",
-        dest="template_files",
-        action="append",
-        default=[],
-        help="a template, as the positional TEMPLATE (repeatable)",
-    )
+    template_file_argument(sub)
     sub.add_argument(
         "--file", metavar="PATH", help="read the message from PATH (every positional is then a TEMPLATE)"
     )

@@ -6,7 +6,7 @@ import argparse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..batch import TemplateCommand, over_templates, say_unlisted, transform_request
+from ..batch import TemplateCommand, attempt, over_templates, say_unlisted, transform_request
 from ..common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -14,8 +14,8 @@ from ..common import (
     Streams,
     macro_name_argument,
     mode_argument,
-    report_failure,
     template_arguments,
+    together_arguments,
 )
 
 if TYPE_CHECKING:
@@ -34,14 +34,12 @@ _SUFFIXES = {"mermaid": ".mmd", "dot": ".dot"}
 
 
 def add_arguments(sub: argparse.ArgumentParser) -> None:
-    from . import together
-
     template_arguments(sub)
     sub.add_argument("--format", choices=FORMATS, default="mermaid")
     sub.add_argument("-o", "--output", metavar="OUT", help=OUTPUT_HELP)
     mode_argument(sub)
     macro_name_argument(sub)
-    together.add_arguments(sub)
+    together_arguments(sub)
 
 
 @dataclass
@@ -90,16 +88,11 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 def _edges(
     command: TemplateCommand, template: LoadedTemplate, settings: Settings, streams: Streams
 ) -> tuple[Edge, ...] | None:
-    from ...api import OptionError, TransformFailure, analyze
-    from ..expand import ExpandError
+    from ...api import analyze
 
-    try:
-        analysis = analyze(transform_request(command, template, settings), streams.note)
-    except ExpandError as err:
-        streams.err.write(f"{template.path}: {err}\n")
-        return None
-    except (OptionError, TransformFailure) as err:
-        report_failure(err, streams)
+    request = transform_request(command, template, settings)
+    analysis = attempt(template, streams, lambda: analyze(request, streams.note))
+    if analysis is None:
         return None
     say_unlisted(template, analysis.listed, command.macro_name, streams)
     if not analysis.edges:

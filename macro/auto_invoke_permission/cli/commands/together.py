@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..batch import named_inputs
+from ..batch import Unreadable, named_inputs
 from ..common import EXIT_FAILED, EXIT_OK, Streams, UsageError, write_or_print
 from ..settings import TemplateArguments, resolve_settings
 
@@ -17,31 +17,6 @@ if TYPE_CHECKING:
     from ...diagnose.together import Stack
 
 FORMATS = ("text", "json")
-
-
-def add_arguments(sub: argparse.ArgumentParser) -> None:
-    """`--together`, `--account`, `--stack-name` on `check` and `graph`."""
-    sub.add_argument(
-        "--together",
-        action="store_true",
-        help="analyze the templates as one system: report each cross-stack edge (Fn::ImportValue of "
-        "another template's export, or the ARN of another template's function) and whether the "
-        "callee's template allows the caller",
-    )
-    sub.add_argument(
-        "--account",
-        metavar="NAME=ACCOUNT",
-        action="append",
-        default=[],
-        help="with --together: the account of the template NAME (file name or stem); default --account-id",
-    )
-    sub.add_argument(
-        "--stack-name",
-        metavar="NAME=STACK",
-        action="append",
-        default=[],
-        help="with --together: the stack name of the template NAME (default: the file's stem)",
-    )
 
 
 @dataclass(frozen=True)
@@ -97,13 +72,7 @@ def load(request: TogetherRequest, streams: Streams) -> tuple[list[Stack], str] 
     inputs = named_inputs(request.arguments.templates)
     settings = resolve_settings(request.arguments, streams)
     stacks: list[Stack] = []
-    failed = False
-
-    def unreadable(err: Exception) -> None:
-        nonlocal failed
-        streams.err.write(f"{err}\n")
-        failed = True
-
+    unreadable = Unreadable(streams)
     for template in read_inputs(inputs, streams.note, unreadable):
         account = _lookup(request.accounts, template.path) or settings.place.account_id
         name = _lookup(request.names, template.path) or Path(template.path).stem
@@ -111,7 +80,7 @@ def load(request: TogetherRequest, streams: Streams) -> tuple[list[Stack], str] 
         values = parameter_values(template.data, settings.overrides)
         data = fragment_of(template.data)
         stacks.append(build_stack(template.path, data, name, account, settings.place.region, values))
-    return None if failed else (stacks, settings.place.region)
+    return None if unreadable.count else (stacks, settings.place.region)
 
 
 def run_check(request: TogetherRequest, streams: Streams) -> int:

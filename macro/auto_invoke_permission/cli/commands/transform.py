@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from ..batch import TemplateCommand, over_templates, say_unlisted, transform_request
+from ..batch import TemplateCommand, attempt, over_templates, say_unlisted, transform_request
 from ..common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -14,7 +14,6 @@ from ..common import (
     macro_name_argument,
     mode_argument,
     output_arguments,
-    report_failure,
     template_arguments,
 )
 
@@ -42,18 +41,14 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 def transform_one(
     command: TemplateCommand, template: LoadedTemplate, settings: Settings, output: Output, streams: Streams
 ) -> int:
-    from ...api import OptionError, TransformFailure, transform
-    from ..expand import ExpandError
+    from ...api import transform
     from ..formats.text import finding_lines
     from ..output import output_format, write_template
 
-    try:
-        result = transform(transform_request(command, template, settings), streams.note)
-    except ExpandError as err:
-        streams.err.write(f"{template.path}: {err}\n")
+    request = transform_request(command, template, settings)
+    result = attempt(template, streams, lambda: transform(request, streams.note))
+    if result is None:
         return EXIT_FAILED
-    except (OptionError, TransformFailure) as err:
-        return report_failure(err, streams)
     say_unlisted(template, result.listed, command.macro_name, streams)
     streams.err.write(finding_lines(template.path, result.findings, template.position_of))
     fmt = output_format(command.format, template)

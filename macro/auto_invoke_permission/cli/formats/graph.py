@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ...findings import EdgeStatus
 from ...model import Edge
+from .written import as_written
 
 if TYPE_CHECKING:
     from ...diagnose.together import CrossEdge, Stack
@@ -33,7 +34,7 @@ def arrows(edges: Iterable[Edge]) -> list[tuple[str, str, EdgeStatus, bool]]:
     seen: dict[tuple[str, str, EdgeStatus, bool], None] = {}
     for edge in edges:
         for caller in edge.callers:
-            seen.setdefault((caller, edge.target, edge.status, edge.url))
+            seen.setdefault((caller, as_written(edge.target), edge.status, edge.url))
     return list(seen)
 
 

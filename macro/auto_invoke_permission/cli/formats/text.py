@@ -11,6 +11,7 @@ from typing import TextIO
 
 from ...api import CheckedTemplate, LocatedFinding
 from ...findings import Finding, Severity
+from .written import as_written
 
 
 def finding_line(path: str, located: LocatedFinding, style: TextStyle | None = None) -> str:
@@ -21,12 +22,12 @@ def finding_line(path: str, located: LocatedFinding, style: TextStyle | None = N
     finding = located.finding
     mark = f" (suppressed by {finding.suppressed_by})" if finding.suppressed else ""
     if style is None:
-        return f"{path}:{located.line}:{located.column}: {finding.one_line()}{mark}"
+        return f"{path}:{located.line}:{located.column}: {as_written(finding.one_line())}{mark}"
     severity = style.paint(finding.severity.value, _SEVERITY_COLOURS[finding.severity])
     blocks = " " + style.paint(BLOCKS_MARK, _RED_BOLD) if finding.blocks_enforce else ""
     return (
         f"{path}:{located.line}:{located.column}: {finding.code} {severity}{blocks} {finding.path}: "
-        f"{finding.message} Fix: {finding.spec.fix}{mark}"
+        f"{as_written(finding.message)} Fix: {finding.spec.fix}{mark}"
     )
 
 
@@ -75,7 +76,7 @@ def render_text(checked: Sequence[CheckedTemplate], style: TextStyle | None = No
             continue
         out.extend(f"{template.path}: {problem}" for problem in template.problems)
         out.extend(finding_line(template.path, f, style) for f in template.findings)
-        out.extend(f"{template.path}: {failure}" for failure in template.gate_failures)
+        out.extend(f"{template.path}: {as_written(failure)}" for failure in template.gate_failures)
         if template.problems:
             verdict = style.paint("cannot be analyzed", _RED_BOLD)
         elif template.gate_failures:

@@ -124,7 +124,9 @@ def test_transform_findings_go_to_stderr_with_lines(tmp_path: Path, capsys: Capt
     assert code == 0
     assert PERMISSION_ID in out
     line = one_line(err)
-    assert line.startswith(f"{path}:23:15: AIP110 warning RequestFunction.Properties.Policies[0].Statement[1]")
+    assert line.startswith(
+        f"{path}:23:15: AIP110 warning RequestFunction.Properties.Policies[0].Statement[1]"
+    )
 
 
 def test_transform_enforce_refusal_exits_1(tmp_path: Path, capsys: Capture) -> None:

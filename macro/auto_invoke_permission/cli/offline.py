@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from typing import Any, Literal
 
 from ..model import DEFAULT_MACRO_NAME
+from ..template_inputs import fragment_of
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 PLACEHOLDER_BUCKET = "placeholder-bucket"
@@ -172,7 +173,7 @@ def sam_translate(
 
     # The SAM translator logs metrics warnings on exit; the callers report its errors themselves.
     logging.getLogger("samtranslator").addHandler(logging.NullHandler())
-    sam_input, swapped = packaged({k: v for k, v in template.items() if k != "Transform"}, location)
+    sam_input, swapped = packaged(fragment_of(template), location)
     sam_input["Transform"] = SAM_TRANSFORM
     if swapped and note is not None:
         note(

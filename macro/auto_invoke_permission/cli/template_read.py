@@ -55,7 +55,9 @@ class LoadedTemplate:
     @property
     def fragment(self) -> dict[str, Any]:
         """The template as a macro event carries it: everything but the Transform key."""
-        return {k: v for k, v in self.data.items() if k != "Transform"}
+        from ..template_inputs import fragment_of
+
+        return fragment_of(self.data)
 
     def line_of(self, path: str) -> int:
         """The 1-based line of a finding path such as `Fn.Properties.Policies[0].Statement[1]`."""

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from auto_invoke_permission import api
-from auto_invoke_permission.cli.formats import text as check
 from auto_invoke_permission.cli.common import Streams
+from auto_invoke_permission.cli.formats import text as check
 from auto_invoke_permission.cli.main import build_parser
 from auto_invoke_permission.findings import Finding, FindingCode
 from test_cli import CLEAN, PLACE, WILDCARD

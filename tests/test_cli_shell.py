@@ -83,6 +83,29 @@ def test_fail_on_takes_codes_and_severities(
     assert report["listsMacro"] is True
 
 
+def test_hook_failures_are_failing_results_in_junit_and_sarif(tmp_path: Path, capsys: Capture) -> None:
+    path = write(tmp_path, UNLISTED)
+    code, out, _ = run(capsys, "check", "--require-transform", "--format", "junit", path, *PLACE)
+    assert code == 1
+    assert '<testcase classname="' + path + '" name="hook">' in out
+    assert '<failure message="hook RequireTransform: 1 grant(s) need the macro' in out
+    assert 'type="HookPolicy"' in out
+    code, out, _ = run(capsys, "check", "--require-transform", "--format", "sarif", path, *PLACE)
+    results = json.loads(out)["runs"][0]["results"]
+    assert [(r["ruleId"], r["message"]["text"].split(":")[0]) for r in results] == [
+        ("AIP000", "hook RequireTransform")
+    ]
+
+
+def test_hook_reads_every_file_named_and_says_which_cannot_be_read(tmp_path: Path, capsys: Capture) -> None:
+    path = write(tmp_path, CLEAN)
+    missing = str(tmp_path / "missing.yaml")
+    code, out, err = run(capsys, "hook", "-q", path, missing, *PLACE)
+    assert code == 2
+    assert out.startswith(f"{path}: SUCCESS\n")
+    assert err == f"autoinvoke hook: error: cannot read {missing}: No such file or directory\n"
+
+
 def test_fail_on_rejects_what_is_neither_code_nor_severity(tmp_path: Path, capsys: Capture) -> None:
     code, _, err = run(capsys, "check", "--fail-on", "loud", write(tmp_path, CLEAN), *PLACE)
     assert code == 2

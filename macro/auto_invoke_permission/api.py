@@ -17,7 +17,7 @@ Not on the macro's Lambda path (macro/Makefile leaves it out of the artifact).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from . import core
@@ -153,32 +153,25 @@ class CheckedTemplate:
 
 def check(request: CheckRequest, note: Note = _silent) -> CheckedTemplate:
     """Analyze the template in `request.mode` as the macro would; never raises on a bad template."""
+    from .cli.expand import ExpandError
     from .hook.policy import lists_macro
 
     listed = lists_macro(request.template, request.macro_name)
     gate = _gate_failures(request) if request.gate.active else ()
     checked = CheckedTemplate(request.name, mode=request.mode.value, listed=listed, gate_failures=gate)
     context = _context(request.template, request.place, request.parameters)
-    from .cli.expand import ExpandError
-
     try:
         fragment, options = _check_input(request, context, note)
     except (ExpandError, OptionError) as err:
-        return _replace(checked, problems=(str(err),))
+        return replace(checked, problems=(str(err),))
     try:
         options = options._replace(mode=request.mode, raised_from=None, ignore_external=request.ignore)
         result = core.analyze(fragment, options, context)
     except TransformFailure as failure:
-        return _replace(checked, problems=tuple(failure.problems))
+        return replace(checked, problems=tuple(failure.problems))
     locate = request.locate or (lambda _: (1, 1))
     located = tuple(LocatedFinding(f, *locate(f.path)) for f in result.findings)
-    return _replace(checked, findings=located, permissions=len(result.added))
-
-
-def _replace(checked: CheckedTemplate, **changes: Any) -> CheckedTemplate:
-    from dataclasses import replace
-
-    return replace(checked, **changes)
+    return replace(checked, findings=located, permissions=len(result.added))
 
 
 def _check_input(

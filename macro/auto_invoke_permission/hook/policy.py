@@ -21,8 +21,8 @@ from typing import Any, NamedTuple
 from .. import core, suppressions
 from ..findings import CODES, Finding, FindingCode, Severity
 from ..model import DEFAULT_MACRO_NAME, TransformContext, TransformFailure, TransformResult
-from ..options import Mode, OptionError, Options, resolve_options
-from ..template_inputs import fragment_of, own_options, parameter_values
+from ..options import Mode, OptionError, Options
+from ..template_inputs import fragment_of, parameter_values, template_options
 
 PREFIX = "AutoInvokePermission hook:"
 MAX_MESSAGE_CHARS = 4096  # CloudFormation truncates the message there
@@ -183,9 +183,7 @@ def parameter_defaults(template: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _options(template: Mapping[str, Any]) -> Options:
-    return resolve_options(Options(), own_options(template), None)._replace(
-        mode=Mode.AUDIT, raised_from=None, report=False
-    )
+    return template_options(template)._replace(mode=Mode.AUDIT, raised_from=None, report=False)
 
 
 def _fragment(template: Mapping[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from auto_invoke_permission import core, handler
-from auto_invoke_permission.cli.graph import render_graph
+from auto_invoke_permission.cli.formats.graph import render_graph
 from auto_invoke_permission.model import TransformContext
 from corpus_support import (
     CORPUS,

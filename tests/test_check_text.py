@@ -6,8 +6,10 @@ import io
 from pathlib import Path
 
 import pytest
-from auto_invoke_permission.cli import check
-from auto_invoke_permission.cli.main import Streams, build_parser
+from auto_invoke_permission import api
+from auto_invoke_permission.cli.common import Streams
+from auto_invoke_permission.cli.formats import text as check
+from auto_invoke_permission.cli.main import build_parser
 from auto_invoke_permission.findings import Finding, FindingCode
 from test_cli import CLEAN, PLACE, WILDCARD
 
@@ -19,8 +21,8 @@ class Terminal(io.StringIO):
         return True
 
 
-def located(code: FindingCode) -> check.LocatedFinding:
-    return check.LocatedFinding(Finding(code, "Fn", "Fn.Properties", "a message"), 3)
+def located(code: FindingCode) -> api.LocatedFinding:
+    return api.LocatedFinding(Finding(code, "Fn", "Fn.Properties", "a message"), 3)
 
 
 @pytest.mark.parametrize(
@@ -45,7 +47,7 @@ def test_counted(count: int, text: str) -> None:
     ],
 )
 def test_verdict_line(codes: tuple[FindingCode, ...], verdict: str) -> None:
-    checked = check.CheckedTemplate("t.yaml", findings=tuple(located(c) for c in codes))
+    checked = api.CheckedTemplate("t.yaml", findings=tuple(located(c) for c in codes))
     lines = check.render_text([checked]).splitlines()
     assert lines[-1] == verdict
     for code, line in zip(codes, lines, strict=False):

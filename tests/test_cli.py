@@ -124,7 +124,9 @@ def test_transform_findings_go_to_stderr_with_lines(tmp_path: Path, capsys: Capt
     assert code == 0
     assert PERMISSION_ID in out
     line = one_line(err)
-    assert line.startswith(f"{path}:23: AIP110 warning RequestFunction.Properties.Policies[0].Statement[1]")
+    assert line.startswith(
+        f"{path}:23:15: AIP110 warning RequestFunction.Properties.Policies[0].Statement[1]"
+    )
 
 
 def test_transform_enforce_refusal_exits_1(tmp_path: Path, capsys: Capture) -> None:
@@ -230,7 +232,7 @@ def test_check_blocking_finding_exits_1(tmp_path: Path, capsys: Capture) -> None
     code, out, _ = run(capsys, "check", path)
     assert code == 1
     lines = out.splitlines()
-    assert lines[0].startswith(f"{path}:23: AIP110 warning [blocks enforce] ")
+    assert lines[0].startswith(f"{path}:23:15: AIP110 warning [blocks enforce] ")
     assert lines[-1] == f"{path}: fails enforce mode: 1 of 1 finding blocks"
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from auto_invoke_permission.cli import main as cli_main
 from auto_invoke_permission.cli.config import ConfigError, parse_parameter_overrides, samconfig_overrides
 from auto_invoke_permission.cli.main import main
 
@@ -106,7 +105,7 @@ def test_stdin(capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(TEMPLATE.encode())))
     code, out, _ = run(capsys, "check", "-", *PLACE)
     assert code == 1
-    assert out.splitlines()[0].startswith("<stdin>:14: AIP110")
+    assert out.splitlines()[0].startswith("<stdin>:14:62: AIP110")
     assert run(capsys, "check", "-", "-", *PLACE)[0] == 2
 
 
@@ -441,12 +440,17 @@ def test_check_of_a_small_json_template_imports_no_heavy_library(tmp_path: Path)
 
 
 def test_settings_module_names_every_setting() -> None:
-    # the CLI reference's table and the reader agree on the names
-    readme = (Path(__file__).resolve().parents[1] / "docs" / "cli" / "reference.md").read_text(
-        encoding="utf-8"
-    )
+    # the documentation (README, the CLI reference, docs/guide) and the reader agree on the names
+    root = Path(__file__).resolve().parents[1]
+    pages = [
+        root / "README.md",
+        root / "docs" / "cli" / "reference.md",
+        *sorted((root / "docs" / "guide").glob("*.md")),
+    ]
+    documented = "".join(page.read_text(encoding="utf-8") for page in pages)
+    from auto_invoke_permission.cli.commands.check import FORMATS
     from auto_invoke_permission.cli.config import SETTINGS
 
     for name in SETTINGS:
-        assert f"`{name}`" in readme, name
-    assert cli_main.CHECK_FORMATS == ("text", "json", "sarif", "junit")
+        assert f"`{name}`" in documented, name
+    assert FORMATS == ("text", "json", "sarif", "junit")

@@ -435,7 +435,7 @@ def test_json_output_from_stdin() -> None:
     )
     data = json.loads(out.getvalue())
     assert data["denial"]["function"] == "processor"
-    assert data["caller"]["logical_id"] == "RequestFunctionRole"
+    assert data["caller"]["logicalId"] == "RequestFunctionRole"
     assert data["cases"][0]["case"] == "grant exists and matches"
     assert data["grants"] == ["RequestFunction.Properties.Policies[0].Statement[0]"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from auto_invoke_permission.cli.graph import render_graph
+from auto_invoke_permission.cli.formats.graph import render_graph
 from auto_invoke_permission.limits import CONDITION_OVERHEAD, statement_bytes
 from auto_invoke_permission.model import DIRECT, URL, VIA_URL, CalleeForm, Permission, PermissionKind
 from auto_invoke_permission.permissions import url_kinds_covered

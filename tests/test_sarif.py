@@ -14,8 +14,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+from auto_invoke_permission.cli.formats.sarif import FAILED_HELP_URI, HELP_URI
 from auto_invoke_permission.cli.main import main
-from auto_invoke_permission.cli.sarif import FAILED_HELP_URI, HELP_URI
 from auto_invoke_permission.findings import CODES
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))

@@ -151,8 +151,10 @@ def test_the_callers_of_a_grant_are_the_roles_the_policy_sources_attach_it_to(
         "Properties": {"FunctionName": "orders", "Role": "arn:aws:iam::1:role/r"},
     }
     stacks = [
-        together._stack("caller.yaml", {"Resources": resources}, "caller", "222222222222", "us-east-1", {}),
-        together._stack(
+        together.build_stack(
+            "caller.yaml", {"Resources": resources}, "caller", "222222222222", "us-east-1", {}
+        ),
+        together.build_stack(
             "callee.yaml", {"Resources": {"Orders": callee}}, "callee", "111111111111", "us-east-1", {}
         ),
     ]

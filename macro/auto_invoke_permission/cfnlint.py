@@ -23,19 +23,16 @@ artifact.
 
 from __future__ import annotations
 
-import io
 import os
 from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from . import PROJECT_URL
-from .cli import check
-from .cli.main import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Streams, parameter_values, template_options
-from .cli.template_io import LoadedTemplate, template_path, to_plain
+from .api import CheckedTemplate, CheckRequest, Place, check
+from .cli.template_read import template_path, to_plain
 from .findings import CODES, FindingCode, Severity
-from .model import TransformContext
-from .options import OptionError, Options
+from .model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 
 _LETTERS = {Severity.ERROR: "E", Severity.WARNING: "W", Severity.INFO: "I"}
 FAILED_RULE_ID = "E9000"
@@ -51,29 +48,22 @@ class _Analysis:
     """The last template checked and its result: every rule asks, one analysis runs."""
 
     key: tuple[str, int] | None = None
-    result: check.CheckedTemplate | None = None
+    result: CheckedTemplate | None = None
 
     @classmethod
-    def of(cls, cfn: Any) -> check.CheckedTemplate:
+    def of(cls, cfn: Any) -> CheckedTemplate:
         key = (str(cfn.filename), id(cfn.template))
         if cls.key != key or cls.result is None:
             cls.key, cls.result = key, _check(cfn)
         return cls.result
 
 
-def _check(cfn: Any) -> check.CheckedTemplate:
-    data = to_plain(cfn.template)
-    loaded = LoadedTemplate(path=str(cfn.filename), data=data, parsed_nodes=cfn.template)
+def _check(cfn: Any) -> CheckedTemplate:
+    """The library's check of the template cfn-lint hands over (its transforms already run)."""
     regions = getattr(cfn, "regions", None) or [DEFAULT_REGION]
-    account = os.environ.get("AWS_ACCOUNT_ID") or DEFAULT_ACCOUNT_ID
-    quiet = Streams(io.StringIO(), io.StringIO())  # the CLI's notes have no place in cfn-lint's output
-    context = TransformContext(regions[0], account, parameter_values(loaded, {}, quiet))
-    options: Options | OptionError
-    try:
-        options = template_options(loaded, None)
-    except OptionError as err:
-        options = err
-    return check.check_template(loaded, loaded.fragment, options, context)
+    place = Place(regions[0], os.environ.get("AWS_ACCOUNT_ID") or DEFAULT_ACCOUNT_ID)
+    request = CheckRequest(to_plain(cfn.template), name=str(cfn.filename), place=place, run_transforms=False)
+    return check(request)
 
 
 class TemplateNotAnalyzed(CloudFormationLintRule):  # type: ignore[misc]

@@ -18,7 +18,9 @@ from typing import Any, NamedTuple
 
 from .conditions import NO_CONDITIONS, CondSet, UndefinedCondition, and_conditions, if_branches
 from .findings import Finding, FindingCode
+from .model import INVOKE_FUNCTION as INVOKE
 from .model import CalleeForm, Grant, Permission, Principal, RoleKey, TransformFailure, json_kind
+from .options import MACRO_KEY
 from .permissions import MAX_LOGICAL_ID, _ConditionNamer, short_hash
 from .resolver import Unresolved, literal, sym_text, unknown_parameter
 from .targets import TargetClassifier
@@ -27,8 +29,6 @@ from .urls import AWS_IAM, function_urls
 
 PRODUCES: frozenset[FindingCode] = frozenset({"AIP170", "AIP171"})
 
-MACRO_KEY = "AutoInvokePermission"
-INVOKE = "lambda:InvokeFunction"
 INVOKE_URL = "lambda:InvokeFunctionUrl"
 ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")  # the AWS Organizations ID pattern
 ACCOUNT_ID = re.compile(r"^\d{12}$")

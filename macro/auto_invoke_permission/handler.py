@@ -15,8 +15,9 @@ from typing import Any
 
 from . import core, report
 from .event import MacroEvent
-from .model import TransformContext, TransformFailure
+from .model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, TransformContext, TransformFailure
 from .options import Mode, OptionError, Options, defaults_from_environment, resolve_options
+from .template_inputs import own_options
 
 _defaults: Options | OptionError | None = None
 
@@ -41,13 +42,12 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
         defaults = _stack_defaults()
         if isinstance(defaults, OptionError):
             raise TransformFailure([f"the macro stack's configuration is invalid: {defaults}"])
-        metadata = fragment.get("Metadata") if isinstance(fragment, dict) else None
-        own = metadata.get(core.MACRO_KEY) if isinstance(metadata, dict) else None
+        own = own_options(fragment) if isinstance(fragment, dict) else None
         options = resolve_options(defaults, own, macro_event.params)
         mode = options.mode.value
         context_ = TransformContext(
-            region=macro_event.region or os.environ.get("AWS_REGION") or "us-east-1",
-            account_id=macro_event.account_id or "123456789012",
+            region=macro_event.region or os.environ.get("AWS_REGION") or DEFAULT_REGION,
+            account_id=macro_event.account_id or DEFAULT_ACCOUNT_ID,
             parameter_values=macro_event.template_parameter_values,
         )
         # The run allocates many short-lived, acyclic objects: reference counting frees them, and

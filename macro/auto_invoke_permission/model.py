@@ -91,6 +91,10 @@ class Principal:
 
 
 INVOKE_FUNCTION = "lambda:InvokeFunction"
+# Where a template is deployed when nothing says: the documentation account and the first region.
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_MACRO_NAME = "AutoInvokePermission"  # the name template.yaml registers the macro under
 INVOKE_FUNCTION_URL = "lambda:InvokeFunctionUrl"
 
 
@@ -308,8 +312,8 @@ class TransformFailure(Exception):
 class TransformContext(NamedTuple):
     """What the event says about where the template is deployed."""
 
-    region: str = "us-east-1"
-    account_id: str = "123456789012"
+    region: str = DEFAULT_REGION
+    account_id: str = DEFAULT_ACCOUNT_ID
     parameter_values: Mapping[str, Any] = {}  # never mutated
     # False: conditions are not decided from the parameter values (`explain` reads the grants that a
     # false condition removes, to say so)

@@ -35,7 +35,6 @@ PRODUCES: frozenset[FindingCode] = frozenset({"AIP126", "AIP127", "AIP132", "AIP
 
 MAX_LOGICAL_ID = 255
 _PARTIAL_ARN = re.compile(r"^\d{12}:function:")
-ACTION = "lambda:InvokeFunction"
 
 
 def short_hash(text: str) -> str:

@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple, TypeAlias
 
 from .conditions import NO_CONDITIONS, Conditions, CondSet, and_conditions, decide, decided_false, undefined
+from .template_inputs import is_list_parameter
 
 MAX_DEPTH = 40
 MAX_BRANCHES = 64
@@ -275,11 +276,8 @@ class Resolver:
             self.read_a_value = True
         if isinstance(v, list):
             return [str(x) for x in v]
-        if isinstance(v, str):
-            decl = self.parameters.get(name)
-            ptype = decl.get("Type") if isinstance(decl, dict) else None
-            if isinstance(ptype, str) and (ptype.startswith("List<") or ptype == "CommaDelimitedList"):
-                return [x.strip() for x in v.split(",")]
+        if isinstance(v, str) and is_list_parameter(self.parameters.get(name)):
+            return [x.strip() for x in v.split(",")]
         return None
 
     # ------------------------------------------------------------ entry points

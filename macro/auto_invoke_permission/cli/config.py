@@ -1,5 +1,8 @@
 """Settings from files: `[tool.autoinvoke]` in pyproject.toml, `.autoinvoke.toml`, and samconfig.toml.
 
+Keys: region, account, parameters (a table), ignore, mode, format, and as the account's
+CloudFormation Hook takes them: require_transform (true/false) and fail_on (codes, severities).
+
 Precedence, weakest first (the README's "Configuration" section):
 the built-in defaults, the AWS environment variables, pyproject.toml's
 `[tool.autoinvoke]`, `.autoinvoke.toml`, then the command line. Template
@@ -21,7 +24,7 @@ from typing import Any
 
 PROJECT_FILE = ".autoinvoke.toml"
 PYPROJECT = "pyproject.toml"
-SETTINGS = ("region", "account", "parameters", "ignore", "mode", "format")
+SETTINGS = ("region", "account", "parameters", "ignore", "mode", "format", "require_transform", "fail_on")
 
 # samconfig.toml: `sam deploy` reads [<env>.deploy.parameters] over [<env>.global.parameters].
 SAMCONFIG_DEFAULT_ENV = "default"
@@ -51,6 +54,8 @@ class ProjectSettings:
     ignore: tuple[str, ...] = ()
     mode: str | None = None
     format: str | None = None
+    require_transform: bool | None = None  # `check` fails as the account's hook would (RequireTransform)
+    fail_on: tuple[str, ...] = ()  # the hook's FailOn: codes and severities
 
 
 def find_project_settings(start: Path) -> ProjectSettings:
@@ -111,18 +116,29 @@ def _settings(table: Mapping[str, Any], source: str) -> ProjectSettings:
     parameters = table.get("parameters", {})
     if not isinstance(parameters, Mapping):
         raise ConfigError(f"{source}: parameters must be a table of NAME = VALUE")
-    ignore = table.get("ignore", [])
-    if not (isinstance(ignore, list) and all(isinstance(code, str) for code in ignore)):
-        raise ConfigError(f"{source}: ignore must be a list of finding codes")
+    ignore = _string_list(table, "ignore", source, "finding codes")
+    fail_on = _string_list(table, "fail_on", source, "finding codes or severities")
+    require_transform = table.get("require_transform")
+    if require_transform is not None and not isinstance(require_transform, bool):
+        raise ConfigError(f"{source}: require_transform must be true or false")
     return ProjectSettings(
         source=source,
         region=table.get("region"),
         account=table.get("account"),
         parameters={str(k): _parameter_text(v) for k, v in parameters.items()},
-        ignore=tuple(ignore),
+        ignore=ignore,
         mode=table.get("mode"),
         format=table.get("format"),
+        require_transform=require_transform,
+        fail_on=fail_on,
     )
+
+
+def _string_list(table: Mapping[str, Any], key: str, source: str, what: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
+        raise ConfigError(f"{source}: {key} must be a list of {what}")
+    return tuple(value)
 
 
 def _parameter_text(value: Any) -> str:

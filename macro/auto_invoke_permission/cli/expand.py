@@ -25,6 +25,7 @@ from typing import Any
 from .. import core
 from ..model import TransformContext
 from ..options import Options, resolve_options
+from ..template_inputs import fragment_of, own_options
 from .offline import SAM_TRANSFORM, SamError, sam_translate
 
 LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
@@ -93,8 +94,7 @@ class MacroInput:
         """The options the handler would resolve, with no stack defaults. Raises OptionError."""
         if own is not None:
             return own
-        metadata = None if self.snippet else self.fragment.get("Metadata")
-        mine = metadata.get(core.MACRO_KEY) if isinstance(metadata, Mapping) else None
+        mine = None if self.snippet else own_options(self.fragment)
         return resolve_options(Options(), mine, self.params if self.snippet else None)
 
     def output(self, fragment: Mapping[str, Any]) -> dict[str, Any]:
@@ -131,7 +131,7 @@ def macro_input(
     names = [entry.name for entry in entries]
     if macro_name in names:
         at = names.index(macro_name)
-        current = _without_transform(template)
+        current = fragment_of(template)
         for entry in entries[:at]:
             if entry.name != SAM_TRANSFORM or run_sam:
                 current = run_transform(entry, current, context, note)
@@ -154,11 +154,7 @@ def macro_input(
         return MacroInput(
             siblings, params if isinstance(params, Mapping) else {}, True, True, entries, dict(template)
         )
-    return MacroInput(_without_transform(template), {}, False, False, entries, dict(template))
-
-
-def _without_transform(template: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in template.items() if k != "Transform"}
+    return MacroInput(fragment_of(template), {}, False, False, entries, dict(template))
 
 
 def run_transform(
@@ -235,5 +231,5 @@ def expand(
         current = macro.output(core.transform(current, macro.options(options), context).fragment)
         rest = macro.after
     for entry in rest:
-        current = run_transform(entry, _without_transform(current), context, note)
-    return _without_transform(current)
+        current = run_transform(entry, fragment_of(current), context, note)
+    return fragment_of(current)

@@ -26,11 +26,13 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Literal
 
+from ..model import DEFAULT_MACRO_NAME
+from ..template_inputs import fragment_of
+
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 PLACEHOLDER_BUCKET = "placeholder-bucket"
 PLACEHOLDER_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/repository:latest"
 PLACEHOLDER_TEMPLATE_URL = "https://awsserverlessrepo-changesets.s3.amazonaws.com/offline/template.yaml"
-MACRO_NAME = "AutoInvokePermission"
 
 Scheme = Literal["s3", "https"]
 # Where a local artifact path is said to be uploaded: (scheme, local path) -> location.
@@ -171,7 +173,7 @@ def sam_translate(
 
     # The SAM translator logs metrics warnings on exit; the callers report its errors themselves.
     logging.getLogger("samtranslator").addHandler(logging.NullHandler())
-    sam_input, swapped = packaged({k: v for k, v in template.items() if k != "Transform"}, location)
+    sam_input, swapped = packaged(fragment_of(template), location)
     sam_input["Transform"] = SAM_TRANSFORM
     if swapped and note is not None:
         note(
@@ -251,7 +253,7 @@ def macro_event(
     region: str,
     account_id: str,
     request_id: str,
-    macro_name: str = MACRO_NAME,
+    macro_name: str = DEFAULT_MACRO_NAME,
     params: Any = None,
     parameter_values: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:

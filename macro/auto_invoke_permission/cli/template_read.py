@@ -55,30 +55,36 @@ class LoadedTemplate:
     @property
     def fragment(self) -> dict[str, Any]:
         """The template as a macro event carries it: everything but the Transform key."""
-        return {k: v for k, v in self.data.items() if k != "Transform"}
+        from ..template_inputs import fragment_of
+
+        return fragment_of(self.data)
 
     def line_of(self, path: str) -> int:
-        """The 1-based line of a finding path such as `Fn.Properties.Policies[0].Statement[1]`.
+        """The 1-based line of a finding path such as `Fn.Properties.Policies[0].Statement[1]`."""
+        return self.position_of(path)[0]
 
-        Follows the path as far as the template has it and answers the line of the
-        deepest part found (at least the resource's); 1 when nothing matches.
+    def position_of(self, path: str) -> tuple[int, int]:
+        """The 1-based (line, column) of a finding path such as `Fn.Properties.Policies[0]`.
+
+        Follows the path as far as the template has it and answers the position of the
+        deepest part found (at least the resource's); (1, 1) when nothing matches.
         """
         node = self.nodes
         parts = [m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)]
         if parts and isinstance(node, Mapping) and parts[0] not in node:
             node = node.get("Resources")  # finding paths start at the logical ID
-        line = 1
+        position = (1, 1)
         for part in parts:
             if isinstance(part, str) and isinstance(node, Mapping) and part in node:
                 key = next(k for k in node if k == part)
-                line = _line(key, line)
+                position = _position(key, position)
                 node = node[part]
             elif isinstance(part, int) and isinstance(node, list) and part < len(node):
                 node = node[part]
-                line = _line(node, line)
+                position = _position(node, position)
             else:
                 break
-        return line
+        return position
 
 
 def template_path(nodes: Any, path: str) -> list[str | int]:
@@ -105,9 +111,9 @@ def template_path(nodes: Any, path: str) -> list[str | int]:
     return found
 
 
-def _line(node: Any, default: int) -> int:
+def _position(node: Any, default: tuple[int, int]) -> tuple[int, int]:
     mark = getattr(node, "start_mark", None)
-    return int(mark.line) + 1 if mark is not None else default
+    return (int(mark.line) + 1, int(mark.column) + 1) if mark is not None else default
 
 
 STDIN = "-"

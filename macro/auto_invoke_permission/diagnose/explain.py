@@ -13,32 +13,29 @@ identity policy or the callee's resource policy suffices; across accounts both a
 
 from __future__ import annotations
 
-import argparse
-import io
 import json
 import re
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, TextIO
 
 from .. import core
-from ..cli.template_read import LoadedTemplate, TemplateError, read_template
+from ..cli.template_read import LoadedTemplate
 from ..model import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_REGION,
     INVOKE_FUNCTION,
     Permission,
     RoleKey,
     TransformContext,
-    TransformFailure,
     TransformResult,
 )
-from ..options import OptionError
 from ..targets import TargetClassifier
 from ..template import Role, TemplateIndex
 from ..urls import function_urls
 from . import reasons
-from .denial import Denial, DenialError, Reason, parse_denial, parse_url_denial
+from .denial import Denial, Reason
 from .locate import ONLY_TARGET_GUESS as ONLY_TARGET_GUESS  # noqa: PLC0414 - explain's names, kept
 from .locate import Found as Found  # noqa: PLC0414
 from .locate import (
@@ -52,10 +49,6 @@ from .locate import (
     url_grant_path,
 )
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-
-DEFAULT_ACCOUNT = "123456789012"  # when the message names no account
 ALLOW_CALLERS_KEY = "AllowCallers"  # Metadata.AutoInvokePermission.AllowCallers on a callee
 _VERSION = re.compile(r"^(\d+|\$LATEST)$")
 
@@ -303,7 +296,7 @@ class Analyzed:
 def _context(denial: Denial, account: str, params: Mapping[str, Any]) -> TransformContext:
     """Conditions left undecided (a grant under a false condition is what explain diagnoses); every
     role and user of the template a principal (a denial may name any of them)."""
-    region = denial.region or "us-east-1"
+    region = denial.region or DEFAULT_REGION
     return TransformContext(region, account, params, decide_conditions=False, every_principal=True)
 
 
@@ -311,11 +304,10 @@ def analyze_template(
     template: LoadedTemplate, denial: Denial, overrides: Mapping[str, str], streams: StreamsLike | None = None
 ) -> Analyzed:
     """The core's analysis of one template, placed where the message says the callee is."""
-    from ..cli.main import Streams, parameter_values, template_options  # main imports this module
+    from ..template_inputs import parameter_values, template_options
 
-    notes = Streams(io.StringIO(), io.StringIO()) if streams is None else Streams(streams.out, streams.err)
-    params = parameter_values(template, overrides, notes)
-    account = denial.function_account or denial.caller_account or DEFAULT_ACCOUNT
+    params = parameter_values(template.data, overrides)
+    account = denial.function_account or denial.caller_account or DEFAULT_ACCOUNT_ID
     context = _context(denial, account, params)
     index = core.read_fragment(template.fragment, context).template_index
     # the caller's template is deployed in the caller's account, any other in the callee's: the core
@@ -324,7 +316,7 @@ def analyze_template(
     if own is not None and own != account:
         context = _context(denial, own, params)
         index = core.read_fragment(template.fragment, context).template_index
-    result = core.analyze(template.fragment, template_options(template, None), context)
+    result = core.analyze(template.fragment, template_options(template.data), context)
     return Analyzed(template, context, params, result, index)
 
 
@@ -1165,55 +1157,3 @@ def render_text(diagnosis: Diagnosis) -> str:
 
 def render_json(diagnosis: Diagnosis) -> str:
     return json.dumps(diagnosis.as_dict(), indent=2) + "\n"
-
-
-# ------------------------------------------------------------------ the command
-def _message(args: argparse.Namespace, stdin: TextIO) -> tuple[str, list[str]]:
-    templates = list(args.templates)
-    if args.file is not None:
-        if args.message is not None:
-            templates.insert(0, args.message)  # with --file, the first positional is a template
-        try:
-            with open(args.file, encoding="utf-8") as handle:
-                return handle.read(), templates
-        except OSError as err:
-            raise DenialError(f"cannot read {args.file}: {err.strerror or err}") from err
-    if args.message is None or args.message == "-":
-        return stdin.read(), templates
-    return args.message, templates
-
-
-def run(args: argparse.Namespace, streams: StreamsLike, stdin: TextIO | None = None) -> int:
-    from ..cli.main import parse_parameter_arguments
-
-    try:
-        text, paths = _message(args, stdin or sys.stdin)
-        denial = parse_url_denial(args.url, text) if args.url else parse_denial(text)
-    except DenialError as err:
-        streams.err.write(f"autoinvoke explain: cannot read the message: {err}\n")
-        return EXIT_USAGE
-    overrides = parse_parameter_arguments(args.parameter)
-    analyzed: list[Analyzed] = []
-    for path in paths:
-        try:
-            analyzed.append(analyze_template(read_template(path), denial, overrides, streams))
-        except TemplateError as err:
-            streams.err.write(f"{err}\n")
-            return EXIT_USAGE
-        except (OptionError, TransformFailure) as err:
-            streams.err.write(f"{path}: cannot be analyzed: {err}\n")
-            return EXIT_USAGE
-    diagnosis = diagnose(denial, analyzed)
-    if args.live:
-        from . import live
-
-        try:
-            clients = live.clients_from_session(
-                args.profile, args.region or denial.region, args.callee_profile, args.callee_role
-            )
-        except live.LiveError as err:
-            streams.err.write(f"autoinvoke explain --live: {err}\n")
-            return EXIT_USAGE
-        live.apply(diagnosis, live.read_deployed(denial, clients), clients)
-    streams.out.write(render_json(diagnosis) if args.format == "json" else render_text(diagnosis))
-    return EXIT_OK

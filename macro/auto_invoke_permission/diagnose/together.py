@@ -9,55 +9,25 @@ organization; otherwise the edge names the `AllowCallers` item to add.
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .. import core, sources
-from ..declared_callers import ACCOUNT_ID, DeclaredItem, canonical_principal
+from ..declared_callers import DeclaredItem, canonical_principal
 from ..declared_callers import read as read_declared
 from ..model import CalleeForm, TransformContext, TransformFailure
 from ..options import Mode, Options
 from ..resolver import Token, Unresolved
 from ..template import LAMBDA_PERMISSION, TemplateIndex, properties
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-FORMATS = ("text", "json")
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _FUNCTION_ARN = re.compile(
     r"^arn:(?P<partition>[^:]+):lambda:(?P<region>[^:]+):(?P<account>\d{12}):function:(?P<name>[^:]+)"
     r"(?::(?P<qualifier>[^:]+))?$"
 )
 CROSS_STACK_CODES = frozenset({"AIP111", "AIP113", "AIP114"})
-
-
-def add_arguments(sub: argparse.ArgumentParser) -> None:
-    """`--together`, `--account`, `--stack-name` on `check` and `graph`."""
-    sub.add_argument(
-        "--together",
-        action="store_true",
-        help="analyze the templates as one system: report each cross-stack edge (Fn::ImportValue of "
-        "another template's export, or the ARN of another template's function) and whether the "
-        "callee's template allows the caller",
-    )
-    sub.add_argument(
-        "--account",
-        metavar="NAME=ACCOUNT",
-        action="append",
-        default=[],
-        help="with --together: the account of the template NAME (file name or stem); default --account-id",
-    )
-    sub.add_argument(
-        "--stack-name",
-        metavar="NAME=STACK",
-        action="append",
-        default=[],
-        help="with --together: the stack name of the template NAME (default: the file's stem)",
-    )
 
 
 @dataclass
@@ -134,24 +104,6 @@ class CrossEdge:
         }
 
 
-def _named(pairs: Sequence[str], flag: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name or not value:
-            raise ValueError(f"{flag} {pair!r}: expected NAME=VALUE")
-        out[name] = value
-    return out
-
-
-def _lookup(named: Mapping[str, str], path: str) -> str | None:
-    p = Path(path)
-    for key in (path, p.name, p.stem, p.parent.name):
-        if key in named:
-            return named[key]
-    return None
-
-
 def _text(value: Any, stack: str) -> str | None:
     """A symbolic string as text, with `AWS::StackName` the stack's name; None for other tokens."""
     if not isinstance(value, tuple):
@@ -167,7 +119,9 @@ def _text(value: Any, stack: str) -> str | None:
     return "".join(out)
 
 
-def _stack(path: str, data: Mapping[str, Any], name: str, account: str, region: str, values: Any) -> Stack:
+def build_stack(
+    path: str, data: Mapping[str, Any], name: str, account: str, region: str, values: Any
+) -> Stack:
     context = TransformContext(region, account, values)
     try:  # the index the macro reads the template with
         index = core.read_fragment(dict(data), context).template_index
@@ -332,110 +286,3 @@ def analyze(stacks: list[Stack], region: str) -> list[CrossEdge]:
                     edge.allowed_by = _allowed_by(edge)
                     edges.append(edge)
     return edges
-
-
-def load(args: argparse.Namespace, streams: Any) -> tuple[list[Stack], str] | int:
-    """The stacks of the templates the arguments name, and the region; an exit code on usage errors."""
-    from ..cli.inputs import read_inputs
-    from ..cli.main import UsageError, _templates, parameter_values
-
-    inputs, settings = _templates(args, streams)
-    try:
-        accounts = _named(args.account, "--account")
-        names = _named(args.stack_name, "--stack-name")
-    except ValueError as err:
-        raise UsageError(str(err)) from err
-    for account in accounts.values():
-        if not ACCOUNT_ID.match(account):
-            raise UsageError(f"--account: {account!r} is not a 12-digit account ID")
-    stacks: list[Stack] = []
-    failed = False
-
-    def unreadable(err: Exception) -> None:
-        nonlocal failed
-        streams.err.write(f"{err}\n")
-        failed = True
-
-    for template in read_inputs(inputs, streams.note, unreadable):
-        account = _lookup(accounts, template.path) or settings.place.account_id
-        name = _lookup(names, template.path) or Path(template.path).stem
-        values = parameter_values(template, settings.overrides, streams)
-        data = {k: v for k, v in template.data.items() if k != "Transform"}
-        stacks.append(_stack(template.path, data, name, account, settings.place.region, values))
-    if failed:
-        return EXIT_USAGE
-    return stacks, settings.place.region
-
-
-def run_check(args: argparse.Namespace, streams: Any) -> int:
-    loaded = load(args, streams)
-    if isinstance(loaded, int):
-        return loaded
-    stacks, region = loaded
-    edges = analyze(stacks, region)
-    fmt = args.format or "text"
-    if fmt not in FORMATS:
-        from ..cli.main import UsageError
-
-        raise UsageError(f"--together writes {' or '.join(FORMATS)}, not {fmt}")
-    problems = [f"{s.path}: {p}" for s in stacks for p in s.problems]
-    if fmt == "json":
-        text = json.dumps({"edges": [e.as_dict() for e in edges], "problems": problems}, indent=2) + "\n"
-    else:
-        lines = [f"{e.status()}: {e.describe()}" for e in edges] + [f"problem: {p}" for p in problems]
-        missing = sum(1 for e in edges if e.status() == "missing")
-        lines.append(
-            f"{len(stacks)} templates, {len(edges)} cross-stack edges, {missing} not allowed by the "
-            "callee's template"
-        )
-        text = "\n".join(lines) + "\n"
-    from ..cli.main import _write_or_print
-
-    _write_or_print(text, args.output, streams)
-    denied = any(e.status() == "missing" and e.cross_account for e in edges)
-    return EXIT_FAILED if denied or problems else EXIT_OK
-
-
-def run_graph(args: argparse.Namespace, streams: Any) -> int:
-    loaded = load(args, streams)
-    if isinstance(loaded, int):
-        return loaded
-    stacks, region = loaded
-    edges = analyze(stacks, region)
-    text = render_mermaid(stacks, edges)
-    from ..cli.main import _write_or_print
-
-    _write_or_print(text, args.output, streams)
-    return EXIT_OK
-
-
-def _node_id(stack: int, name: str) -> str:
-    return f"s{stack}_{re.sub(r'[^A-Za-z0-9_]', '_', name)}"
-
-
-def render_mermaid(stacks: list[Stack], edges: list[CrossEdge]) -> str:
-    """One subgraph per stack with the functions the edges touch; an arrow per edge."""
-    position = {id(s): i for i, s in enumerate(stacks)}
-    by_path = {s.path: s for s in stacks}
-    used: dict[int, set[str]] = {}
-    arrows: list[str] = []
-    for e in edges:
-        caller = by_path[e.caller_path]
-        target = e.form.label if e.form is not None else e.via
-        target_stack = position[id(e.callee)] if e.callee is not None else len(stacks)
-        for name in e.callers or ("?",):
-            used.setdefault(position[id(caller)], set()).add(name)
-            used.setdefault(target_stack, set()).add(target)
-            line = "-->" if e.status() == "allowed" else "-.->"
-            source, sink = _node_id(position[id(caller)], name), _node_id(target_stack, target)
-            arrows.append(f"  {source} {line}|{e.status()}| {sink}")
-    lines = ["flowchart LR"]
-    for i, stack in enumerate(stacks):
-        lines.append(f'  subgraph s{i}["{stack.name} ({stack.account})"]')
-        lines.extend(f'    {_node_id(i, n)}["{n}"]' for n in sorted(used.get(i, ())))
-        lines.append("  end")
-    if len(stacks) in used:
-        lines.append(f'  subgraph s{len(stacks)}["not among the templates"]')
-        lines.extend(f'    {_node_id(len(stacks), n)}["{n}"]' for n in sorted(used[len(stacks)]))
-        lines.append("  end")
-    return "\n".join([*lines, *sorted(dict.fromkeys(arrows))]) + "\n"

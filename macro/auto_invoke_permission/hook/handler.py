@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .. import report
-from ..model import TransformContext
+from ..model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, TransformContext
 from ..options import ENV_NEVER_IGNORE, OptionError, parse_codes
 from .payload import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S, PayloadError, fetch_payload
 from .policy import (
@@ -180,8 +180,8 @@ def evaluate_request(
                 payload = fetch_payload(request.payload_url, timeout_s=timeout_s, max_bytes=max_bytes)
                 fields["templateChars"] = len(payload.template)
                 context = TransformContext(
-                    region=request.region or environ.get("AWS_REGION") or "us-east-1",
-                    account_id=request.account_id or "123456789012",
+                    region=request.region or environ.get("AWS_REGION") or DEFAULT_REGION,
+                    account_id=request.account_id or DEFAULT_ACCOUNT_ID,
                 )
                 decision = evaluate_text(payload.template, policy, context)
     except PayloadError as error:

@@ -24,9 +24,10 @@ from typing import Any, NamedTuple
 from .. import core, suppressions
 from ..conditions import Conditions
 from ..findings import CODES, Finding, FindingCode, Severity
-from ..model import Permission, TransformContext, TransformFailure, TransformResult
-from ..options import Mode, OptionError, Options, resolve_options
+from ..model import DEFAULT_MACRO_NAME, Permission, TransformContext, TransformFailure, TransformResult
+from ..options import Mode, OptionError, Options
 from ..resolver import Resolver
+from ..template_inputs import fragment_of, parameter_values, template_options
 
 PREFIX = "AutoInvokePermission hook:"
 MAX_MESSAGE_CHARS = 4096  # CloudFormation truncates the message there
@@ -51,7 +52,7 @@ class PolicyError(ValueError):
 
 
 class HookPolicy(NamedTuple):
-    macro_name: str = "AutoInvokePermission"
+    macro_name: str = DEFAULT_MACRO_NAME
     require_transform: bool = True
     fail_on: frozenset[str] = frozenset()  # finding codes (AIP101) and severities (error, warning, info)
     fail_closed: bool = False  # the hook's own errors fail the operation instead of passing it
@@ -219,29 +220,16 @@ def _possible(result: TransformResult, context: TransformContext) -> list[Permis
 def parameter_defaults(template: Mapping[str, Any]) -> dict[str, Any]:
     """Each parameter's Default, as CloudFormation takes it when the operation sets none: strings,
     lists for list types. `decide` does not use them: the hook decides nothing from parameters."""
-    declared = template.get("Parameters")
-    values: dict[str, Any] = {}
-    for name, spec in declared.items() if isinstance(declared, Mapping) else ():
-        if not isinstance(spec, Mapping) or "Default" not in spec:
-            continue
-        default = spec["Default"]
-        text = ",".join(map(str, default)) if isinstance(default, list) else str(default)
-        if isinstance(default, bool):
-            text = text.lower()
-        is_list = str(spec.get("Type", "")).startswith(("List<", "CommaDelimitedList"))
-        values[name] = [part.strip() for part in text.split(",")] if is_list else text
-    return values
+    return parameter_values(template)
 
 
 def _options(template: Mapping[str, Any]) -> Options:
-    metadata = template.get("Metadata")
-    own = metadata.get(core.MACRO_KEY) if isinstance(metadata, Mapping) else None
-    return resolve_options(Options(), own, None)._replace(mode=Mode.AUDIT, raised_from=None, report=False)
+    return template_options(template)._replace(mode=Mode.AUDIT, raised_from=None, report=False)
 
 
 def _fragment(template: Mapping[str, Any]) -> dict[str, Any]:
     """What the macro would see: no Transform key, no inline `Fn::Transform` among the resources."""
-    out = {k: v for k, v in template.items() if k != "Transform"}
+    out = fragment_of(template)
     resources = out.get("Resources")
     if isinstance(resources, Mapping) and "Fn::Transform" in resources:
         out["Resources"] = {k: v for k, v in resources.items() if k != "Fn::Transform"}

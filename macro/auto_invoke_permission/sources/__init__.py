@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from ..conditions import CondSet, decided_false
-from ..model import RoleKey
+from ..model import INVOKE_FUNCTION, RoleKey
 from ..template import TemplateIndex
 
 
@@ -44,7 +44,7 @@ class PolicySource(Protocol):
 
 def invoke_document(resource: Any) -> dict[str, Any]:
     """A one-statement document allowing lambda:InvokeFunction on `resource` (what SAM generates)."""
-    return {"Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": resource}]}
+    return {"Statement": [{"Effect": "Allow", "Action": INVOKE_FUNCTION, "Resource": resource}]}
 
 
 def as_list(node: Any) -> list[Any]:

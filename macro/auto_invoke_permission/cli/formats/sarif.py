@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .. import PROJECT_URL, __version__
-from ..findings import CODES, Code, Severity
-from ..suppressions import EXTERNAL_IGNORE
-from .check import CheckedTemplate, LocatedFinding
+from ... import PROJECT_URL, __version__
+from ...api import CheckedTemplate, LocatedFinding
+from ...findings import CODES, Code, Severity
+from ...suppressions import EXTERNAL_IGNORE
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -44,6 +44,7 @@ def sarif_log(checked: Sequence[CheckedTemplate], cwd: str | None = None) -> dic
     roots = _Roots(Path(cwd or os.getcwd()), [t.path for t in checked])
     results = [_result(roots, t.path, f) for t in checked for f in t.findings]
     results += [_failure_result(roots, t.path, problem) for t in checked for problem in t.problems]
+    results += [_failure_result(roots, t.path, failure) for t in checked for failure in t.gate_failures]
     notifications = [_notification(roots, t.path, problem) for t in checked for problem in t.problems]
     return {
         "$schema": SARIF_SCHEMA,
@@ -118,7 +119,7 @@ def _result(roots: _Roots, path: str, located: LocatedFinding) -> dict[str, Any]
             {
                 "physicalLocation": {
                     "artifactLocation": roots.artifact(path),
-                    "region": {"startLine": located.line},
+                    "region": {"startLine": located.line, "startColumn": located.column},
                 },
                 "logicalLocations": [
                     {"name": finding.resource, "fullyQualifiedName": finding.path, "kind": "resource"}

@@ -12,7 +12,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from .check import CheckedTemplate, finding_line
+from ...api import CheckedTemplate
+from .text import finding_line
 
 SUITES_NAME = "autoinvoke check"
 
@@ -28,6 +29,11 @@ def junit_xml(checked: Sequence[CheckedTemplate]) -> str:
             ET.SubElement(case, "error", message=problem, type="TemplateNotAnalyzed").text = problem
             counts["tests"] += 1
             counts["errors"] += 1
+        for failure in template.gate_failures:
+            case = ET.SubElement(suite, "testcase", classname=template.path, name="hook")
+            ET.SubElement(case, "failure", message=failure, type="HookPolicy").text = failure
+            counts["tests"] += 1
+            counts["failures"] += 1
         for located in template.findings:
             finding = located.finding
             case = ET.SubElement(
@@ -45,7 +51,7 @@ def junit_xml(checked: Sequence[CheckedTemplate]) -> str:
             else:
                 ET.SubElement(case, "system-out").text = text
             counts["tests"] += 1
-        if not template.problems and not template.findings:
+        if not template.problems and not template.findings and not template.gate_failures:
             ET.SubElement(suite, "testcase", classname=template.path, name="passes enforce mode")
             counts["tests"] += 1
         for key, value in counts.items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from . import checks, declared_callers, limits, report, sources, suppressions
+from . import checks, limits, report, sources, suppressions
 from .conditions import condition_cycles
 from .findings import Finding, FindingCode
 from .grants import apply_denies, read_grants
@@ -119,21 +119,41 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
     built = build_permissions(index, grants, existing, conditions, existing_url)
     taken = set(index.resources) | {p.logical_id for p in built.permissions}
     visible = None if conditions is None else {**conditions, **built.new_conditions}
-    declared = declared_callers.build(index, classifier, visible, taken)
+    declared, declared_findings, declared_conditions = _declared(index, classifier, visible, taken)
     facts = checks.Facts(index, classifier, grants, read.covered, urls, read.url_covered)
-    findings += read.findings + denied + existing_findings + built.findings + declared.findings
+    findings += read.findings + denied + existing_findings + built.findings + declared_findings
     findings = sorted(set(findings + checks.run_all(facts)), key=Finding.sort_key)
     findings = suppressions.apply(findings, options, ignores, index, documents, resources_only)
-    permissions = built.permissions + declared.permissions
-    new_conditions = {**built.new_conditions, **declared.new_conditions}
+    permissions = built.permissions + declared
+    new_conditions = {**built.new_conditions, **declared_conditions}
     added = [p for p in permissions if not p.existing]  # in audit mode: planned, not added
     if options.mode is not Mode.AUDIT:  # audit adds nothing, so no limit applies
         _check_limits(index, permissions, added)
     summary = None
     if not resources_only and options.report:
-        summary = _summary(options, read.grant_count, permissions, added, findings, declared.permissions)
+        summary = _summary(options, read.grant_count, permissions, added, findings, declared)
     out = _output(template, resources_only, options, added, conditions, new_conditions, summary)
     return TransformResult(out, options, permissions, added, findings, read.edges, read.grant_count)
+
+
+def _declared(
+    index: TemplateIndex, classifier: TargetClassifier, conditions: Mapping[str, Any] | None, taken: set[str]
+) -> tuple[list[Permission], list[Finding], dict[str, Any]]:
+    """The permissions, findings and new Conditions of the template's AllowCallers. Most templates
+    declare none: declared_callers is imported only for one that does, so that the handler's cold
+    import stays small (`make bench` (d))."""
+    if not any(_declares_callers(function.resource) for function in index.functions.values()):
+        return [], [], {}
+    from . import declared_callers  # lazy: see above
+
+    return declared_callers.build(index, classifier, conditions, taken)
+
+
+def _declares_callers(resource: Any) -> bool:
+    """`Metadata.AutoInvokePermission.AllowCallers` is present (declared_callers reads it)."""
+    metadata = resource.get("Metadata") if isinstance(resource, dict) else None
+    own = metadata.get(MACRO_KEY) if isinstance(metadata, dict) else None
+    return isinstance(own, dict) and "AllowCallers" in own
 
 
 def _resolver(

@@ -46,6 +46,7 @@ import json
 import logging
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -75,6 +76,16 @@ TARGETS = {
     "hook_vs_parse": 1.5,
 }
 CORPUS = os.path.join(ROOT, "..", "shared", "corpus")
+# Timings are CPU time by default: of the process for what runs in one (handler, JSON, SAM, hook), of
+# the child for a process start-up. The code is single-threaded, and CPU time does not count the time
+# a busy machine makes it wait, which stretches a long timing more than a short one. `--clock wall`
+# for wall time.
+CLOCK = ["cpu"]
+
+
+def clock() -> float:
+    return time.process_time() if CLOCK[0] == "cpu" else time.perf_counter()
+
 
 # Managed policies the synthetic templates name, so that SAM never calls IAM.
 MANAGED = {
@@ -84,7 +95,8 @@ MANAGED = {
 
 # Runs inside `python -S`: standard library plus CodeUri only. Reads a job on stdin, prints JSON.
 RUNNER = r"""
-import json, sys, time, traceback
+import json, os, sys, time, traceback
+clock = time.process_time if os.environ.get("BENCH_CLOCK", "cpu") == "cpu" else time.perf_counter
 codeuri, handler_path, repeat, profile = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
 sys.path.insert(0, codeuri)
 mod_name, fn_name = handler_path.rsplit(".", 1)
@@ -114,13 +126,13 @@ for event in events:
         for _ in range(repeat):
             e = json.loads(json.dumps(event))
             response = None  # the previous response is freed here, outside the timing
-            t = time.perf_counter()
+            t = clock()
             response = fn(e, Context())
-            d = time.perf_counter() - t
+            d = clock() - t
             best = d if best is None else min(best, d)
-            t = time.perf_counter()
+            t = clock()
             json.loads(json.dumps(event))
-            d = time.perf_counter() - t
+            d = clock() - t
             best_json = d if best_json is None else min(best_json, d)
         json.dumps(response)
         prof = None
@@ -148,7 +160,8 @@ sys.stdout.write(json.dumps({"results": results, "import_s": import_s, "boto3": 
 # distinct smaller templates: what a full collection finds after each call (objects a call left in
 # reference cycles) and the peak RSS after the first 10 calls and after the last.
 WARM_RUNNER = r"""
-import gc, json, resource, statistics, sys, time
+import gc, json, os, resource, statistics, sys, time
+clock = time.process_time if os.environ.get("BENCH_CLOCK", "cpu") == "cpu" else time.perf_counter
 codeuri, handler_path = sys.argv[1], sys.argv[2]
 sys.path.insert(0, codeuri)
 mod_name, fn_name = handler_path.rsplit(".", 1)
@@ -158,14 +171,14 @@ ratios, handler_s = [], []
 for event in job["first_seen"]:
     e = json.loads(json.dumps(event))
     gc.collect()
-    t = time.perf_counter()
+    t = clock()
     response = fn(e, None)
-    d = time.perf_counter() - t
+    d = clock() - t
     del response, e
     gc.collect()
-    t = time.perf_counter()
+    t = clock()
     json.loads(json.dumps(event))
-    ratios.append(d / (time.perf_counter() - t))
+    ratios.append(d / (clock() - t))
     handler_s.append(d)
 base = job["deploy_text"]
 cyclic, rss = 0, []
@@ -185,7 +198,8 @@ sys.stdout.write(json.dumps({
 
 # Runs inside `python -S` with CodeUri and PyYAML only: the hook's decision vs parsing the text alone.
 HOOK_RUNNER = r"""
-import json, sys, time
+import json, os, sys, time
+clock = time.process_time if os.environ.get("BENCH_CLOCK", "cpu") == "cpu" else time.perf_counter
 codeuri, deps, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
 sys.path[:0] = [codeuri, deps]
 from auto_invoke_permission.hook.handler import evaluate_text
@@ -196,13 +210,13 @@ text = sys.stdin.read()
 best = best_parse = None
 decision = None
 for _ in range(repeat):  # interleaved, as for the macro
-    t = time.perf_counter()
+    t = clock()
     decision = evaluate_text(text, HookPolicy(), TransformContext())
-    d = time.perf_counter() - t
+    d = clock() - t
     best = d if best is None else min(best, d)
-    t = time.perf_counter()
+    t = clock()
     parse_template(text)
-    d = time.perf_counter() - t
+    d = clock() - t
     best_parse = d if best_parse is None else min(best_parse, d)
 sys.stdout.write(json.dumps({
     "s": best, "parse_s": best_parse, "status": decision.status, "message": decision.message[:200],
@@ -270,7 +284,7 @@ def hook_template_text(target_bytes: int) -> str:
     def render(statements: int) -> str:
         template = synthetic(150)
         template["Transform"] = "AWS::Serverless-2016-10-31"
-        for i, resource in enumerate(template["Resources"].values()):
+        for i, function in enumerate(template["Resources"].values()):
             padding = [
                 {
                     "Effect": "Allow",
@@ -282,7 +296,7 @@ def hook_template_text(target_bytes: int) -> str:
                 }
                 for k in range(statements)
             ]
-            resource["Properties"]["Policies"].append({"Statement": padding})
+            function["Properties"]["Policies"].append({"Statement": padding})
         text: str = dump_yaml(json.loads(json.dumps(template)))
         return text
 
@@ -309,17 +323,22 @@ def pyyaml_only(target: str) -> str:
 
 
 def run_hook(codeuri: str, deps: str, text: str, repeat: int) -> dict[str, Any]:
+    return run_runner("hook runner", HOOK_RUNNER, [codeuri, deps, str(repeat)], text, timeout=600)
+
+
+def run_runner(name: str, code: str, args: list[str], stdin: str, timeout: int) -> dict[str, Any]:
+    """One of the runners above under `python -S`, its job on stdin; its JSON answer."""
     proc = subprocess.run(
-        [sys.executable, "-S", "-c", HOOK_RUNNER, codeuri, deps, str(repeat)],
-        input=text,
+        [sys.executable, "-S", "-c", code, *args],
+        input=stdin,
         capture_output=True,
         text=True,
         env=clean_env(),
-        timeout=600,
+        timeout=timeout,
         check=False,
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"hook runner exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+        raise RuntimeError(f"{name} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(proc.stdout)
     return result
 
@@ -368,6 +387,7 @@ def clean_env() -> dict[str, str]:
     """No AWS settings and no macro-stack defaults from the caller's shell: the defaults apply."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AUTOINVOKE_"))}
     env.update({"AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, "PYTHONDONTWRITEBYTECODE": "1"})
+    env["BENCH_CLOCK"] = CLOCK[0]
     return env
 
 
@@ -378,35 +398,12 @@ def run_warm(codeuri: str, handler: str, n_large: int, templates: int, deploys: 
         "deploy_text": json.dumps(event_for(synthetic(max(n_large // 4, 10)), "deploy")),
         "deploys": deploys,
     }
-    proc = subprocess.run(
-        [sys.executable, "-S", "-c", WARM_RUNNER, codeuri, handler],
-        input=json.dumps(job),
-        capture_output=True,
-        text=True,
-        env=clean_env(),
-        timeout=900,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"warm runner exited {proc.returncode}:\n{proc.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(proc.stdout)
-    return result
+    return run_runner("warm runner", WARM_RUNNER, [codeuri, handler], json.dumps(job), timeout=900)
 
 
 def run_handler(codeuri: str, handler: str, events: list[Any], repeat: int, profile: bool) -> dict[str, Any]:
-    proc = subprocess.run(
-        [sys.executable, "-S", "-c", RUNNER, codeuri, handler, str(repeat), "1" if profile else "0"],
-        input=json.dumps(events),
-        capture_output=True,
-        text=True,
-        env=clean_env(),
-        timeout=300,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"handler runner exited {proc.returncode}:\n{proc.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(proc.stdout)
-    return result
+    args = [codeuri, handler, str(repeat), "1" if profile else "0"]
+    return run_runner("handler runner", RUNNER, args, json.dumps(events), timeout=300)
 
 
 # ---------------------------------------------------------------------- SAM
@@ -434,9 +431,9 @@ def sam_seconds(template: dict[str, Any], repeat: int) -> tuple[float, float] | 
     loader = OfflineManagedPolicies()
     best = None
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = clock()
         transform(copy.deepcopy(tpl), {}, loader)
-        d = time.perf_counter() - t
+        d = clock() - t
         best = d if best is None else min(best, d)
     assert best is not None
     return best, import_s
@@ -476,9 +473,7 @@ def cold_import(
         plan.append(("nocache", import_cmd(bare), env_nocache))
         for _ in range(runs):  # interleaved, so that drift in machine load hits all three alike
             for name, cmd, env in plan:
-                t = time.perf_counter()
-                subprocess.run(cmd, env=env, check=True, capture_output=True)
-                samples[name].append(time.perf_counter() - t)
+                samples[name].append(timed_process(cmd, env, check=True))
         if os.path.exists(os.path.join(bare, module.split(".", maxsplit=1)[0], "__pycache__")):
             print("warning: bytecode was written for the no-cache copy", file=sys.stderr)
         return (
@@ -500,10 +495,15 @@ def _tool(name: str) -> list[str]:
     return [sys.executable, "-m", "auto_invoke_permission.cli.main" if name == "autoinvoke" else "cfnlint"]
 
 
-def _wall(cmd: list[str], env: dict[str, str]) -> float:
-    t0 = time.perf_counter()
-    subprocess.run(cmd, env=env, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+def timed_process(cmd: list[str], env: dict[str, str], check: bool = False) -> float:
+    """Seconds of one process: its CPU time (user + system, from the kernel's accounting of waited-for
+    children) by default, else wall time; output discarded."""
+    before, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+    subprocess.run(cmd, env=env, check=check, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall, after = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN)
+    if CLOCK[0] != "cpu":
+        return wall
+    return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 SMALL_YAML = """\
@@ -542,29 +542,29 @@ def cli_startup(runs: int) -> tuple[float, float, float]:
             "yaml": [*_tool("autoinvoke"), "check", yaml_path],
         }
         for command in commands.values():  # warm the OS file cache and the bytecode
-            _wall(command, env)
+            timed_process(command, env)
         samples: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(runs):
             for name, command in commands.items():
-                samples[name].append(_wall(command, env))
+                samples[name].append(timed_process(command, env))
     return tuple(statistics.median(samples[name]) for name in commands)  # type: ignore[return-value]
 
 
-def corpus_files(limit: int | None) -> list[str]:
-    manifest = os.path.join(CORPUS, "MANIFEST.tsv")
+def corpus_files(corpus: str, limit: int | None) -> list[str]:
+    manifest = os.path.join(corpus, "MANIFEST.tsv")
     if not os.path.exists(manifest):
         return []
     with open(manifest, encoding="utf-8") as handle:
         names = [line.split("\t", 1)[0] for line in handle.read().splitlines()[1:] if line.strip()]
-    files = [os.path.join(CORPUS, name) for name in names if os.path.isfile(os.path.join(CORPUS, name))]
+    files = [os.path.join(corpus, name) for name in names if os.path.isfile(os.path.join(corpus, name))]
     return files[:limit] if limit else files
 
 
 def cli_vs_cfn_lint(files: list[str]) -> tuple[float, float]:
     """Seconds of one `autoinvoke check` and of one `cfn-lint` process over the same files."""
     env = {**clean_env(), "AWS_REGION": REGION, "AWS_ACCOUNT_ID": ACCOUNT}
-    ours = _wall([*_tool("autoinvoke"), "check", *files], env)
-    lint = _wall([*_tool("cfn-lint"), "--", *files], env)
+    ours = timed_process([*_tool("autoinvoke"), "check", *files], env)
+    lint = timed_process([*_tool("cfn-lint"), "--", *files], env)
     return ours, lint
 
 
@@ -590,10 +590,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     ap.add_argument("--profile", action="store_true", help="cProfile of the handler on the large template")
     ap.add_argument("--startups", type=int, default=15, help="median of N CLI start-up runs")
+    ap.add_argument("--corpus", default=CORPUS, help="the public template corpus, for (f)")
     ap.add_argument("--corpus-limit", type=int, default=0, help="only the first N corpus templates (0: all)")
     ap.add_argument("--first-seen", type=int, default=12, help="distinct large templates, each called once")
     ap.add_argument("--deploys", type=int, default=300, help="distinct deploys for the memory figures")
+    ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu", help="what timings count")
     args = ap.parse_args(argv)
+    CLOCK[0] = args.clock
     started = time.perf_counter()
 
     codeuri, handler = find_handler(ROOT)
@@ -650,7 +653,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(deps, ignore_errors=True)
     _, t_hook_cached, t_hook_nocache = cold_import(codeuri, HOOK_HANDLER, args.imports, with_pyyaml=True)
     t_pass, t_cli, t_cli_yaml = cli_startup(args.startups)
-    files = corpus_files(args.corpus_limit or None)
+    files = corpus_files(args.corpus, args.corpus_limit or None)
     t_ours, t_lint = cli_vs_cfn_lint(files) if files else (None, None)
 
     figures: dict[str, Any] = {

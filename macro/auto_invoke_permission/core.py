@@ -142,18 +142,14 @@ def _declared(
     """The permissions, findings and new Conditions of the template's AllowCallers. Most templates
     declare none: declared_callers is imported only for one that does, so that the handler's cold
     import stays small (`make bench` (d))."""
-    if not any(_declares_callers(function.resource) for function in index.functions.values()):
-        return [], [], {}
-    from . import declared_callers  # lazy: see above
+    for function in index.functions.values():  # a plain loop: it runs on every function of every template
+        metadata = function.resource.get("Metadata")
+        own = metadata.get(MACRO_KEY) if isinstance(metadata, dict) else None
+        if isinstance(own, dict) and "AllowCallers" in own:  # what declared_callers reads
+            from . import declared_callers  # lazy: see above
 
-    return declared_callers.build(index, classifier, conditions, taken)
-
-
-def _declares_callers(resource: Any) -> bool:
-    """`Metadata.AutoInvokePermission.AllowCallers` is present (declared_callers reads it)."""
-    metadata = resource.get("Metadata") if isinstance(resource, dict) else None
-    own = metadata.get(MACRO_KEY) if isinstance(metadata, dict) else None
-    return isinstance(own, dict) and "AllowCallers" in own
+            return declared_callers.build(index, classifier, conditions, taken)
+    return [], [], {}
 
 
 def _resolver(

@@ -79,7 +79,11 @@ class ReservedIds:
             return True
         if not isinstance(lid, str):
             return False
-        return self._hashed(lid) or self._event_permission(lid) or self._connector_policy(lid)
+        if self._hashed(lid):
+            return True
+        return bool(self.events and self._event_permission(lid)) or bool(
+            self.connectors and self._connector_policy(lid)
+        )
 
     def _hashed(self, lid: str) -> bool:
         """`<F>Version<hash>` or `<F><Event>Role<hash>`."""
@@ -92,8 +96,6 @@ class ReservedIds:
 
     def _event_permission(self, lid: str) -> bool:
         """`<F><Event>Permission[A-Za-z0-9]*`."""
-        if not self.events:
-            return False
         at = lid.find(_PERMISSION)
         while at >= 0:
             if lid[:at] in self.events and _alphanumeric(lid[at + len(_PERMISSION) :]):
@@ -151,7 +153,8 @@ def sam_reserved_ids(index: TemplateIndex) -> ReservedIds:
     for fid, fn in index.functions.items():
         if not fn.is_sam:
             continue
-        names.update(fid + s for s in ("Url", "UrlPublicPermissions", "URLInvokeAllowPublicAccess"))
+        # a tuple, not a generator: this runs for every function of every template
+        names.update((fid + "Url", fid + "UrlPublicPermissions", fid + "URLInvokeAllowPublicAccess"))
         names.add(fid + "EventInvokeConfig")
         versioned.append(fid)
         declared = fn.properties.get("Events")

@@ -23,7 +23,7 @@ laptop and on a CI runner:
     PYTHONDONTWRITEBYTECODE=1), as on Lambda's read-only code directory
 (e) `autoinvoke check` of one small YAML template (and of one small JSON
     template) / `python -c pass` (wall time of the process, median of N runs) goal <= 4
-(f) `autoinvoke check` of every template of ../shared/corpus in one process
+(f) `autoinvoke check` of every template of the public corpus in one process
     / `cfn-lint` on the same files in one process                            goal <= 0.02
 (g) the Lambda Hook's decision on a ~1 MB YAML template at CloudFormation's
     ceiling (the same 150 functions, padded with ordinary IAM statements),
@@ -32,7 +32,7 @@ laptop and on a CI runner:
     PyYAML only) / the same bare interpreter as (d)                           (reported)
 
 The handler runs in a subprocess under `python -S` with only its CodeUri on sys.path, like
-Lambda and like ../shared/conformance/perfcheck.py. Timings are best of `--repeat`.
+Lambda. Timings are best of `--repeat`.
 
 This is a report: it never fails on timing. The exit status is non-zero only when the handler
 cannot run (import error, exception, runner crash).
@@ -235,7 +235,7 @@ sys.stdout.write(json.dumps({
 def synthetic(n: int, prefix: str = "") -> dict[str, Any]:
     """n SAM functions, 2n invoke grants (n/3 LambdaInvokePolicy + Sub, 2n/3 GetAtt statements).
 
-    Same shape as perfcheck.py: 150 functions give 300 permissions and 450 resources after injection.
+    150 functions give 300 permissions and 450 resources after injection.
     `prefix` names the functions differently: a template the process has not seen.
     """
     resources: dict[str, Any] = {}
@@ -416,8 +416,8 @@ def run_handler(codeuri: str, handler: str, events: list[Any], repeat: int, prof
 def sam_seconds(template: dict[str, Any], repeat: int) -> tuple[float, float] | None:
     """SAM translator on the template, offline: (best of `repeat` calls, seconds to import the library).
 
-    None without the library. The import is timed apart: perfcheck.py times its first calls with the
-    import inside them, which makes SAM look slower than it is in steady state.
+    None without the library. The import is timed apart: timing the first calls with the
+    import inside them makes SAM look slower than it is in steady state.
     """
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
     t0 = time.perf_counter()
@@ -679,8 +679,8 @@ def main(argv: list[str] | None = None) -> int:
         },
         "rss_growth_mib": round(warm["rss_mib_after_all"] - warm["rss_mib_after_10"], 1),
         "ratio_vs_sam": round(t_handler / t_sam, 4) if t_sam else None,
-        # perfcheck.py's way: mean of 3 calls, the first paying the import of samtranslator
-        "ratio_vs_sam_perfcheck_way": (
+        # the other way: mean of 3 calls, the first paying the import of samtranslator
+        "ratio_vs_sam_import_included": (
             round(t_handler / ((t_sam_import + 3 * t_sam) / 3), 4) if t_sam and t_sam_import else None
         ),
         "sam_translator_import_ms": round(t_sam_import * 1000, 1) if t_sam_import else None,
@@ -765,10 +765,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{figures['hook_ms']} ms; parsing alone {figures['hook_parse_ms']} ms "
         f"({figures['hook_yaml_loader']}); cold import {figures['hook_cold_import_ms']} ms"
     )
-    if figures["ratio_vs_sam_perfcheck_way"] is not None:
+    if figures["ratio_vs_sam_import_included"] is not None:
         print(
-            f"    (b) the way perfcheck.py times SAM (its import of {figures['sam_translator_import_ms']} ms "
-            f"inside the first of 3 calls): {figures['ratio_vs_sam_perfcheck_way']:g}"
+            f"    (b) with SAM's import ({figures['sam_translator_import_ms']} ms) inside the first of 3 "
+            f"timed calls: {figures['ratio_vs_sam_import_included']:g}"
         )
     if out["boto3"]:
         print("boto3 or botocore was imported by the handler: the Lambda path must be standard library only")

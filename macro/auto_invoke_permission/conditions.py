@@ -129,28 +129,44 @@ def decide(definitions: Mapping[str, Any], operand: OperandValue) -> dict[str, b
     """The conditions whose value the event's parameter values decide. Three-valued: `Fn::And` with
     one false operand is false, `Fn::Or` with one true operand is true, whatever the others are; a
     condition that cannot be decided is left out (the permission then carries it, as before)."""
-    memo: dict[str, bool | None] = {}
+    decision = _Decision(definitions, operand)
+    decided = {name: decision.named(name, 0) for name in definitions}
+    return {name: truth for name, truth in decided.items() if truth is not None}
 
-    def named(name: str, depth: int) -> bool | None:
+
+class _Decision:
+    """The state of one `decide` call. Methods, not nested closures: two closures that call each
+    other form a reference cycle, which would keep the whole template alive after the call until a
+    full collection (and the handler pauses the collector)."""
+
+    __slots__ = ("definitions", "memo", "operand")
+
+    def __init__(self, definitions: Mapping[str, Any], operand: OperandValue) -> None:
+        self.definitions = definitions
+        self.operand = operand
+        self.memo: dict[str, bool | None] = {}
+
+    def named(self, name: str, depth: int) -> bool | None:
+        memo = self.memo
         if name not in memo:
             memo[name] = None  # a cycle (rejected earlier anyway) stays undecided
-            memo[name] = value(definitions[name], depth + 1) if name in definitions else None
+            memo[name] = self.value(self.definitions[name], depth + 1) if name in self.definitions else None
         return memo[name]
 
-    def value(node: Any, depth: int) -> bool | None:
+    def value(self, node: Any, depth: int) -> bool | None:
         if depth > MAX_CYCLE_DEPTH or not (isinstance(node, dict) and len(node) == 1):
             return None
         key, arg = next(iter(node.items()))
         if key == "Condition":
-            return named(arg, depth) if isinstance(arg, str) else None
+            return self.named(arg, depth) if isinstance(arg, str) else None
         if not isinstance(arg, list):
             return None
         if key == "Fn::Equals":
             if len(arg) != 2:
                 return None
-            left, right = operand(arg[0]), operand(arg[1])
+            left, right = self.operand(arg[0]), self.operand(arg[1])
             return None if left is None or right is None else left == right
-        operands = [value(item, depth + 1) for item in arg]
+        operands = [self.value(item, depth + 1) for item in arg]
         if key == "Fn::Not":
             return None if len(operands) != 1 or operands[0] is None else not operands[0]
         if key == "Fn::And":
@@ -158,9 +174,6 @@ def decide(definitions: Mapping[str, Any], operand: OperandValue) -> dict[str, b
         if key == "Fn::Or":
             return True if True in operands else (False if None not in operands else None)
         return None
-
-    decided = {name: named(name, 0) for name in definitions}
-    return {name: truth for name, truth in decided.items() if truth is not None}
 
 
 class Conditions(Mapping[str, Any]):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from . import checks, declared_callers, limits, parameter_values, report, sources, suppressions
+from . import checks, limits, parameter_values, report, sources, suppressions
 from .conditions import Conditions, condition_cycles, referenced_conditions
 from .findings import Finding, FindingCode
 from .grants import GrantsRead, apply_denies, read_grants
@@ -186,12 +186,14 @@ def _build(
     taken = set(index.resources) | {p.logical_id for p in built.permissions}
     visible = None if conditions is None else {**conditions, **built.new_conditions}
     declarer = declared_from or reading
-    declared = declared_callers.build(declarer.template_index, declarer.classifier, visible, taken)
+    declared, declared_findings, declared_conditions = _declared(
+        declarer.template_index, declarer.classifier, visible, taken
+    )
     return _Built(
-        built.permissions + declared.permissions,
-        declared.permissions,
-        {**built.new_conditions, **declared.new_conditions},
-        existing_findings + built.findings + declared.findings,
+        built.permissions + declared,
+        declared,
+        {**built.new_conditions, **declared_conditions},
+        existing_findings + built.findings + declared_findings,
     )
 
 
@@ -277,6 +279,22 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
         summary = _summary(options, now.read.grant_count, permissions, added, findings, built.declared)
     out = _output(template, resources_only, options, added, conditions, built.new_conditions, summary)
     return TransformResult(out, options, permissions, added, findings, now.read.edges, now.read.grant_count)
+
+
+def _declared(
+    index: TemplateIndex, classifier: TargetClassifier, conditions: Mapping[str, Any] | None, taken: set[str]
+) -> tuple[list[Permission], list[Finding], dict[str, Any]]:
+    """The permissions, findings and new Conditions of the template's AllowCallers. Most templates
+    declare none: declared_callers is imported only for one that does, so that the handler's cold
+    import stays small (`make bench` (d))."""
+    for function in index.functions.values():  # a plain loop: it runs on every function of every template
+        metadata = function.resource.get("Metadata")
+        own = metadata.get(MACRO_KEY) if isinstance(metadata, dict) else None
+        if isinstance(own, dict) and "AllowCallers" in own:  # what declared_callers reads
+            from . import declared_callers  # lazy: see above
+
+            return declared_callers.build(index, classifier, conditions, taken)
+    return [], [], {}
 
 
 def _resolver(

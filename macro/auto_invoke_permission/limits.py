@@ -24,7 +24,8 @@ def statement_bytes(permission: Permission) -> int:
     """Estimate of the statement's size in the callee's resource policy (physical names are not known)."""
     alias = len(permission.callee.alias_name or "") + 1 if permission.callee.alias_name else 0
     # each further property becomes a Condition entry: `"StringEquals":{"aws:PrincipalOrgID":"o-..."}`
-    conditions = sum(CONDITION_OVERHEAD + len(key) + len(str(value)) for key, value in permission.extra)
+    extra = permission.extra
+    conditions = sum(CONDITION_OVERHEAD + len(key) + len(str(value)) for key, value in extra) if extra else 0
     return (
         STATEMENT_OVERHEAD + len(permission.logical_id or "x" * 40) + 2 * NAME_ALLOWANCE + alias + conditions
     )

@@ -49,19 +49,61 @@ def group_key(callee: CalleeForm, principal: Principal, kind: PermissionKind = D
 class ReservedIds:
     """The logical IDs a permission must not take: the template's, and the ones SAM generates later
     when the macro runs before it (a permission on one of them fails SAM's transform or the deploy).
-    Names and, for SAM's hashed IDs (`<F>Version<sha1 prefix>`), whole-ID patterns."""
+    Names, and the prefixes of SAM's generated families, matched by their suffix's shape: no regular
+    expression is compiled per template (every deploy is a template the process has not seen).
 
-    __slots__ = ("names", "pattern")
+    * `versioned`: `<F>` of `<F>Version<hash>`, and `events`: `<F><Event>` of `<F><Event>Role<hash>`
+      (samtranslator's LogicalIdGenerator: the first 10 hex digits of a SHA-1);
+    * `events`: `<F><Event>Permission[A-Za-z0-9]*`, the permission of each event source;
+    * `connectors`: `<C>` of what SAM makes of a connector, its policy per destination
+      (SamConnector._construct_*): `<C>(Policy|TopicPolicy|QueuePolicy|[A-Za-z0-9]*LambdaPermission)`
+      then optionally `Destination<n>`."""
 
-    def __init__(self, names: Iterable[str], patterns: Iterable[str] = ()) -> None:
+    __slots__ = ("connectors", "events", "names", "versioned")
+
+    def __init__(
+        self,
+        names: Iterable[str],
+        versioned: Iterable[str] = (),
+        events: Iterable[str] = (),
+        connectors: Iterable[str] = (),
+    ) -> None:
         self.names = set(names)
-        alternatives = "|".join(patterns)
-        self.pattern = re.compile(f"(?:{alternatives})") if alternatives else None
+        self.versioned = frozenset(versioned)
+        self.events = frozenset(events)
+        self.connectors = tuple(sorted(set(connectors)))
 
     def __contains__(self, lid: object) -> bool:
         if lid in self.names:
             return True
-        return self.pattern is not None and isinstance(lid, str) and self.pattern.fullmatch(lid) is not None
+        if not isinstance(lid, str):
+            return False
+        if self._hashed(lid):
+            return True
+        return bool(self.events and self._event_permission(lid)) or bool(
+            self.connectors and self._connector_policy(lid)
+        )
+
+    def _hashed(self, lid: str) -> bool:
+        """`<F>Version<hash>` or `<F><Event>Role<hash>`."""
+        if len(lid) <= _HASH_DIGITS or lid[-_HASH_DIGITS:].strip(_HEX):
+            return False
+        head = lid[:-_HASH_DIGITS]
+        if head.endswith("Version") and head[: -len("Version")] in self.versioned:
+            return True
+        return head.endswith("Role") and head[: -len("Role")] in self.events
+
+    def _event_permission(self, lid: str) -> bool:
+        """`<F><Event>Permission[A-Za-z0-9]*`."""
+        at = lid.find(_PERMISSION)
+        while at >= 0:
+            if lid[:at] in self.events and _alphanumeric(lid[at + len(_PERMISSION) :]):
+                return True
+            at = lid.find(_PERMISSION, at + 1)
+        return False
+
+    def _connector_policy(self, lid: str) -> bool:
+        return any(lid.startswith(cid) and _connector_suffix(lid[len(cid) :]) for cid in self.connectors)
 
     def add(self, lid: str) -> None:
         self.names.add(lid)
@@ -71,9 +113,31 @@ class ReservedIds:
 # rule, mapping or subscription itself, its Permission[<stage>], and the queue, mapping and policy
 # of the SQS event of a schedule or IoT rule)
 _EVENT_SUFFIXES = ("", "Queue", "EventSourceMapping", "QueuePolicy")
-_HASH = "[0-9a-f]{10}"  # samtranslator LogicalIdGenerator: the first 10 hex digits of a SHA-1
-# what SAM makes of a connector X (SamConnector._construct_*): its policy per destination
-_CONNECTOR = r"(?:Policy|TopicPolicy|QueuePolicy|[A-Za-z0-9]*LambdaPermission)(?:Destination[0-9]+)?"
+_HASH_DIGITS = 10  # samtranslator LogicalIdGenerator: the first 10 hex digits of a SHA-1
+_HEX = "0123456789abcdef"
+_PERMISSION = "Permission"
+_CONNECTOR_POLICIES = ("Policy", "TopicPolicy", "QueuePolicy")
+_DESTINATION = "Destination"
+
+
+def _alphanumeric(text: str) -> bool:
+    """`[A-Za-z0-9]*`."""
+    return not text or (text.isascii() and text.isalnum())
+
+
+def _connector_suffix(rest: str) -> bool:
+    """`(Policy|TopicPolicy|QueuePolicy|[A-Za-z0-9]*LambdaPermission)(Destination[0-9]+)?`."""
+    at = rest.rfind(_DESTINATION)
+    number = rest[at + len(_DESTINATION) :] if at >= 0 else ""
+    if number and number.isascii() and number.isdigit() and _connector_policy_name(rest[:at]):
+        return True
+    return _connector_policy_name(rest)
+
+
+def _connector_policy_name(text: str) -> bool:
+    if text in _CONNECTOR_POLICIES:
+        return True
+    return text.endswith("LambdaPermission") and _alphanumeric(text[: -len("LambdaPermission")])
 
 
 def sam_reserved_ids(index: TemplateIndex) -> ReservedIds:
@@ -83,26 +147,27 @@ def sam_reserved_ids(index: TemplateIndex) -> ReservedIds:
     `<F><Event>` and what its event source adds, and each connector's (embedded: `<Source><Key>`)
     generated policies. In SAM's output they are resources already."""
     names = set(index.resources) | set(index.resolver.implicit)
-    patterns: list[str] = []
+    versioned: list[str] = []
+    events: list[str] = []
     for fid, fn in index.functions.items():
         if not fn.is_sam:
             continue
-        names.update(fid + s for s in ("Url", "UrlPublicPermissions", "URLInvokeAllowPublicAccess"))
+        # a tuple, not a generator: this runs for every function of every template
+        names.update((fid + "Url", fid + "UrlPublicPermissions", fid + "URLInvokeAllowPublicAccess"))
         names.add(fid + "EventInvokeConfig")
-        patterns.append(re.escape(fid + "Version") + _HASH)
-        events = fn.properties.get("Events")
-        for event in events if isinstance(events, dict) else ():
+        versioned.append(fid)
+        declared = fn.properties.get("Events")
+        for event in declared if isinstance(declared, dict) else ():
             prefix = fid + str(event)
             names.update(prefix + s for s in _EVENT_SUFFIXES)
-            patterns.append(re.escape(prefix) + "(?:Permission[A-Za-z0-9]*|Role" + _HASH + ")")
+            events.append(prefix)
     connectors = list(index.of_type.get("AWS::Serverless::Connector", ()))
     for rid, res in index.resources.items():
         embedded = res.get("Connectors") if isinstance(res, dict) else None
         if isinstance(embedded, dict):
             connectors.extend(rid + str(key) for key in embedded)
     names.update(connectors)
-    patterns.extend(re.escape(cid) + _CONNECTOR for cid in connectors)
-    return ReservedIds(names, patterns)
+    return ReservedIds(names, versioned, events, connectors)
 
 
 def logical_id(
@@ -131,7 +196,6 @@ def permission_resource(permission: Permission) -> dict[str, Any]:
         "Action": permission.action,
         "FunctionName": permission.callee.function_name_expression(),
         "Principal": permission.principal.expression,
-        **dict(permission.extra),
     }
     if permission.extra:
         properties.update(permission.extra)

@@ -1,14 +1,14 @@
 """Reading templates for the CLI: YAML with short-form tags, or JSON.
 
-Loading uses cfn-lint's decoder, the strict one CloudFormation users already
-run: short-form tags become long-form intrinsics, duplicate keys are rejected
-with their line numbers. Its nodes carry source positions; the data handed to
-the core is converted to plain dicts, lists and strings, and the positions are
-kept aside so reports can point at a line.
+YAML is read by `yaml_read`: the data and the errors of cfn-lint's decoder (the strict
+one CloudFormation users already run) without its import. Short-form tags become
+long-form intrinsics, duplicate keys are rejected with their line numbers. Its nodes
+carry source positions; the data handed to the core is converted to plain dicts,
+lists and strings, and the positions are kept aside so reports can point at a line.
 
 A JSON template that the standard library's parser reads without a duplicate
-key is taken from it, and cfn-lint (slow to import) is asked for positions only
-when a report needs a line: `check` of a small clean JSON template never loads it.
+key is taken from it, and the YAML loader is asked for positions only when a
+report needs a line: `check` of a small clean JSON template never loads PyYAML.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class LoadedTemplate:
 
     path: str
     data: dict[str, Any]
-    parsed_nodes: Any = None  # cfn-lint's dict_node tree, whose keys and values carry `start_mark`
+    parsed_nodes: Any = None  # yaml_read's (or cfn-lint's) tree, whose keys and values carry `start_mark`
     source_format: OutputFormat = "yaml"
     text: str = field(default="", repr=False)  # the source, parsed for positions when first needed
 
@@ -169,7 +169,7 @@ def read_template(path: str, text: str | None = None) -> LoadedTemplate:
     except RecursionError:
         raise TemplateError(_too_deep(name, text)) from None
     except TemplateError as err:
-        if "maximum recursion depth" in str(err):  # cfn-lint reports its own RecursionError as a match
+        if "maximum recursion depth" in str(err):  # the loader reports a RecursionError as a problem
             raise TemplateError(_too_deep(name, text)) from None
         raise
     if nodes is None or nodes == {}:
@@ -190,7 +190,7 @@ class _NotPlainJson(Exception):
 def _plain_json(text: str) -> dict[str, Any] | None:
     """A JSON object the standard library reads with no duplicate key and no NaN.
 
-    None otherwise: cfn-lint's loader then reads it, and says what is wrong where."""
+    None otherwise: the YAML loader then reads it, and says what is wrong where."""
     if not text.lstrip().startswith("{"):
         return None
     try:
@@ -203,7 +203,7 @@ def _plain_json(text: str) -> dict[str, Any] | None:
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
     if len(out) != len(pairs):
-        raise _NotPlainJson  # cfn-lint's loader says which key, at which line
+        raise _NotPlainJson  # the YAML loader says which key, at which line
     return out
 
 
@@ -289,26 +289,38 @@ def load_template(path: str) -> dict[str, Any]:
 
 
 def _parse(text: str, path: str) -> Any:
-    # YAML first, as cfn-lint does: JSON is YAML, and the YAML loader reports the
-    # right line for duplicate keys. JSON indented with tabs is not YAML, so JSON
-    # content falls back to cfn-lint's JSON decoder.
+    # YAML first, as cfn-lint does: JSON is YAML, and the YAML loader reports the right line for
+    # duplicate keys. yaml_read gives cfn-lint's data and errors without importing cfn-lint (half a
+    # second); PyYAML itself is imported here, so a plain JSON template never loads it.
+    from yaml import MarkedYAMLError
+    from yaml.parser import ParserError
+    from yaml.scanner import ScannerError
+
+    from . import yaml_read
+
+    try:
+        return yaml_read.load(text)
+    except yaml_read.YamlProblems as err:
+        raise TemplateError(_describe_matches(path, err.problems, json_keys=False)) from err
+    except (ScannerError, ParserError) as err:
+        if not text.lstrip().startswith("{"):
+            raise TemplateError(_describe_yaml_error(path, err)) from err
+        yaml_error: Exception = err
+    except MarkedYAMLError as err:
+        raise TemplateError(_describe_yaml_error(path, err)) from err
+    return _parse_json_that_is_not_yaml(text, path, yaml_error)
+
+
+def _parse_json_that_is_not_yaml(text: str, path: str, yaml_error: Exception) -> Any:
+    """JSON the YAML parser refuses (indented with tabs): cfn-lint's JSON decoder, for its positions
+    and duplicate keys. The one place the CLI's reading still imports cfn-lint, and only for such text."""
     import logging
 
-    from cfnlint.decode import cfn_json, cfn_yaml
+    from cfnlint.decode import cfn_json
 
     # cfn-lint's decoder logs some problems before raising them; we report each one
     # ourselves, in one line, so its log records must not reach stderr as well.
     logging.getLogger("cfnlint.decode").addHandler(logging.NullHandler())
-    try:
-        return cfn_yaml.loads(text, path)
-    except cfn_yaml.CfnParseError as err:
-        if getattr(err.__cause__, "problem_mark", None) is not None:  # a YAML error cfn-lint wrapped
-            raise TemplateError(_describe_yaml_error(path, err.__cause__)) from err
-        raise TemplateError(_describe_matches(path, err.matches, json_keys=False)) from err
-    except (cfn_yaml.ScannerError, cfn_yaml.ParserError) as err:
-        if not text.lstrip().startswith("{"):
-            raise TemplateError(_describe_yaml_error(path, err)) from err
-        yaml_error = err
     try:
         return cfn_json.loads(text)
     except cfn_json.JSONDecodeError as err:
@@ -362,7 +374,7 @@ def _kind(value: Any) -> str:
 
 
 def to_plain(value: Any) -> Any:
-    """cfn-lint's nodes to plain dict/list/str; YAML dates to ISO strings, as CloudFormation reads them."""
+    """The loader's nodes to plain dict/list/str; YAML dates to ISO strings, as CloudFormation reads them."""
     if isinstance(value, Mapping):
         return {_plain_key(k): to_plain(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -477,6 +477,95 @@ def verdict(value: float | None, target: float) -> str:
     return "ok" if value <= target else "over"
 
 
+def handler_results(
+    codeuri: str, handler: str, large: dict[str, Any], small: dict[str, Any], args: argparse.Namespace
+) -> dict[str, Any] | None:
+    """The handler's timings on the large and small templates, or None (said why) when it could not run."""
+    try:
+        out = run_handler(
+            codeuri,
+            handler,
+            [event_for(large, "bench-large"), event_for(small, "bench-small")],
+            args.repeat,
+            args.profile,
+        )
+    except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as error:
+        print(f"handler could not run: {error}")
+        return None
+    crashed = [r["exception"] for r in out["results"] if "exception" in r]
+    if crashed:
+        print("handler raised:\n" + crashed[0])
+        return None
+    large_r, small_r = out["results"]
+    for name, r in (("large", large_r), ("small", small_r)):
+        status = r["response"].get("status")
+        if str(status).lower() != "success":
+            message = r["response"].get("errorMessage")
+            print(f"note: the handler answered {status!r} on the {name} template: {message}")
+    return out
+
+
+def hook_results(codeuri: str, hook_text: str, repeat: int) -> dict[str, Any] | None:
+    """The hook's timings on `hook_text`, with PyYAML only, or None (said why) when it could not run."""
+    deps = tempfile.mkdtemp(prefix="aip-bench-pyyaml-")
+    try:
+        return run_hook(codeuri, pyyaml_only(deps), hook_text, repeat)
+    except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as error:
+        print(f"hook could not run: {error}")
+        return None
+    finally:
+        shutil.rmtree(deps, ignore_errors=True)
+
+
+def sam_figures(t_handler: float, sam: tuple[float, float] | None) -> dict[str, Any]:
+    """The handler against the SAM translator (None where the translator could not be timed)."""
+    t_sam, t_sam_import = sam if sam is not None else (None, None)
+    return {
+        "sam_translator_ms_large": round(t_sam * 1000, 1) if t_sam else None,
+        "ratio_vs_sam": round(t_handler / t_sam, 4) if t_sam else None,
+        # perfcheck.py's way: mean of 3 calls, the first paying the import of samtranslator
+        "ratio_vs_sam_perfcheck_way": (
+            round(t_handler / ((t_sam_import + 3 * t_sam) / 3), 4) if t_sam and t_sam_import else None
+        ),
+        "sam_translator_import_ms": round(t_sam_import * 1000, 1) if t_sam_import else None,
+    }
+
+
+def corpus_figures(files: list[str]) -> dict[str, Any]:
+    """`autoinvoke check` against cfn-lint over the corpus files (None without a corpus)."""
+    t_ours, t_lint = cli_vs_cfn_lint(files) if files else (None, None)
+    return {
+        "corpus_files": len(files),
+        "corpus_s": {
+            "autoinvoke_check": t_ours and round(t_ours, 2),
+            "cfn_lint": t_lint and round(t_lint, 2),
+        },
+        "cli_vs_cfn_lint": round(t_ours / t_lint, 3) if t_ours and t_lint else None,
+    }
+
+
+def print_figures(figures: dict[str, Any], added: int, n_large: int) -> None:
+    """The measured times, before the table of ratios."""
+    print()
+    print(f"permissions added on the large template: {added} (expected {2 * n_large})")
+    print(
+        f"handler {figures['handler_ms_large']} ms (large), {figures['handler_ms_small']} ms (small); "
+        f"JSON round trip {figures['json_roundtrip_ms_large']} ms; "
+        f"SAM translator {figures['sam_translator_ms_large']} ms"
+    )
+    print(
+        f"cold import: baseline {figures['cold_import_ms']['baseline']} ms, handler "
+        f"{figures['cold_import_ms']['handler']} ms, "
+        f"without bytecode {figures['cold_import_ms']['handler_no_bytecode']} ms"
+    )
+    print(
+        f"CLI: python -c pass {figures['cli_startup_ms']['python_pass']} ms, autoinvoke check (small JSON) "
+        f"{figures['cli_startup_ms']['check_small']} ms; {figures['corpus_files']} corpus templates: "
+        f"autoinvoke check "
+        f"{figures['corpus_s']['autoinvoke_check']} s, cfn-lint {figures['corpus_s']['cfn_lint']} s"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--repeat", type=int, default=7, help="best of N for handler, JSON and SAM timings")
@@ -500,60 +589,30 @@ def main(argv: list[str] | None = None) -> int:
         f"small: {len(small['Resources'])} functions, {2 * len(small['Resources'])} grants"
     )
 
-    try:
-        out = run_handler(
-            codeuri,
-            handler,
-            [event_for(large, "bench-large"), event_for(small, "bench-small")],
-            args.repeat,
-            args.profile,
-        )
-    except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as error:
-        print(f"handler could not run: {error}")
-        return 1
-    crashed = [r["exception"] for r in out["results"] if "exception" in r]
-    if crashed:
-        print("handler raised:\n" + crashed[0])
+    out = handler_results(codeuri, handler, large, small, args)
+    if out is None:
         return 1
     large_r, small_r = out["results"]
-    for name, r in (("large", large_r), ("small", small_r)):
-        status = r["response"].get("status")
-        if str(status).lower() != "success":
-            message = r["response"].get("errorMessage")
-            print(f"note: the handler answered {status!r} on the {name} template: {message}")
     added = permissions_added(large, large_r["response"])
 
     t_handler, t_json, t_small = large_r["s"], large_r["json_s"], small_r["s"]
     sam = sam_seconds(large, args.repeat)
-    t_sam, t_sam_import = sam if sam is not None else (None, None)
     t_base, t_cached, t_nocache = cold_import(codeuri, module, args.imports)
     hook_text = hook_template_text(HOOK_TEMPLATE_BYTES)
-    deps = tempfile.mkdtemp(prefix="aip-bench-pyyaml-")
-    try:
-        hook = run_hook(codeuri, pyyaml_only(deps), hook_text, args.repeat)
-    except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as error:
-        print(f"hook could not run: {error}")
+    hook = hook_results(codeuri, hook_text, args.repeat)
+    if hook is None:
         return 1
-    finally:
-        shutil.rmtree(deps, ignore_errors=True)
     _, t_hook_cached, t_hook_nocache = cold_import(codeuri, HOOK_HANDLER, args.imports, with_pyyaml=True)
     t_pass, t_cli = cli_startup(args.startups)
     files = corpus_files(args.corpus_limit or None)
-    t_ours, t_lint = cli_vs_cfn_lint(files) if files else (None, None)
 
     figures: dict[str, Any] = {
         "permissions_added_large": added,
         "handler_ms_large": round(t_handler * 1000, 2),
         "handler_ms_small": round(t_small * 1000, 2),
         "json_roundtrip_ms_large": round(t_json * 1000, 3),
-        "sam_translator_ms_large": round(t_sam * 1000, 1) if t_sam else None,
         "ratio_vs_json": round(t_handler / t_json, 2),
-        "ratio_vs_sam": round(t_handler / t_sam, 4) if t_sam else None,
-        # perfcheck.py's way: mean of 3 calls, the first paying the import of samtranslator
-        "ratio_vs_sam_perfcheck_way": (
-            round(t_handler / ((t_sam_import + 3 * t_sam) / 3), 4) if t_sam and t_sam_import else None
-        ),
-        "sam_translator_import_ms": round(t_sam_import * 1000, 1) if t_sam_import else None,
+        **sam_figures(t_handler, sam),
         "ratio_scaling": round(t_handler / t_small, 2),
         "cold_import_ratio": round(t_cached / t_base, 3),
         "cold_import_ratio_no_bytecode": round(t_nocache / t_base, 3),
@@ -574,31 +633,10 @@ def main(argv: list[str] | None = None) -> int:
         "hook_cold_import_ms": round(t_hook_cached * 1000, 1),
         "cli_startup_ms": {"python_pass": round(t_pass * 1000, 1), "check_small": round(t_cli * 1000, 1)},
         "cli_startup_ratio": round(t_cli / t_pass, 2),
-        "corpus_files": len(files),
-        "corpus_s": {
-            "autoinvoke_check": t_ours and round(t_ours, 2),
-            "cfn_lint": t_lint and round(t_lint, 2),
-        },
-        "cli_vs_cfn_lint": round(t_ours / t_lint, 3) if t_ours and t_lint else None,
+        **corpus_figures(files),
     }
 
-    print()
-    print(f"permissions added on the large template: {added} (expected {2 * n_large})")
-    print(
-        f"handler {figures['handler_ms_large']} ms (large), {figures['handler_ms_small']} ms (small); "
-        f"JSON round trip {figures['json_roundtrip_ms_large']} ms; "
-        f"SAM translator {figures['sam_translator_ms_large']} ms"
-    )
-    print(
-        f"cold import: baseline {figures['cold_import_ms']['baseline']} ms, handler "
-        f"{figures['cold_import_ms']['handler']} ms, "
-        f"without bytecode {figures['cold_import_ms']['handler_no_bytecode']} ms"
-    )
-    print(
-        f"CLI: python -c pass {figures['cli_startup_ms']['python_pass']} ms, autoinvoke check (small JSON) "
-        f"{figures['cli_startup_ms']['check_small']} ms; {len(files)} corpus templates: autoinvoke check "
-        f"{figures['corpus_s']['autoinvoke_check']} s, cfn-lint {figures['corpus_s']['cfn_lint']} s"
-    )
+    print_figures(figures, added, n_large)
     print()
     rows = [
         ("(a) handler / JSON round trip", figures["ratio_vs_json"], TARGETS["vs_json"]),

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from auto_invoke_permission.model import TransformResult
 from corpus_support import (
     CORPUS,
     format_problems,
@@ -133,21 +134,32 @@ def _check_edge(edge: Edge, template: dict[str, Any], order: str, fragment: dict
     except Exception as error:
         return [f"the core failed: {type(error).__name__}: {str(error)[:200]}"]
     principal = principal_of(template, edge.caller)
-    got = permission_keys(fragment, result.fragment)
     if edge.kind == "LOCAL":
-        resources = resources_of(template)
-        callees = edge.local_callees(resources)
-        if not callees:
-            return [f"the callee {edge.callee!r} names no resource of the template (label error?)"]
-        problems = []
-        for callee in callees:
-            for qualifier in sorted(_expected_qualifiers(edge, callee, resources), key=str):
-                if (callee, qualifier, principal) not in got:
-                    near = sorted({k for k in got if k[0] == callee or k[2] == principal}, key=str)
-                    problems.append(
-                        f"no permission {callee}:{qualifier or '(unqualified)'} <- {principal}; near {near}"
-                    )
-        return problems
+        return _local_edge_problems(edge, template, principal, permission_keys(fragment, result.fragment))
+    return _finding_edge_problems(edge, template, fragment, principal, result)
+
+
+def _local_edge_problems(edge: Edge, template: dict[str, Any], principal: str, got: set[Any]) -> list[str]:
+    """A permission for every callee (and qualifier) the labelled local edge names."""
+    resources = resources_of(template)
+    callees = edge.local_callees(resources)
+    if not callees:
+        return [f"the callee {edge.callee!r} names no resource of the template (label error?)"]
+    problems = []
+    for callee in callees:
+        for qualifier in sorted(_expected_qualifiers(edge, callee, resources), key=str):
+            if (callee, qualifier, principal) not in got:
+                near = sorted({k for k in got if k[0] == callee or k[2] == principal}, key=str)
+                problems.append(
+                    f"no permission {callee}:{qualifier or '(unqualified)'} <- {principal}; near {near}"
+                )
+    return problems
+
+
+def _finding_edge_problems(
+    edge: Edge, template: dict[str, Any], fragment: dict[str, Any], principal: str, result: TransformResult
+) -> list[str]:
+    """The finding the labelled kind calls for, and no permission from the statement it flags."""
     codes = set(FINDING_CODES[edge.kind])
     if edge.kind == "EXTERNAL" and _unset_parameters(edge, template):
         # The ARN is built from parameters that have no value before the deploy (the event carries none

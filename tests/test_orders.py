@@ -117,17 +117,24 @@ def test_case(path: Path, order: str) -> None:
     reported = {item["code"] for item in report_items(out)}
     assert set(expect.get("codes", [])) <= reported, f"missing codes; the report lists {sorted(reported)}"
     assert not set(expect.get("absent_codes", [])) & reported, f"unexpected codes in {sorted(reported)}"
+    assert_permissions(expect.get("permissions", []), injected(fragment, out), out, parameters)
+    again = run_macro(out, parameters)
+    assert again["status"] == "success"
+    assert again["fragment"]["Resources"] == out["Resources"]
+    assert again["fragment"].get("Conditions") == out.get("Conditions")
+
+
+Permission = tuple[str, str | None, str, str | None, str, dict[str, Any]]
+
+
+def assert_permissions(
+    wanted: list[dict[str, Any]], injected: dict[str, Any], out: dict[str, Any], parameters: dict[str, Any]
+) -> None:
+    """The injected permissions are exactly the `wanted` ones (conditions compared by truth table)."""
     conditions = out.get("Conditions", {})
-    got: list[tuple[str, str | None, str, str | None, str, dict[str, Any]]] = []
-    for rid, resource in sorted(injected(fragment, out).items()):
-        assert resource["Type"] == "AWS::Lambda::Permission", rid
-        props = resource["Properties"]
-        function, qualifier = canon_function(props["FunctionName"], out["Resources"], parameters)
-        extra = {k: v for k, v in props.items() if k not in BASE_PROPERTIES}
-        principal = canon_principal(props["Principal"])
-        got.append((function, qualifier, principal, resource.get("Condition"), props["Action"], extra))
+    got = [permission_of(rid, resource, out, parameters) for rid, resource in sorted(injected.items())]
     unmatched = list(got)
-    for want in expect.get("permissions", []):
+    for want in wanted:
         key = (want["function"], want.get("qualifier"), want["principal"])
         kind = (want.get("action", "lambda:InvokeFunction"), want.get("extra", {}))
         hit = next(
@@ -143,7 +150,13 @@ def test_case(path: Path, order: str) -> None:
         assert hit is not None, f"missing {key} {kind} under {want.get('conditions', [])}; got {got}"
         unmatched.remove(hit)
     assert unmatched == [], f"unexpected permissions {unmatched}"
-    again = run_macro(out, parameters)
-    assert again["status"] == "success"
-    assert again["fragment"]["Resources"] == out["Resources"]
-    assert again["fragment"].get("Conditions") == out.get("Conditions")
+
+
+def permission_of(rid: str, resource: Any, out: dict[str, Any], parameters: dict[str, Any]) -> Permission:
+    """(function, qualifier, principal, Condition, Action, other properties) of an injected permission."""
+    assert resource["Type"] == "AWS::Lambda::Permission", rid
+    props = resource["Properties"]
+    function, qualifier = canon_function(props["FunctionName"], out["Resources"], parameters)
+    extra = {k: v for k, v in props.items() if k not in BASE_PROPERTIES}
+    principal = canon_principal(props["Principal"])
+    return (function, qualifier, principal, resource.get("Condition"), props["Action"], extra)

@@ -378,9 +378,6 @@ def wrap_literal(w: Wrap) -> Lits:
 
 
 def expected(spec: Spec) -> Expected:
-    grants: dict[tuple[str, str | None, str], list[Lits]] = {}
-    deny_touched: set[tuple[str, str]] = set()
-    denied: set[tuple[str, str, str | None]] = set()  # unconditional Deny: (role, function, qualifier)
     callers: dict[str, list[str]] = {}
     exists: dict[str, Lits] = {}
     for role in spec.roles:
@@ -390,6 +387,16 @@ def expected(spec: Spec) -> Expected:
         callers.setdefault(spec.role_id(fn), []).append(fn.id)
         if fn.role is None:
             exists[fn.id + "Role"] = literal_of(fn.condition)
+    reading = _GrantReading(spec)
+    for role_id, container, policy_items in policy_containers(spec, callers):
+        for item in policy_items:
+            reading.item(role_id, container | wrap_literal(item.wrap), item)
+    grants = {k: v for k, v in reading.grants.items() if (k[2], k[0], k[1]) not in reading.denied}
+    return Expected(grants, reading.deny_touched, callers, exists)
+
+
+def policy_containers(spec: Spec, callers: dict[str, list[str]]) -> list[tuple[str, Lits, list[Item]]]:
+    """(role logical ID, the literals it exists under, its policy items) for every role with callers."""
     containers: list[tuple[str, Lits, list[Item]]] = []
     for role in spec.roles:
         if role.id in callers:
@@ -397,37 +404,46 @@ def expected(spec: Spec) -> Expected:
     for fn in spec.functions:
         if fn.sam and fn.role is None:  # SAM ignores Policies when Role is set
             containers.append((fn.id + "Role", literal_of(fn.condition), fn.policies))
-    all_forms: set[tuple[str, str | None]] = {(f.id, None) for f in spec.functions}
-    all_forms |= {(f.id, ALIAS) for f in spec.functions if f.alias}
-    for role_id, container, policy_items in containers:
-        for item in policy_items:
-            item_lits = container | wrap_literal(item.wrap)
-            if item.kind == "invoke_policy":
-                for form in forms_of("invoke_policy", spec.functions[item.target]):
-                    grants.setdefault((*form, role_id), []).append(item_lits)
+    return containers
+
+
+@dataclass
+class _GrantReading:
+    """The grants and Denies of the policy items read so far, for `expected`."""
+
+    spec: Spec
+    grants: dict[tuple[str, str | None, str], list[Lits]] = field(default_factory=dict)
+    deny_touched: set[tuple[str, str]] = field(default_factory=set)
+    denied: set[tuple[str, str, str | None]] = field(default_factory=set)  # unconditional Deny
+
+    def item(self, role_id: str, item_lits: Lits, item: Item) -> None:
+        if item.kind == "invoke_policy":
+            for form in forms_of("invoke_policy", self.spec.functions[item.target]):
+                self.grants.setdefault((*form, role_id), []).append(item_lits)
+            return
+        for stmt in item.statements:
+            if not action_allows_invoke(stmt.action):
                 continue
-            for stmt in item.statements:
-                if not action_allows_invoke(stmt.action):
-                    continue
-                lits = item_lits | wrap_literal(stmt.wrap)
-                if stmt.effect == "Deny":
-                    for spelling, target in stmt.resources:
-                        if spelling in ("star", "function_star"):
-                            deny_touched.update((role_id, f.id) for f in spec.functions)
-                            forms = all_forms
-                        else:
-                            deny_touched.add((role_id, spec.functions[target].id))
-                            forms = forms_of(spelling, spec.functions[target])
-                        if not lits:
-                            denied.update((role_id, *form) for form in forms)
-                    continue
-                if stmt.condition_block:
-                    continue
+            lits = item_lits | wrap_literal(stmt.wrap)
+            if stmt.effect == "Deny":
+                self.deny(role_id, lits, stmt)
+            elif not stmt.condition_block:
                 for spelling, target in stmt.resources:
-                    for form in forms_of(spelling, spec.functions[target]):
-                        grants.setdefault((*form, role_id), []).append(lits)
-    grants = {k: v for k, v in grants.items() if (k[2], k[0], k[1]) not in denied}
-    return Expected(grants, deny_touched, callers, exists)
+                    for form in forms_of(spelling, self.spec.functions[target]):
+                        self.grants.setdefault((*form, role_id), []).append(lits)
+
+    def deny(self, role_id: str, lits: Lits, stmt: Stmt) -> None:
+        functions = self.spec.functions
+        forms: set[tuple[str, str | None]]
+        for spelling, target in stmt.resources:
+            if spelling in ("star", "function_star"):
+                self.deny_touched.update((role_id, f.id) for f in functions)
+                forms = {(f.id, None) for f in functions} | {(f.id, ALIAS) for f in functions if f.alias}
+            else:
+                self.deny_touched.add((role_id, functions[target].id))
+                forms = forms_of(spelling, functions[target])
+            if not lits:
+                self.denied.update((role_id, *form) for form in forms)
 
 
 # ---------------------------------------------------------------- evaluation

@@ -64,6 +64,21 @@ def test_findings_as_sarif_results(tmp_path: Path, capsys: pytest.CaptureFixture
     driver = run["tool"]["driver"]
     assert driver["name"] == "autoinvoke"
     rules = driver["rules"]
+    assert_rules_are_the_codes(rules)
+
+    by_rule = {r["ruleId"]: r for r in run["results"]}
+    assert set(by_rule) == {"AIP101", "AIP110"}
+    wildcard = by_rule["AIP110"]
+    assert wildcard["level"] == "warning"
+    assert rules[wildcard["ruleIndex"]]["id"] == "AIP110"
+    (location,) = wildcard["locations"]
+    assert_wildcard_location(location, run, tmp_path)
+    assert by_rule["AIP101"]["level"] == "error"
+    assert run["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": []}]
+
+
+def assert_rules_are_the_codes(rules: list[dict[str, Any]]) -> None:
+    """One rule per code of `CODES`, in its order, plus AIP000, each with the code's texts."""
     assert [r["id"] for r in rules] == [*CODES, "AIP000"]
     aip101 = rules[list(CODES).index("AIP101")]
     assert aip101["name"] == "FunctionNameWhereIamNeedsAnArn"
@@ -72,13 +87,11 @@ def test_findings_as_sarif_results(tmp_path: Path, capsys: pytest.CaptureFixture
     assert aip101["help"]["text"] == CODES["AIP101"].fix
     assert aip101["defaultConfiguration"]["level"] == "error"
     assert rules[list(CODES).index("AIP113")]["defaultConfiguration"]["level"] == "note"
+    assert {r["helpUri"] for r in rules} == {HELP_URI, FAILED_HELP_URI}
 
-    by_rule = {r["ruleId"]: r for r in run["results"]}
-    assert set(by_rule) == {"AIP101", "AIP110"}
-    wildcard = by_rule["AIP110"]
-    assert wildcard["level"] == "warning"
-    assert rules[wildcard["ruleIndex"]]["id"] == "AIP110"
-    (location,) = wildcard["locations"]
+
+def assert_wildcard_location(location: dict[str, Any], run: dict[str, Any], tmp_path: Path) -> None:
+    """The AIP110 result points at the `Resource: '*'` line of t0.yaml and at its template path."""
     # tmp_path is no repository, nor under the current directory: its own directory is the root
     artifact = location["physicalLocation"]["artifactLocation"]
     assert artifact == {"uri": "t0.yaml", "uriBaseId": artifact["uriBaseId"]}
@@ -87,9 +100,6 @@ def test_findings_as_sarif_results(tmp_path: Path, capsys: pytest.CaptureFixture
     (logical,) = location["logicalLocations"]
     assert logical["fullyQualifiedName"] == "Caller.Properties.Policies[0].Statement[0].Resource"
     assert logical["name"] == "Caller"
-    assert by_rule["AIP101"]["level"] == "error"
-    assert run["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": []}]
-    assert {r["helpUri"] for r in rules} == {HELP_URI, FAILED_HELP_URI}
 
 
 def test_clean_template_has_no_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

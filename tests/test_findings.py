@@ -293,22 +293,6 @@ def test_graph_draws_only_the_permissions_that_exist() -> None:
     assert [e.status.value for e in audit.edges] == ["planned"]
 
 
-def test_every_code_is_claimed_by_exactly_one_producer() -> None:
-    # each module that emits findings lists its codes in PRODUCES (a check: in its CHECK)
-    from auto_invoke_permission import checks, declared_callers, grants, limits, permissions, suppressions
-
-    claims: list[str] = [
-        *core.PRODUCES,
-        *grants.PRODUCES,
-        *permissions.PRODUCES,
-        *declared_callers.PRODUCES,
-        *limits.PRODUCES,
-        *suppressions.PRODUCES,
-        *(code for check in checks.registered() for code in check.produces),
-    ]
-    assert sorted(claims) == sorted(CODES)
-
-
 def test_broken_edges_name_the_resource_not_a_word_of_the_message() -> None:
     # the label was the first word of the message: "the" (AIP116), "!Ref" (AIP101)
     unknown_qualifier = {"Fn::Sub": "${Worker.Arn}:${AWS::StackName}"}

@@ -24,7 +24,8 @@ from .resolver import Unresolved, literal, sym_text, unknown_parameter
 from .targets import TargetClassifier
 from .template import LAMBDA_PERMISSION, Function, TemplateIndex, alnum, properties
 
-PRODUCES: frozenset[FindingCode] = frozenset({"AIP170", "AIP171"})
+# AIP126 as permissions.py does: a callee with an AWS::Lambda::ResourcePolicy gets no permission
+PRODUCES: frozenset[FindingCode] = frozenset({"AIP126", "AIP170", "AIP171"})
 
 MACRO_KEY = "AutoInvokePermission"
 INVOKE = "lambda:InvokeFunction"

@@ -28,9 +28,10 @@ from auto_invoke_permission.cli import offline
 from auto_invoke_permission.cli.offline import Scheme
 from auto_invoke_permission.model import TransformContext, TransformFailure, TransformResult
 from auto_invoke_permission.options import OptionError, Options, resolve_options
+from repository import REPO
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = (REPO / ".." / "shared" / "corpus").resolve()
+# the public corpus beside the repository; AIP_TEST_CORPUS names another place (a worktree elsewhere)
+CORPUS = Path(os.environ.get("AIP_TEST_CORPUS") or REPO / ".." / "shared" / "corpus").resolve()
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
@@ -76,7 +77,7 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
 
 
 # --------------------------------------------------------------------- SAM
-# The corpus snapshot (tests/snapshot_corpus.py) was recorded with one placeholder for every
+# The corpus snapshot (tests/corpus/snapshot_corpus.py) was recorded with one placeholder for every
 # local artifact; kept so that its baseline still compares, through the product's own runner.
 _CORPUS_ARTIFACT = "s3://bucket/artifact.zip"
 

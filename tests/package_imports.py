@@ -7,8 +7,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from repository import REPO
+
 PACKAGE = "auto_invoke_permission"
-PACKAGE_DIR = Path(__file__).resolve().parents[1] / "macro" / PACKAGE
+PACKAGE_DIR = REPO / "macro" / PACKAGE
 
 
 def module_path(module: str) -> Path | None:

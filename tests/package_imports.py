@@ -5,12 +5,14 @@ anything, so it sees lazy imports too (a function that imports on first use) and
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from repository import REPO
 
 PACKAGE = "auto_invoke_permission"
 PACKAGE_DIR = REPO / "macro" / PACKAGE
+MAKEFILE = REPO / "macro" / "Makefile"  # the Lambda artifact's allow-lists
 
 
 def module_path(module: str) -> Path | None:
@@ -79,3 +81,11 @@ def import_closure(module: str) -> set[str]:
         seen.add(current)
         todo.extend(direct_imports(current) - seen)
     return seen
+
+
+def make_list(name: str, text: str | None = None) -> list[str]:
+    """The files of a `NAME := a \\ b \\ ...` variable of macro/Makefile, in their order."""
+    text = MAKEFILE.read_text(encoding="utf-8") if text is None else text
+    match = re.search(rf"^{name} :=((?:.*\\\n)*.*)$", text, re.MULTILINE)
+    assert match, f"{name} is not in {MAKEFILE}"
+    return match.group(1).replace("\\\n", " ").split()

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 from repository import REPO
-from snippets import WILDCARD  # a SAM template with a wildcard grant, which blocks enforce mode
+from snippets import SAM_CALLER_STATEMENTS, WILDCARD
 
 ROOT = REPO
 PRE_COMMIT = shutil.which("pre-commit", path=str(Path(sys.executable).parent)) or shutil.which("pre-commit")
@@ -28,19 +28,15 @@ pytestmark = pytest.mark.skipif(PRE_COMMIT is None, reason="pre-commit is not in
 
 # Clean with Stage=prod (the grant names callee-prod, a function of the template); without a
 # value for Stage, the callee cannot be known (AIP115, which blocks enforce mode).
-STAGED = """\
+STAGED = (
+    """\
 Transform: [AutoInvokePermission, AWS::Serverless-2016-10-31]
 Parameters:
   Stage: {Type: String}
 Resources:
-  Caller:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.13
-      Handler: app.handler
-      CodeUri: src/
-      Policies:
-        - Statement:
+"""
+    + SAM_CALLER_STATEMENTS
+    + """\
             - Effect: Allow
               Action: lambda:InvokeFunction
               Resource: !Sub arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:callee-${Stage}
@@ -48,6 +44,7 @@ Resources:
     Type: AWS::Serverless::Function
     Properties: {FunctionName: callee-prod, Runtime: python3.13, Handler: app.handler, CodeUri: src/}
 """
+)
 
 OTHER_FILES = {
     "deploy/values.template.yaml": "replicas: 3\nimage: {tag: latest}\n",  # Helm values, by name a template

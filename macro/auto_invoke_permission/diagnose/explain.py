@@ -14,12 +14,13 @@ identity policy or the callee's resource policy suffices; across accounts both a
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import io
 import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol, TextIO
 
@@ -28,6 +29,7 @@ from ..cli.template_read import LoadedTemplate, TemplateError, read_template
 from ..model import INVOKE_FUNCTION, Permission, TransformContext, TransformFailure, TransformResult
 from ..options import OptionError
 from ..statements import glob_match
+from . import physical_names, reasons
 from .denial import Denial, DenialError, Reason, parse_denial, parse_url_denial
 
 EXIT_OK = 0
@@ -58,6 +60,7 @@ class CaseKind(StrEnum):
     ORGANIZATION_DENY = "organization policy deny"
     BOUNDARY = "permissions boundary"
     SESSION_POLICY = "session policy"
+    ENDPOINT_POLICY = "VPC endpoint policy"
     CROSS_ACCOUNT = "cross-account: both sides needed"
     URL_INVOKE_FUNCTION = "function URL without lambda:InvokeFunction"
     URL_INVOKE_FUNCTION_URL = "function URL without lambda:InvokeFunctionUrl"
@@ -137,36 +140,52 @@ class Diagnosis:
 def meaning(denial: Denial) -> list[str]:
     """What the message itself says, in plain words (no template needed)."""
     d = denial
-    lines: list[str] = []
+    if d.reason in reasons.OTHER_MEANING:
+        return reasons.OTHER_MEANING[d.reason] + reasons.mask_lines(d)
     if d.reason is Reason.URL_FORBIDDEN:
-        return [
-            f"The function URL {d.url} refused the request (403 Forbidden). A URL names no function and no "
-            "caller, so the message cannot say which policy failed.",
-            "Since 2026-11-01 every function URL needs both lambda:InvokeFunctionUrl and "
-            "lambda:InvokeFunction for the caller. AuthType AWS_IAM: in one account the caller's identity "
-            "policy or the function's resource policy must allow both; across accounts both sides must. "
-            "AuthType NONE: the resource "
-            'policy needs both statements for Principal "*".',
-            "An unsigned request, or one signed for another service than `lambda` or another region, is "
-            "refused the same way.",
-        ]
+        return _url_meaning(d)
+    lines = [_who_and_what(d), _reason_text(d)]
+    lines.extend(reasons.extra_lines(d) + reasons.mask_lines(d))
+    return lines + _call_notes(d)
+
+
+def _url_meaning(d: Denial) -> list[str]:
+    return [
+        f"The function URL {d.url} refused the request (403 Forbidden). A URL names no function and no "
+        "caller, so the message cannot say which policy failed.",
+        "Since 2026-11-01 every function URL needs both lambda:InvokeFunctionUrl and "
+        "lambda:InvokeFunction for the caller. AuthType AWS_IAM: in one account the caller's identity "
+        "policy or the function's resource policy must allow both; across accounts both sides must. "
+        "AuthType NONE: the resource "
+        'policy needs both statements for Principal "*".',
+        "An unsigned request, or one signed for another service than `lambda` or another region, is "
+        "refused the same way.",
+    ]
+
+
+def _who_and_what(d: Denial) -> str:
+    """The caller and the call the message names."""
     who = f"role {d.role}" if d.role else (f"user {d.user}" if d.user else (d.principal or "the caller"))
     if d.session:
         who += f" (session {d.session}, for Lambda the calling function)"
-    target = f"function {d.function}" + (
+    target = f"function {d.function or d.function_glob or '(masked)'}" + (
         f", qualifier {d.qualifier}" if d.qualifier else " (unqualified ARN)"
     )
-    lines.append(
+    return (
         f"Caller: {who} in account {d.caller_account or '?'}. Denied: {d.action} on {target} in "
-        f"{d.region}, account {d.function_account}."
+        f"{d.region or '?'}, account {d.function_account or '?'}."
     )
+
+
+def _reason_text(d: Denial) -> str:
+    """What the message's reason means for this call."""
     same = not d.cross_account
     scope = (
         "In one account either the identity policy or the resource policy suffices"
         if same
         else f"Across accounts ({d.caller_account} calls {d.function_account}) both sides are needed"
     )
-    text = {
+    return {
         Reason.NO_IDENTITY_ALLOW: (
             "The identity side failed: no policy of the caller's role allows this exact call. "
             + (
@@ -210,8 +229,12 @@ def meaning(denial: Denial) -> list[str]:
         "type: identity, resource, boundary, SCP or session).",
         Reason.UNSPECIFIED: "The message gives no reason (the older form): no policy allowed the call, or "
         f"one denied it. {scope}.",
-    }[d.reason]
-    lines.append(text)
+    }.get(d.reason) or reasons.reason_meaning(d)
+
+
+def _call_notes(d: Denial) -> list[str]:
+    """What the caller, the qualifier and the action add."""
+    lines: list[str] = []
     if d.service_caller:
         lines.append(
             f"The caller is the service {d.principal}: it has no identity policy, so only the callee's "
@@ -238,6 +261,8 @@ def checks(denial: Denial) -> list[str]:
     """What to look at, as commands, when no template (or no match) says more."""
     d = denial
     out: list[str] = []
+    if not d.reason.permission:
+        return ["aws sts get-caller-identity (which credentials sign the call)"]
     if d.reason is Reason.URL_FORBIDDEN:
         return [
             "aws lambda get-function-url-config --function-name <function> (AuthType, and the function's "
@@ -249,7 +274,7 @@ def checks(denial: Denial) -> list[str]:
     if d.role:
         out.append(
             f"aws iam list-role-policies --role-name {d.role} and aws iam list-attached-role-policies "
-            f"--role-name {d.role}: a statement allowing {d.action} on {d.function_arn}"
+            f"--role-name {d.role}: a statement allowing {d.action} on {reasons.function_text(d)}"
         )
         out.append(f"aws iam get-role --role-name {d.role} --query Role.PermissionsBoundary")
         if d.function_arn:
@@ -260,14 +285,20 @@ def checks(denial: Denial) -> list[str]:
     if d.function:
         qualifier = f" --qualifier {d.qualifier}" if d.qualifier else ""
         out.append(
-            f"aws lambda get-policy --function-name {d.function}{qualifier} --region {d.region}: a statement "
+            f"aws lambda get-policy --function-name {d.function}{qualifier} --region "
+            f"{d.region or '<region>'}: a statement "
             f"naming {d.role_arn or 'the caller'} (the policy of "
             f"{'this alias' if d.qualifier else 'the unqualified ARN'} only)"
         )
-    if d.reason in (Reason.DENY_SCP, Reason.DENY_RCP):
+    organization = {Reason.DENY_SCP: "SERVICE_CONTROL_POLICY", Reason.NO_SCP_ALLOW: "SERVICE_CONTROL_POLICY"}
+    organization |= {
+        Reason.DENY_RCP: "RESOURCE_CONTROL_POLICY",
+        Reason.NO_RCP_ALLOW: "RESOURCE_CONTROL_POLICY",
+    }
+    if d.effective_reason in organization:
         out.append(
             "aws organizations list-policies-for-target --target-id <account> --filter "
-            + ("SERVICE_CONTROL_POLICY" if d.reason is Reason.DENY_SCP else "RESOURCE_CONTROL_POLICY")
+            + organization[d.effective_reason]
         )
     out.append("autoinvoke explain --live ... reads these policies and asks IAM's policy simulator")
     return out
@@ -334,14 +365,24 @@ def _name_matches(spec: Any, name: str, params: Mapping[str, Any]) -> bool:
 
 
 def _generated(logical_id: str, name: str) -> bool:
-    """CloudFormation's generated physical name `<stack>-<LogicalId>-<suffix>` (stack name unknown)."""
-    return name == logical_id or name.startswith(f"{logical_id}-") or f"-{logical_id}-" in name
+    """CloudFormation's generated physical name `<stack>-<LogicalId>-<suffix>`, both possibly cut."""
+    return name == logical_id or physical_names.matches(logical_id, name)
+
+
+def _generated_found(template: str, ids: Sequence[str], name: str, how: str) -> Found | None:
+    """The logical ID a generated name belongs to; a cut name that fits several is an uncertain match."""
+    found = [i for i in ids if i == name] or physical_names.candidates(name, ids)
+    if not found:
+        return None
+    if len(found) == 1:
+        return Found(template, found[0], how, True)
+    return Found(template, found[0], f"{how} (cut; it also fits {', '.join(found[1:])})", False)
 
 
 def find_caller(template: LoadedTemplate, denial: Denial, params: Mapping[str, Any]) -> Found | None:
     """The role of the message: by RoleName, by generated name, or SAM's `<Function>Role`."""
     if denial.role is None:
-        return None
+        return _caller_by_session(template, denial, params)
     resources = _resources(template)
     roles = {rid: r for rid, r in resources.items() if _type(r) == "AWS::IAM::Role"}
     for rid, role in sorted(roles.items()):
@@ -353,9 +394,10 @@ def find_caller(template: LoadedTemplate, denial: Denial, params: Mapping[str, A
             continue
         if _generated(f"{fid}Role", denial.role):
             return Found(template.path, f"{fid}Role", f"SAM's generated role of {fid}", True)
-    for rid, role in sorted(roles.items()):
-        if "RoleName" not in _props(role) and _generated(rid, denial.role):
-            return Found(template.path, rid, "CloudFormation's generated role name", True)
+    generated = [rid for rid, role in sorted(roles.items()) if "RoleName" not in _props(role)]
+    found = _generated_found(template.path, generated, denial.role, "CloudFormation's generated role name")
+    if found is not None:
+        return found
     for fid in sorted(resources):  # a function whose Role is a literal ARN naming the role
         role = _props(resources[fid]).get("Role")
         if isinstance(role, str) and role.rsplit("/", 1)[-1] == denial.role:
@@ -363,12 +405,45 @@ def find_caller(template: LoadedTemplate, denial: Denial, params: Mapping[str, A
     return None
 
 
+def _caller_by_session(template: LoadedTemplate, denial: Denial, params: Mapping[str, Any]) -> Found | None:
+    """A masked role: Lambda names the session after the calling function, so find that function's role;
+    else a RoleName that fits what the mask left of the role name."""
+    if denial.session is None:
+        return _named_like(template, "AWS::IAM::Role", "RoleName", denial.role_glob)
+    by_name = find_callee(template, replace(denial, function=denial.session), params, ())
+    if by_name is None or not by_name.certain:
+        return None
+    role = role_of(_resources(template), by_name.logical_id)
+    if role is None:
+        return None
+    return Found(
+        template.path, role, f"the role of {by_name.logical_id} (session name; the role is masked)", True
+    )
+
+
+def _named_like(template: LoadedTemplate, kind: str, name_key: str, glob: str | None) -> Found | None:
+    """The one resource of `kind` whose literal name fits a partly masked name (`*LambdaRole*-dev`)."""
+    if glob is None:
+        return None
+    resources = _resources(template)
+    fits = [
+        rid
+        for rid in sorted(resources)
+        if _type(resources[rid]) == kind
+        and isinstance(name := _props(resources[rid]).get(name_key), str)
+        and fnmatch.fnmatchcase(name, glob)
+    ]
+    if len(fits) != 1:
+        return None
+    return Found(template.path, fits[0], f"{name_key} fits the masked name {glob}", False)
+
+
 def find_callee(
     template: LoadedTemplate, denial: Denial, params: Mapping[str, Any], caller_targets: Sequence[str]
 ) -> Found | None:
     """The function of the message: by FunctionName, by generated name, else guessed."""
     if denial.function is None:
-        return None
+        return _named_like(template, "AWS::Lambda::Function", "FunctionName", denial.function_glob)
     name = denial.function
     resources = _resources(template)
     functions = sorted(fid for fid, r in resources.items() if _type(r) in FUNCTION_TYPES)
@@ -376,9 +451,10 @@ def find_callee(
         spec = _props(resources[fid]).get("FunctionName")
         if spec is not None and _name_matches(spec, name, params):
             return Found(template.path, fid, "FunctionName", True)
-    for fid in functions:
-        if "FunctionName" not in _props(resources[fid]) and _generated(fid, name):
-            return Found(template.path, fid, "CloudFormation's generated function name", True)
+    generated = [fid for fid in functions if "FunctionName" not in _props(resources[fid])]
+    found = _generated_found(template.path, generated, name, "CloudFormation's generated function name")
+    if found is not None:
+        return found
     loose = name.lower().replace("-", "").replace("_", "")
     for fid in functions:
         plain = fid.lower()
@@ -597,6 +673,8 @@ def analyze_template(
 
 def diagnose(denial: Denial, analyzed: Sequence[Analyzed]) -> Diagnosis:
     diagnosis = Diagnosis(denial, meaning(denial), checks(denial))
+    if not denial.reason.permission:
+        return diagnosis  # a token or LogType problem: no policy of the templates is involved
     if denial.reason is Reason.URL_FORBIDDEN:
         _url_forbidden(diagnosis, analyzed)
         return _finish(diagnosis)
@@ -672,25 +750,10 @@ def _finish(diagnosis: Diagnosis) -> Diagnosis:
 
 
 def _organization_and_session(diagnosis: Diagnosis) -> None:
-    reason = diagnosis.denial.reason
-    if reason in (Reason.DENY_SCP, Reason.DENY_RCP):
-        kind = "service control policy" if reason is Reason.DENY_SCP else "resource control policy"
-        diagnosis.cases.append(
-            Case(
-                CaseKind.ORGANIZATION_DENY,
-                f"A {kind} denies {diagnosis.denial.action}; templates cannot override it.",
-                f"Ask the organization's administrator to exempt this call from the {kind}.",
-            )
-        )
-    elif reason in (Reason.NO_SESSION_ALLOW, Reason.DENY_SESSION):
-        diagnosis.cases.append(
-            Case(
-                CaseKind.SESSION_POLICY,
-                "The session policy passed when this role was assumed leaves the call out.",
-                f"Add {diagnosis.denial.action} on {diagnosis.denial.function_arn} to the session policy, or "
-                "assume the role without one.",
-            )
-        )
+    """The cause in a layer templates do not hold (SCP, RCP, session, VPC endpoint) that the reason names."""
+    layer = reasons.layer_case(diagnosis.denial)
+    if layer is not None:
+        diagnosis.cases.append(Case(CaseKind[layer.kind], layer.summary, layer.fix))
 
 
 def _caller_unknown(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
@@ -712,6 +775,8 @@ def _caller_unknown(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
                 )
             )
         return
+    if _masked_caller(diagnosis):
+        return
     roles = sorted({p.principal.role for a in analyzed for p in a.result.permissions if p.principal.role})
     diagnosis.cases.append(
         Case(
@@ -725,6 +790,45 @@ def _caller_unknown(diagnosis: Diagnosis, analyzed: Sequence[Analyzed]) -> None:
     )
     if diagnosis.callee is not None:
         _resource_side_hint(diagnosis)
+
+
+def _masked_caller(diagnosis: Diagnosis) -> bool:
+    """The caller's role is masked: say what each side needs with what the message still shows."""
+    d = diagnosis.denial
+    if d.role or d.user or d.service_caller or not {"role", "role (partly)", "caller"} & set(d.masked):
+        return False
+    account = d.caller_account
+    who = f"arn:{d.partition}:iam::{account}:role/<the masked role>" if account else "<the caller's role ARN>"
+    target = reasons.function_text(d)
+    identity = f"give the caller's role `{{Effect: Allow, Action: {d.action}, Resource: {target}}}`"
+    callee = diagnosis.callee
+    if d.cross_account:
+        where = (
+            f"{callee.logical_id}'s `Metadata.AutoInvokePermission`" if callee else "the callee's template"
+        )
+        diagnosis.cases.append(
+            Case(
+                CaseKind.CROSS_ACCOUNT,
+                f"{account} calls a function of {d.function_account}: both the caller's identity policy and "
+                "the callee's resource policy must allow it. The caller's role is masked, so only the "
+                "callee's side can be read here.",
+                f"Resource side: add `{ALLOW_CALLERS_KEY}: [{who}]` (or the account `'{account}'`) to "
+                f"{where}. Identity side: {identity}.",
+                callee.template if callee else None,
+                f"{callee.logical_id}.Metadata" if callee else None,
+            )
+        )
+        return True
+    diagnosis.cases.append(
+        Case(
+            CaseKind.NO_GRANT,
+            "The caller's role is masked in the message, so its policies cannot be found in the templates; "
+            "in one account its identity policy alone can allow the call.",
+            f"{identity[0].upper()}{identity[1:]}; or paste the message with the role name left in.",
+            callee.template if callee else None,
+        )
+    )
+    return True
 
 
 def _resource_side_hint(diagnosis: Diagnosis) -> None:
@@ -928,6 +1032,8 @@ def _deny_and_boundary_cases(s: _SameAccount) -> None:
                 )
             )
     if d.reason in (Reason.DENY_IDENTITY, Reason.DENY_UNNAMED) and not _has_case(s.diagnosis, CaseKind.DENY):
+        _literal_deny_case(s)
+    if d.reason in (Reason.DENY_IDENTITY, Reason.DENY_UNNAMED) and not _has_case(s.diagnosis, CaseKind.DENY):
         s.add(
             Case(
                 CaseKind.DENY,
@@ -939,16 +1045,52 @@ def _deny_and_boundary_cases(s: _SameAccount) -> None:
         )
     if d.reason is Reason.DENY_RESOURCE:
         s.add(_resource_policy_deny(s.callee_side, callee.logical_id, d))
+    if d.reason is Reason.DENY_BOUNDARY and not _has_case(s.diagnosis, CaseKind.BOUNDARY):
+        s.add(
+            Case(
+                CaseKind.BOUNDARY,
+                f"The permissions boundary of {caller.logical_id} has a Deny statement matching "
+                f"{d.action} on {d.function_arn}.",
+                reasons.boundary_deny_fix(caller.logical_id, d.action, reasons.function_text(d)),
+                template,
+                f"{caller.logical_id}.Properties.PermissionsBoundary",
+            )
+        )
     if d.reason is Reason.NO_BOUNDARY_ALLOW and not _has_case(s.diagnosis, CaseKind.BOUNDARY):
         s.add(
             Case(
                 CaseKind.BOUNDARY,
                 f"{caller.logical_id}'s permissions boundary does not allow {d.action} on {d.function_arn}.",
-                f"Allow {d.action} on {d.function_arn} in the boundary policy (set by PermissionsBoundary).",
+                f"Allow {d.action} on {d.function_arn} in the boundary policy (set by PermissionsBoundary); "
+                "waiting does not help.",
                 template,
                 f"{caller.logical_id}.Properties.PermissionsBoundary",
             )
         )
+
+
+def _literal_deny_case(s: _SameAccount) -> None:
+    """A Deny statement of the caller role's own policies whose Action covers the call and whose Resource
+    is `*` or the callee: read literally, for roles the core does not analyze as callers."""
+    for path, stmt in caller_statements(_resources(s.caller_side.template), s.caller.logical_id):
+        denies = {**stmt, "Effect": "Allow"} if stmt.get("Effect") == "Deny" else None
+        if (
+            denies is not None
+            and statement_allows(denies, s.d.action)
+            and mentions(stmt.get("Resource"), s.callee.logical_id)
+        ):
+            s.add(
+                Case(
+                    CaseKind.DENY,
+                    f"The Deny statement at {path} matches {s.d.action} on {s.callee.logical_id}; it "
+                    "overrides every Allow.",
+                    f"Remove the statement at {path}, or narrow its Action or Resource so that it no longer "
+                    f"matches {s.d.action} on {s.callee.logical_id}.",
+                    s.template,
+                    path,
+                )
+            )
+            return
 
 
 def _has_case(diagnosis: Diagnosis, *kinds: CaseKind) -> bool:
@@ -1108,6 +1250,8 @@ def _grant_matches_case(s: _SameAccount) -> None:
     """The template grants exactly this call and nothing removes it: propagation or a different deploy."""
     if not s.exact or _has_case(s.diagnosis, CaseKind.DENY, CaseKind.BOUNDARY, CaseKind.CONDITION_FALSE):
         return
+    if not reasons.propagation_possible(s.d):
+        return  # an explicit Deny, or a boundary/session/endpoint/organization policy: never propagation
     p = s.exact[0]
     added = "already in the template" if p.existing else f"the macro adds {p.logical_id}"
     s.add(

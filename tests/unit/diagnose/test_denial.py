@@ -317,7 +317,7 @@ def test_iam_user_caller() -> None:
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("something broke", "no `User: ... is not authorized to perform: ...` sentence found"),
+        ("something broke", "no `User: <principal> is not authorized to perform: <action>` sentence found"),
         # cloud-custodian/cloud-custodian#4736: a real denial, but not of an invoke
         (
             "User: arn:aws:iam::111111111111:user/USERNAME is not authorized to perform: lambda:GetFunction "
@@ -326,14 +326,13 @@ def test_iam_user_caller() -> None:
             "the denied action is lambda:GetFunction, not an invoke",
         ),
         (
-            "User: arn:aws:sts::1:assumed-role/R/S is not authorized to perform: lambda:InvokeFunction",
-            "the message names no resource",
+            "User: ... is not authorized to perform: lambda:InvokeFunction",
+            "the text holds no caller and no callee",
         ),
         (
             SEED.replace("arn:aws:lambda:us-east-1:123456789012:function:processor", "arn:aws:s3:::bucket"),
             "arn:aws:s3:::bucket is not a Lambda function ARN",
         ),
-        (SEED.replace("identity-based policy", "mystery policy"), "unknown policy type"),
     ],
 )
 def test_unreadable_messages_say_what_was_expected(text: str, says: str) -> None:
@@ -341,6 +340,23 @@ def test_unreadable_messages_say_what_was_expected(text: str, says: str) -> None
         parse_denial(text)
     assert says in str(caught.value)
     assert "lambda:InvokeFunction on resource" in str(caught.value) or "not an invoke" in str(caught.value)
+
+
+def test_an_unknown_wording_is_kept_and_the_rest_still_read() -> None:
+    denial = parse_denial(SEED.replace("identity-based policy", "mystery policy"))
+    assert (denial.reason, denial.role, denial.function) == (
+        Reason.UNKNOWN,
+        "RequestFunctionRole-AbC",
+        "processor",
+    )
+    assert denial.reason_text == "because no mystery policy allows the lambda:InvokeFunction action"
+
+
+def test_a_caller_without_a_resource_is_still_read() -> None:
+    denial = parse_denial(
+        "User: arn:aws:sts::123456789012:assumed-role/R/S is not authorized to perform: lambda:InvokeFunction"
+    )
+    assert (denial.role, denial.function, denial.masked) == ("R", None, ("function",))
 
 
 URL = "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-west-2.on.aws/"

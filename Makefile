@@ -7,7 +7,7 @@ SHARED ?= ../shared
 # the code the complexity gate (`make lint`) grades
 XENON_PATHS := macro/auto_invoke_permission tests bench org
 
-.PHONY: demo test install install-dev lint typecheck unit validate bench e2e org-template conformance corpus clean
+.PHONY: demo test install install-dev lint typecheck unit validate docs dist bench e2e org-template conformance corpus clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ demo: install
 	@$(BIN)/autoinvoke graph samples/seed/template.yaml --format text
 
 ## test: every check a change must pass
-test: install-dev lint typecheck validate unit
+test: install-dev lint typecheck validate docs unit
 
 ## lint: ruff (with C901, complexity 15 at most) and xenon: every block and module at radon grade C or better
 lint: install-dev
@@ -51,6 +51,17 @@ typecheck: install-dev
 validate: install-dev
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --template-file template.yaml --region us-east-1
+
+## docs: the docs site, strictly (a broken link or a page missing from the nav fails)
+docs: install-dev
+	$(PY) docs/gen_findings.py --check
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
+
+## dist: wheel and sdist in dist/, checked as PyPI would show them
+dist: install-dev
+	rm -rf dist
+	$(PY) -m build --no-isolation --outdir dist .
+	$(BIN)/twine check --strict dist/*
 
 ## unit: every test but e2e, with branch coverage of the package (the floor is in pyproject.toml)
 unit: install-dev
@@ -78,4 +89,4 @@ corpus: install-dev
 	$(PY) $(SHARED)/conformance/corpuscheck.py $(SHARED)/corpus --edges $(SHARED)/corpus/EDGES.tsv --lint 40
 
 clean:
-	rm -rf $(VENV) .aws-sam build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .aws-sam build dist site *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -120,7 +120,9 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
     taken = set(index.resources) | {p.logical_id for p in built.permissions}
     visible = None if conditions is None else {**conditions, **built.new_conditions}
     declared = declared_callers.build(index, classifier, visible, taken)
-    facts = checks.Facts(index, classifier, grants, read.covered, urls, read.url_covered)
+    facts = checks.Facts(
+        index, classifier, grants, read.covered, urls, read.url_covered, read.url_action_covered
+    )
     findings += read.findings + denied + existing_findings + built.findings + declared.findings
     findings = sorted(set(findings + checks.run_all(facts)), key=Finding.sort_key)
     findings = suppressions.apply(findings, options, ignores, index, documents, resources_only)
@@ -202,6 +204,31 @@ def _run_findings(index: TemplateIndex, options: Options, unanalyzed: tuple[str,
     return findings
 
 
+def _conditions_used(added: list[Permission], new_conditions: Mapping[str, Any]) -> dict[str, Any]:
+    """The new Conditions the added permissions use, and the new ones those read (a combined
+    condition may read a generated one)."""
+    wanted: dict[str, Any] = {}
+    todo = [p.condition for p in added if p.condition]
+    while todo:
+        name = todo.pop()
+        if name in wanted or name not in new_conditions:
+            continue
+        wanted[name] = new_conditions[name]
+        todo.extend(_condition_names(new_conditions[name]))
+    return wanted
+
+
+def _condition_names(definition: Any) -> list[str]:
+    """The Conditions a condition's definition reads by `{Condition: NAME}`."""
+    if isinstance(definition, list):
+        return [n for item in definition for n in _condition_names(item)]
+    if not isinstance(definition, dict):
+        return []
+    named = definition.get("Condition")
+    own = [named] if isinstance(named, str) and len(definition) == 1 else []
+    return own + [n for value in definition.values() for n in _condition_names(value)]
+
+
 def transform(fragment: Any, options: Options, context: TransformContext) -> TransformResult:
     """`analyze`, then refuse in enforce mode when a grant could not be mirrored or a finding is an error."""
     result = analyze(fragment, options, context)
@@ -233,8 +260,7 @@ def _output(
             out.update(new_resources)
         else:
             out["Resources"] = {**template["Resources"], **new_resources}
-        used = {p.condition for p in added if p.condition}
-        wanted = {k: v for k, v in new_conditions.items() if k in used}
+        wanted = _conditions_used(added, new_conditions)
         if wanted:
             out["Conditions"] = {**(conditions or {}), **wanted}
     if summary is not None:

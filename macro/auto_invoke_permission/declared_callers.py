@@ -23,6 +23,7 @@ from .permissions import MAX_LOGICAL_ID, _ConditionNamer, short_hash
 from .resolver import Unresolved, literal, sym_text, unknown_parameter
 from .targets import TargetClassifier
 from .template import LAMBDA_PERMISSION, Function, TemplateIndex, alnum, properties
+from .urls import AWS_IAM, function_urls
 
 # AIP126 as permissions.py does: a callee with an AWS::Lambda::ResourcePolicy gets no permission
 PRODUCES: frozenset[FindingCode] = frozenset({"AIP126", "AIP170", "AIP171"})
@@ -41,6 +42,8 @@ IAM_PRINCIPAL_ARN = re.compile(
 IAM_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 ROOT_ARN = re.compile(r"^arn:(?P<partition>[a-z-]+):iam::(?P<account>[^:]*):root$")
 ITEM_KEYS = frozenset({"Principal", "OrganizationId", "Qualifiers", "FunctionUrl"})
+MAX_READ_DEPTH = 20
+_SUB_VAR = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
 class DeclaredPrincipal(NamedTuple):
@@ -127,6 +130,8 @@ class _Reader:
         self.items: list[DeclaredItem] = []
         self.findings: list[Finding] = []
         self.problems: list[str] = []
+        self.parameters = ParameterConditions(index)
+        self._url_forms: dict[str, list[CalleeForm]] | None = None  # built by the first FunctionUrl item
 
     def read(self, fn: Function) -> None:
         meta = fn.resource.get("Metadata")
@@ -134,17 +139,36 @@ class _Reader:
         if not isinstance(own, dict) or "AllowCallers" not in own:
             return
         base = f"{fn.logical_id}.Metadata.{MACRO_KEY}.AllowCallers"
-        declared = own["AllowCallers"]
-        if not isinstance(declared, list):
-            self.problems.append(f"{base} must be a list, not {json_kind(declared)}")
-            return
+        # the whole value may be an Fn::If: each branch under its condition, AWS::NoValue no caller
+        for node, conds in if_branches(own["AllowCallers"], self.resolver.conditions):
+            if isinstance(node, UndefinedCondition):
+                self.findings.append(Finding.at("AIP171", base, f"cannot read AllowCallers: {node.reason}"))
+            elif isinstance(node, list):
+                self._list(fn, node, base, conds)
+            elif node is not None:
+                self._expanded(fn, node, base, conds)
+
+    def _list(self, fn: Function, declared: list[Any], base: str, conds: CondSet) -> None:
         for i, item in enumerate(declared):
             path = f"{base}[{i}]"
-            for node, conds in if_branches(item, self.resolver.conditions):
+            for node, iconds in if_branches(item, self.resolver.conditions, conds):
                 if isinstance(node, UndefinedCondition):
                     self.findings.append(Finding.at("AIP171", path, f"cannot read the item: {node.reason}"))
                 elif node is not None:
-                    self._item(fn, node, path, conds)
+                    self._item(fn, node, path, iconds)
+
+    def _expanded(self, fn: Function, node: Any, base: str, conds: CondSet) -> None:
+        """The whole AllowCallers as one `!Ref` of a list parameter or one `Fn::Split`: one plain
+        principal per item (an empty item, or an empty list, is no caller)."""
+        if not _list_valued(node, self.index):
+            self.problems.append(
+                f"{base} must be a list, a !Ref of a CommaDelimitedList or List<String> parameter, an "
+                f"Fn::Split or an Fn::If of those, not {_shown(node)}"
+            )
+            return
+        pieces = self._values(node, base, conds, expanded=True)
+        for i, (text, pconds) in enumerate(pieces):
+            self._principals(fn, [(text, pconds)], (fn.form,), False, f"{base} (item {i + 1})")
 
     def _item(self, fn: Function, node: Any, path: str, conds: CondSet) -> None:
         spec = node if isinstance(node, dict) and not _is_intrinsic(node) else {"Principal": node}
@@ -164,9 +188,20 @@ class _Reader:
         if not isinstance(url, bool):
             self.problems.append(f"{path}.FunctionUrl must be true or false, not {json_kind(url)}")
             return
+        if forms is not None and url:
+            forms = self._with_url(fn, forms if "Qualifiers" in spec else None, path)
         if forms is None:
             return
-        principals = self._values(spec.get("Principal", "*"), path, conds)
+        own_role = self._template_role(spec.get("Principal"))
+        if own_role is not None:
+            message = (
+                f"{own_role} is the role of a caller in this template; its grant is mirrored already, "
+                "no declared permission added"
+            )
+            self.findings.append(Finding.at("AIP170", path, message))
+            return
+        principal = spec.get("Principal", "*")
+        principals = self._values(principal, path, conds, expanded=_list_valued(principal, self.index))
         organizations: list[tuple[str | None, CondSet]] = [(None, NO_CONDITIONS)]
         if "OrganizationId" in spec:
             organizations = list(self._values(spec["OrganizationId"], f"{path}.OrganizationId", conds))
@@ -177,28 +212,47 @@ class _Reader:
                         "lowercase letters or digits)"
                     )
                     return
-        for text, pconds in principals:
-            for org, oconds in organizations:
-                checked = validate_principal(text, org, self.resolver.partition)
-                if isinstance(checked, str):
-                    self.problems.append(f"{path}: {checked}")
-                    continue
-                if self._in_template_caller(checked):
-                    message = (
-                        f"{checked.principal} is the role of a caller in this template; its grant is "
-                        "mirrored already, no declared permission added"
-                    )
-                    self.findings.append(Finding.at("AIP170", path, message))
-                    continue
-                both = and_conditions(conds, pconds, oconds)
-                self.items.append(DeclaredItem(checked, forms, url, path, both))
+        for org, oconds in organizations:
+            self._principals(fn, principals, forms, url, path, org, oconds)
 
-    def _values(self, node: Any, path: str, conds: CondSet) -> list[tuple[str, CondSet]]:
+    def _principals(
+        self,
+        fn: Function,
+        principals: list[tuple[str, CondSet]],
+        forms: tuple[CalleeForm, ...],
+        url: bool,
+        path: str,
+        org: str | None = None,
+        oconds: CondSet = NO_CONDITIONS,
+    ) -> None:
+        """An item per principal (validated; a role of this template's callers is AIP170)."""
+        for text, pconds in principals:
+            checked = validate_principal(text, org, self.resolver.partition)
+            if isinstance(checked, str):
+                self.problems.append(f"{path}: {checked}")
+                continue
+            if self._in_template_caller(checked):
+                message = (
+                    f"{checked.principal} is the role of a caller in this template; its grant is "
+                    "mirrored already, no declared permission added"
+                )
+                self.findings.append(Finding.at("AIP170", path, message))
+                continue
+            self.items.append(DeclaredItem(checked, forms, url, path, and_conditions(pconds, oconds)))
+
+    def _values(
+        self, node: Any, path: str, conds: CondSet, expanded: bool = False
+    ) -> list[tuple[str, CondSet]]:
         """The literal strings a value stands for (a List parameter: each item), each with its
-        conditions; an AIP171 (once) for a value unknown at transform time."""
+        conditions: those of its Fn::If branches, and one per parameter it reads (the permission holds
+        only while the parameter keeps this deploy's value); an AIP171 (once) for a value unknown at
+        transform time. `expanded`: a list (a list parameter, Fn::Split), whose empty items are no callers."""
         out: list[tuple[str, CondSet]] = []
+        read = self.parameters.conditions(node)
         for value, vconds in self.resolver.strings(node):
             text = None if isinstance(value, Unresolved) else literal(value)
+            if text is None and value == ():
+                text = ""
             if text is None:
                 if isinstance(value, Unresolved):
                     reason = value.reason
@@ -208,7 +262,8 @@ class _Reader:
                 message = f"cannot resolve the declared caller: {reason}; no permission added"
                 self.findings.append(Finding.at("AIP171", path, message))
                 return []
-            out.append((text, vconds))
+            if text or not expanded:
+                out.append((text, and_conditions(conds, vconds, read)))
         return out
 
     def _forms(self, fn: Function, node: Any, path: str) -> tuple[CalleeForm, ...] | None:
@@ -234,6 +289,43 @@ class _Reader:
             forms.append(alias.form(fn.logical_id))
         return tuple(dict.fromkeys(forms))
 
+    def _with_url(
+        self, fn: Function, named: tuple[CalleeForm, ...] | None, path: str
+    ) -> tuple[CalleeForm, ...] | None:
+        """The forms of `fn` a `FunctionUrl: true` item's permissions go on: those with an AWS_IAM
+        function URL (or one whose AuthType is unknown), among the `named` ones when the item has
+        Qualifiers. None, and a problem, when there is none."""
+        if self._url_forms is None:
+            self._url_forms = {}
+            for found in function_urls(self.index, TargetClassifier(self.index)):
+                if found.auth_type in (AWS_IAM, None):
+                    self._url_forms.setdefault(found.form.function, []).append(found.form)
+        with_url = list(dict.fromkeys(self._url_forms.get(fn.logical_id, [])))
+        chosen = [f for f in with_url if named is None or f in named]
+        if chosen:
+            return tuple(chosen)
+        if not with_url:
+            self.problems.append(
+                f"{path}: FunctionUrl is true, and no form of {fn.logical_id} has a function URL with "
+                "AuthType AWS_IAM (FunctionUrlConfig, or an AWS::Lambda::Url)"
+            )
+        else:
+            on = ", ".join(f.label for f in with_url)
+            self.problems.append(
+                f"{path}: FunctionUrl is true, and the Qualifiers name no form with the function URL "
+                f"(it is on {on}); a URL permission on another form never matches a URL call"
+            )
+        return None
+
+    def _template_role(self, node: Any) -> str | None:
+        """The logical ID of a role a function of this template runs as, when an item's Principal
+        names it by `!GetAtt Role.Arn` or `!Sub '${Role.Arn}'`."""
+        if not isinstance(node, dict) or not _is_intrinsic(node):
+            return None
+        key = self.index.principal_key_of(node)
+        role = self.index.roles.get(key) if key is not None and key.in_template else None
+        return key.name if key is not None and role is not None and role.callers else None
+
     def _in_template_caller(self, declared: DeclaredPrincipal) -> bool:
         """A role of the stack's account that a function of this template runs as."""
         if declared.kind != "Role" or _account_of(declared.principal) != self.resolver.account_id:
@@ -241,6 +333,83 @@ class _Reader:
         key = self.index.principal_key_of(declared.principal)
         role = self.index.roles.get(key) if key is not None else None
         return role is not None and bool(role.callers)
+
+
+class ParameterConditions:
+    """The Conditions that hold while a parameter keeps this deploy's value: a declared permission
+    built from a parameter's value carries them, so a later deploy with another value (a
+    parameter-only update, which need not run the macro again) never keeps a stale caller."""
+
+    def __init__(self, index: TemplateIndex) -> None:
+        self.resolver = index.resolver
+        self.index = index
+        self.defined = index.resolver.conditions or {}
+        self.new: dict[str, Any] = {}
+
+    def conditions(self, node: Any) -> CondSet:
+        """One condition per parameter with a value that `node` reads."""
+        names = sorted(_parameters_read(node, self.resolver.values))
+        if not names:
+            return NO_CONDITIONS
+        return frozenset((self._condition(name), True) for name in names)
+
+    def _condition(self, name: str) -> str:
+        items = self.resolver.parameter_list(name)
+        if items is not None:
+            value = ",".join(items)  # CloudFormation trims each item of a list parameter
+            operand: Any = {"Fn::Join": [",", {"Ref": name}]}
+        else:
+            value = str(self.resolver.values[name])
+            operand = {"Ref": name}
+        expression = {"Fn::Equals": [operand, value]}
+        stem = f"AutoInvoke{alnum(name)[:200]}Is{short_hash(name + chr(0) + value)}"
+        candidate, salt = stem, 0
+        while self.defined.get(candidate, expression) != expression:
+            salt += 1
+            candidate = f"{stem}{salt}"
+        if candidate not in self.defined:
+            self.new[candidate] = expression
+        return candidate
+
+
+def _parameters_read(node: Any, values: Mapping[str, Any], depth: int = 0) -> set[str]:
+    """The parameters with a value that a node reads: `Ref`, and `${Name}` in `Fn::Sub`."""
+    if depth > MAX_READ_DEPTH:
+        return set()
+    if isinstance(node, list):
+        return set().union(*(_parameters_read(x, values, depth + 1) for x in node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    out: set[str] = set()
+    ref = node.get("Ref")
+    if isinstance(ref, str) and ref in values:
+        out.add(ref)
+    sub = node.get("Fn::Sub")
+    text = sub[0] if isinstance(sub, list) and sub else sub
+    if isinstance(text, str):
+        out.update(v for v in _SUB_VAR.findall(text) if v in values)
+    for child in node.values():
+        out |= _parameters_read(child, values, depth + 1)
+    return out
+
+
+def _list_valued(node: Any, index: TemplateIndex) -> bool:
+    """`!Ref` of a list parameter, or `Fn::Split`."""
+    if not isinstance(node, dict) or len(node) != 1:
+        return False
+    if "Fn::Split" in node:
+        return True
+    ref = node.get("Ref")
+    decl = index.resolver.parameters.get(ref) if isinstance(ref, str) else None
+    ptype = decl.get("Type", "String") if isinstance(decl, dict) else None
+    return isinstance(ptype, str) and (ptype == "CommaDelimitedList" or ptype.startswith("List<"))
+
+
+def _shown(node: Any) -> str:
+    """A value as a message names it: `!Ref X` (a String parameter), or its kind."""
+    if isinstance(node, dict) and isinstance(node.get("Ref"), str) and len(node) == 1:
+        return f"!Ref {node['Ref']}, which is not a list parameter"
+    return json_kind(node)
 
 
 def _is_intrinsic(node: Mapping[str, Any]) -> bool:
@@ -314,11 +483,16 @@ def _logical_id(base: str, key: str, taken: set[str]) -> str:
 def read(index: TemplateIndex) -> tuple[list[DeclaredItem], list[Finding], list[str]]:
     """The AllowCallers of the template's functions: the valid items, the findings, the problems
     (malformed items: the transform fails on them)."""
+    reader = _reader(index)
+    return reader.items, reader.findings, reader.problems
+
+
+def _reader(index: TemplateIndex) -> _Reader:
     reader = _Reader(index)
     for fid in sorted(index.functions):
         if fid not in index.skipped:
             reader.read(index.functions[fid])
-    return reader.items, reader.findings, reader.problems
+    return reader
 
 
 def build(
@@ -330,7 +504,8 @@ def build(
     """The permissions the template's AllowCallers declare (`taken`: logical IDs in use, and the
     Conditions the other permissions add are in `conditions`). Raises TransformFailure on a
     malformed item."""
-    items, read_findings, problems = read(index)
+    reader = _reader(index)
+    items, read_findings, problems = reader.items, reader.findings, reader.problems
     if problems:
         raise TransformFailure(problems)
     groups = _groups(items, index.resolver.partition)
@@ -378,7 +553,9 @@ def build(
         permissions.append(
             Permission(lid, form, principal, callers, paths, condition_name, False, real_action, extra)
         )
-    return Declared(permissions, findings + namer.findings, namer.new_conditions)
+    # the output keeps those the added permissions read (`core._conditions_used`)
+    new_conditions = {**reader.parameters.new, **namer.new_conditions}
+    return Declared(permissions, findings + namer.findings, new_conditions)
 
 
 _Group = tuple[DeclaredItem, str, list[DeclaredItem]]  # (first item, logical ID suffix, all items)

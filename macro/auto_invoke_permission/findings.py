@@ -67,6 +67,8 @@ FindingCode = Literal[
     "AIP161",
     "AIP162",
     "AIP163",
+    "AIP164",
+    "AIP165",
     "AIP170",
     "AIP171",
 ]
@@ -430,6 +432,28 @@ CODES: dict[FindingCode, Code] = {
             "`lambda:InvokeFunctionUrl` nor `lambda:InvokeFunction` on the callee.",
             "Grant both `lambda:InvokeFunctionUrl` and `lambda:InvokeFunction` on the callee (the "
             "second optionally under `Bool lambda:InvokedViaFunctionUrl: true`).",
+            False,
+        ),
+        Code(
+            "AIP164",
+            W,
+            "Function URL grant on a form without the URL",
+            "The role grants `lambda:InvokeFunctionUrl` on a form of the callee (its unqualified ARN, or "
+            "an alias) that has no function URL, while the callee's `AWS_IAM` URL is on another form "
+            "(SAM puts `FunctionUrlConfig` on the `AutoPublishAlias`). A URL call is authorized against "
+            "the form the URL is on, so every call through the URL is denied (403).",
+            "Grant `lambda:InvokeFunctionUrl` and `lambda:InvokeFunction` on the form the URL is on "
+            "(`!Ref <Function>.Alias` for SAM's alias).",
+            True,
+        ),
+        Code(
+            "AIP165",
+            W,
+            "Environment names a function URL, and only lambda:InvokeFunction is granted",
+            "The caller's Environment references a callee's `AWS_IAM` function URL, and its role may "
+            "call `lambda:InvokeFunction` on the callee but not `lambda:InvokeFunctionUrl`. A call "
+            "through the URL needs both actions, so it is denied (403).",
+            "Grant `lambda:InvokeFunctionUrl` on the form the URL is on, beside `lambda:InvokeFunction`.",
             False,
         ),
         Code(

@@ -35,6 +35,7 @@ PRODUCES: frozenset[FindingCode] = frozenset(
     {
         "AIP101", "AIP102", "AIP103", "AIP104", "AIP110", "AIP111", "AIP112", "AIP113", "AIP114",
         "AIP115", "AIP116", "AIP117", "AIP120", "AIP121", "AIP122", "AIP123", "AIP124", "AIP125",
+        "AIP164",
     }
 )  # fmt: skip
 
@@ -63,6 +64,9 @@ class GrantsRead(NamedTuple):
     # lambda:InvokeFunctionUrl, and the (principal key, form) either URL grant names
     url_denies: Denies = Denies({}, {}, {})
     url_covered: frozenset[tuple[RoleKey, CalleeForm]] = frozenset()
+    # (principal key, form) a statement whose action covers lambda:InvokeFunctionUrl names (a pattern:
+    # each form it matches, with its aliases)
+    url_action_covered: frozenset[tuple[RoleKey, CalleeForm]] = frozenset()
 
 
 def _simple_allow(stmt: Any) -> bool | None:
@@ -99,15 +103,17 @@ def read_grants(
     reader = _Reader(index, classifier, options, url_forms)
     for doc in documents:
         reader.document(doc)
+    reader.findings.extend(reader.url_on_another_form())
     return GrantsRead(
         reader.grants,
         Denies(reader.denied, reader.denied_except, reader.denied_when),
-        reader.findings,
+        reader.wildcards_said(),
         reader.edges,
         reader.covered,
         reader.count,
         Denies(reader.url_denied, reader.url_denied_except, {}),
         frozenset(reader.url_covered),
+        frozenset(reader.url_action_covered),
     )
 
 
@@ -125,10 +131,14 @@ class _Reader:
         "findings",
         "grants",
         "index",
+        "unqualified_here",
+        "url_action_covered",
         "url_covered",
         "url_denied",
         "url_denied_except",
+        "url_elsewhere",
         "url_forms",
+        "wildcard_said",
         "wildcards",
     )
 
@@ -142,6 +152,9 @@ class _Reader:
         self.index = index
         self.url_forms = url_forms
         self.url_covered: set[tuple[RoleKey, CalleeForm]] = set()
+        self.url_action_covered: set[tuple[RoleKey, CalleeForm]] = set()
+        # lambda:InvokeFunctionUrl named on a form without a URL, of a function with one elsewhere
+        self.url_elsewhere: dict[tuple[RoleKey, CalleeForm], tuple[Principal, str]] = {}
         self.url_denied: dict[RoleKey, set[CalleeForm] | None] = {}
         self.url_denied_except: dict[RoleKey, list[set[CalleeForm]]] = {}
         self.classifier = classifier
@@ -154,6 +167,21 @@ class _Reader:
         self.denied_except: dict[RoleKey, list[set[CalleeForm]]] = {}
         self.denied_when: dict[RoleKey, list[tuple[set[CalleeForm], CondSet]]] = {}
         self.count = 0
+        # AIP110 once per (role, pattern): the index of its finding, and the statements it repeats in
+        self.wildcard_said: dict[tuple[RoleKey, str], tuple[int, int]] = {}
+        # the functions the Resource list being read names unqualified (CDK's `[F.Arn, F.Arn:*]`)
+        self.unqualified_here: frozenset[str] = frozenset()
+
+    def wildcards_said(self) -> list[Finding]:
+        """The findings, each AIP110 saying how many more statements of its role repeat its pattern."""
+        findings = list(self.findings)
+        for at, repeats in self.wildcard_said.values():
+            if repeats:
+                first = findings[at]
+                more = "statement" if repeats == 1 else "statements"
+                message = f"{first.message} (and {repeats} more {more} of this role with the same pattern)"
+                findings[at] = first._replace(message=message)
+        return findings
 
     def find(self, code: FindingCode, path: str, message: str) -> None:
         self.findings.append(Finding.at(code, path, message))
@@ -270,6 +298,7 @@ class _Reader:
         many = isinstance(resources, list)
         items = resources if many else [resources]
         functions = self.index.functions
+        self.unqualified_here = _unqualified_functions(items, functions) if many else frozenset()
         for i, node in enumerate(items):
             position = i if many else None
             fid = _function_arn_getatt(node, functions)
@@ -362,22 +391,37 @@ class _Reader:
         if expand:
             forms.extend(target.wildcard_forms)
         if not (expand and target.wildcard_forms) or target.maybe_forms:
-            path = _resource_path(stmt_path, position)
-            message = target.message
-            if target.code == "AIP111":
-                message = (
-                    f"{message}. Its owner must add: {_cross_account_statement(principal, target)}; "
-                    f"or, {self._allow_callers_hint(principal)}"
-                )
-            elif target.code == "AIP113":
-                message = f"{message}. {self._allow_callers_hint(principal, 'In')}"
-            self.find(target.code, path, message)
-            # the label names the Resource as written, never a word of the message
-            self.edge(callers, principal, sym_text(value) or "''", target.code, path)
+            self._report(principal, callers, target, value, _resource_path(stmt_path, position))
         for form, fconds in forms:
             all_conds = and_conditions(conds, fconds)
             if not contradictory(all_conds):
                 grants.append(Grant(principal, form, stmt_path, all_conds))
+
+    def _report(
+        self, principal: Principal, callers: list[str], target: Target, value: Sym, path: str
+    ) -> None:
+        """The finding and the graph edge for a Resource that is not (only) named callees."""
+        shown = sym_text(value) or "''"  # the label names the Resource as written, never the message
+        code = target.code
+        assert code is not None
+        if code == "AIP124" and target.function in self.unqualified_here:
+            return  # `F.Arn:*` beside `F.Arn` (CDK's grantInvoke): the function is granted, no alias
+        if code == "AIP110":
+            said = self.wildcard_said.get((principal.key, shown))
+            if said is not None:
+                self.wildcard_said[(principal.key, shown)] = (said[0], said[1] + 1)
+                return
+            self.wildcard_said[(principal.key, shown)] = (len(self.findings), 0)
+        message = target.message
+        if target.code == "AIP111":
+            message = (
+                f"{message}. Its owner must add: {_cross_account_statement(principal, target)}; "
+                f"or, {self._allow_callers_hint(principal)}"
+            )
+        elif target.code == "AIP113":
+            message = f"{message}. {self._allow_callers_hint(principal, 'In')}"
+        self.find(code, path, message)
+        self.edge(callers, principal, shown, code, path)
 
     def _url_target(
         self,
@@ -393,6 +437,8 @@ class _Reader:
         anything else is a conditional grant, as without URLs."""
         key = principal.key
         self.url_covered.update((key, form) for form, _ in (*target.forms, *target.wildcard_forms))
+        if kind is not VIA_URL:
+            self._url_action(principal, target, stmt_path)
         if not target.lambda_related:
             return
         if target.code is not None:
@@ -410,6 +456,39 @@ class _Reader:
             all_conds = and_conditions(conds, fconds)
             if not contradictory(all_conds):
                 self.grants.append(Grant(principal, form, stmt_path, all_conds, kind))
+
+    def _url_action(self, principal: Principal, target: Target, stmt_path: str) -> None:
+        """Record what a lambda:InvokeFunctionUrl statement names, and a named form without a URL
+        whose function has its URL on another form (AIP164, said once the whole role is read)."""
+        key = principal.key
+        patterned = (*target.wildcard_forms, *target.maybe_forms)
+        self.url_action_covered.update((key, form) for form, _ in (*target.forms, *patterned))
+        for form, _ in patterned:
+            fn = self.index.functions[form.function]
+            self.url_action_covered.update((key, a.form(form.function)) for a in fn.aliases)
+        if target.code is not None:
+            return
+        for form, _ in target.forms:
+            elsewhere = form not in self.url_forms and (key, form) not in self.url_elsewhere
+            if elsewhere and any(f.function == form.function for f in self.url_forms):
+                self.url_elsewhere[(key, form)] = (principal, stmt_path)
+
+    def url_on_another_form(self) -> list[Finding]:
+        """AIP164: lambda:InvokeFunctionUrl on a form without a URL, and on none of the forms of that
+        function that have one: every call through the URL is denied."""
+        findings = []
+        for (key, form), (principal, path) in self.url_elsewhere.items():
+            with_url = sorted((f for f in self.url_forms if f.function == form.function), key=str)
+            if any((key, f) in self.url_action_covered for f in with_url):
+                continue
+            on = " and ".join(f.label for f in with_url)
+            message = (
+                f"{principal.label} may call lambda:InvokeFunctionUrl on {form.label}, which has no "
+                f"function URL; the AWS_IAM URL is on {on}, so every call through it is denied. Grant "
+                f"lambda:InvokeFunctionUrl (and lambda:InvokeFunction) on {on} instead"
+            )
+            findings.append(Finding.at("AIP164", path, message))
+        return findings
 
     def _allow_callers_hint(self, principal: Principal, first: str = "in") -> str:
         """The `AllowCallers` item the callee's template needs for this caller (issue 14)."""
@@ -475,6 +554,11 @@ def _function_arn_getatt(node: Any, functions: Mapping[str, Any]) -> str | None:
     ):
         return getatt[0]
     return None
+
+
+def _unqualified_functions(items: list[Any], functions: Mapping[str, Any]) -> frozenset[str]:
+    """The functions of the template a Resource list names unqualified by `!GetAtt F.Arn`."""
+    return frozenset(fid for node in items if (fid := _function_arn_getatt(node, functions)) is not None)
 
 
 def _resource_path(stmt_path: str, position: int | None) -> str:

@@ -26,7 +26,16 @@ class Target:
     """Callee forms (each with the conditions under which it is the one named) and/or a finding.
     Slotted, like `model.Grant`: read for every grant."""
 
-    __slots__ = ("arn", "code", "forms", "lambda_related", "maybe_forms", "message", "wildcard_forms")
+    __slots__ = (
+        "arn",
+        "code",
+        "forms",
+        "function",
+        "lambda_related",
+        "maybe_forms",
+        "message",
+        "wildcard_forms",
+    )
 
     def __init__(
         self,
@@ -37,6 +46,7 @@ class Target:
         lambda_related: bool = True,
         arn: str = "",
         maybe_forms: tuple[tuple[CalleeForm, CondSet], ...] = (),
+        function: str = "",
     ) -> None:
         self.forms = forms
         self.code = code
@@ -47,6 +57,7 @@ class Target:
         self.maybe_forms = maybe_forms
         self.lambda_related = lambda_related  # False: the Resource is not a Lambda function ARN at all
         self.arn = arn  # the callee's ARN as written, for AIP111's statement
+        self.function = function  # AIP124: the function of the template whose aliases it names
 
 
 NOT_LAMBDA = Target(lambda_related=False)
@@ -123,7 +134,9 @@ class TargetClassifier:
             hits = [(a.form(fid), conds) for a in aliases if glob_match(text, a.name)]
             if not hits:
                 return Target(
-                    code="AIP124", message=f"{shown} covers aliases of {fid}, and the template has none"
+                    code="AIP124",
+                    message=f"{shown} covers aliases of {fid}, and the template has none",
+                    function=fid,
                 )
             return Target(forms=tuple(hits))
         for alias in aliases:

@@ -12,6 +12,10 @@ from repository import SAMPLES
 
 SAMPLE_TEMPLATES = sorted(SAMPLES.glob("*/template.yaml"))
 
+# cfn-lint rules a sample is allowed to trip because its generator writes it that way: the CDK
+# repeats a GetAtt dependency in DependsOn, which cfn-lint reports as W3005 on every CDK stack.
+ACCEPTED_RULES = {"cdk": ["W3005"]}
+
 
 @pytest.fixture(autouse=True)
 def no_aws_settings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -33,5 +37,6 @@ def test_expanded_sample_passes_cfn_lint(template: Path, capsys: pytest.CaptureF
     types = {r["Type"] for r in expanded["Resources"].values()}
     assert not any(t.startswith("AWS::Serverless::") for t in types)
     assert "AWS::Lambda::Permission" in types
-    matches = lint(json.dumps(expanded), config=ManualArgs(regions=["us-east-1"]))
+    accepted = ACCEPTED_RULES.get(template.parent.name, [])
+    matches = lint(json.dumps(expanded), config=ManualArgs(regions=["us-east-1"], ignore_checks=accepted))
     assert [f"{m.rule.id} {m.message}" for m in matches] == []

@@ -29,7 +29,8 @@ def template(
     callee: dict[str, Any] = {
         "Type": "AWS::Serverless::Function",
         "Metadata": {"AutoInvokePermission": {"AllowCallers": allow}},
-        "Properties": {"AutoPublishAlias": "live"},
+        # SAM puts the function URL on the AutoPublishAlias: FunctionUrl items go on the alias
+        "Properties": {"AutoPublishAlias": "live", "FunctionUrlConfig": {"AuthType": "AWS_IAM"}},
     }
     if callee_condition:
         callee["Condition"] = callee_condition
@@ -104,15 +105,15 @@ FORMS: dict[str, tuple[Any, list[Shape]]] = {
     "function URL": (
         {"Principal": ROLE, "FunctionUrl": True},
         [
-            (INVOKE, None, ROLE, (("InvokedViaFunctionUrl", True),)),
-            (URL, None, ROLE, (("FunctionUrlAuthType", "AWS_IAM"),)),
+            (INVOKE, "live", ROLE, (("InvokedViaFunctionUrl", True),)),
+            (URL, "live", ROLE, (("FunctionUrlAuthType", "AWS_IAM"),)),
         ],
     ),
     "function URL in an organization": (
         {"OrganizationId": ORG, "FunctionUrl": True},
         [
-            (INVOKE, None, "*", (("InvokedViaFunctionUrl", True), *IN_ORG)),
-            (URL, None, "*", (("FunctionUrlAuthType", "AWS_IAM"), *IN_ORG)),
+            (INVOKE, "live", "*", (("InvokedViaFunctionUrl", True), *IN_ORG)),
+            (URL, "live", "*", (("FunctionUrlAuthType", "AWS_IAM"), *IN_ORG)),
         ],
     ),
     "Fn::Sub with the partition": (
@@ -233,7 +234,8 @@ def test_allow_callers_must_be_a_list(order: str) -> None:
     response = run(template(OTHER), order)
     assert response["status"] == "failure"
     assert (
-        "Callee.Metadata.AutoInvokePermission.AllowCallers must be a list, not a string"
+        "Callee.Metadata.AutoInvokePermission.AllowCallers must be a list, a !Ref of a "
+        "CommaDelimitedList or List<String> parameter, an Fn::Split or an Fn::If of those, not a string"
         in response["errorMessage"]
     )
 

@@ -199,6 +199,23 @@ PRODUCERS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         },
         {},
     ),
+    "AIP164": (  # SAM puts the URL on the AutoPublishAlias; the grant names the unqualified ARN
+        {
+            **caller(statement(WORKER_ARN, ["lambda:InvokeFunctionUrl", "lambda:InvokeFunction"])),
+            "Worker": sam_function(AutoPublishAlias="live", FunctionUrlConfig={"AuthType": "AWS_IAM"}),
+        },
+        {},
+    ),
+    "AIP165": (
+        {
+            "Caller": sam_function(
+                Environment={"Variables": {"URL": WORKER_URL}},
+                Policies=[{"Statement": [statement(WORKER_ARN)]}],
+            ),
+            "Worker": URL_WORKER,
+        },
+        {},
+    ),
 }
 
 

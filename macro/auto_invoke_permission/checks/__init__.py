@@ -23,6 +23,8 @@ class Facts(NamedTuple):
     urls: list[FunctionUrl] = []  # the template's function URLs
     # (principal key, callee form) a lambda:InvokeFunctionUrl or InvokedViaFunctionUrl grant names
     url_covered: frozenset[tuple[RoleKey, CalleeForm]] = frozenset()
+    # (principal key, callee form) a statement allowing lambda:InvokeFunctionUrl names
+    url_action_covered: frozenset[tuple[RoleKey, CalleeForm]] = frozenset()
 
 
 class Check(NamedTuple):

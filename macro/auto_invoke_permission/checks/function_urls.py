@@ -1,7 +1,9 @@
 """Function URLs (docs/design/aws-facts-integrations.md section 2): a URL grant without
 lambda:InvokeFunction (AIP160), a
 hand-written URL permission without its partner (AIP161), a public URL on a function others call
-(AIP162), an Environment that names a URL its caller may not call (AIP163)."""
+(AIP162), an Environment that names a URL its caller may not call (AIP163), or may call with
+lambda:InvokeFunction only (AIP165). AIP164 (a URL grant on the form without the URL) is said by
+`grants`, which sees every statement."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from ..permissions import permission_forms
 from ..resolver import sym_text
 from ..statements import INVOKE_ACTION, URL_ACTION
 from ..template import LAMBDA_PERMISSION, TemplateIndex, properties
-from ..urls import NONE, FunctionUrl
+from ..urls import AWS_IAM, NONE, FunctionUrl
 from . import Check, Facts
 
 MAX_DEPTH = 20
@@ -96,7 +98,7 @@ def _environment_urls(facts: Facts) -> list[Finding]:
         by_name.setdefault(url.form.function, []).append(url)
     if not by_name:
         return []
-    granted = {(g.principal.key, g.callee) for g in facts.grants}
+    invoke = {(g.principal.key, g.callee) for g in facts.grants if g.kind is not URL}
     findings = []
     for fid in sorted(index.function_roles):
         env = index.functions[fid].properties.get("Environment")
@@ -107,23 +109,43 @@ def _environment_urls(facts: Facts) -> list[Finding]:
         for var in sorted(variables, key=str):
             for name in sorted(set(_url_references(variables[var]))):
                 for url in by_name.get(name, ()):
-                    pair_seen = [
-                        (key, url.form) in facts.covered
-                        or (key, url.form) in facts.url_covered
-                        or (key, url.form) in granted
-                        for key in roles
-                    ]
-                    if url.form.function == fid or all(pair_seen):
-                        continue
-                    message = (
-                        f"{var} names the function URL of {url.form.label} ({url.logical_id}), and "
-                        f"{fid}'s role grants neither lambda:InvokeFunctionUrl nor lambda:InvokeFunction "
-                        "on it"
-                    )
-                    findings.append(
-                        Finding.at("AIP163", f"{fid}.Properties.Environment.Variables.{var}", message)
-                    )
+                    if url.form.function != fid:
+                        findings.extend(_url_access(facts, invoke, (fid, str(var)), roles, url))
     return findings
+
+
+def _url_access(
+    facts: Facts,
+    invoke: set[tuple[RoleKey, CalleeForm]],
+    where: tuple[str, str],
+    roles: list[RoleKey],
+    url: FunctionUrl,
+) -> list[Finding]:
+    """AIP163 when a role of the caller whose Environment variable (`where`: function, variable)
+    names `url` may call neither action on its form; AIP165 when one may call lambda:InvokeFunction
+    but not lambda:InvokeFunctionUrl on an AWS_IAM URL. `invoke`: the grants that are not URL grants."""
+    form = url.form
+    fid, var = where
+    path = f"{fid}.Properties.Environment.Variables.{var}"
+    may_invoke = [(key, form) in facts.covered or (key, form) in invoke for key in roles]
+    may_call_url = [(key, form) in facts.url_action_covered for key in roles]
+    named = [(key, form) in facts.url_covered for key in roles]
+    if not all(map(any, zip(may_invoke, may_call_url, named, strict=True))):
+        message = (
+            f"{var} names the function URL of {form.label} ({url.logical_id}), and "
+            f"{fid}'s role grants neither lambda:InvokeFunctionUrl nor lambda:InvokeFunction on it"
+        )
+        return [Finding.at("AIP163", path, message)]
+    invoke_only = [a and not b for a, b in zip(may_invoke, may_call_url, strict=True)]
+    if url.auth_type != AWS_IAM or not any(invoke_only):
+        return []
+    message = (
+        f"{var} names the AWS_IAM function URL of {form.label} ({url.logical_id}), and {fid}'s role "
+        "may call lambda:InvokeFunction on it but not lambda:InvokeFunctionUrl: every call through the "
+        "URL is denied. Add to its policy: {Effect: Allow, Action: lambda:InvokeFunctionUrl, "
+        f"Resource: {_yaml_flow(form.function_name_expression())}}}"
+    )
+    return [Finding.at("AIP165", path, message)]
 
 
 def _url_references(node: Any, depth: int = 0) -> Iterator[str]:
@@ -215,4 +237,4 @@ def _pairs(index: TemplateIndex, classifier: Any, props: Any) -> list[tuple[str,
     return [(sym_text(name) if isinstance(name, tuple) else "?", who)]
 
 
-CHECK = Check(frozenset({"AIP160", "AIP161", "AIP162", "AIP163"}), function_url_findings)
+CHECK = Check(frozenset({"AIP160", "AIP161", "AIP162", "AIP163", "AIP165"}), function_url_findings)

@@ -13,7 +13,7 @@ import pytest
 from auto_invoke_permission.cli import main as cli_main
 from auto_invoke_permission.cli.config import ConfigError, parse_parameter_overrides, samconfig_overrides
 from auto_invoke_permission.cli.main import main
-from repository import README
+from repository import REPO
 from snippets import PLACE
 
 # RequestFunction may invoke ProcessorFunction through a wildcard too: AIP110 blocks enforce (line 14).
@@ -442,8 +442,8 @@ def test_check_of_a_small_json_template_imports_no_heavy_library(tmp_path: Path)
 
 
 def test_settings_module_names_every_setting() -> None:
-    # the README's table and the reader agree on the names
-    readme = README.read_text(encoding="utf-8")
+    # the CLI reference's table and the reader agree on the names
+    readme = (REPO / "docs" / "cli" / "reference.md").read_text(encoding="utf-8")
     from auto_invoke_permission.cli.config import SETTINGS
 
     for name in SETTINGS:

@@ -476,8 +476,8 @@ def test_unreadable_template_exits_2(tmp_path: Path) -> None:
 
 def test_readme_example_is_the_real_output(monkeypatch: pytest.MonkeyPatch) -> None:
     root = REPO
-    readme = (root / "README.md").read_text(encoding="utf-8")
-    block = readme.split("```text\n$ autoinvoke explain ", 1)[1].split("```", 1)[0]
+    readme = (root / "docs" / "guide" / "explain.md").read_text(encoding="utf-8")
+    block = readme.split("```console\n$ autoinvoke explain ", 1)[1].split("```", 1)[0]
     command, *shown = block.splitlines()
     text, template = command.rsplit(" ", 1)
     monkeypatch.chdir(root)

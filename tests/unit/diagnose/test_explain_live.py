@@ -16,7 +16,7 @@ from auto_invoke_permission.diagnose import live
 from auto_invoke_permission.diagnose.denial import Denial, parse_denial
 from auto_invoke_permission.diagnose.explain import CaseKind, Diagnosis, analyze_template, diagnose
 from botocore.stub import Stubber
-from repository import README, SAMPLES
+from repository import REPO, SAMPLES
 
 SEED_TEMPLATE = str(SAMPLES / "seed" / "template.yaml")
 ACCOUNT = "123456789012"
@@ -432,7 +432,7 @@ def test_cli_live_text_output(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_readme_live_example_is_the_real_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    readme = README.read_text(encoding="utf-8")
+    readme = (REPO / "docs" / "guide" / "explain.md").read_text(encoding="utf-8")
     shown = readme.split("```text\nDeployed (--live)\n", 1)[1].split("```", 1)[0]
     stubs = Stubs()
     seed_deployed(stubs, "live")

@@ -6,7 +6,7 @@ template.yaml, so the two never drift:
 
 1. load template.yaml and point the macro function's CodeUri at a placeholder S3 object;
 2. expand it with the SAM translator, offline, through the CLI's toolbox
-   (auto_invoke_permission.cli.offline, the same runner `autoinvoke expand` uses);
+   (auto_invoke_permission.offline.toolbox, the same runner `autoinvoke expand` uses);
 3. replace the function's Code with the per-region artifact bucket
    ``${ArtifactBucketPrefix}-${AWS::Region}`` and the ``ArtifactKey`` parameter
    (Lambda only reads code from a bucket in the function's own region); the optional hook
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import cfn_flip
-from auto_invoke_permission.cli.offline import SamError, sam_translate
+from auto_invoke_permission.offline.toolbox import SamError, sam_translate
 from cfn_tools.odict import ODict
 
 REPO = Path(__file__).resolve().parent.parent

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from auto_invoke_permission import core, handler
-from auto_invoke_permission.cli import offline
-from auto_invoke_permission.cli.offline import Scheme
 from auto_invoke_permission.model import TransformContext, TransformFailure, TransformResult
+from auto_invoke_permission.offline import toolbox
+from auto_invoke_permission.offline.toolbox import Scheme
 from auto_invoke_permission.options import OptionError, Options, resolve_options
 from repository import REPO
 
@@ -94,14 +94,14 @@ def sam_translate(
 
     Raises SamError when SAM rejects the template.
     """
-    return offline.sam_translate(template, region, parameter_values, location=_corpus_location)
+    return toolbox.sam_translate(template, region, parameter_values, location=_corpus_location)
 
 
 # ------------------------------------------------------------------- macro
 def event(
     fragment: Any, request_id: str = "corpus", region: str = REGION, account: str = ACCOUNT
 ) -> dict[str, Any]:
-    return offline.macro_event(fragment, region=region, account_id=account, request_id=request_id)
+    return toolbox.macro_event(fragment, region=region, account_id=account, request_id=request_id)
 
 
 @contextlib.contextmanager

@@ -153,8 +153,8 @@ class CheckedTemplate:
 
 def check(request: CheckRequest, note: Note = _silent) -> CheckedTemplate:
     """Analyze the template in `request.mode` as the macro would; never raises on a bad template."""
-    from .cli.expand import ExpandError
     from .hook.policy import lists_macro
+    from .offline.expand import ExpandError
 
     listed = lists_macro(request.template, request.macro_name)
     gate = _gate_failures(request) if request.gate.active else ()
@@ -184,7 +184,7 @@ def _check_input(
     """
     if not request.run_transforms:
         return fragment_of(request.template), template_options(request.template)
-    from .cli.expand import macro_input
+    from .offline.expand import macro_input
 
     macro = macro_input(request.template, request.macro_name, context, note, run_sam=False)
     return macro.fragment, macro.options()
@@ -276,7 +276,7 @@ def analyze(request: TransformRequest, note: Note = _silent) -> Analysis:
 
 
 def _macro(request: TransformRequest, context: TransformContext, note: Note) -> Any:
-    from .cli.expand import macro_input
+    from .offline.expand import macro_input
 
     return macro_input(request.template, request.macro_name, context, note)
 
@@ -312,10 +312,10 @@ class TemplateNotAnalyzed(ValueError):
 def diagnose(request: DiagnoseRequest, note: Note = _silent) -> Diagnosis:
     """What the message says and, with templates, the likely causes. Raises DenialError when the
     message is no invoke denial, TemplateNotAnalyzed when a template cannot be analyzed."""
-    from .cli.template_read import LoadedTemplate
     from .diagnose.denial import parse_denial, parse_url_denial
     from .diagnose.explain import analyze_template
     from .diagnose.explain import diagnose as diagnose_denial
+    from .offline.template_read import LoadedTemplate
 
     denial = parse_url_denial(request.url, request.message) if request.url else parse_denial(request.message)
     analyzed = []

@@ -30,9 +30,9 @@ from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from . import PROJECT_URL
 from .api import CheckedTemplate, CheckRequest, Place, check
-from .cli.template_read import template_path, to_plain
 from .findings import CODES, FindingCode, Severity
 from .model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from .offline.template_read import template_path, to_plain
 
 _LETTERS = {Severity.ERROR: "E", Severity.WARNING: "W", Severity.INFO: "I"}
 FAILED_RULE_ID = "E9000"

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission import handler as handler_module
-from auto_invoke_permission.cli.offline import macro_event
+from auto_invoke_permission.offline.toolbox import macro_event
 from conftest import role as trusted_role
 from conftest import statement
 

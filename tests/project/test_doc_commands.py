@@ -49,8 +49,6 @@ def environment(workdir: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["NO_COLOR"] = "1"
-    # `make demo` in the copy uses the repository's .venv as it is: never reinstall into it.
-    env["MAKEFLAGS"] = "-o .venv/.installed -o .venv/.installed-dev"
     env["PWD"] = str(workdir)
     return env
 
@@ -60,7 +58,15 @@ def repository_copy(tmp_path: Path) -> Path:
     shutil.copytree(REPO, workdir, ignore=COPY_IGNORE)
     venv = REPO / ".venv"
     if venv.is_dir():
-        (workdir / ".venv").symlink_to(venv, target_is_directory=True)
+        # The repository's environment, entry by entry, with install stamps of the copy's own that
+        # are newer than its pyproject.toml: `make` in the copy never reinstalls, so the package
+        # stays installed from the repository, not from this temporary copy.
+        (workdir / ".venv").mkdir()
+        for entry in venv.iterdir():
+            if not entry.name.startswith(".installed"):
+                (workdir / ".venv" / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+        for stamp in (".installed", ".installed-dev"):
+            (workdir / ".venv" / stamp).touch()
     return workdir
 
 

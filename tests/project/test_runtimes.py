@@ -49,7 +49,7 @@ def test_seed_on_lambda_runtime_interpreter(minor: int, tmp_path: Path) -> None:
     interpreter = find(minor)
     if interpreter is None:
         pytest.skip(f"python3.{minor} is not installed here")
-    from auto_invoke_permission.cli.template_io import load_template
+    from auto_invoke_permission.offline.template_io import load_template
 
     build_artifact(tmp_path, None)
     template = load_template(str(ROOT / "samples" / "seed" / "template.yaml"))

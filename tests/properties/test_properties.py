@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auto_invoke_permission import core
-from auto_invoke_permission.cli import offline
 from auto_invoke_permission.model import TransformContext
+from auto_invoke_permission.offline import toolbox
 from auto_invoke_permission.options import Options
 from conftest import role as trusted_role
 from corpus_support import without_report
@@ -525,7 +525,7 @@ def injected(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
 
 def sam_translate(template: dict[str, Any]) -> dict[str, Any]:
     """SAM's output through the CLI's offline toolbox, the runner `autoinvoke expand` ships."""
-    return offline.sam_translate(template, REGION)
+    return toolbox.sam_translate(template, REGION)
 
 
 # ------------------------------------------------------------------ properties

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission import handler as handler_module
-from auto_invoke_permission.cli.offline import macro_event
+from auto_invoke_permission.offline.toolbox import macro_event
 from auto_invoke_permission.options import ENV_MINIMUM_MODE, ENV_MODE, ENV_REPORT, ENV_WILDCARDS
 from conftest import ACCOUNT, REGION, document, lambda_function, sam_function, statement, variant
 from snippets import WORKER_ARN

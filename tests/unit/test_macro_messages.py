@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from auto_invoke_permission import core, report
 from auto_invoke_permission import handler as handler_module
-from auto_invoke_permission.cli.offline import macro_event
 from auto_invoke_permission.findings import Finding
 from auto_invoke_permission.model import Counts, json_kind
+from auto_invoke_permission.offline.toolbox import macro_event
 from auto_invoke_permission.options import Options
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission import handler as handler_module
-from auto_invoke_permission.cli.offline import macro_event
+from auto_invoke_permission.offline.toolbox import macro_event
 from conftest import ACCOUNT, REGION, document, sam_function, statement
 
 ROLE = "arn:aws:iam::210987654321:role/team/caller"

@@ -7,10 +7,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
+from ..offline.template_read import LoadedTemplate, TemplateError
 from .common import EXIT_OK, EXIT_USAGE, Streams, UsageError, report_failure
 from .inputs import Input, InputError, expand_inputs, read_inputs
 from .settings import Settings, TemplateArguments
-from .template_read import LoadedTemplate, TemplateError
 
 if TYPE_CHECKING:
     from ..api import TransformRequest
@@ -49,7 +49,7 @@ def each_template(inputs: Sequence[Input], streams: Streams, run: Callable[[Load
     """Run a one-template command over every input; the worst exit code wins."""
     if len(inputs) == 1:  # one named template: reading errors are usage errors, as ever
         (item,) = inputs
-        from .template_read import NotATemplate, read_template
+        from ..offline.template_read import NotATemplate, read_template
 
         try:
             return run(read_template(item.path))
@@ -87,8 +87,8 @@ def attempt(template: LoadedTemplate, streams: Streams, call: Callable[[], T]) -
     """`call()`, or None when the macro refuses the template or a transform cannot run (said:
     the transform's one line, or the macro's own failure message)."""
     from ..model import TransformFailure
+    from ..offline.expand import ExpandError
     from ..options import OptionError
-    from .expand import ExpandError
 
     try:
         return call()

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .template_read import STDIN, LoadedTemplate, NotATemplate, TemplateError, read_template
+from ..offline.template_read import STDIN, LoadedTemplate, NotATemplate, TemplateError, read_template
 
 # What a directory walk reads; each is then judged by its content.
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")

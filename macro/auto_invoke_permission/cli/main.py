@@ -105,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         streams.err.write(f"autoinvoke {args.command}: error: {err}\n")
         return EXIT_USAGE
     except Exception as err:
-        from .template_read import TemplateError
+        from ..offline.template_read import TemplateError
 
         if not isinstance(err, TemplateError):
             raise

@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..offline.template_read import LoadedTemplate, OutputFormat
 from .common import Streams, UsageError, write_file
-from .template_read import LoadedTemplate, OutputFormat
 
 
 class Output:
@@ -60,7 +60,7 @@ def write_template(
     data: Mapping[str, Any], fmt: OutputFormat, output: Output, source: str, text: str | None = None
 ) -> None:
     """Write `data`; with `text`, the YAML it was read from, its comments and layout are kept."""
-    from .template_io import dump_template
+    from ..offline.template_io import dump_template
 
     output.write(
         source,

@@ -21,7 +21,6 @@ from enum import StrEnum
 from typing import Any, Protocol, TextIO
 
 from .. import core
-from ..cli.template_read import LoadedTemplate
 from ..model import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_REGION,
@@ -31,6 +30,7 @@ from ..model import (
     TransformContext,
     TransformResult,
 )
+from ..offline.template_read import LoadedTemplate
 from ..targets import TargetClassifier
 from ..template import Role, TemplateIndex
 from ..urls import function_urls

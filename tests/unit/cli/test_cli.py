@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from auto_invoke_permission import __version__
 from auto_invoke_permission.cli.main import main
-from auto_invoke_permission.cli.template_io import load_template
+from auto_invoke_permission.offline.template_io import load_template
 from snippets import CLEAN, PLACE, WILDCARD
 
 PERMISSION_ID = "ProcessorFunctionInvokeFromRequestFunctionRole"

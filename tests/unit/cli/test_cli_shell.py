@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from auto_invoke_permission import api
-from auto_invoke_permission.cli.template_read import NotATemplate, TemplateError, read_template
 from auto_invoke_permission.hook.policy import FAILED, HookPolicy
+from auto_invoke_permission.offline.template_read import NotATemplate, TemplateError, read_template
 from corpus_support import CORPUS, read_tsv
 from repository import REPO
 from snippets import CLEAN, PLACE, WILDCARD
@@ -339,7 +339,7 @@ def test_diagnose_never_imports_the_cli_driver() -> None:
             m
             for m in _imports(path)
             if m.startswith("auto_invoke_permission.cli.")
-            and not m.startswith("auto_invoke_permission.cli.template_read")
+            and not m.startswith("auto_invoke_permission.offline.template_read")
         }, path
 
 

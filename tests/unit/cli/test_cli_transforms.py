@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission.cli.main import main
-from auto_invoke_permission.cli.offline import macro_event, packaged, placeholder_location
+from auto_invoke_permission.offline.toolbox import macro_event, packaged, placeholder_location
 from snippets import PLACE, SAM_CALLEE, SAM_CALLER_STATEMENTS
 
 RESOURCES = (

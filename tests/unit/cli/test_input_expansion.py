@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from auto_invoke_permission.cli.inputs import Input, InputError, expand_inputs, read_inputs
-from auto_invoke_permission.cli.template_read import TemplateError
+from auto_invoke_permission.offline.template_read import TemplateError
 
 
 def write(path: Path, text: str) -> str:

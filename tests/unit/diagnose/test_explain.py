@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission.cli import main as cli
-from auto_invoke_permission.cli.template_io import read_template
 from auto_invoke_permission.diagnose.denial import parse_denial, parse_url_denial
 from auto_invoke_permission.diagnose.explain import (
     ONLY_TARGET_GUESS,
@@ -19,6 +18,7 @@ from auto_invoke_permission.diagnose.explain import (
     analyze_template,
     diagnose,
 )
+from auto_invoke_permission.offline.template_io import read_template
 from repository import REPO, SAMPLES
 
 SEED_TEMPLATE = str(SAMPLES / "seed" / "template.yaml")

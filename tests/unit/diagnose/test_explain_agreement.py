@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission import core
-from auto_invoke_permission.cli.template_io import read_template
 from auto_invoke_permission.diagnose.denial import parse_denial
 from auto_invoke_permission.diagnose.explain import Analyzed, analyze_template, diagnose
+from auto_invoke_permission.offline.template_io import read_template
 from explain_agreement import check
 
 ACCOUNT = "123456789012"

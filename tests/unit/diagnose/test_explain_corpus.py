@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 import yaml
-from auto_invoke_permission.cli.template_io import read_template
 from auto_invoke_permission.diagnose.denial import Reason, parse_denial, parse_url_denial
 from auto_invoke_permission.diagnose.explain import (
     CaseKind,
@@ -24,6 +23,7 @@ from auto_invoke_permission.diagnose.explain import (
     render_text,
 )
 from auto_invoke_permission.diagnose.locate import find_caller
+from auto_invoke_permission.offline.template_io import read_template
 from repository import DATA
 
 DENIALS = DATA / "denials"

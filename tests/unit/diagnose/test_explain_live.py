@@ -11,10 +11,10 @@ from typing import Any
 import boto3
 import pytest
 from auto_invoke_permission.cli import main as cli
-from auto_invoke_permission.cli.template_io import read_template
 from auto_invoke_permission.diagnose import live
 from auto_invoke_permission.diagnose.denial import Denial, parse_denial
 from auto_invoke_permission.diagnose.explain import CaseKind, Diagnosis, analyze_template, diagnose
+from auto_invoke_permission.offline.template_io import read_template
 from auto_invoke_permission.statements import covers_call
 from botocore.stub import Stubber
 from repository import REPO, SAMPLES

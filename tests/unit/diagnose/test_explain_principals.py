@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from auto_invoke_permission.cli.template_io import read_template
 from auto_invoke_permission.diagnose.denial import parse_denial
 from auto_invoke_permission.diagnose.explain import CaseKind, Diagnosis, analyze_template, diagnose
+from auto_invoke_permission.offline.template_io import read_template
 
 ACCOUNT = "123456789012"
 OTHER = "444455556666"

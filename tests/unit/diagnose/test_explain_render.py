@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from auto_invoke_permission.cli.template_io import read_template
 from auto_invoke_permission.diagnose.denial import parse_denial
 from auto_invoke_permission.diagnose.explain import CaseKind, analyze_template, diagnose, render_text
+from auto_invoke_permission.offline.template_io import read_template
 from repository import SAMPLES
 
 SEED = str(SAMPLES / "seed" / "template.yaml")

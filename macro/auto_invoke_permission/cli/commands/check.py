@@ -93,12 +93,12 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 
 def check(command: CheckCommand, streams: Streams) -> int:
     from ...api import check as check_template
+    from ...offline.template_read import TemplateError
     from ...options import Mode
     from ..batch import named_inputs
     from ..formats.text import Progress
     from ..inputs import read_inputs
     from ..settings import undeclared_notes
-    from ..template_read import TemplateError
 
     inputs = named_inputs(command.arguments.templates)
     settings = resolve_settings(command.arguments, streams)

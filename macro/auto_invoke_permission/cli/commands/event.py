@@ -10,9 +10,9 @@ from ..batch import TemplateCommand, attempt, over_templates, say_unlisted, tran
 from ..common import EXIT_FAILED, EXIT_OK, OUTPUT_HELP, Streams, macro_name_argument, template_arguments
 
 if TYPE_CHECKING:
+    from ...offline.template_read import LoadedTemplate
     from ..output import Output
     from ..settings import Settings
-    from ..template_read import LoadedTemplate
 
 HELP = (
     "Print the macro event CloudFormation would send for TEMPLATE (after the transforms listed before "
@@ -34,8 +34,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 def event_one(
     command: TemplateCommand, template: LoadedTemplate, settings: Settings, output: Output, streams: Streams
 ) -> int:
-    from ..expand import macro_input
-    from ..offline import macro_event
+    from ...offline.expand import macro_input
+    from ...offline.toolbox import macro_event
 
     context = transform_context(template, settings)
     macro = attempt(

@@ -17,9 +17,9 @@ from ..common import (
 )
 
 if TYPE_CHECKING:
+    from ...offline.template_read import LoadedTemplate
     from ..output import Output
     from ..settings import Settings
-    from ..template_read import LoadedTemplate
 
 HELP = (
     "Run TEMPLATE's whole Transform list in order (AWS::Serverless-2016-10-31 through the SAM "
@@ -43,9 +43,9 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 def expand_one(
     command: TemplateCommand, template: LoadedTemplate, settings: Settings, output: Output, streams: Streams
 ) -> int:
+    from ...offline.expand import expand
     from ...options import Mode
     from ...template_inputs import template_options
-    from ..expand import expand
     from ..output import output_format, write_template
 
     context = transform_context(template, settings)

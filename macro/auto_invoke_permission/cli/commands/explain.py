@@ -154,8 +154,8 @@ def _message(command: ExplainCommand, stdin: TextIO) -> str:
 def _templates(arguments: tuple[str, ...], streams: Streams) -> tuple[NamedTemplate, ...] | None:
     """The templates the arguments name (files, directories, globs); None when one cannot be read."""
     from ...api import NamedTemplate
+    from ...offline.template_read import TemplateError
     from ..inputs import InputError, expand_inputs, read_inputs
-    from ..template_read import TemplateError
 
     try:
         inputs = expand_inputs(arguments)

@@ -20,9 +20,9 @@ from ..common import (
 
 if TYPE_CHECKING:
     from ...model import Edge
+    from ...offline.template_read import LoadedTemplate
     from ..output import Output
     from ..settings import Settings
-    from ..template_read import LoadedTemplate
 
 HELP = (
     "Show who invokes whom: one arrow per caller and callee, marked added / already present / "

@@ -147,7 +147,7 @@ def _texts(inputs: Sequence[Input], streams: Streams) -> Iterator[tuple[str, str
 
     A named file is judged whatever it holds, as the hook judges its payload; a file a directory
     or a glob found is judged when it is a template (else skipped with a note)."""
-    from ..template_read import STDIN, STDIN_NAME, NotATemplate, TemplateError, read_template
+    from ...offline.template_read import STDIN, STDIN_NAME, NotATemplate, TemplateError, read_template
 
     for item in inputs:
         name = STDIN_NAME if item.path == STDIN else item.path

@@ -57,6 +57,6 @@ def transform_one(
 
 
 if TYPE_CHECKING:
+    from ...offline.template_read import LoadedTemplate
     from ..output import Output
     from ..settings import Settings
-    from ..template_read import LoadedTemplate

@@ -26,7 +26,7 @@ from .. import core
 from ..model import TransformContext
 from ..options import Options, resolve_options
 from ..template_inputs import fragment_of, own_options
-from .offline import SAM_TRANSFORM, SamError, sam_translate
+from .toolbox import SAM_TRANSFORM, SamError, sam_translate
 
 LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
 INCLUDE = "AWS::Include"

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission.cli.main import main
-from auto_invoke_permission.cli.template_io import dump_template, load_template
-from auto_invoke_permission.cli.yaml_output import dump_yaml, dumps_over
+from auto_invoke_permission.offline.template_io import dump_template, load_template
+from auto_invoke_permission.offline.yaml_output import dump_yaml, dumps_over
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from repository import REPO

@@ -1,4 +1,4 @@
-"""The CLI's YAML loader (`cli/yaml_read.py`) gives what cfn-lint's decoder gives: the same data, the
+"""The CLI's YAML loader (`offline/yaml_read.py`) gives what cfn-lint's decoder gives: the same data, the
 same positions on every mapping, sequence, string and key, and the same errors (duplicate keys, null
 and unhashable keys, unknown tags, aliases past the size bound, YAML syntax), on hand-written texts
 and on every template of the public corpus."""
@@ -11,8 +11,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
-from auto_invoke_permission.cli import yaml_read
-from auto_invoke_permission.cli.template_read import TemplateError, read_template
+from auto_invoke_permission.offline import yaml_read
+from auto_invoke_permission.offline.template_read import TemplateError, read_template
 from cfnlint.decode import cfn_yaml
 from corpus_support import CORPUS, read_tsv
 from yaml import MarkedYAMLError

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from auto_invoke_permission.cli.template_io import (
+from auto_invoke_permission.offline.template_io import (
     NotATemplate,
     TemplateError,
     dump_template,

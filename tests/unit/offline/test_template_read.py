@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from auto_invoke_permission.cli.template_read import (
+from auto_invoke_permission.offline.template_read import (
     LoadedTemplate,
     NotATemplate,
     TemplateError,

@@ -7,8 +7,8 @@ import math
 from typing import Any
 
 import pytest
-from auto_invoke_permission.cli.template_io import dump_template, read_template
-from auto_invoke_permission.cli.yaml_output import dump_yaml, dumps_over
+from auto_invoke_permission.offline.template_io import dump_template, read_template
+from auto_invoke_permission.offline.yaml_output import dump_yaml, dumps_over
 
 
 def reads_back(text: str) -> dict[str, Any]:

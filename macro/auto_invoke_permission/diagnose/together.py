@@ -19,10 +19,10 @@ from ..declared_callers import DeclaredItem, canonical_principal
 from ..declared_callers import read as read_declared
 from ..model import CalleeForm, TransformContext, TransformFailure
 from ..options import Mode, Options
+from ..paths import TemplatePath
 from ..resolver import Token, Unresolved
 from ..template import LAMBDA_PERMISSION, TemplateIndex, properties
 
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _FUNCTION_ARN = re.compile(
     r"^arn:(?P<partition>[^:]+):lambda:(?P<region>[^:]+):(?P<account>\d{12}):function:(?P<name>[^:]+)"
     r"(?::(?P<qualifier>[^:]+))?$"
@@ -156,16 +156,10 @@ def _form_of(index: TemplateIndex, node: Any) -> CalleeForm | None:
     return None
 
 
-def _node_at(resources: Mapping[str, Any], path: str) -> Any:
-    node: Any = resources
-    for key, position in _PATH_PART.findall(path):
-        if position:
-            node = node[int(position)] if isinstance(node, list) and int(position) < len(node) else None
-        else:
-            node = node.get(key) if isinstance(node, dict) else None
-        if node is None:
-            return None
-    return node
+def _node_at(resources: Mapping[str, Any], path: TemplatePath) -> Any:
+    """The node at a finding path under Resources; None when the template does not have it all."""
+    steps = list(path.steps(resources))
+    return steps[-1][2] if steps and len(steps) == len(path) else None
 
 
 def _caller_roles(stack: Stack, grant_path: str) -> list[tuple[tuple[str, ...], str | None]]:
@@ -277,7 +271,7 @@ def analyze(stacks: list[Stack], region: str) -> list[CrossEdge]:
         for finding in result.findings:
             if finding.code not in CROSS_STACK_CODES:
                 continue
-            node = _node_at(resources, finding.path)
+            node = _node_at(resources, finding.template_path)
             for callers, role_arn in _caller_roles(caller, finding.path) or [((), None)]:
                 for via, stack, form in _targets(stacks, caller, node):
                     edge = CrossEdge(

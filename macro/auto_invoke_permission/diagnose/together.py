@@ -162,17 +162,11 @@ def _node_at(resources: Mapping[str, Any], path: TemplatePath) -> Any:
     return steps[-1][2] if steps and len(steps) == len(path) else None
 
 
-def _caller_roles(stack: Stack, grant_path: str) -> list[tuple[tuple[str, ...], str | None]]:
+def _caller_roles(stack: Stack, grant_path: TemplatePath) -> list[tuple[tuple[str, ...], str | None]]:
     """(functions that run as it, role ARN or None) of each role whose policy document (as the
     core's policy sources attach it) holds the grant at `grant_path`."""
     index = stack.index
-    keys = sorted(
-        {
-            doc.role_key
-            for doc in sources.collect(index)
-            if grant_path == doc.path or grant_path.startswith((f"{doc.path}.", f"{doc.path}["))
-        }
-    )
+    keys = sorted({doc.role_key for doc in sources.collect(index) if grant_path[: len(doc.path)] == doc.path})
     out = []
     for key in keys:
         role = index.roles[key]
@@ -271,8 +265,9 @@ def analyze(stacks: list[Stack], region: str) -> list[CrossEdge]:
         for finding in result.findings:
             if finding.code not in CROSS_STACK_CODES:
                 continue
-            node = _node_at(resources, finding.template_path)
-            for callers, role_arn in _caller_roles(caller, finding.path) or [((), None)]:
+            where = finding.template_path
+            node = _node_at(resources, where)
+            for callers, role_arn in _caller_roles(caller, where) or [((), None)]:
                 for via, stack, form in _targets(stacks, caller, node):
                     edge = CrossEdge(
                         caller.path, callers, caller.account, role_arn, finding.path, via, stack, form

@@ -300,9 +300,14 @@ class InvokeStatement(NamedTuple):
     resources: Any  # the Resource node, or the NotResource node when not_resource
     not_resource: bool
     has_condition: bool
-    resource_path: str
+    path: str  # the statement's
     # Allow: the alternatives (Fn::If branches) under which the action covers invoke; () never.
     action_conditions: tuple[CondSet, ...] = (NO_CONDITIONS,)
+
+    @property
+    def resource_path(self) -> str:
+        """Where its Resource (or NotResource) is."""
+        return self.path + (".NotResource" if self.not_resource else ".Resource")
 
 
 ALWAYS: tuple[CondSet, ...] = (NO_CONDITIONS,)
@@ -337,14 +342,10 @@ def invoke_statement(
         return Problem(stmt.path, "the statement has neither Action nor NotAction")
     has_condition = "Condition" in node
     if "NotResource" in node:
-        return InvokeStatement(
-            effect, node["NotResource"], True, has_condition, stmt.path + ".NotResource", alternatives
-        )
+        return InvokeStatement(effect, node["NotResource"], True, has_condition, stmt.path, alternatives)
     if "Resource" not in node:
         return Problem(stmt.path, "the statement has neither Resource nor NotResource")
-    return InvokeStatement(
-        effect, node["Resource"], False, has_condition, stmt.path + ".Resource", alternatives
-    )
+    return InvokeStatement(effect, node["Resource"], False, has_condition, stmt.path, alternatives)
 
 
 def _actions_match(node: Any, resolver: Resolver, url: bool = False) -> tuple[CondSet, ...] | Problem:

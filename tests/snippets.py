@@ -68,3 +68,30 @@ WILDCARD = CLEAN.replace(
     "              Action: lambda:InvokeFunction\n"
     "              Resource: '*'\n",
 )
+
+
+# ------------------------------------------------------------ whole templates (dict)
+def function_chain(count: int) -> dict[str, Any]:
+    """`count` functions that each invoke the next: twice as many resources once permissions are added."""
+    resources: dict[str, Any] = {}
+    for i in range(count):
+        resources[f"F{i}"] = {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                "Runtime": "python3.13",
+                "Handler": "a.h",
+                "CodeUri": "src/",
+                "Policies": [
+                    {
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "lambda:InvokeFunction",
+                                "Resource": {"Fn::GetAtt": [f"F{(i + 1) % count}", "Arn"]},
+                            }
+                        ]
+                    }
+                ],
+            },
+        }
+    return {"Resources": resources}

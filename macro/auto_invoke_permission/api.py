@@ -16,7 +16,7 @@ Not on the macro's Lambda path (macro/Makefile leaves it out of the artifact).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ from .model import (
     TransformFailure,
 )
 from .options import Mode, OptionError, Options
+from .paths import TemplatePath
 from .template_inputs import fragment_of, parameter_values, template_options
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ __all__ = [
 
 Note = Callable[[str], None]
 # A finding path (`Fn.Properties.Policies[0]`) to its 1-based (line, column) in the source.
-Locate = Callable[[str], tuple[int, int]]
+Locate = Callable[[TemplatePath], tuple[int, int]]
 
 
 def _silent(_: str) -> None:
@@ -134,6 +135,9 @@ class CheckedTemplate:
     path: str
     findings: tuple[LocatedFinding, ...] = ()
     problems: tuple[str, ...] = ()  # why the template could not be analyzed at all
+    # the findings behind `problems`, one per problem, when the macro refuses the template on
+    # findings (a limit such as AIP150); empty when the problems are not findings
+    failed_on: tuple[LocatedFinding, ...] = ()
     readable: bool = True  # False: a parse error
     mode: str = Mode.ENFORCE.value  # the mode checked in: only enforce mode blocks on findings
     listed: bool = True  # the template lists the macro in its Transform (or Fn::Transform)
@@ -149,6 +153,13 @@ class CheckedTemplate:
     @property
     def passed(self) -> bool:
         return not self.problems and not self.blocking and not self.gate_failures
+
+    @property
+    def failures(self) -> list[tuple[str, LocatedFinding | None]]:
+        """Each problem with the finding it states, or None when it is no finding (a bad option...)."""
+        if len(self.failed_on) == len(self.problems):
+            return list(zip(self.problems, self.failed_on, strict=True))
+        return [(problem, None) for problem in self.problems]
 
 
 def check(request: CheckRequest, note: Note = _silent) -> CheckedTemplate:
@@ -168,10 +179,14 @@ def check(request: CheckRequest, note: Note = _silent) -> CheckedTemplate:
         options = options._replace(mode=request.mode, raised_from=None, ignore_external=request.ignore)
         result = core.analyze(fragment, options, context)
     except TransformFailure as failure:
-        return replace(checked, problems=tuple(failure.problems))
+        failed_on = _located(request, failure.findings)
+        return replace(checked, problems=tuple(failure.problems), failed_on=failed_on)
+    return replace(checked, findings=_located(request, result.findings), permissions=len(result.added))
+
+
+def _located(request: CheckRequest, findings: Sequence[Finding]) -> tuple[LocatedFinding, ...]:
     locate = request.locate or (lambda _: (1, 1))
-    located = tuple(LocatedFinding(f, *locate(f.path)) for f in result.findings)
-    return replace(checked, findings=located, permissions=len(result.added))
+    return tuple(LocatedFinding(f, *locate(f.template_path)) for f in findings)
 
 
 def _check_input(

@@ -94,7 +94,7 @@ def _finding_rules() -> dict[str, type[CloudFormationLintRule]]:
             for located in _Analysis.of(cfn).findings:
                 finding = located.finding
                 if finding.code == self.code and not finding.suppressed:  # accepted by an Ignore
-                    path = template_path(cfn.template, finding.path)
+                    path = template_path(cfn.template, finding.template_path)
                     matches.append(RuleMatch(path, f"{finding.code} {finding.path}: {finding.message}"))
             return matches
 

@@ -26,6 +26,7 @@ from .model import (
 )
 from .options import MACRO_KEY as MACRO_KEY  # noqa: PLC0414 - re-exported: core.MACRO_KEY
 from .options import Mode, Options
+from .paths import TemplatePath
 from .permissions import (
     build_permissions,
     existing_permissions,
@@ -359,7 +360,7 @@ def _run_findings(index: TemplateIndex, options: Options, unanalyzed: tuple[str,
         )
         findings.append(Finding("AIP142", unanalyzed[0], unanalyzed[0], message))
     if options.raised_from is not None:
-        path = "Metadata.AutoInvokePermission.Mode"
+        path = TemplatePath.of("Metadata", MACRO_KEY, "Mode")
         message = f"mode {options.raised_from.value} raised to the minimum {options.mode.value}"
         findings.append(Finding.at("AIP141", path, message))
     return findings

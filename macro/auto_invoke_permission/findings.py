@@ -13,6 +13,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal, NamedTuple, get_args
 
+from .paths import TemplatePath
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -527,9 +529,17 @@ class Finding(NamedTuple):
     suppressed_by: str = ""
 
     @classmethod
-    def at(cls, code: FindingCode, path: str, message: str) -> Finding:
-        """A finding at `path`; every path starts at the logical ID the finding is about."""
+    def at(cls, code: FindingCode, path: TemplatePath | str, message: str) -> Finding:
+        """A finding at `path`; every path starts at the logical ID the finding is about.
+        A `TemplatePath` is rendered here, once; text is taken as its builder rendered it."""
+        if isinstance(path, TemplatePath):
+            return cls(code, path.resource, str(path), message)
         return cls(code, path.split(".", 1)[0], path, message)
+
+    @property
+    def template_path(self) -> TemplatePath:
+        """`path` as keys and indexes, for look-ups (a line in the source, a node of the template)."""
+        return TemplatePath.parse(self.path)
 
     @property
     def logical_id(self) -> str:

@@ -209,7 +209,7 @@ class _Reader:
             grants = None if url_mode else _simple_allow(stmt)
             if grants is False:
                 continue
-            path = f"{doc.path}.Statement[{index}]"
+            path = str(doc.path / "Statement" / index)
             if grants:
                 self.count += 1
                 self._resources(role.principal, role.callers, stmt["Resource"], path, doc.conditions)

@@ -7,6 +7,7 @@ from collections import Counter
 
 from .findings import Finding, FindingCode
 from .model import CalleeForm, Permission
+from .paths import TemplatePath
 from .template import TemplateIndex
 
 PRODUCES: frozenset[FindingCode] = frozenset({"AIP150", "AIP151"})
@@ -43,7 +44,7 @@ def check(index: TemplateIndex, permissions: list[Permission], added: list[Permi
             f"template + {len(added)} permissions); CloudFormation allows {MAX_RESOURCES}. "
             f"Most permissions per callee: {top}"
         )
-        return [Finding.at("AIP150", "Resources", message)]
+        return [Finding.at("AIP150", TemplatePath.of("Resources"), message)]
     sizes: dict[CalleeForm, int] = {}
     for p in permissions:
         sizes[p.callee] = sizes.get(p.callee, 0) + statement_bytes(p)

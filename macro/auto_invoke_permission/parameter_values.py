@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, cast
 from .conditions import and_conditions
 from .findings import Finding, FindingCode
 from .model import Grant
+from .paths import TemplatePath
 from .permissions import short_hash
 from .resolver import Resolver, Sym, Token, concat
 from .sources import PolicyDocument
@@ -30,7 +31,6 @@ PRODUCES: frozenset[FindingCode] = frozenset({"AIP119", "AIP128"})
 
 MAX_CONDITION_NAME = 255
 MAX_PROBES = 16  # readings with one parameter's value: each is a reading of the whole template
-_PATH_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _SUB_NAME = re.compile(r"\$\{([^}!.]+)\}")
 
 
@@ -277,7 +277,7 @@ def _conditions_for(
 ) -> list[tuple[str, Any]] | None:
     """(name, Fn::Equals) per known parameter the grant's match reads; None when there is none or
     one has a list value (a condition compares strings)."""
-    read: set[str] = set(_parameters_in(_at_path(template, grant.path), resolver))
+    read: set[str] = set(_parameters_in(_at_path(template, TemplatePath.parse(grant.path)), resolver))
     read.update(_parameters_in(_callee_nodes(grant, index), resolver))
     if not read or any(resolver.parameter_list(p) is not None for p in read):
         return None
@@ -294,17 +294,14 @@ def _callee_nodes(grant: Grant, index: TemplateIndex) -> list[Any]:
     return nodes
 
 
-def _at_path(template: Mapping[str, Any], path: str) -> Any:
+def _at_path(template: Mapping[str, Any], path: TemplatePath) -> Any:
     """The node a finding path names ("Caller.Properties.Policies[0].Statement[1]"), or the nearest
     node above it that exists: the whole resource at worst."""
     resources = template.get("Resources")
     node: Any = resources if isinstance(resources, dict) else template
-    for key, position in _PATH_STEP.findall(path):
-        child = node.get(key) if key and isinstance(node, dict) else None
-        if position and isinstance(node, list) and int(position) < len(node):
-            child = node[int(position)]
+    for _, _, child in path.steps(node):
         if child is None:
-            return node
+            break
         node = child
     return node
 

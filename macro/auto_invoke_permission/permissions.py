@@ -26,6 +26,7 @@ from .conditions import (
 )
 from .findings import Finding, FindingCode
 from .model import DIRECT, URL, VIA_URL, CalleeForm, Grant, Permission, PermissionKind, Principal, RoleKey
+from .paths import TemplatePath
 from .resolver import Sym
 from .statements import INVOKE_ACTION
 from .targets import TargetClassifier
@@ -256,7 +257,9 @@ def existing_permissions(
                     f"{rid} lets {principal} invoke on behalf of {source}; calls made with "
                     f"{source}'s role never match it"
                 )
-                findings.append(Finding.at("AIP132", f"{rid}.Properties.Principal", message))
+                findings.append(
+                    Finding.at("AIP132", TemplatePath.of(rid, "Properties", "Principal"), message)
+                )
         key = index.principal_key_of(principal)
         role = index.roles.get(key) if key is not None else None
         if role is None or not forms:
@@ -271,7 +274,7 @@ def existing_permissions(
                 f"matches: it does not cover {', '.join(f.label for f in forms)}; the macro adds its own "
                 "where a grant allows the call"
             )
-            findings.append(Finding.at("AIP134", f"{rid}.Properties.{never[0]}", message))
+            findings.append(Finding.at("AIP134", TemplatePath.of(rid, "Properties", never[0]), message))
             continue
         covering = condition_terms(resource.get("Condition"), conditions)
         for form in forms:

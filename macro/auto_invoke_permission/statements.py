@@ -10,6 +10,7 @@ from typing import Any, NamedTuple, cast
 from .conditions import MAX_IF_DEPTH, NO_CONDITIONS, CondSet, UndefinedCondition, and_conditions, if_branches
 from .findings import FindingCode
 from .model import json_kind
+from .paths import TemplatePath
 from .resolver import Resolver, Sym, Token, Unresolved, literal, unknown_parameter
 
 INVOKE_ACTION = "lambda:invokefunction"
@@ -221,46 +222,47 @@ def token_expression(token: Token) -> dict[str, Any]:
 
 
 def statements(
-    document: Any, path: str, resolver: Resolver, outer: CondSet | None = None
+    document: Any, path: TemplatePath, resolver: Resolver, outer: CondSet | None = None
 ) -> Iterator[Statement | Problem]:
     """The statements of a policy document, splitting Fn::If at document and statement level; a
     document written as JSON text is decoded first (`outer`: the conditions of the text a decoded
     document came from; its JSON is never decoded again, as CloudFormation does not)."""
+    text = str(path)
     for doc, conds in if_branches(document, resolver.conditions, outer or NO_CONDITIONS):
         if doc is None:
             continue
         if outer is None and is_text_document(doc):
-            for decoded in text_documents(doc, path, resolver):
+            for decoded in text_documents(doc, text, resolver):
                 if isinstance(decoded, Problem):
                     yield decoded
                 else:
                     yield from statements(decoded[0], path, resolver, and_conditions(conds, decoded[1]))
             continue
         if isinstance(doc, UndefinedCondition):
-            yield Problem(path, f"cannot read the policy: {doc.reason}", doc.code)
+            yield Problem(text, f"cannot read the policy: {doc.reason}", doc.code)
             continue
         if not isinstance(doc, dict):
-            yield Problem(path, "the policy document is not a mapping")
+            yield Problem(text, "the policy document is not a mapping")
             continue
         if "Fn::If" in doc:
-            yield Problem(path, f"Fn::If nested deeper than {MAX_IF_DEPTH} levels")
+            yield Problem(text, f"Fn::If nested deeper than {MAX_IF_DEPTH} levels")
             continue
         body = doc.get("Statement")
         if body is None:
-            yield Problem(path, "the policy document has no Statement")
+            yield Problem(text, "the policy document has no Statement")
             continue
-        base = f"{path}.Statement"
+        base = path / "Statement"
         # `Statement: !If [C, [...], [...]]`: each list under its branch
         for listed, lconds in if_branches(body, resolver.conditions, conds):
             if listed is None:
                 continue
             if isinstance(listed, UndefinedCondition):
-                yield Problem(base, f"cannot read the statements: {listed.reason}", listed.code)
+                yield Problem(str(base), f"cannot read the statements: {listed.reason}", listed.code)
                 continue
             items = listed if isinstance(listed, list) else [listed]
             for index, item in enumerate(items):
-                where = f"{base}[{index}]" if isinstance(listed, list) else base
-                yield from statement_items(item, where, lconds, resolver.conditions)
+                where = base / index if isinstance(listed, list) else base
+                yield from statement_items(item, str(where), lconds, resolver.conditions)
 
 
 def statement_items(
@@ -298,9 +300,14 @@ class InvokeStatement(NamedTuple):
     resources: Any  # the Resource node, or the NotResource node when not_resource
     not_resource: bool
     has_condition: bool
-    resource_path: str
+    path: str  # the statement's
     # Allow: the alternatives (Fn::If branches) under which the action covers invoke; () never.
     action_conditions: tuple[CondSet, ...] = (NO_CONDITIONS,)
+
+    @property
+    def resource_path(self) -> str:
+        """Where its Resource (or NotResource) is."""
+        return self.path + (".NotResource" if self.not_resource else ".Resource")
 
 
 ALWAYS: tuple[CondSet, ...] = (NO_CONDITIONS,)
@@ -335,14 +342,10 @@ def invoke_statement(
         return Problem(stmt.path, "the statement has neither Action nor NotAction")
     has_condition = "Condition" in node
     if "NotResource" in node:
-        return InvokeStatement(
-            effect, node["NotResource"], True, has_condition, stmt.path + ".NotResource", alternatives
-        )
+        return InvokeStatement(effect, node["NotResource"], True, has_condition, stmt.path, alternatives)
     if "Resource" not in node:
         return Problem(stmt.path, "the statement has neither Resource nor NotResource")
-    return InvokeStatement(
-        effect, node["Resource"], False, has_condition, stmt.path + ".Resource", alternatives
-    )
+    return InvokeStatement(effect, node["Resource"], False, has_condition, stmt.path, alternatives)
 
 
 def _actions_match(node: Any, resolver: Resolver, url: bool = False) -> tuple[CondSet, ...] | Problem:

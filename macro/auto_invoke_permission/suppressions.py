@@ -21,6 +21,7 @@ from typing import Any
 from .findings import CODES, Finding, FindingCode
 from .model import TransformFailure
 from .options import MACRO_KEY, OptionError, Options, parse_codes
+from .paths import PathPart
 from .sources import PolicyDocument
 from .template import TemplateIndex
 
@@ -67,7 +68,7 @@ class Owners:
 
     def __init__(self, index: TemplateIndex, documents: Iterable[PolicyDocument]) -> None:
         self.index = index
-        self.by_document: dict[str, set[str]] = {}
+        self.by_document: dict[tuple[PathPart, ...], set[str]] = {}
         for doc in documents:
             ids = self.by_document.setdefault(doc.path, set())
             ids.update(doc.held_by)
@@ -81,11 +82,9 @@ class Owners:
 
     def of(self, finding: Finding) -> set[str]:
         owners = {finding.resource}
-        path = finding.path
-        for end, char in enumerate(path):
-            if char in ".[" and path[:end] in self.by_document:
-                owners |= self.by_document[path[:end]]
-        owners |= self.by_document.get(path, set())
+        path = finding.template_path
+        for end in range(1, len(path) + 1):  # the documents the finding is in, or is
+            owners |= self.by_document.get(path[:end], set())
         for key, _ in self.index.function_roles.get(finding.resource, ()):
             role = self.index.roles[key]
             if role.principal.role:

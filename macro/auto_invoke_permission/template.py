@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from .conditions import NO_CONDITIONS, CondSet, UndefinedCondition, condition_of, decided_false, if_branches
 from .findings import Finding
 from .model import CalleeForm, Principal, RoleKey
+from .paths import TemplatePath
 from .resolver import Resolver, Sym, Token, literal, single_token, sym_text, unknown_parameter
 
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
@@ -426,10 +427,8 @@ class TemplateIndex:
         out: list[tuple[RoleKey, CondSet]] = []
         for expr, conds in if_branches(role_node, self.resolver.conditions):
             if isinstance(expr, UndefinedCondition):  # no role on it: said here, nothing built
-                path = f"{fn.logical_id}.Properties.Role"
-                self.findings.append(
-                    Finding(expr.code, fn.logical_id, path, f"cannot read the Role: {expr.reason}")
-                )
+                path = TemplatePath.of(fn.logical_id, "Properties", "Role")
+                self.findings.append(Finding.at(expr.code, path, f"cannot read the Role: {expr.reason}"))
                 continue
             if expr is None:  # Fn::If with AWS::NoValue: SAM generates the role on that branch
                 if fn.is_sam:

@@ -7,6 +7,7 @@ from typing import Any
 from ..findings import Finding
 from ..grants import covered_forms
 from ..model import CalleeForm, RoleKey
+from ..paths import TemplatePath
 from ..statements import Problem, invoke_statement, statements
 from ..template import properties
 from . import Check, Facts
@@ -29,7 +30,9 @@ def permissions_boundaries(facts: Facts) -> list[Finding]:
         if policy_id is None:
             continue
         document = properties(index.resources[policy_id]).get("PolicyDocument")
-        allowed = _boundary_allows(facts, document, f"{policy_id}.Properties.PolicyDocument")
+        allowed = _boundary_allows(
+            facts, document, TemplatePath.of(policy_id, "Properties", "PolicyDocument")
+        )
         if allowed is not None:
             allowed_by_role[key] = (policy_id, allowed)
     findings: list[Finding] = []
@@ -46,7 +49,7 @@ def permissions_boundaries(facts: Facts) -> list[Finding]:
     return findings
 
 
-def _boundary_allows(facts: Facts, document: Any, path: str) -> set[CalleeForm] | None:
+def _boundary_allows(facts: Facts, document: Any, path: TemplatePath) -> set[CalleeForm] | None:
     """The callee forms a boundary allows invoking; None when it allows all of them or cannot be read."""
     allowed: set[CalleeForm] = set()
     resolver = facts.template.resolver

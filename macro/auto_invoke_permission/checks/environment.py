@@ -8,6 +8,7 @@ from typing import Any
 
 from ..findings import Finding, FindingCode
 from ..model import CalleeForm, RoleKey
+from ..paths import TemplatePath
 from ..resolver import Token
 from ..targets import TargetClassifier
 from ..template import TemplateIndex
@@ -42,13 +43,12 @@ def environment_references(facts: Facts) -> list[Finding]:
                     continue
                 if _allowed(covered, roles, form):
                     continue
-                path = f"{fid}.Properties.Environment.Variables.{var}"
+                path = TemplatePath.of(fid, "Properties", "Environment", "Variables", var)
                 unqualified = index.functions[form.function].form
                 if form.alias is not None and _allowed(covered, roles, unqualified):
                     findings.append(
-                        Finding(
+                        Finding.at(
                             "AIP131",
-                            fid,
                             path,
                             f"{var} names alias {form.label}; {fid}'s grant covers only the unqualified "
                             f"{form.function}",
@@ -56,9 +56,8 @@ def environment_references(facts: Facts) -> list[Finding]:
                     )
                 else:
                     findings.append(
-                        Finding(
+                        Finding.at(
                             "AIP130",
-                            fid,
                             path,
                             f"{var} names {form.label}, and {fid} has no invoke grant for it",
                         )

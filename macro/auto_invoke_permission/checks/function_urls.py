@@ -13,6 +13,7 @@ from typing import Any
 
 from ..findings import Finding
 from ..model import URL, CalleeForm, RoleKey
+from ..paths import TemplatePath
 from ..permissions import permission_forms
 from ..resolver import sym_text
 from ..statements import INVOKE_ACTION, URL_ACTION
@@ -126,7 +127,7 @@ def _url_access(
     but not lambda:InvokeFunctionUrl on an AWS_IAM URL. `invoke`: the grants that are not URL grants."""
     form = url.form
     fid, var = where
-    path = f"{fid}.Properties.Environment.Variables.{var}"
+    path = TemplatePath.of(fid, "Properties", "Environment", "Variables", var)
     may_invoke = [(key, form) in facts.covered or (key, form) in invoke for key in roles]
     may_call_url = [(key, form) in facts.url_action_covered for key in roles]
     named = [(key, form) in facts.url_covered for key in roles]
@@ -205,14 +206,16 @@ def _permission_partners(facts: Facts) -> list[Finding]:
                 f"{rid} allows lambda:InvokeFunctionUrl on {pair[0]} for {pair[1]}, and no permission allows "
                 "it lambda:InvokeFunction: calls through the URL are denied"
             )
-            findings.append(Finding.at("AIP161", f"{rid}.Properties.Action", message))
+            findings.append(Finding.at("AIP161", TemplatePath.of(rid, "Properties", "Action"), message))
     for pair, rid in via_perms.items():
         if pair not in url_perms:
             message = (
                 f"{rid} allows lambda:InvokeFunction through the URL of {pair[0]} for {pair[1]}, and no "
                 "permission allows it lambda:InvokeFunctionUrl"
             )
-            findings.append(Finding.at("AIP161", f"{rid}.Properties.InvokedViaFunctionUrl", message))
+            findings.append(
+                Finding.at("AIP161", TemplatePath.of(rid, "Properties", "InvokedViaFunctionUrl"), message)
+            )
     return findings
 
 

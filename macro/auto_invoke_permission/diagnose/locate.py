@@ -247,7 +247,7 @@ def deny_paths(index: TemplateIndex, key: RoleKey, function: str) -> list[str]:
     """Where the Deny statements of the principal's policies that may match a call of `function` are."""
     classifier = TargetClassifier(index)
     return [
-        stmt.resource_path.rsplit(".", 1)[0]
+        stmt.path
         for stmt in _invoke_statements(index, key, url=False)
         if stmt.effect == "Deny" and _covers(index, classifier, stmt, function)
     ]
@@ -258,7 +258,7 @@ def url_grant_path(index: TemplateIndex, key: RoleKey, function: str) -> str | N
     classifier = TargetClassifier(index)
     return next(
         (
-            stmt.resource_path.rsplit(".", 1)[0]
+            stmt.path
             for stmt in _invoke_statements(index, key, url=True)
             if stmt.effect == "Allow" and not stmt.not_resource and _covers(index, classifier, stmt, function)
         ),

@@ -19,10 +19,10 @@ from ..declared_callers import DeclaredItem, canonical_principal
 from ..declared_callers import read as read_declared
 from ..model import CalleeForm, TransformContext, TransformFailure
 from ..options import Mode, Options
+from ..paths import TemplatePath
 from ..resolver import Token, Unresolved
 from ..template import LAMBDA_PERMISSION, TemplateIndex, properties
 
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _FUNCTION_ARN = re.compile(
     r"^arn:(?P<partition>[^:]+):lambda:(?P<region>[^:]+):(?P<account>\d{12}):function:(?P<name>[^:]+)"
     r"(?::(?P<qualifier>[^:]+))?$"
@@ -156,29 +156,17 @@ def _form_of(index: TemplateIndex, node: Any) -> CalleeForm | None:
     return None
 
 
-def _node_at(resources: Mapping[str, Any], path: str) -> Any:
-    node: Any = resources
-    for key, position in _PATH_PART.findall(path):
-        if position:
-            node = node[int(position)] if isinstance(node, list) and int(position) < len(node) else None
-        else:
-            node = node.get(key) if isinstance(node, dict) else None
-        if node is None:
-            return None
-    return node
+def _node_at(resources: Mapping[str, Any], path: TemplatePath) -> Any:
+    """The node at a finding path under Resources; None when the template does not have it all."""
+    steps = list(path.steps(resources))
+    return steps[-1][2] if steps and len(steps) == len(path) else None
 
 
-def _caller_roles(stack: Stack, grant_path: str) -> list[tuple[tuple[str, ...], str | None]]:
+def _caller_roles(stack: Stack, grant_path: TemplatePath) -> list[tuple[tuple[str, ...], str | None]]:
     """(functions that run as it, role ARN or None) of each role whose policy document (as the
     core's policy sources attach it) holds the grant at `grant_path`."""
     index = stack.index
-    keys = sorted(
-        {
-            doc.role_key
-            for doc in sources.collect(index)
-            if grant_path == doc.path or grant_path.startswith((f"{doc.path}.", f"{doc.path}["))
-        }
-    )
+    keys = sorted({doc.role_key for doc in sources.collect(index) if grant_path[: len(doc.path)] == doc.path})
     out = []
     for key in keys:
         role = index.roles[key]
@@ -277,8 +265,9 @@ def analyze(stacks: list[Stack], region: str) -> list[CrossEdge]:
         for finding in result.findings:
             if finding.code not in CROSS_STACK_CODES:
                 continue
-            node = _node_at(resources, finding.path)
-            for callers, role_arn in _caller_roles(caller, finding.path) or [((), None)]:
+            where = finding.template_path
+            node = _node_at(resources, where)
+            for callers, role_arn in _caller_roles(caller, where) or [((), None)]:
                 for via, stack, form in _targets(stacks, caller, node):
                     edge = CrossEdge(
                         caller.path, callers, caller.account, role_arn, finding.path, via, stack, form

@@ -22,10 +22,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..paths import TemplatePath
+
 OutputFormat = Literal["yaml", "json"]
 
 _DUPLICATE = re.compile(r"^Duplicate found (?P<key>.+?)(?: \(line \d+\))?$")
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 class TemplateError(Exception):
@@ -59,56 +60,46 @@ class LoadedTemplate:
 
         return fragment_of(self.data)
 
-    def line_of(self, path: str) -> int:
+    def line_of(self, path: TemplatePath | str) -> int:
         """The 1-based line of a finding path such as `Fn.Properties.Policies[0].Statement[1]`."""
         return self.position_of(path)[0]
 
-    def position_of(self, path: str) -> tuple[int, int]:
+    def position_of(self, path: TemplatePath | str) -> tuple[int, int]:
         """The 1-based (line, column) of a finding path such as `Fn.Properties.Policies[0]`.
 
         Follows the path as far as the template has it and answers the position of the
         deepest part found (at least the resource's); (1, 1) when nothing matches.
         """
-        node = self.nodes
-        parts = [m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)]
-        if parts and isinstance(node, Mapping) and parts[0] not in node:
-            node = node.get("Resources")  # finding paths start at the logical ID
         position = (1, 1)
-        for part in parts:
-            if isinstance(part, str) and isinstance(node, Mapping) and part in node:
-                key = next(k for k in node if k == part)
-                position = _position(key, position)
-                node = node[part]
-            elif isinstance(part, int) and isinstance(node, list) and part < len(node):
-                node = node[part]
-                position = _position(node, position)
+        for parent, part, child in _as_path(path).steps(_path_root(self.nodes, _as_path(path))):
+            if isinstance(part, int):
+                position = _position(child, position)
             else:
-                break
+                position = _position(next(k for k in parent if k == part), position)
         return position
 
 
-def template_path(nodes: Any, path: str) -> list[str | int]:
+def template_path(nodes: Any, path: TemplatePath | str) -> list[str | int]:
     """A finding path as keys and indexes from the template's root, as far as the template has it.
 
     `Fn.Properties.Policies[0]` -> ["Resources", "Fn", "Properties", "Policies", 0]: finding paths
     start at the logical ID, or at a top-level key (`Metadata.AutoInvokePermission.Mode`).
     """
-    parts: list[str | int] = [
-        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _PATH_PART.finditer(path)
-    ]
-    node = nodes
-    found: list[str | int] = []
-    if parts and isinstance(node, Mapping) and parts[0] not in node and "Resources" in node:
-        node = node["Resources"]
-        found.append("Resources")
-    for part in parts:
-        is_key = isinstance(part, str) and isinstance(node, Mapping) and part in node
-        is_index = isinstance(part, int) and isinstance(node, list) and part < len(node)
-        if not (is_key or is_index):
-            break
-        node = node[part]
-        found.append(part)
-    return found
+    where = _as_path(path)
+    root = _path_root(nodes, where)
+    found: list[str | int] = ["Resources"] if root is not nodes else []
+    return found + [part for _, part, _ in where.steps(root)]
+
+
+def _as_path(path: TemplatePath | str) -> TemplatePath:
+    return path if isinstance(path, TemplatePath) else TemplatePath.parse(path)
+
+
+def _path_root(nodes: Any, path: TemplatePath) -> Any:
+    """Where a finding path starts: the template's Resources, unless it starts at a top-level key."""
+    if path and isinstance(nodes, Mapping) and path[0] not in nodes and "Resources" in nodes:
+        return nodes["Resources"]
+    return nodes
 
 
 def _position(node: Any, default: tuple[int, int]) -> tuple[int, int]:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from ..conditions import CondSet, decided_false
 from ..model import INVOKE_FUNCTION, RoleKey
+from ..paths import TemplatePath
 from ..template import TemplateIndex
 
 
@@ -22,11 +23,16 @@ class PolicyDocument:
     __slots__ = ("conditions", "document", "held_by", "path", "role_key")
 
     def __init__(
-        self, role_key: RoleKey, document: Any, path: str, conditions: CondSet, held_by: tuple[str, ...] = ()
+        self,
+        role_key: RoleKey,
+        document: Any,
+        path: TemplatePath,
+        conditions: CondSet,
+        held_by: tuple[str, ...] = (),
     ) -> None:
         self.role_key = role_key
         self.document = document  # an IAM policy document: {"Statement": [...]}
-        self.path = path  # where it is in the template: "Caller.Properties.Policies[0]"
+        self.path = path  # where it is in the template: Caller.Properties.Policies[0]
         self.conditions = conditions  # the policy resource's Condition and the Fn::If branches it sits in
         # the resources the document comes from (role, policy...): `collect` drops it when one is skipped
         self.held_by = held_by

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..conditions import UndefinedCondition, and_conditions, condition_of, if_branches
 from ..model import RoleKey
+from ..paths import TemplatePath
 from ..template import MANAGED_POLICY, TemplateIndex, properties
 from . import PolicyDocument, as_list
 
@@ -41,7 +42,9 @@ def role_documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
             branches = if_branches(entry, index.resolver.conditions)
             if any(isinstance(node, UndefinedCondition) for node, _ in branches):
                 # for each role it may name, the statement reader reports the entry; nothing is read
-                path = f"{pid}.Properties.{prop}" + (f"[{i}]" if isinstance(entries, list) else "")
+                path = TemplatePath.of(pid, "Properties", prop)
+                if isinstance(entries, list):
+                    path /= i
                 for named in _named_roles(index, entry):
                     yield PolicyDocument(named, entry, path, condition_of(res), (pid,))
                 continue
@@ -55,7 +58,7 @@ def role_documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
                 yield PolicyDocument(
                     key,
                     props.get("PolicyDocument"),
-                    f"{pid}.Properties.PolicyDocument",
+                    TemplatePath.of(pid, "Properties", "PolicyDocument"),
                     and_conditions(conds, condition_of(res)),
                     (pid,),
                 )
@@ -71,7 +74,7 @@ def user_documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
             for node, conds in if_branches(entry, index.resolver.conditions):
                 key = None if isinstance(node, UndefinedCondition) else index.user_key_for_attachment(node)
                 if key is not None:
-                    path = f"{pid}.Properties.PolicyDocument"
+                    path = TemplatePath.of(pid, "Properties", "PolicyDocument")
                     conditions = and_conditions(conds, condition_of(res))
                     yield PolicyDocument(key, props.get("PolicyDocument"), path, conditions, (pid,))
 

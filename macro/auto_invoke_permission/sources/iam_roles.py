@@ -7,6 +7,7 @@ from typing import Any
 
 from ..conditions import UndefinedCondition, and_conditions, condition_of, if_branches
 from ..model import RoleKey
+from ..paths import TemplatePath
 from ..template import TemplateIndex, properties, role_id_order
 from . import PolicyDocument, as_list, invoke_document
 from .aws_managed import wildcard_policy_name
@@ -22,17 +23,19 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
         for i, item in enumerate(as_list(props.get("Policies", []))):
             for policy, conds in if_branches(item, index.resolver.conditions):
                 if isinstance(policy, UndefinedCondition):  # the statement reader reports it
-                    yield PolicyDocument(key, item, f"{rid}.Properties.Policies[{i}]", conds, (rid,))
+                    yield PolicyDocument(
+                        key, item, TemplatePath.of(rid, "Properties", "Policies", i), conds, (rid,)
+                    )
                 elif isinstance(policy, dict) and "PolicyDocument" in policy:
-                    path = f"{rid}.Properties.Policies[{i}].PolicyDocument"
+                    path = TemplatePath.of(rid, "Properties", "Policies", i, "PolicyDocument")
                     yield PolicyDocument(key, policy["PolicyDocument"], path, conds, (rid,))
         for i, item in enumerate(as_list(props.get("ManagedPolicyArns", []))):
-            path = f"{rid}.Properties.ManagedPolicyArns[{i}]"
+            path = TemplatePath.of(rid, "Properties", "ManagedPolicyArns", i)
             yield from managed_policy_documents(index, key, item, path, (rid,))
 
 
 def managed_policy_documents(
-    index: TemplateIndex, role_key: RoleKey, item: Any, path: str, held_by: tuple[str, ...] = ()
+    index: TemplateIndex, role_key: RoleKey, item: Any, path: TemplatePath, held_by: tuple[str, ...] = ()
 ) -> Iterator[PolicyDocument]:
     """A managed policy named in a role: a template AWS::IAM::ManagedPolicy, or an AWS managed one.
     `held_by`: the resources that name it (the role)."""
@@ -49,7 +52,7 @@ def managed_policy_documents(
             yield PolicyDocument(
                 role_key,
                 doc,
-                f"{policy_id}.Properties.PolicyDocument",
+                TemplatePath.of(policy_id, "Properties", "PolicyDocument"),
                 and_conditions(conds, condition_of(res)),
                 (*held_by, policy_id),
             )

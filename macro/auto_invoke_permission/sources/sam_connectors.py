@@ -12,6 +12,7 @@ from typing import Any
 
 from ..conditions import NO_CONDITIONS, CondSet, and_conditions, condition_of
 from ..model import RoleKey
+from ..paths import TemplatePath
 from ..template import FUNCTION_TYPES, TemplateIndex, properties
 from . import PolicyDocument, as_list, invoke_document
 
@@ -25,7 +26,7 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
         if res.get("Type") == CONNECTOR:
             props = properties(res)
             yield from _connector(
-                index, rid, props.get("Source"), props, f"{rid}.Properties", condition_of(res)
+                index, rid, props.get("Source"), props, TemplatePath.of(rid, "Properties"), condition_of(res)
             )
         elif isinstance(res.get("Connectors"), dict):
             for name in sorted(res["Connectors"]):
@@ -34,12 +35,12 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
                 # resource_attributes); the source's Condition reaches the grant through its role
                 embedded = res["Connectors"][name]
                 props = properties(embedded)
-                path = f"{rid}.Connectors.{name}.Properties"
+                path = TemplatePath.of(rid, "Connectors", name, "Properties")
                 yield from _connector(index, rid, {"Id": rid}, props, path, condition_of(embedded))
 
 
 def _connector(
-    index: TemplateIndex, rid: str, source: Any, props: Mapping[str, Any], path: str, conds: CondSet
+    index: TemplateIndex, rid: str, source: Any, props: Mapping[str, Any], path: TemplatePath, conds: CondSet
 ) -> Iterator[PolicyDocument]:
     """`rid`: the connector, or the function that embeds it."""
     permissions = props.get("Permissions")
@@ -54,7 +55,7 @@ def _connector(
         resource = _destination_arn(index, dest)
         if resource is None:
             continue
-        dest_path = f"{path}.Destination[{i}]" if many else f"{path}.Destination"
+        dest_path = path / "Destination" / i if many else path / "Destination"
         for key, role_conds in roles:
             document = invoke_document(resource)
             yield PolicyDocument(key, document, dest_path, and_conditions(conds, role_conds), (rid,))

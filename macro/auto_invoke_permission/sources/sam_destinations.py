@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..conditions import NO_CONDITIONS
+from ..paths import TemplatePath
 from ..template import TemplateIndex
 from . import PolicyDocument, invoke_document
 
@@ -28,5 +29,7 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
                 and dest.get("Type") == "Lambda"
                 and dest.get("Destination") is not None
             ):
-                path = f"{fid}.Properties.EventInvokeConfig.DestinationConfig.{outcome}.Destination"
+                path = TemplatePath.of(
+                    fid, "Properties", "EventInvokeConfig", "DestinationConfig", outcome, "Destination"
+                )
                 yield PolicyDocument(key, invoke_document(dest["Destination"]), path, NO_CONDITIONS)

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..conditions import NO_CONDITIONS, CondSet, UndefinedCondition, if_branches
 from ..model import RoleKey
+from ..paths import TemplatePath
 from ..template import TemplateIndex
 from . import PolicyDocument, as_list, invoke_document
 from .aws_managed import wildcard_policy_name
@@ -32,7 +33,9 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
             continue
         many = isinstance(policies, list)
         for i, item in enumerate(policies if many else [policies]):
-            path = f"{fid}.Properties.Policies[{i}]" if many else f"{fid}.Properties.Policies"
+            path = TemplatePath.of(fid, "Properties", "Policies")
+            if many:
+                path /= i
             if isinstance(item, dict) and "Statement" in item:  # the commonest item: an inline document
                 yield PolicyDocument(key, item, path, NO_CONDITIONS)
                 continue
@@ -44,7 +47,7 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
 
 
 def _item_documents(
-    index: TemplateIndex, role_key: RoleKey, node: Any, path: str, conds: CondSet
+    index: TemplateIndex, role_key: RoleKey, node: Any, path: TemplatePath, conds: CondSet
 ) -> Iterator[PolicyDocument]:
     if isinstance(node, dict) and "Statement" in node:
         yield PolicyDocument(role_key, node, path, conds)
@@ -57,7 +60,7 @@ def _item_documents(
         if name == "LambdaInvokePolicy":
             function_name = params.get("FunctionName") if isinstance(params, dict) else None
             resource = {"Fn::Sub": [LAMBDA_INVOKE_RESOURCE, {"functionName": function_name}]}
-            yield PolicyDocument(role_key, invoke_document(resource), f"{path}.LambdaInvokePolicy", conds)
+            yield PolicyDocument(role_key, invoke_document(resource), path / "LambdaInvokePolicy", conds)
             return
         if not name.startswith(("Ref", "Fn::")):
             return  # another policy template: none of them grants lambda:InvokeFunction

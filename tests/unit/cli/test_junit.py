@@ -7,12 +7,13 @@ with at most one failure or error child, whose message attribute is set.
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from auto_invoke_permission.cli.main import main
-from snippets import CLEAN, PLACE, WILDCARD
+from snippets import CLEAN, PLACE, WILDCARD, function_chain
 
 Capture = pytest.CaptureFixture[str]
 
@@ -94,3 +95,14 @@ def test_a_finding_that_does_not_block_passes(tmp_path: Path, capsys: Capture) -
     assert case.find("failure") is None
     system_out = case.find("system-out")
     assert system_out is not None and "AIP130" in (system_out.text or "")
+
+
+def test_a_limit_failure_is_a_testcase_of_its_code(tmp_path: Path, capsys: Capture) -> None:
+    # the macro refuses the template on a finding (AIP150): the error names the finding, at its line
+    code, paths, root = junit(tmp_path, capsys, json.dumps(function_chain(300), indent=1))
+    assert code == 1
+    (case,) = root.iter("testcase")
+    assert case.attrib == {"classname": paths[0], "name": "AIP150 Resources", "file": paths[0], "line": "2"}
+    (error,) = case
+    assert error.tag == "error" and error.get("type") == "AIP150"
+    assert error.get("message", "").startswith("AIP150 ")

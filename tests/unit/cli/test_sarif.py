@@ -14,11 +14,12 @@ from typing import Any
 
 import jsonschema
 import pytest
-from auto_invoke_permission.cli.formats.sarif import FAILED_HELP_URI, HELP_URI
+from auto_invoke_permission.api import CheckedTemplate
+from auto_invoke_permission.cli.formats.sarif import FAILED_HELP_URI, HELP_URI, sarif_log
 from auto_invoke_permission.cli.main import main
 from auto_invoke_permission.findings import CODES
 from repository import DATA
-from snippets import SAM_CALLEE, SAM_CALLER_STATEMENTS
+from snippets import SAM_CALLEE, SAM_CALLER_STATEMENTS, function_chain
 
 SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 
@@ -187,30 +188,22 @@ def test_uris_are_relative_to_the_repository_root(
 
 
 def test_a_limit_failure_is_a_result_of_its_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # 300 functions that each invoke the next: 600 resources once the permissions are added
-    resources: dict[str, Any] = {}
-    for i in range(300):
-        resources[f"F{i}"] = {
-            "Type": "AWS::Serverless::Function",
-            "Properties": {
-                "Runtime": "python3.13",
-                "Handler": "a.h",
-                "CodeUri": "src/",
-                "Policies": [
-                    {
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": "lambda:InvokeFunction",
-                                "Resource": {"Fn::GetAtt": [f"F{(i + 1) % 300}", "Arn"]},
-                            }
-                        ]
-                    }
-                ],
-            },
-        }
-    code, log = sarif(tmp_path, capsys, json.dumps({"Resources": resources}))
+    # 600 resources once the permissions are added; written one key a line, `Resources` on line 2
+    code, log = sarif(tmp_path, capsys, json.dumps(function_chain(300), indent=1))
     assert code == 1
     (result,) = log["runs"][0]["results"]
     assert result["ruleId"] == "AIP150"
     assert result["level"] == "error"
+    assert result["message"]["text"].startswith("AIP150 ")
+    (location,) = result["locations"]
+    assert location["physicalLocation"]["region"] == {"startLine": 2, "startColumn": 2}
+    assert location["logicalLocations"] == [
+        {"name": "Resources", "fullyQualifiedName": "Resources", "kind": "resource"}
+    ]
+
+
+def test_a_problem_that_is_no_finding_is_aip000_even_when_it_reads_like_one(tmp_path: Path) -> None:
+    # the rule comes from the finding behind a failure, never from the message's text
+    checked = CheckedTemplate("t.yaml", problems=("AIP150 looks like a code",))
+    (result,) = sarif_log([checked], cwd=str(tmp_path))["runs"][0]["results"]
+    assert result["ruleId"] == "AIP000"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from ...api import CheckedTemplate
+from ...api import CheckedTemplate, LocatedFinding
 from .text import finding_line
 
 SUITES_NAME = "autoinvoke check"
@@ -24,9 +24,8 @@ def junit_xml(checked: Sequence[CheckedTemplate]) -> str:
     for template in checked:
         suite = ET.SubElement(suites, "testsuite", name=template.path)
         counts = {"tests": 0, "failures": 0, "errors": 0}
-        for problem in template.problems:
-            case = ET.SubElement(suite, "testcase", classname=template.path, name="template")
-            ET.SubElement(case, "error", message=problem, type="TemplateNotAnalyzed").text = problem
+        for problem, behind in template.failures:
+            _failure_case(suite, template.path, problem, behind)
             counts["tests"] += 1
             counts["errors"] += 1
         for failure in template.gate_failures:
@@ -62,3 +61,16 @@ def junit_xml(checked: Sequence[CheckedTemplate]) -> str:
         suites.set(key, str(value))
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _failure_case(suite: ET.Element, path: str, problem: str, behind: LocatedFinding | None) -> None:
+    """A template that cannot be analyzed: one testcase with an error; when a finding is behind it
+    (a limit such as AIP150), named by its code and path, at its line."""
+    if behind is None:
+        case = ET.SubElement(suite, "testcase", classname=path, name="template")
+        ET.SubElement(case, "error", message=problem, type="TemplateNotAnalyzed").text = problem
+        return
+    finding = behind.finding
+    name = f"{finding.code} {finding.path}"
+    case = ET.SubElement(suite, "testcase", classname=path, name=name, file=path, line=str(behind.line))
+    ET.SubElement(case, "error", message=problem, type=finding.code).text = problem

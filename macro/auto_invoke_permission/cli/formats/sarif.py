@@ -37,13 +37,14 @@ FAILED_HELP_URI = f"{PROJECT_URL}#the-cli-autoinvoke"
 
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _RULE_INDEX: dict[str, int] = {code: i for i, code in enumerate(CODES)}
-_CODE_PREFIX = re.compile(r"^(AIP\d{3})\b")
 
 
 def sarif_log(checked: Sequence[CheckedTemplate], cwd: str | None = None) -> dict[str, Any]:
     roots = _Roots(Path(cwd or os.getcwd()), [t.path for t in checked])
     results = [_result(roots, t.path, f) for t in checked for f in t.findings]
-    results += [_failure_result(roots, t.path, problem) for t in checked for problem in t.problems]
+    results += [
+        _failure_result(roots, t.path, problem, behind) for t in checked for problem, behind in t.failures
+    ]
     results += [_failure_result(roots, t.path, failure) for t in checked for failure in t.gate_failures]
     notifications = [_notification(roots, t.path, problem) for t in checked for problem in t.problems]
     return {
@@ -85,6 +86,20 @@ def _rule(code: Code) -> dict[str, Any]:
     }
 
 
+def _finding_location(roots: _Roots, path: str, located: LocatedFinding) -> dict[str, Any]:
+    """Where a finding is: its line and column in the template, and its resource and path."""
+    finding = located.finding
+    return {
+        "physicalLocation": {
+            "artifactLocation": roots.artifact(path),
+            "region": {"startLine": located.line, "startColumn": located.column},
+        },
+        "logicalLocations": [
+            {"name": finding.resource, "fullyQualifiedName": finding.path, "kind": "resource"}
+        ],
+    }
+
+
 def _failed_rule() -> dict[str, Any]:
     return {
         "id": FAILED_RULE_ID,
@@ -115,17 +130,7 @@ def _result(roots: _Roots, path: str, located: LocatedFinding) -> dict[str, Any]
         "ruleIndex": _RULE_INDEX[finding.code],
         "level": _LEVELS[finding.severity],
         "message": {"text": finding.message},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": roots.artifact(path),
-                    "region": {"startLine": located.line, "startColumn": located.column},
-                },
-                "logicalLocations": [
-                    {"name": finding.resource, "fullyQualifiedName": finding.path, "kind": "resource"}
-                ],
-            }
-        ],
+        "locations": [_finding_location(roots, path, located)],
         "partialFingerprints": {"autoinvokeFindingPath/v1": fingerprint},
         "properties": {"blocksEnforce": finding.blocks_enforce},
     }
@@ -142,17 +147,22 @@ def _result(roots: _Roots, path: str, located: LocatedFinding) -> dict[str, Any]
     return result
 
 
-def _failure_result(roots: _Roots, path: str, problem: str) -> dict[str, Any]:
-    """The template as a whole fails: an AIP000 result (or the problem's own code, such as AIP150)."""
-    code = _CODE_PREFIX.match(problem)
-    rule_id = code.group(1) if code and code.group(1) in CODES else FAILED_RULE_ID
+def _failure_result(
+    roots: _Roots, path: str, problem: str, behind: LocatedFinding | None = None
+) -> dict[str, Any]:
+    """The template as a whole fails: an AIP000 result, or the code of the finding behind the
+    failure (a limit such as AIP150), at that finding's place in the template."""
+    rule_id = behind.finding.code if behind is not None else FAILED_RULE_ID
     fingerprint = hashlib.sha256(f"{rule_id}|{problem}".encode()).hexdigest()[:32]
+    location: dict[str, Any] = {"physicalLocation": _physical(roots, path, problem)}
+    if behind is not None:
+        location = _finding_location(roots, path, behind)
     return {
         "ruleId": rule_id,
         "ruleIndex": _RULE_INDEX.get(rule_id, len(CODES)),
         "level": "error",
         "message": {"text": problem},
-        "locations": [{"physicalLocation": _physical(roots, path, problem)}],
+        "locations": [location],
         "partialFingerprints": {"autoinvokeFindingPath/v1": fingerprint},
         "properties": {"blocksEnforce": True},
     }

@@ -11,6 +11,7 @@ from typing import TextIO
 
 from ...api import CheckedTemplate, LocatedFinding
 from ...findings import Finding, Severity
+from ...paths import TemplatePath
 from .written import as_written
 
 
@@ -31,9 +32,11 @@ def finding_line(path: str, located: LocatedFinding, style: TextStyle | None = N
     )
 
 
-def finding_lines(path: str, findings: Sequence[Finding], locate: Callable[[str], tuple[int, int]]) -> str:
+def finding_lines(
+    path: str, findings: Sequence[Finding], locate: Callable[[TemplatePath], tuple[int, int]]
+) -> str:
     """One `finding_line` per finding, each where `locate` says it is."""
-    return "".join(finding_line(path, LocatedFinding(f, *locate(f.path))) + "\n" for f in findings)
+    return "".join(finding_line(path, LocatedFinding(f, *locate(f.template_path))) + "\n" for f in findings)
 
 
 BLOCKS_MARK = "[blocks enforce]"

@@ -1,0 +1,67 @@
+"""Where something is in a template: a path of keys and indexes, as data.
+
+A `TemplatePath` is a tuple of mapping keys (`str`) and list indexes (`int`), built with `/`
+(`TemplatePath.of("Fn", "Properties") / "Policies" / 0`). It is rendered once, by `str`, for
+messages, reports and SARIF: `Fn.Properties.Policies[0].Statement[1].Resource`. Look-ups (a line
+in the source, a node of the template) follow its parts with `steps`; they never parse the text.
+
+Finding paths start at the logical ID the finding is about (`Fn....`), or at a top-level key
+(`Metadata.AutoInvokePermission.Mode`). `parse` reads a rendered path back: only for paths that
+arrive as text (a report written before, a finding whose builder still renders its own text).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+PathPart = str | int
+
+_RENDERED_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+class TemplatePath(tuple[PathPart, ...]):
+    """Keys and indexes from a logical ID (or a top-level key) down; immutable, hashable."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, *parts: PathPart) -> TemplatePath:
+        return cls(parts)
+
+    @classmethod
+    def parse(cls, text: str) -> TemplatePath:
+        """`Fn.Properties.Policies[0]` -> ("Fn", "Properties", "Policies", 0): the one reading of a
+        rendered path."""
+        return cls(
+            m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _RENDERED_PART.finditer(text)
+        )
+
+    def __truediv__(self, part: PathPart) -> TemplatePath:
+        return TemplatePath((*self, part))
+
+    def __str__(self) -> str:
+        out = ""
+        for part in self:
+            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+        return out
+
+    @property
+    def resource(self) -> str:
+        """The first part: the logical ID the path starts at ("" for an empty path)."""
+        return str(self[0]) if self else ""
+
+    def steps(self, root: Any) -> Iterator[tuple[Any, PathPart, Any]]:
+        """(parent, part, child) for each part the nodes under `root` have, in order; stops at the
+        first part that is not there (a missing key, an index past the end, a scalar)."""
+        node = root
+        for part in self:
+            if isinstance(part, int):
+                if not (isinstance(node, list) and part < len(node)):
+                    return
+            elif not (isinstance(node, Mapping) and part in node):
+                return
+            child = node[part]
+            yield node, part, child
+            node = child

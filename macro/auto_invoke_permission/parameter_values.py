@@ -190,13 +190,17 @@ def probes(
         return []
     resolver = index.resolver
     grants = {sym for doc in documents for sym in _resource_syms(doc.document, resolver)}
-    callees = _callee_syms(index)
+    callees = set(_callee_syms(index))
     found: set[Probe] = set()
-    for grant in grants:
-        for callee in callees:
-            solved = _solve(grant, callee) or _solve(callee, grant)
-            if solved is not None and solved[0] in values and str(values[solved[0]]) != solved[1]:
-                found.add(solved)
+    # a pattern has exactly one parameter, a target none: only such pairs can solve
+    for patterns, targets in ((grants, callees), (callees, grants)):
+        split = [s for s in map(_split_at_parameter, patterns) if s is not None]
+        bodies = [_atoms(t) for t in targets if not any(map(_is_parameter, t))]
+        for name, head, tail in split:
+            for body in bodies:
+                value = _middle(head, tail, body)
+                if value is not None and name in values and str(values[name]) != value:
+                    found.add((name, value))
     return sorted(found)[:MAX_PROBES]
 
 
@@ -244,12 +248,20 @@ def _atoms(sym: Sym) -> list[str | Token]:
     return out
 
 
-def _solve(pattern: Sym, target: Sym) -> Probe | None:
-    """The value of the one parameter of `pattern` that makes it `target` (which has none)."""
-    at = [i for i, part in enumerate(pattern) if isinstance(part, Token) and part.kind == "param"]
-    if len(at) != 1 or any(isinstance(part, Token) and part.kind == "param" for part in target):
+def _is_parameter(part: str | Token) -> bool:
+    return isinstance(part, Token) and part.kind == "param"
+
+
+def _split_at_parameter(pattern: Sym) -> tuple[str, list[str | Token], list[str | Token]] | None:
+    """The one parameter of `pattern`, and the atoms before and after it; None unless exactly one."""
+    at = [i for i, part in enumerate(pattern) if _is_parameter(part)]
+    if len(at) != 1:
         return None
-    head, tail, body = _atoms(pattern[: at[0]]), _atoms(pattern[at[0] + 1 :]), _atoms(target)
+    return cast(Token, pattern[at[0]]).name, _atoms(pattern[: at[0]]), _atoms(pattern[at[0] + 1 :])
+
+
+def _middle(head: list[str | Token], tail: list[str | Token], body: list[str | Token]) -> str | None:
+    """The string that makes head + it + tail the atoms `body`, if there is one (no token in it)."""
     if len(body) <= len(head) + len(tail) or body[: len(head)] != head:
         return None
     if tail and body[len(body) - len(tail) :] != tail:
@@ -257,7 +269,7 @@ def _solve(pattern: Sym, target: Sym) -> Probe | None:
     middle = body[len(head) : len(body) - len(tail)]
     if any(isinstance(a, Token) for a in middle):
         return None
-    return cast(Token, pattern[at[0]]).name, "".join(cast(list[str], middle))
+    return "".join(cast(list[str], middle))
 
 
 def _unwritable(grant: Grant, index: TemplateIndex, visible: Mapping[str, Any] | None) -> str:

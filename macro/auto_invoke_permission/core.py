@@ -214,8 +214,9 @@ def _for_every_value(
     every = _reading(shape, options, context._replace(decide_conditions=False), known={})
     probes = parameter_values.probes(every.documents, every.template_index, now.resolver.values)
     probed = [(probe, _reading(shape, options, context, known=dict([probe])).grants) for probe in probes]
-    # this deploy's values in every string, every condition open (a Deny under one included)
-    valued = _reading(shape, options, context._replace(decide_conditions=False))
+    # this deploy's values in every string, every condition open (a Deny under one included): when
+    # no condition was decided, that is this deploy's reading (open and undecided read alike)
+    valued = _reading(shape, options, context._replace(decide_conditions=False)) if decided else now
     merged = parameter_values.merge(
         valued.grants,
         every.grants,

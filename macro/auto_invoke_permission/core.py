@@ -214,9 +214,7 @@ def _for_every_value(
     every = _reading(shape, options, context._replace(decide_conditions=False), known={})
     probes = parameter_values.probes(every.documents, every.template_index, now.resolver.values)
     probed = [(probe, _reading(shape, options, context, known=dict([probe])).grants) for probe in probes]
-    # this deploy's values in every string, every condition open (a Deny under one included): when
-    # no condition was decided, that is this deploy's reading (open and undecided read alike)
-    valued = _reading(shape, options, context._replace(decide_conditions=False)) if decided else now
+    valued = _valued(now, every, decided, shape, options, context)
     merged = parameter_values.merge(
         valued.grants,
         every.grants,
@@ -232,6 +230,22 @@ def _for_every_value(
     return built._replace(
         new_conditions={**merged.conditions, **built.new_conditions}, findings=merged.findings
     )
+
+
+def _valued(
+    now: _Reading, every: _Reading, decided: bool, shape: Shape, options: Options, context: TransformContext
+) -> _Reading:
+    """The reading with this deploy's values in every string and every condition open (a Deny under
+    one included). When no condition was decided, it is this deploy's reading (open and undecided
+    read alike); when the reading with every parameter a symbol asked for none of the parameters
+    with a value, and no AllowCallers reads the values, it is that reading (it reads alike)."""
+    if not decided:
+        return now
+    if not (every.resolver.asked & now.resolver.values.keys()) and not _declares_callers(
+        every.template_index
+    ):
+        return every
+    return _reading(shape, options, context._replace(decide_conditions=False))
 
 
 def _findings_now(now: _Reading, now_built: _Built, options: Options, shape: Shape) -> list[Finding]:
@@ -288,14 +302,21 @@ def _declared(
     """The permissions, findings and new Conditions of the template's AllowCallers. Most templates
     declare none: declared_callers is imported only for one that does, so that the handler's cold
     import stays small (`make bench` (d))."""
+    if _declares_callers(index):
+        from . import declared_callers  # lazy: see above
+
+        return declared_callers.build(index, classifier, conditions, taken)
+    return [], [], {}
+
+
+def _declares_callers(index: TemplateIndex) -> bool:
+    """Whether a function of the template has AllowCallers (what declared_callers reads)."""
     for function in index.functions.values():  # a plain loop: it runs on every function of every template
         metadata = function.resource.get("Metadata")
         own = metadata.get(MACRO_KEY) if isinstance(metadata, dict) else None
-        if isinstance(own, dict) and "AllowCallers" in own:  # what declared_callers reads
-            from . import declared_callers  # lazy: see above
-
-            return declared_callers.build(index, classifier, conditions, taken)
-    return [], [], {}
+        if isinstance(own, dict) and "AllowCallers" in own:
+            return True
+    return False
 
 
 def _resolver(

@@ -212,9 +212,9 @@ def _for_every_value(
     conditions = None if shape.resources_only else shape.template.get("Conditions", {})
     # every condition open, even one on literals only: CloudFormation decides it at each deploy
     every = _reading(shape, options, context._replace(decide_conditions=False), known={})
+    valued = _valued(now, every, decided, shape, options, context)  # before probes resolve more
     probes = parameter_values.probes(every.documents, every.template_index, now.resolver.values)
     probed = [(probe, _reading(shape, options, context, known=dict([probe])).grants) for probe in probes]
-    valued = _valued(now, every, decided, shape, options, context)
     merged = parameter_values.merge(
         valued.grants,
         every.grants,

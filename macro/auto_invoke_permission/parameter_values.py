@@ -189,8 +189,11 @@ def probes(
     if not values:
         return []
     resolver = index.resolver
-    grants = {sym for doc in documents for sym in _resource_syms(doc.document, resolver)}
     callees = set(_callee_syms(index))
+    # with no callee pattern, a grant matters only as a pattern on a parameter with a value, and its
+    # Resource then names that parameter (a Ref, or `${Name}` in a Sub): the others are not resolved
+    named = None if any(_split_at_parameter(c) for c in callees) else tuple(values)
+    grants = {sym for doc in documents for sym in _resource_syms(doc.document, resolver, named)}
     found: set[Probe] = set()
     # a pattern has exactly one parameter, a target none: only such pairs can solve
     for patterns, targets in ((grants, callees), (callees, grants)):
@@ -204,17 +207,35 @@ def probes(
     return sorted(found)[:MAX_PROBES]
 
 
-def _resource_syms(document: Any, resolver: Resolver) -> Iterator[Sym]:
-    """Every string a `Resource` of a policy document can stand for."""
+def _resource_syms(document: Any, resolver: Resolver, named: Sequence[str] | None = None) -> Iterator[Sym]:
+    """Every string a `Resource` of a policy document can stand for; with `named`, only of a
+    Resource where one of those names is written."""
     stack = [document]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
-            if "Resource" in node:
-                yield from (v for v, _ in resolver.strings(node["Resource"]) if isinstance(v, tuple))
+            resource = node.get("Resource")
+            if "Resource" in node and (named is None or _mentions(resource, named)):
+                yield from (v for v, _ in resolver.strings(resource) if isinstance(v, tuple))
             stack.extend(v for k, v in node.items() if k != "Resource")
         elif isinstance(node, list):
             stack.extend(node)
+
+
+def _mentions(node: Any, names: Sequence[str]) -> bool:
+    """Whether a string of `node` (a key or a value, at any depth) holds one of `names`."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if any(name in item for name in names):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _callee_syms(index: TemplateIndex) -> list[Sym]:

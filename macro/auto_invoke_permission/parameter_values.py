@@ -14,6 +14,7 @@ grant gets no permission and AIP128 says so. A value CloudFormation would reject
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, cast
@@ -29,6 +30,7 @@ from .template import LAMBDA_ALIAS, TemplateIndex, alnum, properties
 PRODUCES: frozenset[FindingCode] = frozenset({"AIP119", "AIP128"})
 
 MAX_CONDITION_NAME = 255
+_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what json.dumps escapes with ensure_ascii=False
 MAX_PROBES = 16  # readings with one parameter's value: each is a reading of the whole template
 _PATH_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _SUB_NAME = re.compile(r"\$\{([^}!.]+)\}")
@@ -210,6 +212,8 @@ def probes(
 def _resource_syms(document: Any, resolver: Resolver, named: Sequence[str] | None = None) -> Iterator[Sym]:
     """Every string a `Resource` of a policy document can stand for; with `named`, only of a
     Resource where one of those names is written."""
+    if named is not None and not _written_in(document, named):
+        return
     stack = [document]
     while stack:
         node = stack.pop()
@@ -220,6 +224,18 @@ def _resource_syms(document: Any, resolver: Resolver, named: Sequence[str] | Non
             stack.extend(v for k, v in node.items() if k != "Resource")
         elif isinstance(node, list):
             stack.extend(node)
+
+
+def _written_in(document: Any, names: Sequence[str]) -> bool:
+    """Whether one of `names` may be written in the document: a search of its JSON text (only `"`,
+    `\\` and control characters are escaped there); True when it is not JSON data."""
+    if any(_JSON_ESCAPED.search(name) for name in names):
+        return True
+    try:
+        text = json.dumps(document, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):  # not JSON data: walked as it is
+        return True
+    return any(name in text for name in names)
 
 
 def _mentions(node: Any, names: Sequence[str]) -> bool:

@@ -606,6 +606,99 @@ def verdict(value: float | None, target: float) -> str:
     return "ok" if value <= target else "over"
 
 
+def handler_figures(
+    t_handler: float, t_json: float, t_small: float, warm: dict[str, Any], deploys: int
+) -> dict[str, Any]:
+    return {
+        "handler_ms_large": round(t_handler * 1000, 2),
+        "handler_ms_small": round(t_small * 1000, 2),
+        "json_roundtrip_ms_large": round(t_json * 1000, 3),
+        "ratio_vs_json": round(t_handler / t_json, 2),
+        "first_seen_ratio_vs_json": round(warm["first_seen_ratio"], 2),
+        "first_seen_handler_ms": round(warm["first_seen_s"] * 1000, 2),
+        "cyclic_objects_after_calls": warm["cyclic_objects"],
+        "deploys": deploys,
+        "rss_mib": {
+            "after_10": round(warm["rss_mib_after_10"], 1),
+            "after_all": round(warm["rss_mib_after_all"], 1),
+        },
+        "rss_growth_mib": round(warm["rss_mib_after_all"] - warm["rss_mib_after_10"], 1),
+        "ratio_scaling": round(t_handler / t_small, 2),
+    }
+
+
+def sam_figures(t_handler: float, t_sam: float | None, t_sam_import: float | None) -> dict[str, Any]:
+    if not t_sam:
+        return {
+            "sam_translator_ms_large": None,
+            "ratio_vs_sam": None,
+            "ratio_vs_sam_import_included": None,
+            "sam_translator_import_ms": None,
+        }
+    return {
+        "sam_translator_ms_large": round(t_sam * 1000, 1),
+        "ratio_vs_sam": round(t_handler / t_sam, 4),
+        # the other way: mean of 3 calls, the first paying the import of samtranslator
+        "ratio_vs_sam_import_included": (
+            round(t_handler / ((t_sam_import + 3 * t_sam) / 3), 4) if t_sam_import else None
+        ),
+        "sam_translator_import_ms": round(t_sam_import * 1000, 1) if t_sam_import else None,
+    }
+
+
+def import_figures(t_base: float, t_cached: float, t_nocache: float) -> dict[str, Any]:
+    return {
+        "cold_import_ratio": round(t_cached / t_base, 3),
+        "cold_import_ratio_no_bytecode": round(t_nocache / t_base, 3),
+        "cold_import_ms": {
+            "baseline": round(t_base * 1000, 1),
+            "handler": round(t_cached * 1000, 1),
+            "handler_no_bytecode": round(t_nocache * 1000, 1),
+        },
+    }
+
+
+def hook_figures(
+    hook: dict[str, Any], hook_text: str, t_base: float, t_hook_cached: float, t_hook_nocache: float
+) -> dict[str, Any]:
+    return {
+        "hook_template_bytes": len(hook_text.encode()),
+        "hook_status": hook["status"],
+        "hook_yaml_loader": hook["loader"],
+        "hook_ms": round(hook["s"] * 1000, 1),
+        "hook_parse_ms": round(hook["parse_s"] * 1000, 1),
+        "ratio_hook_vs_parse": round(hook["s"] / hook["parse_s"], 3),
+        "hook_cold_import_ratio": round(t_hook_cached / t_base, 3),
+        "hook_cold_import_ratio_no_bytecode": round(t_hook_nocache / t_base, 3),
+        "hook_cold_import_ms": round(t_hook_cached * 1000, 1),
+    }
+
+
+def cli_figures(
+    t_pass: float,
+    t_cli: float,
+    t_cli_yaml: float,
+    files: list[str],
+    t_ours: float | None,
+    t_lint: float | None,
+) -> dict[str, Any]:
+    return {
+        "cli_startup_ms": {
+            "python_pass": round(t_pass * 1000, 1),
+            "check_small": round(t_cli * 1000, 1),
+            "check_small_yaml": round(t_cli_yaml * 1000, 1),
+        },
+        "cli_startup_ratio": round(t_cli / t_pass, 2),
+        "cli_startup_ratio_yaml": round(t_cli_yaml / t_pass, 2),
+        "corpus_files": len(files),
+        "corpus_s": {
+            "autoinvoke_check": t_ours and round(t_ours, 2),
+            "cfn_lint": t_lint and round(t_lint, 2),
+        },
+        "cli_vs_cfn_lint": round(t_ours / t_lint, 3) if t_ours and t_lint else None,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--repeat", type=int, default=7, help="best of N for handler, JSON and SAM timings")
@@ -684,58 +777,13 @@ def main(argv: list[str] | None = None) -> int:
 
     figures: dict[str, Any] = {
         "permissions_added_large": added,
-        "handler_ms_large": round(t_handler * 1000, 2),
-        "handler_ms_small": round(t_small * 1000, 2),
-        "json_roundtrip_ms_large": round(t_json * 1000, 3),
-        "sam_translator_ms_large": round(t_sam * 1000, 1) if t_sam else None,
-        "ratio_vs_json": round(t_handler / t_json, 2),
+        **handler_figures(t_handler, t_json, t_small, warm, args.deploys),
         "ratio_vs_json_parameters": round(parameters_r["s"] / parameters_r["json_s"], 2),
-        "first_seen_ratio_vs_json": round(warm["first_seen_ratio"], 2),
-        "first_seen_handler_ms": round(warm["first_seen_s"] * 1000, 2),
-        "cyclic_objects_after_calls": warm["cyclic_objects"],
-        "deploys": args.deploys,
-        "rss_mib": {
-            "after_10": round(warm["rss_mib_after_10"], 1),
-            "after_all": round(warm["rss_mib_after_all"], 1),
-        },
-        "rss_growth_mib": round(warm["rss_mib_after_all"] - warm["rss_mib_after_10"], 1),
-        "ratio_vs_sam": round(t_handler / t_sam, 4) if t_sam else None,
-        # the other way: mean of 3 calls, the first paying the import of samtranslator
-        "ratio_vs_sam_import_included": (
-            round(t_handler / ((t_sam_import + 3 * t_sam) / 3), 4) if t_sam and t_sam_import else None
-        ),
-        "sam_translator_import_ms": round(t_sam_import * 1000, 1) if t_sam_import else None,
-        "ratio_scaling": round(t_handler / t_small, 2),
-        "cold_import_ratio": round(t_cached / t_base, 3),
-        "cold_import_ratio_no_bytecode": round(t_nocache / t_base, 3),
-        "cold_import_ms": {
-            "baseline": round(t_base * 1000, 1),
-            "handler": round(t_cached * 1000, 1),
-            "handler_no_bytecode": round(t_nocache * 1000, 1),
-        },
+        **sam_figures(t_handler, t_sam, t_sam_import),
+        **import_figures(t_base, t_cached, t_nocache),
         "boto3_imported": out["boto3"],
-        "hook_template_bytes": len(hook_text.encode()),
-        "hook_status": hook["status"],
-        "hook_yaml_loader": hook["loader"],
-        "hook_ms": round(hook["s"] * 1000, 1),
-        "hook_parse_ms": round(hook["parse_s"] * 1000, 1),
-        "ratio_hook_vs_parse": round(hook["s"] / hook["parse_s"], 3),
-        "hook_cold_import_ratio": round(t_hook_cached / t_base, 3),
-        "hook_cold_import_ratio_no_bytecode": round(t_hook_nocache / t_base, 3),
-        "hook_cold_import_ms": round(t_hook_cached * 1000, 1),
-        "cli_startup_ms": {
-            "python_pass": round(t_pass * 1000, 1),
-            "check_small": round(t_cli * 1000, 1),
-            "check_small_yaml": round(t_cli_yaml * 1000, 1),
-        },
-        "cli_startup_ratio": round(t_cli / t_pass, 2),
-        "cli_startup_ratio_yaml": round(t_cli_yaml / t_pass, 2),
-        "corpus_files": len(files),
-        "corpus_s": {
-            "autoinvoke_check": t_ours and round(t_ours, 2),
-            "cfn_lint": t_lint and round(t_lint, 2),
-        },
-        "cli_vs_cfn_lint": round(t_ours / t_lint, 3) if t_ours and t_lint else None,
+        **hook_figures(hook, hook_text, t_base, t_hook_cached, t_hook_nocache),
+        **cli_figures(t_pass, t_cli, t_cli_yaml, files, t_ours, t_lint),
     }
 
     print()

@@ -3,7 +3,7 @@
     python docs/gen_findings.py            # rewrite the page
     python docs/gen_findings.py --check    # exit 1 when the checked-in page is out of date
 
-The page is generated so that it cannot drift from the code: tests/test_docs_site.py runs the check.
+The page is generated so that it cannot drift from the code: tests/project/test_docs_site.py runs the check.
 """
 
 from __future__ import annotations

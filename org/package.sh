@@ -40,8 +40,8 @@ out_dir="$repo/build/org"
 mkdir -p "$out_dir"
 zip_path="$out_dir/$name.zip"
 
-# The same artifact as `sam build`: macro/Makefile (the package without the CLI, plus python3.13
-# bytecode when that interpreter is here).
+# The same artifact as `sam build`: macro/Makefile (its allow-list of the modules the handler
+# imports, plus python3.13 bytecode when that interpreter is here).
 artifacts="$(mktemp -d)"
 trap 'rm -rf "$artifacts"' EXIT
 make -s -C "$repo/macro" "build-$target" ARTIFACTS_DIR="$artifacts" >&2

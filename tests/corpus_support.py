@@ -28,9 +28,10 @@ from auto_invoke_permission.cli import offline
 from auto_invoke_permission.cli.offline import Scheme
 from auto_invoke_permission.model import TransformContext, TransformFailure, TransformResult
 from auto_invoke_permission.options import OptionError, Options, resolve_options
+from repository import REPO
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = (REPO / ".." / "shared" / "corpus").resolve()
+# the public corpus beside the repository; AIP_TEST_CORPUS names another place (a worktree elsewhere)
+CORPUS = Path(os.environ.get("AIP_TEST_CORPUS") or REPO / ".." / "shared" / "corpus").resolve()
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
@@ -76,7 +77,7 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
 
 
 # --------------------------------------------------------------------- SAM
-# The corpus snapshot (tests/snapshot_corpus.py) was recorded with one placeholder for every
+# The corpus snapshot (tests/corpus/snapshot_corpus.py) was recorded with one placeholder for every
 # local artifact; kept so that its baseline still compares, through the product's own runner.
 _CORPUS_ARTIFACT = "s3://bucket/artifact.zip"
 
@@ -215,26 +216,31 @@ def preservation_problems(before: Any, after: Any) -> list[str]:
         return [] if before == after else ["fragment changed"]
     problems: list[str] = []
     for key, value in before.items():
-        if key not in after:
-            problems.append(f"top-level {key} dropped")
-        elif key in ("Resources", "Conditions") and isinstance(value, Mapping):
-            if not isinstance(after[key], Mapping):
-                problems.append(f"{key} is no longer a mapping")
-                continue
-            problems += [
-                f"{key}.{k} changed or dropped" for k, v in value.items() if after[key].get(k, _MISSING) != v
-            ]
-        elif key == "Metadata" and isinstance(value, Mapping):
-            problems += _metadata_problems(value, after[key])
-        elif after[key] != value:
-            problems.append(f"top-level {key} changed")
+        problems += _kept_key_problems(key, value, after)
     for key in after:
         if key not in before and key not in ("Conditions", "Metadata"):
             problems.append(f"new top-level key {key}")
     if "Metadata" not in before and "Metadata" in after:
         problems += _metadata_problems({}, after["Metadata"])
-    new = injected(before, after)
-    for rid, resource in new.items():
+    return problems + _added_resource_problems(before, after)
+
+
+def _kept_key_problems(key: str, value: Any, after: Mapping[str, Any]) -> list[str]:
+    """How the output changed the input's top-level `key` (Resources and Conditions may only grow)."""
+    if key not in after:
+        return [f"top-level {key} dropped"]
+    if key in ("Resources", "Conditions") and isinstance(value, Mapping):
+        if not isinstance(after[key], Mapping):
+            return [f"{key} is no longer a mapping"]
+        return [f"{key}.{k} changed or dropped" for k, v in value.items() if after[key].get(k, _MISSING) != v]
+    if key == "Metadata" and isinstance(value, Mapping):
+        return _metadata_problems(value, after[key])
+    return [f"top-level {key} changed"] if after[key] != value else []
+
+
+def _added_resource_problems(before: Any, after: Any) -> list[str]:
+    problems: list[str] = []
+    for rid, resource in injected(before, after).items():
         if not isinstance(resource, Mapping) or resource.get("Type") != PERMISSION_TYPE:
             problems.append(f"added resource {rid} is not an {PERMISSION_TYPE}")
         elif not re.fullmatch(r"[A-Za-z0-9]{1,255}", str(rid)):
@@ -313,25 +319,35 @@ def as_sub(expr: Any) -> str | None:
     if key == "Fn::GetAtt" and (ga := _getatt(value)):
         return "${" + ga[0] + "." + ga[1] + "}"
     if key == "Fn::Sub":
-        if isinstance(value, str):
-            return value
-        if (
-            isinstance(value, list)
-            and len(value) == 2
-            and isinstance(value[0], str)
-            and isinstance(value[1], Mapping)
-        ):
-            text = value[0]
-            for name, part in value[1].items():
-                rep = as_sub(part)
-                if rep is None:
-                    return None
-                text = text.replace("${" + name + "}", rep)
-            return text
-    if key == "Fn::Join" and isinstance(value, list) and len(value) == 2 and isinstance(value[1], list):
-        parts = [as_sub(p) for p in value[1]]
-        if isinstance(value[0], str) and all(p is not None for p in parts):
-            return value[0].join(parts)  # type: ignore[arg-type]
+        return _sub_as_sub(value)
+    if key == "Fn::Join":
+        return _join_as_sub(value)
+    return None
+
+
+def _sub_as_sub(value: Any) -> str | None:
+    """An Fn::Sub's string, with the variables of its map substituted when each is an expression."""
+    if isinstance(value, str):
+        return value
+    if not (isinstance(value, list) and len(value) == 2):
+        return None
+    text, variables = value
+    if not (isinstance(text, str) and isinstance(variables, Mapping)):
+        return None
+    for name, part in variables.items():
+        rep = as_sub(part)
+        if rep is None:
+            return None
+        text = text.replace("${" + name + "}", rep)
+    return text
+
+
+def _join_as_sub(value: Any) -> str | None:
+    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[1], list)):
+        return None
+    parts = [as_sub(p) for p in value[1]]
+    if isinstance(value[0], str) and all(p is not None for p in parts):
+        return value[0].join(parts)  # type: ignore[arg-type]
     return None
 
 
@@ -364,75 +380,91 @@ def canon_function(
 ) -> tuple[str, str | None]:
     """-> (function logical ID, alias name or None); ("?", text) when it names no function of the template.
     `parameters`: the stack's values, for an alias Name or AutoPublishAlias that is `!Ref P`."""
+    text = as_sub(expr)
+    if text is None:
+        return "?", _key(expr)
+    return _FunctionNames(resources, parameters or {}).canonical(_pseudo(text))
 
-    def value(node: Any) -> Any:
+
+class _FunctionNames:
+    """The functions and aliases of one template, for `canon_function`."""
+
+    def __init__(self, resources: Mapping[str, Any], parameters: Mapping[str, Any]) -> None:
+        self.resources = resources
+        self.parameters = parameters
+
+    def canonical(self, text: str) -> tuple[str, str | None]:
+        m = re.fullmatch(r"(\$\{[\w.]+\})(?::([\w$-]+))?", text)
+        if m and (hit := self.reference(m.group(1), m.group(2))):
+            return hit
+        m = _LAMBDA_ARN.fullmatch(text)
+        if m:
+            local = m.group("region") in (REGION, "${AWS_Region}") and m.group("account") in (
+                ACCOUNT,
+                "${AWS_AccountId}",
+            )
+            name, qualifier = m.group("name"), m.group("qualifier")
+            if local and (hit := self.reference(name, qualifier)):
+                return hit
+            if local and (fid := self.named(name)):
+                return fid, qualifier
+        elif fid := self.named(text):
+            return fid, None
+        return "?", text
+
+    def value(self, node: Any) -> Any:
         ref = node.get("Ref") if isinstance(node, Mapping) and len(node) == 1 else None
-        return (parameters or {}).get(ref, node) if isinstance(ref, str) else node
+        return self.parameters.get(ref, node) if isinstance(ref, str) else node
 
-    def kind(rid: str) -> str | None:
-        r = resources.get(rid)
+    def kind(self, rid: str) -> str | None:
+        r = self.resources.get(rid)
         return r.get("Type") if isinstance(r, Mapping) else None
 
-    def props(rid: str) -> Mapping[str, Any]:
-        p = resources[rid].get("Properties") if isinstance(resources.get(rid), Mapping) else None
+    def props(self, rid: str) -> Mapping[str, Any]:
+        r = self.resources.get(rid)
+        p = r.get("Properties") if isinstance(r, Mapping) else None
         return p if isinstance(p, Mapping) else {}
 
-    def named(name: str) -> str | None:
+    def named(self, name: str) -> str | None:
         """The function whose FunctionName is `name`, literally or as the same symbolic string."""
         hits = [
             rid
-            for rid in resources
-            if kind(rid) in FUNCTION_TYPES
-            and (fn := as_sub(props(rid).get("FunctionName"))) is not None
+            for rid in self.resources
+            if self.kind(rid) in FUNCTION_TYPES
+            and (fn := as_sub(self.props(rid).get("FunctionName"))) is not None
             and _pseudo(fn) == name
         ]
         return hits[0] if len(hits) == 1 else None
 
-    def reference(text: str, qualifier: str | None) -> tuple[str, str | None] | None:
+    def reference(self, text: str, qualifier: str | None) -> tuple[str, str | None] | None:
         """`${Id}` or `${Id.Attr}` of a function or alias, optionally qualified."""
         m = re.fullmatch(r"\$\{(\w+)(?:\.(\w+))?\}", text)
         if not m:
             return None
         rid, attr = m.group(1), m.group(2)
-        if kind(rid) in FUNCTION_TYPES and attr in (None, "Arn"):
+        kind = self.kind(rid)
+        if kind in FUNCTION_TYPES and attr in (None, "Arn"):
             return rid, qualifier
-        if kind(rid) == "AWS::Serverless::Function" and attr == "Alias" and qualifier is None:
-            return rid, _key(value(props(rid).get("AutoPublishAlias")))
-        if kind(rid) == "AWS::Lambda::Alias" and attr is None and qualifier is None:
-            target = canon_function(props(rid).get("FunctionName"), resources, parameters)
-            return (target[0], _key(value(props(rid).get("Name")))) if target[0] != "?" else None
-        if attr is None and qualifier is None:  # SAM's <F>Alias<name>, before SAM made it
-            for fid in resources:
-                alias = (
-                    value(props(fid).get("AutoPublishAlias"))
-                    if kind(fid) == "AWS::Serverless::Function"
-                    else None
-                )
-                if isinstance(alias, str) and rid == sam_alias_id(fid, alias):
-                    return fid, alias
-        return None
+        if qualifier is not None:
+            return None
+        if kind == "AWS::Serverless::Function" and attr == "Alias":
+            return rid, _key(self.value(self.props(rid).get("AutoPublishAlias")))
+        if attr is not None:
+            return None
+        if kind == "AWS::Lambda::Alias":
+            target = canon_function(self.props(rid).get("FunctionName"), self.resources, self.parameters)
+            return (target[0], _key(self.value(self.props(rid).get("Name")))) if target[0] != "?" else None
+        return self.sam_alias(rid)
 
-    text = as_sub(expr)
-    if text is None:
-        return "?", _key(expr)
-    text = _pseudo(text)
-    m = re.fullmatch(r"(\$\{[\w.]+\})(?::([\w$-]+))?", text)
-    if m and (hit := reference(m.group(1), m.group(2))):
-        return hit
-    m = _LAMBDA_ARN.fullmatch(text)
-    if m:
-        local = m.group("region") in (REGION, "${AWS_Region}") and m.group("account") in (
-            ACCOUNT,
-            "${AWS_AccountId}",
-        )
-        name, qualifier = m.group("name"), m.group("qualifier")
-        if local and (hit := reference(name, qualifier)):
-            return hit
-        if local and (fid := named(name)):
-            return fid, qualifier
-    elif fid := named(text):
-        return fid, None
-    return "?", text
+    def sam_alias(self, rid: str) -> tuple[str, str] | None:
+        """SAM's <F>Alias<name>, before SAM made it."""
+        for fid in self.resources:
+            if self.kind(fid) != "AWS::Serverless::Function":
+                continue
+            alias = self.value(self.props(fid).get("AutoPublishAlias"))
+            if isinstance(alias, str) and rid == sam_alias_id(fid, alias):
+                return fid, alias
+        return None
 
 
 def canon_principal(expr: Any) -> str:

@@ -162,18 +162,35 @@ class _Decision:
         if not isinstance(arg, list):
             return None
         if key == "Fn::Equals":
-            if len(arg) != 2:
-                return None
-            left, right = self.operand(arg[0]), self.operand(arg[1])
-            return None if left is None or right is None else left == right
-        operands = [self.value(item, depth + 1) for item in arg]
-        if key == "Fn::Not":
-            return None if len(operands) != 1 or operands[0] is None else not operands[0]
-        if key == "Fn::And":
-            return False if False in operands else (True if None not in operands else None)
-        if key == "Fn::Or":
-            return True if True in operands else (False if None not in operands else None)
-        return None
+            return self.equals(arg)
+        combine = _COMBINE.get(key)
+        return None if combine is None else combine([self.value(item, depth + 1) for item in arg])
+
+    def equals(self, arg: list[Any]) -> bool | None:
+        if len(arg) != 2:
+            return None
+        left, right = self.operand(arg[0]), self.operand(arg[1])
+        return None if left is None or right is None else left == right
+
+
+def _not(operands: list[bool | None]) -> bool | None:
+    return None if len(operands) != 1 or operands[0] is None else not operands[0]
+
+
+def _and(operands: list[bool | None]) -> bool | None:
+    return False if False in operands else (True if None not in operands else None)
+
+
+def _or(operands: list[bool | None]) -> bool | None:
+    return True if True in operands else (False if None not in operands else None)
+
+
+# Three-valued Fn::Not / Fn::And / Fn::Or over their operands' values (None: cannot know)
+_COMBINE: dict[str, Callable[[list[bool | None]], bool | None]] = {
+    "Fn::Not": _not,
+    "Fn::And": _and,
+    "Fn::Or": _or,
+}
 
 
 class Conditions(Mapping[str, Any]):

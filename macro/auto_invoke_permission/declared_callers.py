@@ -27,7 +27,8 @@ from .targets import TargetClassifier
 from .template import LAMBDA_PERMISSION, Function, TemplateIndex, alnum, properties
 from .urls import AWS_IAM, function_urls
 
-PRODUCES: frozenset[FindingCode] = frozenset({"AIP170", "AIP171"})
+# AIP126 as permissions.py does: a callee with an AWS::Lambda::ResourcePolicy gets no permission
+PRODUCES: frozenset[FindingCode] = frozenset({"AIP126", "AIP170", "AIP171"})
 
 INVOKE_URL = "lambda:InvokeFunctionUrl"
 ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")  # the AWS Organizations ID pattern

@@ -2,9 +2,10 @@
 
 A finding never changes the template; it explains a grant that could not be
 mirrored, or a mistake that causes AccessDeniedException at run time. The
-README's table of codes is written by hand; `tests/test_readme.py` fails when it
-and `CODES` disagree. Each code is produced by exactly one module, which lists it
-in its `PRODUCES` (`tests/test_findings.py` checks that every code has one).
+README's table of codes is written by hand; `tests/project/test_readme.py` fails when it
+and `CODES` disagree. Each module that creates a code lists it in its `PRODUCES` (a
+check: in its `CHECK`); `tests/unit/test_registries.py` reads the modules' text and fails
+on a code created and not claimed, claimed and not created, or in no claim at all.
 """
 
 from __future__ import annotations

@@ -134,38 +134,52 @@ class Diagnosis:
 def meaning(denial: Denial) -> list[str]:
     """What the message itself says, in plain words (no template needed)."""
     d = denial
-    lines: list[str] = []
     if d.reason in reasons.OTHER_MEANING:
         return reasons.OTHER_MEANING[d.reason] + reasons.mask_lines(d)
     if d.reason is Reason.URL_FORBIDDEN:
-        return [
-            f"The function URL {d.url} refused the request (403 Forbidden). A URL names no function and no "
-            "caller, so the message cannot say which policy failed.",
-            "Since 2026-11-01 every function URL needs both lambda:InvokeFunctionUrl and "
-            "lambda:InvokeFunction for the caller. AuthType AWS_IAM: in one account the caller's identity "
-            "policy or the function's resource policy must allow both; across accounts both sides must. "
-            "AuthType NONE: the resource "
-            'policy needs both statements for Principal "*".',
-            "An unsigned request, or one signed for another service than `lambda` or another region, is "
-            "refused the same way.",
-        ]
+        return _url_meaning(d)
+    lines = [_who_and_what(d), _reason_text(d)]
+    lines.extend(reasons.extra_lines(d) + reasons.mask_lines(d))
+    return lines + _call_notes(d)
+
+
+def _url_meaning(d: Denial) -> list[str]:
+    return [
+        f"The function URL {d.url} refused the request (403 Forbidden). A URL names no function and no "
+        "caller, so the message cannot say which policy failed.",
+        "Since 2026-11-01 every function URL needs both lambda:InvokeFunctionUrl and "
+        "lambda:InvokeFunction for the caller. AuthType AWS_IAM: in one account the caller's identity "
+        "policy or the function's resource policy must allow both; across accounts both sides must. "
+        "AuthType NONE: the resource "
+        'policy needs both statements for Principal "*".',
+        "An unsigned request, or one signed for another service than `lambda` or another region, is "
+        "refused the same way.",
+    ]
+
+
+def _who_and_what(d: Denial) -> str:
+    """The caller and the call the message names."""
     who = f"role {d.role}" if d.role else (f"user {d.user}" if d.user else (d.principal or "the caller"))
     if d.session:
         who += f" (session {d.session}, for Lambda the calling function)"
     target = f"function {d.function or d.function_glob or '(masked)'}" + (
         f", qualifier {d.qualifier}" if d.qualifier else " (unqualified ARN)"
     )
-    lines.append(
+    return (
         f"Caller: {who} in account {d.caller_account or '?'}. Denied: {d.action} on {target} in "
         f"{d.region or '?'}, account {d.function_account or '?'}."
     )
+
+
+def _reason_text(d: Denial) -> str:
+    """What the message's reason means for this call."""
     same = not d.cross_account
     scope = (
         "In one account either the identity policy or the resource policy suffices"
         if same
         else f"Across accounts ({d.caller_account} calls {d.function_account}) both sides are needed"
     )
-    text = {
+    return {
         Reason.NO_IDENTITY_ALLOW: (
             "The identity side failed: no policy of the caller's role allows this exact call. "
             + (
@@ -210,8 +224,11 @@ def meaning(denial: Denial) -> list[str]:
         Reason.UNSPECIFIED: "The message gives no reason (the older form): no policy allowed the call, or "
         f"one denied it. {scope}.",
     }.get(d.reason) or reasons.reason_meaning(d)
-    lines.append(text)
-    lines.extend(reasons.extra_lines(d) + reasons.mask_lines(d))
+
+
+def _call_notes(d: Denial) -> list[str]:
+    """What the caller, the qualifier and the action add."""
+    lines: list[str] = []
     if d.service_caller:
         lines.append(
             f"The caller is the service {d.principal}: it has no identity policy, so only the callee's "

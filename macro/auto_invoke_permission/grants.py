@@ -298,10 +298,10 @@ class _Reader:
         many = isinstance(resources, list)
         items = resources if many else [resources]
         functions = self.index.functions
-        fids = [_function_arn_getatt(node, functions) for node in items]  # each item's, read once
-        self.unqualified_here = frozenset(f for f in fids if f is not None) if many else frozenset()
-        for i, (node, fid) in enumerate(zip(items, fids, strict=True)):
+        self.unqualified_here = _unqualified_functions(items, functions) if many else frozenset()
+        for i, node in enumerate(items):
             position = i if many else None
+            fid = _function_arn_getatt(node, functions)
             if fid is not None:
                 target = self.classifier.getatt_arn(fid)
                 if kind is DIRECT:
@@ -554,6 +554,11 @@ def _function_arn_getatt(node: Any, functions: Mapping[str, Any]) -> str | None:
     ):
         return getatt[0]
     return None
+
+
+def _unqualified_functions(items: list[Any], functions: Mapping[str, Any]) -> frozenset[str]:
+    """The functions of the template a Resource list names unqualified by `!GetAtt F.Arn`."""
+    return frozenset(fid for node in items if (fid := _function_arn_getatt(node, functions)) is not None)
 
 
 def _resource_path(stmt_path: str, position: int | None) -> str:

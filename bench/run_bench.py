@@ -282,6 +282,24 @@ def synthetic(n: int, prefix: str = "") -> dict[str, Any]:
     return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
 
 
+def with_parameters(template: dict[str, Any]) -> dict[str, Any]:
+    """`template` with a parameter and a condition on it that this deploy's value decides: every
+    10th function under the condition, every 15th granted a function named by the parameter. The
+    macro reads such a template more than once (permissions hold for every parameter value)."""
+    out: dict[str, Any] = json.loads(json.dumps(template))
+    out["Parameters"] = {"Stage": {"Type": "String", "Default": "dev", "AllowedValues": ["dev", "prod"]}}
+    out["Conditions"] = {"IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}}
+    arn = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:svc-${Stage}-"
+    for i, function in enumerate(out["Resources"].values()):
+        if i % 10 == 0:
+            function["Condition"] = "IsProd"
+        if i % 15 == 1:
+            resource = {"Fn::Sub": f"{arn}{i}"}
+            statement = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": resource}
+            function["Properties"]["Policies"].append({"Statement": [statement]})
+    return out
+
+
 def hook_template_text(target_bytes: int) -> str:
     """synthetic(150) as YAML with short-form tags, without the macro in its Transform, each function
     padded with ordinary IAM statements until the text is just under `target_bytes`."""
@@ -709,11 +727,13 @@ def main(argv: list[str] | None = None) -> int:
         f"small: {len(small['Resources'])} functions, {2 * len(small['Resources'])} grants"
     )
 
+    parameters_event = event_for(with_parameters(large), "bench-parameters")
+    parameters_event["templateParameterValues"] = {"Stage": "dev"}
     try:
         out = run_handler(
             codeuri,
             handler,
-            [event_for(large, "bench-large"), event_for(small, "bench-small")],
+            [event_for(large, "bench-large"), event_for(small, "bench-small"), parameters_event],
             args.repeat,
             args.profile,
         )
@@ -724,8 +744,8 @@ def main(argv: list[str] | None = None) -> int:
     if crashed:
         print("handler raised:\n" + crashed[0])
         return 1
-    large_r, small_r = out["results"]
-    for name, r in (("large", large_r), ("small", small_r)):
+    large_r, small_r, parameters_r = out["results"]
+    for name, r in (("large", large_r), ("small", small_r), ("parameters", parameters_r)):
         status = r["response"].get("status")
         if str(status).lower() != "success":
             message = r["response"].get("errorMessage")
@@ -758,6 +778,7 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, Any] = {
         "permissions_added_large": added,
         **handler_figures(t_handler, t_json, t_small, warm, args.deploys),
+        "ratio_vs_json_parameters": round(parameters_r["s"] / parameters_r["json_s"], 2),
         **sam_figures(t_handler, t_sam, t_sam_import),
         **import_figures(t_base, t_cached, t_nocache),
         "boto3_imported": out["boto3"],
@@ -804,6 +825,10 @@ def main(argv: list[str] | None = None) -> int:
     for label, value, target in rows:
         shown = "n/a" if value is None else f"{value:g}"
         print(f"{label:<42} {shown:>9} {'<= ' + format(target, 'g'):>8}  {verdict(value, target)}")
+    print(
+        f"(a) with Parameters and Conditions / JSON {figures['ratio_vs_json_parameters']:>7g}   (reported: "
+        "the large template with a parameter, a condition decided by it, grants named by it)"
+    )
     print(
         f"(h) hook cold import with PyYAML        {figures['hook_cold_import_ratio']:>9g}   (reported; "
         f"{figures['hook_cold_import_ratio_no_bytecode']:g} without bytecode)"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from . import checks, limits, parameter_values, report, sources, suppressions
+from . import checks, limits, report, sources, suppressions
 from .conditions import Conditions, condition_cycles, referenced_conditions
 from .findings import Finding, FindingCode
 from .grants import GrantsRead, apply_denies, read_grants
@@ -210,13 +210,14 @@ def _for_every_value(
     decided = isinstance(now.resolver.conditions, Conditions) and bool(now.resolver.conditions.decided)
     if not (now.resolver.read_a_value or decided):
         return now_built._replace(findings=[])
+    from . import parameter_values  # lazy: only a template whose values matter reads them (cold start)
+
     conditions = None if shape.resources_only else shape.template.get("Conditions", {})
     # every condition open, even one on literals only: CloudFormation decides it at each deploy
     every = _reading(shape, options, context._replace(decide_conditions=False), known={})
+    valued = _valued(now, every, decided, shape, options, context)  # before probes resolve more
     probes = parameter_values.probes(every.documents, every.template_index, now.resolver.values)
     probed = [(probe, _reading(shape, options, context, known=dict([probe])).grants) for probe in probes]
-    # this deploy's values in every string, every condition open (a Deny under one included)
-    valued = _reading(shape, options, context._replace(decide_conditions=False))
     merged = parameter_values.merge(
         valued.grants,
         every.grants,
@@ -234,13 +235,31 @@ def _for_every_value(
     )
 
 
+def _valued(
+    now: _Reading, every: _Reading, decided: bool, shape: Shape, options: Options, context: TransformContext
+) -> _Reading:
+    """The reading with this deploy's values in every string and every condition open (a Deny under
+    one included). When no condition was decided, it is this deploy's reading (open and undecided
+    read alike); when the reading with every parameter a symbol asked for none of the parameters
+    with a value, and no AllowCallers reads the values, it is that reading (it reads alike)."""
+    if not decided:
+        return now
+    if not (every.resolver.asked & now.resolver.values.keys()) and not _declares_callers(
+        every.template_index
+    ):
+        return every
+    return _reading(shape, options, context._replace(decide_conditions=False))
+
+
 def _findings_now(now: _Reading, now_built: _Built, options: Options, shape: Shape) -> list[Finding]:
     """The findings with this deploy's values: what a condition decided false guards has none."""
     index = now.template_index
     findings = _run_findings(index, options, shape.unanalyzed) + index.findings + now.read.findings
     findings += now.denied + now_built.findings
-    if not shape.resources_only:
-        parameters = shape.template.get("Parameters") or {}
+    parameters = None if shape.resources_only else shape.template.get("Parameters")
+    if parameters:
+        from . import parameter_values  # lazy: most templates passed to a cold start have none
+
         findings += parameter_values.constraint_findings(parameters, now.resolver)
     facts = checks.Facts(
         index,
@@ -288,14 +307,21 @@ def _declared(
     """The permissions, findings and new Conditions of the template's AllowCallers. Most templates
     declare none: declared_callers is imported only for one that does, so that the handler's cold
     import stays small (`make bench` (d))."""
+    if _declares_callers(index):
+        from . import declared_callers  # lazy: see above
+
+        return declared_callers.build(index, classifier, conditions, taken)
+    return [], [], {}
+
+
+def _declares_callers(index: TemplateIndex) -> bool:
+    """Whether a function of the template has AllowCallers (what declared_callers reads)."""
     for function in index.functions.values():  # a plain loop: it runs on every function of every template
         metadata = function.resource.get("Metadata")
         own = metadata.get(MACRO_KEY) if isinstance(metadata, dict) else None
-        if isinstance(own, dict) and "AllowCallers" in own:  # what declared_callers reads
-            from . import declared_callers  # lazy: see above
-
-            return declared_callers.build(index, classifier, conditions, taken)
-    return [], [], {}
+        if isinstance(own, dict) and "AllowCallers" in own:
+            return True
+    return False
 
 
 def _resolver(

@@ -14,6 +14,7 @@ grant gets no permission and AIP128 says so. A value CloudFormation would reject
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, cast
@@ -30,6 +31,7 @@ from .template import LAMBDA_ALIAS, TemplateIndex, alnum, properties
 PRODUCES: frozenset[FindingCode] = frozenset({"AIP119", "AIP128"})
 
 MAX_CONDITION_NAME = 255
+_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what json.dumps escapes with ensure_ascii=False
 MAX_PROBES = 16  # readings with one parameter's value: each is a reading of the whole template
 _SUB_NAME = re.compile(r"\$\{([^}!.]+)\}")
 
@@ -189,28 +191,67 @@ def probes(
     if not values:
         return []
     resolver = index.resolver
-    grants = {sym for doc in documents for sym in _resource_syms(doc.document, resolver)}
-    callees = _callee_syms(index)
+    callees = set(_callee_syms(index))
+    # with no callee pattern, a grant matters only as a pattern on a parameter with a value, and its
+    # Resource then names that parameter (a Ref, or `${Name}` in a Sub): the others are not resolved
+    named = None if any(_split_at_parameter(c) for c in callees) else tuple(values)
+    grants = {sym for doc in documents for sym in _resource_syms(doc.document, resolver, named)}
     found: set[Probe] = set()
-    for grant in grants:
-        for callee in callees:
-            solved = _solve(grant, callee) or _solve(callee, grant)
-            if solved is not None and solved[0] in values and str(values[solved[0]]) != solved[1]:
-                found.add(solved)
+    # a pattern has exactly one parameter, a target none: only such pairs can solve
+    for patterns, targets in ((grants, callees), (callees, grants)):
+        split = [s for s in map(_split_at_parameter, patterns) if s is not None]
+        bodies = [_atoms(t) for t in targets if not any(map(_is_parameter, t))]
+        for name, head, tail in split:
+            for body in bodies:
+                value = _middle(head, tail, body)
+                if value is not None and name in values and str(values[name]) != value:
+                    found.add((name, value))
     return sorted(found)[:MAX_PROBES]
 
 
-def _resource_syms(document: Any, resolver: Resolver) -> Iterator[Sym]:
-    """Every string a `Resource` of a policy document can stand for."""
+def _resource_syms(document: Any, resolver: Resolver, named: Sequence[str] | None = None) -> Iterator[Sym]:
+    """Every string a `Resource` of a policy document can stand for; with `named`, only of a
+    Resource where one of those names is written."""
+    if named is not None and not _written_in(document, named):
+        return
     stack = [document]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
-            if "Resource" in node:
-                yield from (v for v, _ in resolver.strings(node["Resource"]) if isinstance(v, tuple))
+            resource = node.get("Resource")
+            if "Resource" in node and (named is None or _mentions(resource, named)):
+                yield from (v for v, _ in resolver.strings(resource) if isinstance(v, tuple))
             stack.extend(v for k, v in node.items() if k != "Resource")
         elif isinstance(node, list):
             stack.extend(node)
+
+
+def _written_in(document: Any, names: Sequence[str]) -> bool:
+    """Whether one of `names` may be written in the document: a search of its JSON text (only `"`,
+    `\\` and control characters are escaped there); True when it is not JSON data."""
+    if any(_JSON_ESCAPED.search(name) for name in names):
+        return True
+    try:
+        text = json.dumps(document, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):  # not JSON data: walked as it is
+        return True
+    return any(name in text for name in names)
+
+
+def _mentions(node: Any, names: Sequence[str]) -> bool:
+    """Whether a string of `node` (a key or a value, at any depth) holds one of `names`."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if any(name in item for name in names):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _callee_syms(index: TemplateIndex) -> list[Sym]:
@@ -244,12 +285,20 @@ def _atoms(sym: Sym) -> list[str | Token]:
     return out
 
 
-def _solve(pattern: Sym, target: Sym) -> Probe | None:
-    """The value of the one parameter of `pattern` that makes it `target` (which has none)."""
-    at = [i for i, part in enumerate(pattern) if isinstance(part, Token) and part.kind == "param"]
-    if len(at) != 1 or any(isinstance(part, Token) and part.kind == "param" for part in target):
+def _is_parameter(part: str | Token) -> bool:
+    return isinstance(part, Token) and part.kind == "param"
+
+
+def _split_at_parameter(pattern: Sym) -> tuple[str, list[str | Token], list[str | Token]] | None:
+    """The one parameter of `pattern`, and the atoms before and after it; None unless exactly one."""
+    at = [i for i, part in enumerate(pattern) if _is_parameter(part)]
+    if len(at) != 1:
         return None
-    head, tail, body = _atoms(pattern[: at[0]]), _atoms(pattern[at[0] + 1 :]), _atoms(target)
+    return cast(Token, pattern[at[0]]).name, _atoms(pattern[: at[0]]), _atoms(pattern[at[0] + 1 :])
+
+
+def _middle(head: list[str | Token], tail: list[str | Token], body: list[str | Token]) -> str | None:
+    """The string that makes head + it + tail the atoms `body`, if there is one (no token in it)."""
     if len(body) <= len(head) + len(tail) or body[: len(head)] != head:
         return None
     if tail and body[len(body) - len(tail) :] != tail:
@@ -257,7 +306,7 @@ def _solve(pattern: Sym, target: Sym) -> Probe | None:
     middle = body[len(head) : len(body) - len(tail)]
     if any(isinstance(a, Token) for a in middle):
         return None
-    return cast(Token, pattern[at[0]]).name, "".join(cast(list[str], middle))
+    return "".join(cast(list[str], middle))
 
 
 def _unwritable(grant: Grant, index: TemplateIndex, visible: Mapping[str, Any] | None) -> str:

@@ -213,6 +213,9 @@ class Resolver:
         # (the others are symbols, and what is built holds for any value of them), else the event's
         self.values: dict[str, Any] = {}
         self.read_a_value = False  # whether anything read so far used one of `values`
+        # the parameters anything read so far asked for, known or not: a reading that asked for none
+        # of the known ones reads alike with any parameter values (core._for_every_value)
+        self.asked: set[str] = set()
         # NoEcho parameters stay symbolic: their values must never reach a message or the report
         self.secret: set[str] = {name for name, decl in parameters.items() if is_secret(decl)}
         readable = parameter_values if known_values is None else known_values
@@ -258,19 +261,22 @@ class Resolver:
             return (Token("pseudo", name),)
         if name in self.secret:
             return (Token("ref", name),)
-        if name in self.values:
+        if name in self.parameters:
+            self.asked.add(name)
+            if name not in self.values:
+                return (Token("param", name),)
             self.read_a_value = True
             v = self.values[name]
             text = ",".join(str(x) for x in v) if isinstance(v, list) else str(v)
             return (text,) if text else ()  # a Sym holds no empty literal: "" is the empty Sym
-        if name in self.parameters:
-            return (Token("param", name),)
         if name in self.resources or name in self.implicit or "." in name:
             # `Ref F.Alias` is SAM's syntax for the AutoPublishAlias of F
             return (Token("ref", name),)
         return Unresolved(f"Ref to {name}, which is neither a parameter nor a resource")
 
     def parameter_list(self, name: str) -> list[str] | None:
+        if name in self.parameters:
+            self.asked.add(name)
         v = self.values.get(name)
         if v is not None:
             self.read_a_value = True

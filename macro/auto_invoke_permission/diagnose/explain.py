@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol, TextIO
+from typing import Any
 
 from .. import core
 from ..model import (
@@ -51,13 +51,6 @@ from .locate import (
 
 ALLOW_CALLERS_KEY = "AllowCallers"  # Metadata.AutoInvokePermission.AllowCallers on a callee
 _VERSION = re.compile(r"^(\d+|\$LATEST)$")
-
-
-class StreamsLike(Protocol):
-    @property
-    def out(self) -> TextIO: ...
-    @property
-    def err(self) -> TextIO: ...
 
 
 class CaseKind(StrEnum):
@@ -317,9 +310,7 @@ def _context(denial: Denial, account: str, params: Mapping[str, Any]) -> Transfo
     return TransformContext(region, account, params, decide_conditions=False, every_principal=True)
 
 
-def analyze_template(
-    template: LoadedTemplate, denial: Denial, overrides: Mapping[str, str], streams: StreamsLike | None = None
-) -> Analyzed:
+def analyze_template(template: LoadedTemplate, denial: Denial, overrides: Mapping[str, str]) -> Analyzed:
     """The core's analysis of one template, placed where the message says the callee is."""
     from ..template_inputs import parameter_values, template_options
 

@@ -17,7 +17,6 @@ Not on the macro's Lambda path (macro/Makefile leaves it out of the artifact).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from . import core
@@ -32,6 +31,7 @@ from .model import (
 )
 from .options import Mode, OptionError, Options
 from .paths import TemplatePath
+from .record import Record, field, replace
 from .template_inputs import fragment_of, parameter_values, template_options
 
 if TYPE_CHECKING:
@@ -71,16 +71,14 @@ def _silent(_: str) -> None:
     """The default note callback: notes are dropped."""
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(Record):
     """Where the stack is deployed: what the macro event says."""
 
     region: str = DEFAULT_REGION
     account_id: str = DEFAULT_ACCOUNT_ID
 
 
-@dataclass(frozen=True)
-class Gate:
+class Gate(Record):
     """What the account's CloudFormation Hook enforces, checked before a deploy.
 
     `require_transform`: a grant that needs a permission fails a template that does not list
@@ -97,8 +95,7 @@ class Gate:
         return self.require_transform or bool(self.fail_on)
 
 
-@dataclass(frozen=True)
-class CheckRequest:
+class CheckRequest(Record):
     """One template to check. `parameters`: values given for the deploy (others take Default)."""
 
     template: Mapping[str, Any]
@@ -115,8 +112,7 @@ class CheckRequest:
     locate: Locate | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
-class LocatedFinding:
+class LocatedFinding(Record):
     finding: Finding
     line: int  # 1-based, in the template's source
     column: int = 1
@@ -128,8 +124,7 @@ class LocatedFinding:
         return self.finding.suppressed
 
 
-@dataclass(frozen=True)
-class CheckedTemplate:
+class CheckedTemplate(Record):
     """What `check` found in one template, and whether it passes."""
 
     path: str
@@ -243,8 +238,7 @@ def _context(template: Mapping[str, Any], place: Place, given: Mapping[str, Any]
 
 
 # ------------------------------------------------------------------ transform
-@dataclass(frozen=True)
-class TransformRequest:
+class TransformRequest(Record):
     """One template to run the macro on, as CloudFormation would (transforms before it first)."""
 
     template: Mapping[str, Any]
@@ -255,8 +249,7 @@ class TransformRequest:
     macro_name: str = DEFAULT_MACRO_NAME
 
 
-@dataclass(frozen=True)
-class Transformed:
+class Transformed(Record):
     """The template CloudFormation continues with, and what the macro found on the way."""
 
     template: dict[str, Any]
@@ -264,8 +257,7 @@ class Transformed:
     listed: bool  # False: the template does not list the macro; it ran all the same
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(Record):
     """Who invokes whom: the core's edges, and whether the template lists the macro."""
 
     edges: tuple[Edge, ...]
@@ -303,14 +295,12 @@ def _options(options: Options, request: TransformRequest) -> Options:
 
 
 # ------------------------------------------------------------------ diagnose
-@dataclass(frozen=True)
-class NamedTemplate:
+class NamedTemplate(Record):
     name: str
     template: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class DiagnoseRequest:
+class DiagnoseRequest(Record):
     """An invoke AccessDeniedException (or, with `url`, a function URL's 403) and the templates of
     the caller and the callee."""
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, field
 from typing import TextIO
 
 from ..model import DEFAULT_ACCOUNT_ID, DEFAULT_MACRO_NAME, DEFAULT_REGION
 from ..options import Mode
+from ..record import Record, field
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -29,8 +29,7 @@ class UsageError(Exception):
     """Bad arguments: exit 2 with this one line."""
 
 
-@dataclass(frozen=True)
-class Streams:
+class Streams(Record):
     """Where a run writes: results to `out`; findings, notes and errors to `err`.
 
     Notes are said once per run (the same text twice is said once), and not at all with `quiet`.

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..record import Record, field
 
 PROJECT_FILE = ".autoinvoke.toml"
 PYPROJECT = "pyproject.toml"
@@ -43,8 +44,7 @@ class ConfigError(Exception):
     """A configuration file or an override cannot be read. One line, naming the file or the value."""
 
 
-@dataclass(frozen=True)
-class ProjectSettings:
+class ProjectSettings(Record):
     """What a project file says; None (or empty) where it says nothing."""
 
     source: str | None = None  # the file(s) read, for messages

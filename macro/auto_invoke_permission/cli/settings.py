@@ -12,7 +12,6 @@ import argparse
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from ..api import Gate, Place
 from ..findings import FindingCode
 from ..model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from ..options import Mode
+from ..record import Record, field
 from .common import Streams, UsageError
 from .config import ConfigError, ProjectSettings, find_project_settings, parse_parameter_overrides
 
@@ -28,8 +28,7 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
-@dataclass(frozen=True)
-class TemplateArguments:
+class TemplateArguments(Record):
     """The shared arguments of a template-reading command, read once from the command line."""
 
     templates: tuple[str, ...]
@@ -66,8 +65,7 @@ class TemplateArguments:
         )
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Record):
     """One run's settings, from the command line over the project files over the environment."""
 
     place: Place

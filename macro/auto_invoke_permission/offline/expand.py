@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from .. import core
 from ..model import TransformContext
 from ..options import Options, resolve_options
+from ..record import Record, field
 from ..template_inputs import fragment_of, own_options
 from .toolbox import SAM_TRANSFORM, SamError, sam_translate
 
@@ -39,8 +39,7 @@ class ExpandError(Exception):
     """A transform cannot be run offline, or it rejects the template. One line."""
 
 
-@dataclass(frozen=True)
-class TransformEntry:
+class TransformEntry(Record):
     """One entry of the Transform section: a name, with Parameters in the mapping form."""
 
     name: str
@@ -79,8 +78,7 @@ def transform_value(entries: list[TransformEntry], source: Any) -> Any:
     return written if isinstance(source, list) or len(written) != 1 else written[0]
 
 
-@dataclass(frozen=True)
-class MacroInput:
+class MacroInput(Record):
     """What CloudFormation sends the macro, and how its answer goes back into the template."""
 
     fragment: dict[str, Any]

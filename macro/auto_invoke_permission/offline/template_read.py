@@ -19,10 +19,10 @@ import json
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..paths import TemplatePath
+from ..record import Record, field
 
 OutputFormat = Literal["yaml", "json"]
 
@@ -33,8 +33,7 @@ class TemplateError(Exception):
     """The template cannot be read or parsed. The message is one line: path, line and problem."""
 
 
-@dataclass(frozen=True)
-class LoadedTemplate:
+class LoadedTemplate(Record):
     """A parsed template: plain JSON-shaped `data`, plus the loader's nodes for source lines."""
 
     path: str

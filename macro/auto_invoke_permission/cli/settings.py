@@ -12,7 +12,6 @@ import argparse
 import os
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from ..api import Gate, Place
@@ -115,10 +114,12 @@ def parse_parameter_arguments(items: Sequence[str]) -> dict[str, str]:
     return overrides
 
 
-def resolve_settings(arguments: TemplateArguments, streams: Streams, cwd: Path | None = None) -> Settings:
+def resolve_settings(
+    arguments: TemplateArguments, streams: Streams, cwd: str | os.PathLike[str] | None = None
+) -> Settings:
     """Every source of settings merged, weakest first (cli/config.py's precedence)."""
     try:
-        project = find_project_settings(cwd or Path.cwd())
+        project = find_project_settings(cwd or os.getcwd())
         overrides = dict(project.parameters)
         given = _given_overrides(arguments)
         overrides.update(_samconfig_overrides(arguments))
@@ -147,13 +148,15 @@ def _given_overrides(arguments: TemplateArguments) -> dict[str, str]:
 
 
 def _samconfig_overrides(arguments: TemplateArguments) -> dict[str, str]:
-    from .config import samconfig_overrides
-
     config_file = arguments.config_file or (DEFAULT_SAMCONFIG if arguments.config_env else None)
     if config_file is None:
         return {}
     if not os.path.isfile(config_file):
         raise UsageError(f"--config-file {config_file}: no such file")
+    from pathlib import Path  # as samconfig's messages have always named the file
+
+    from .config import samconfig_overrides
+
     return samconfig_overrides(Path(config_file), arguments.config_env)
 
 

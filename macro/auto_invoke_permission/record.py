@@ -77,25 +77,28 @@ class Record:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         cls = type(self)
-        if len(args) > len(cls._fields):
-            raise TypeError(f"{cls.__qualname__}() takes {len(cls._fields)} arguments, {len(args)} given")
-        values = dict(zip(cls._fields, args, strict=False))
-        for name, value in kwargs.items():
-            if name not in cls._fields:
-                raise TypeError(f"{cls.__qualname__}() got an unexpected keyword argument {name!r}")
-            if name in values:
-                raise TypeError(f"{cls.__qualname__}() got multiple values for argument {name!r}")
-            values[name] = value
-        for name in cls._fields:
-            if name in values:
-                value = values[name]
-            elif name in cls._defaults:
-                value = cls._defaults[name]
-            elif name in cls._factories:
-                value = cls._factories[name]()
-            else:
-                raise TypeError(f"{cls.__qualname__}() missing required argument: {name!r}")
-            object.__setattr__(self, name, value)
+        fields = cls._fields
+        if len(args) > len(fields):
+            raise TypeError(f"{cls.__qualname__}() takes {len(fields)} arguments, {len(args)} given")
+        values = dict(zip(fields, args, strict=False))
+        if kwargs:
+            for name in kwargs:
+                if name not in fields:
+                    raise TypeError(f"{cls.__qualname__}() got an unexpected keyword argument {name!r}")
+                if name in values:
+                    raise TypeError(f"{cls.__qualname__}() got multiple values for argument {name!r}")
+            values.update(kwargs)
+        if kwargs or len(values) < len(fields):  # in the fields' order, the defaults filled in
+            values = {name: values[name] if name in values else cls._default(name) for name in fields}
+        self.__dict__.update(values)  # as a frozen dataclass sets them: past __setattr__
+
+    @classmethod
+    def _default(cls, name: str) -> Any:
+        if name in cls._defaults:
+            return cls._defaults[name]
+        if name in cls._factories:
+            return cls._factories[name]()
+        raise TypeError(f"{cls.__qualname__}() missing required argument: {name!r}")
 
     def _compared_values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self._compared)

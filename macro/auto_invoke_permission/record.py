@@ -8,7 +8,9 @@ their defaults (`field(default_factory=...)` builds one per record); two records
 class are equal when their compared fields are, and hash as those fields; the repr is
 `Name(field=value, ...)`; assigning or deleting an attribute raises
 `dataclasses.FrozenInstanceError`. mypy reads a subclass as a frozen dataclass
-(`dataclass_transform`). `replace(record, **changes)` is `dataclasses.replace`.
+(`dataclass_transform`). `replace(record, **changes)` is `dataclasses.replace`; `dataclasses`'
+own `fields`, `replace`, `asdict` and `is_dataclass` take records too (their fields are built,
+and `dataclasses` imported, the first time one of them asks).
 
 Not on the macro's Lambda path.
 """
@@ -45,11 +47,31 @@ def field(
     return _Field(default, default_factory, compare, repr)
 
 
+class _DataclassFields:
+    """A record class's `__dataclass_fields__`, taken on first use from a frozen dataclass with the
+    same fields, so that `dataclasses.fields`, `replace`, `asdict` and `is_dataclass` read records."""
+
+    def __get__(self, instance: object, owner: type[Record]) -> dict[str, Any]:
+        built: dict[str, Any] | None = owner.__dict__.get("_dataclass_twin_fields")
+        if built is None:
+            import dataclasses
+
+            annotations = {}
+            for klass in reversed(owner.__mro__):
+                annotations.update(klass.__dict__.get("__annotations__", {}))  # noqa: RUF063
+            specs = [(name, annotations[name], owner._dataclass_field(name)) for name in owner._fields]
+            twin = dataclasses.make_dataclass(owner.__qualname__, specs, frozen=True)
+            built = {twin_field.name: twin_field for twin_field in dataclasses.fields(twin)}
+            type.__setattr__(owner, "_dataclass_twin_fields", built)
+        return built
+
+
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
 class Record:
     """A frozen record: subclasses declare their fields as annotations, with defaults after them."""
 
     __slots__ = ()
+    __dataclass_fields__ = _DataclassFields()
     _fields: ClassVar[tuple[str, ...]] = ()
     _defaults: ClassVar[dict[str, Any]] = {}
     _factories: ClassVar[dict[str, Callable[[], Any]]] = {}
@@ -91,6 +113,18 @@ class Record:
         if kwargs or len(values) < len(fields):  # in the fields' order, the defaults filled in
             values = {name: values[name] if name in values else cls._default(name) for name in fields}
         self.__dict__.update(values)  # as a frozen dataclass sets them: past __setattr__
+
+    @classmethod
+    def _dataclass_field(cls, name: str) -> Any:
+        """The `dataclasses.field` this record's field stands for."""
+        import dataclasses
+
+        compare, shown = name in cls._compared, name in cls._shown
+        if name in cls._factories:
+            return dataclasses.field(default_factory=cls._factories[name], compare=compare, repr=shown)
+        if name in cls._defaults:
+            return dataclasses.field(default=cls._defaults[name], compare=compare, repr=shown)
+        return dataclasses.field(compare=compare, repr=shown)
 
     @classmethod
     def _default(cls, name: str) -> Any:

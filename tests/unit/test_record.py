@@ -94,3 +94,13 @@ def test_replace_keeps_the_other_fields() -> None:
 def test_wrong_arguments_raise_type_error(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     with pytest.raises(TypeError):
         Mine(*args, **kwargs)
+
+
+def test_dataclasses_functions_read_a_record_as_its_dataclass() -> None:
+    record, twin = Mine("a", 2, ["t"], hidden="x"), Mine2("a", 2, ["t"], hidden="x")
+    assert dataclasses.is_dataclass(record)
+    assert [(f.name, f.compare, f.repr) for f in dataclasses.fields(record)] == [
+        (f.name, f.compare, f.repr) for f in dataclasses.fields(twin)
+    ]
+    assert dataclasses.asdict(record) == dataclasses.asdict(twin)
+    assert dataclasses.replace(record, count=3) == Mine("a", 3, ["t"], hidden="x")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import core
 from .findings import Finding, FindingCode
+from .frozen_record import FrozenRecord, field, replace
 from .model import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_MACRO_NAME,
@@ -31,7 +32,6 @@ from .model import (
 )
 from .options import Mode, OptionError, Options
 from .paths import TemplatePath
-from .record import Record, field, replace
 from .template_inputs import fragment_of, parameter_values, template_options
 
 if TYPE_CHECKING:
@@ -71,14 +71,14 @@ def _silent(_: str) -> None:
     """The default note callback: notes are dropped."""
 
 
-class Place(Record):
+class Place(FrozenRecord):
     """Where the stack is deployed: what the macro event says."""
 
     region: str = DEFAULT_REGION
     account_id: str = DEFAULT_ACCOUNT_ID
 
 
-class Gate(Record):
+class Gate(FrozenRecord):
     """What the account's CloudFormation Hook enforces, checked before a deploy.
 
     `require_transform`: a grant that needs a permission fails a template that does not list
@@ -95,7 +95,7 @@ class Gate(Record):
         return self.require_transform or bool(self.fail_on)
 
 
-class CheckRequest(Record):
+class CheckRequest(FrozenRecord):
     """One template to check. `parameters`: values given for the deploy (others take Default)."""
 
     template: Mapping[str, Any]
@@ -112,7 +112,7 @@ class CheckRequest(Record):
     locate: Locate | None = field(default=None, compare=False)
 
 
-class LocatedFinding(Record):
+class LocatedFinding(FrozenRecord):
     finding: Finding
     line: int  # 1-based, in the template's source
     column: int = 1
@@ -124,7 +124,7 @@ class LocatedFinding(Record):
         return self.finding.suppressed
 
 
-class CheckedTemplate(Record):
+class CheckedTemplate(FrozenRecord):
     """What `check` found in one template, and whether it passes."""
 
     path: str
@@ -238,7 +238,7 @@ def _context(template: Mapping[str, Any], place: Place, given: Mapping[str, Any]
 
 
 # ------------------------------------------------------------------ transform
-class TransformRequest(Record):
+class TransformRequest(FrozenRecord):
     """One template to run the macro on, as CloudFormation would (transforms before it first)."""
 
     template: Mapping[str, Any]
@@ -249,7 +249,7 @@ class TransformRequest(Record):
     macro_name: str = DEFAULT_MACRO_NAME
 
 
-class Transformed(Record):
+class Transformed(FrozenRecord):
     """The template CloudFormation continues with, and what the macro found on the way."""
 
     template: dict[str, Any]
@@ -257,7 +257,7 @@ class Transformed(Record):
     listed: bool  # False: the template does not list the macro; it ran all the same
 
 
-class Analysis(Record):
+class Analysis(FrozenRecord):
     """Who invokes whom: the core's edges, and whether the template lists the macro."""
 
     edges: tuple[Edge, ...]
@@ -295,12 +295,12 @@ def _options(options: Options, request: TransformRequest) -> Options:
 
 
 # ------------------------------------------------------------------ diagnose
-class NamedTemplate(Record):
+class NamedTemplate(FrozenRecord):
     name: str
     template: Mapping[str, Any]
 
 
-class DiagnoseRequest(Record):
+class DiagnoseRequest(FrozenRecord):
     """An invoke AccessDeniedException (or, with `url`, a function URL's 403) and the templates of
     the caller and the callee."""
 

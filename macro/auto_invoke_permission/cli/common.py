@@ -12,9 +12,9 @@ import argparse
 import sys
 from typing import TextIO
 
+from ..frozen_record import FrozenRecord, field
 from ..model import DEFAULT_ACCOUNT_ID, DEFAULT_MACRO_NAME, DEFAULT_REGION
 from ..options import Mode
-from ..record import Record, field
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -29,7 +29,7 @@ class UsageError(Exception):
     """Bad arguments: exit 2 with this one line."""
 
 
-class Streams(Record):
+class Streams(FrozenRecord):
     """Where a run writes: results to `out`; findings, notes and errors to `err`.
 
     Notes are said once per run (the same text twice is said once), and not at all with `quiet`.

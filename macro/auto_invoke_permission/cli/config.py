@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from ..record import Record, field
+from ..frozen_record import FrozenRecord, field
 
 PROJECT_FILE = ".autoinvoke.toml"
 PYPROJECT = "pyproject.toml"
@@ -45,7 +45,7 @@ class ConfigError(Exception):
     """A configuration file or an override cannot be read. One line, naming the file or the value."""
 
 
-class ProjectSettings(Record):
+class ProjectSettings(FrozenRecord):
     """What a project file says; None (or empty) where it says nothing."""
 
     source: str | None = None  # the file(s) read, for messages

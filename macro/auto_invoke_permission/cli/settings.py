@@ -16,9 +16,9 @@ from typing import Any
 
 from ..api import Gate, Place
 from ..findings import FindingCode
+from ..frozen_record import FrozenRecord, field
 from ..model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from ..options import Mode
-from ..record import Record, field
 from .common import Streams, UsageError
 from .config import ConfigError, ProjectSettings, find_project_settings, parse_parameter_overrides
 
@@ -27,7 +27,7 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
-class TemplateArguments(Record):
+class TemplateArguments(FrozenRecord):
     """The shared arguments of a template-reading command, read once from the command line."""
 
     templates: tuple[str, ...]
@@ -64,7 +64,7 @@ class TemplateArguments(Record):
         )
 
 
-class Settings(Record):
+class Settings(FrozenRecord):
     """One run's settings, from the command line over the project files over the environment."""
 
     place: Place

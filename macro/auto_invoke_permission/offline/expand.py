@@ -22,9 +22,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import core
+from ..frozen_record import FrozenRecord, field
 from ..model import TransformContext
 from ..options import Options, resolve_options
-from ..record import Record, field
 from ..template_inputs import fragment_of, own_options
 from .toolbox import SAM_TRANSFORM, SamError, sam_translate
 
@@ -39,7 +39,7 @@ class ExpandError(Exception):
     """A transform cannot be run offline, or it rejects the template. One line."""
 
 
-class TransformEntry(Record):
+class TransformEntry(FrozenRecord):
     """One entry of the Transform section: a name, with Parameters in the mapping form."""
 
     name: str
@@ -78,7 +78,7 @@ def transform_value(entries: list[TransformEntry], source: Any) -> Any:
     return written if isinstance(source, list) or len(written) != 1 else written[0]
 
 
-class MacroInput(Record):
+class MacroInput(FrozenRecord):
     """What CloudFormation sends the macro, and how its answer goes back into the template."""
 
     fragment: dict[str, Any]

@@ -20,8 +20,8 @@ import sys
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from ..frozen_record import FrozenRecord, field
 from ..paths import TemplatePath
-from ..record import Record, field
 
 OutputFormat = Literal["yaml", "json"]
 
@@ -32,7 +32,7 @@ class TemplateError(Exception):
     """The template cannot be read or parsed. The message is one line: path, line and problem."""
 
 
-class LoadedTemplate(Record):
+class LoadedTemplate(FrozenRecord):
     """A parsed template: plain JSON-shaped `data`, plus the loader's nodes for source lines."""
 
     path: str

@@ -1,4 +1,4 @@
-"""`Record` behaves as the frozen dataclass it replaces: construction, equality, hash, repr, replace."""
+"""`FrozenRecord` behaves as the frozen dataclass it replaces: construction, equality, hash, repr, replace."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import dataclasses
 from typing import Any
 
 import pytest
-from auto_invoke_permission.record import Record, field, replace
+from auto_invoke_permission.frozen_record import FrozenRecord, field, replace
 
 
-class Mine(Record):
+class Mine(FrozenRecord):
     name: str
     count: int = 1
     tags: list[str] = field(default_factory=list)
@@ -26,7 +26,7 @@ class Mine2:  # the same fields as a frozen dataclass: what Mine must match
     ignored: Any = dataclasses.field(default=None, compare=False)
 
 
-class Pair(Record):
+class Pair(FrozenRecord):
     value: int
     ignored: Any = field(default=None, compare=False)
 

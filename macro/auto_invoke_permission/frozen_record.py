@@ -2,7 +2,7 @@
 
 `@dataclass(frozen=True)` writes each class's methods as source text and compiles it when its
 module is imported (about a millisecond a class), and `dataclasses` imports `inspect`: the CLI's
-start-up paid that for twenty records. A `Record` subclass behaves as that frozen dataclass,
+start-up paid that for twenty records. A `FrozenRecord` subclass behaves as that frozen dataclass,
 from one set of shared methods: the constructor takes the fields in order or by name, with
 their defaults (`field(default_factory=...)` builds one per record); two records of the same
 class are equal when their compared fields are, and hash as those fields; the repr is
@@ -12,7 +12,8 @@ class are equal when their compared fields are, and hash as those fields; the re
 own `fields`, `replace`, `asdict` and `is_dataclass` take records too (their fields are built,
 and `dataclasses` imported, the first time one of them asks).
 
-Not on the macro's Lambda path.
+A record is no tuple (unlike the core's `NamedTuple` records): it compares, hashes and prints as
+the dataclass it stands for. Not on the macro's Lambda path.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar, dataclass_transform
 
-R = TypeVar("R", bound="Record")
+R = TypeVar("R", bound="FrozenRecord")
 
 
 class _Field:
-    """What `field()` gives the class body; `Record` reads it when the class is made."""
+    """What `field()` gives the class body; `FrozenRecord` reads it when the class is made."""
 
     __slots__ = ("compare", "default", "factory", "repr")
 
@@ -51,7 +52,7 @@ class _DataclassFields:
     """A record class's `__dataclass_fields__`, taken on first use from a frozen dataclass with the
     same fields, so that `dataclasses.fields`, `replace`, `asdict` and `is_dataclass` read records."""
 
-    def __get__(self, instance: object, owner: type[Record]) -> dict[str, Any]:
+    def __get__(self, instance: object, owner: type[FrozenRecord]) -> dict[str, Any]:
         built: dict[str, Any] | None = owner.__dict__.get("_dataclass_twin_fields")
         if built is None:
             import dataclasses
@@ -67,7 +68,7 @@ class _DataclassFields:
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
-class Record:
+class FrozenRecord:
     """A frozen record: subclasses declare their fields as annotations, with defaults after them."""
 
     __slots__ = ()
@@ -140,7 +141,7 @@ class Record:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        assert isinstance(other, Record)
+        assert isinstance(other, FrozenRecord)
         return self._compared_values() == other._compared_values()
 
     def __hash__(self) -> int:

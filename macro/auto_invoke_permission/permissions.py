@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Container, Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from .conditions import (
     NO_CONDITIONS,
@@ -27,6 +27,7 @@ from .conditions import (
 from .findings import Finding, FindingCode
 from .model import DIRECT, URL, VIA_URL, CalleeForm, Grant, Permission, PermissionKind, Principal, RoleKey
 from .paths import TemplatePath
+from .records import Record
 from .resolver import Sym
 from .statements import INVOKE_ACTION
 from .targets import TargetClassifier
@@ -383,7 +384,7 @@ def uncovered(term: CondSet, covering: list[CondSet]) -> list[CondSet] | None:
     return alternatives
 
 
-class Built(NamedTuple):
+class Built(Record):
     """What `build_permissions` returns."""
 
     permissions: list[Permission]  # added and existing, in the order of their group keys

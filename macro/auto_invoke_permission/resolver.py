@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any, NamedTuple, TypeAlias
+from typing import Any, TypeAlias
 
 from .conditions import NO_CONDITIONS, Conditions, CondSet, and_conditions, decide, decided_false, undefined
+from .records import Record
 from .template_inputs import is_list_parameter
 
 MAX_DEPTH = 40
@@ -30,7 +31,7 @@ MAX_BRANCHES = 64
 MAX_STEPS = 4000  # nodes visited for one top-level value: bounds work on hostile shapes
 
 
-class Token(NamedTuple):
+class Token(Record):
     """An opaque part of a string: `ref` (resource or NoEcho parameter), `getatt`, `pseudo`, or
     `param` (a parameter without a value: the same symbol on both sides of a match is the same value,
     anything else about it is unknown, AIP115)."""

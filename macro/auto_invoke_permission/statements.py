@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from .conditions import MAX_IF_DEPTH, NO_CONDITIONS, CondSet, UndefinedCondition, and_conditions, if_branches
 from .findings import FindingCode
 from .model import json_kind
 from .paths import TemplatePath
+from .records import Record
 from .resolver import Resolver, Sym, Token, Unresolved, literal, unknown_parameter
 
 INVOKE_ACTION = "lambda:invokefunction"
@@ -93,13 +94,13 @@ def action_allows_url_invoke(action: str) -> bool:
     return verdict
 
 
-class Statement(NamedTuple):
+class Statement(Record):
     node: Mapping[str, Any]
     path: str
     conditions: CondSet  # Fn::If branches the statement sits in
 
 
-class Problem(NamedTuple):
+class Problem(Record):
     """A statement or document shape IAM would reject (finding AIP103), or one that cannot be read."""
 
     path: str
@@ -293,7 +294,7 @@ def statement_items(
             yield Statement({**stmt, "Effect": chosen}, path, econds)
 
 
-class InvokeStatement(NamedTuple):
+class InvokeStatement(Record):
     """A statement that allows or denies lambda:InvokeFunction, with its resources."""
 
     effect: str  # "Allow" | "Deny"

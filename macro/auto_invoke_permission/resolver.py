@@ -76,7 +76,8 @@ class Unresolved:
 Value: TypeAlias = "Sym | Unresolved"
 Branch: TypeAlias = tuple[Value, CondSet]
 
-_SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+# compiled on first use (`re` caches it): compiling at import slowed the cold start, `make bench` (d)
+_SUB_VAR = r"\$\{([^}]*)\}"
 
 
 @lru_cache(maxsize=1024)
@@ -84,7 +85,7 @@ def _parse_sub(text: str) -> tuple[tuple[tuple[str, str], ...], str] | None:
     """`Fn::Sub` text as (literal, variable) pieces and a tail; None when a `${` is unterminated."""
     pieces = []
     pos = 0
-    for m in _SUB_VAR.finditer(text):
+    for m in re.finditer(_SUB_VAR, text):
         pieces.append((text[pos : m.start()], m.group(1)))
         pos = m.end()
     tail = text[pos:]

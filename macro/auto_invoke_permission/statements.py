@@ -113,7 +113,8 @@ class Problem(Record):
 _TEXT_INTRINSICS = ("Fn::Sub", "Fn::Join")
 # stands for a token while the JSON text is parsed: private-use characters, never in a template's JSON
 _OPEN, _CLOSE = "\ue000", "\ue001"
-_PLACEHOLDER = re.compile(_OPEN + r"(\d+)" + _CLOSE)
+# compiled on first use (`re` caches it): compiling at import slowed the cold start, `make bench` (d)
+_PLACEHOLDER = _OPEN + r"(\d+)" + _CLOSE
 
 
 def is_text_document(document: Any) -> bool:
@@ -201,7 +202,7 @@ def _numbered(value: Sym) -> list[str | int]:
 def _with_tokens(node: Any, tokens: list[Token]) -> Any:
     """A decoded JSON value with its placeholders back as intrinsics (`Fn::Join` of text and tokens)."""
     if isinstance(node, str):
-        pieces = _PLACEHOLDER.split(node)
+        pieces = re.split(_PLACEHOLDER, node)
         if len(pieces) == 1:
             return node
         parts = [

@@ -6,8 +6,8 @@ import argparse
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from ..frozen_record import FrozenRecord
 from ..offline.template_read import LoadedTemplate, TemplateError
+from ..records import Record
 from .common import EXIT_OK, EXIT_USAGE, Streams, UsageError, report_failure
 from .inputs import Input, InputError, expand_inputs, read_inputs
 from .settings import Settings, TemplateArguments
@@ -21,7 +21,7 @@ T = TypeVar("T")
 OneTemplate = Callable[["TemplateCommand", LoadedTemplate, Settings, "Output", Streams], int]
 
 
-class TemplateCommand(FrozenRecord):
+class TemplateCommand(Record):
     """The arguments of a command that writes one result per template."""
 
     arguments: TemplateArguments

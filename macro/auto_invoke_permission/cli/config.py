@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from ..frozen_record import FrozenRecord, field
+from ..records import EMPTY_MAPPING, Record
 
 PROJECT_FILE = ".autoinvoke.toml"
 PYPROJECT = "pyproject.toml"
@@ -45,13 +45,13 @@ class ConfigError(Exception):
     """A configuration file or an override cannot be read. One line, naming the file or the value."""
 
 
-class ProjectSettings(FrozenRecord):
+class ProjectSettings(Record):
     """What a project file says; None (or empty) where it says nothing."""
 
     source: str | None = None  # the file(s) read, for messages
     region: str | None = None
     account: str | None = None
-    parameters: dict[str, str] = field(default_factory=dict)
+    parameters: Mapping[str, str] = EMPTY_MAPPING
     ignore: tuple[str, ...] = ()
     mode: str | None = None
     format: str | None = None

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 
-from ..frozen_record import FrozenRecord
 from ..offline.template_read import STDIN, LoadedTemplate, NotATemplate, TemplateError, read_template
+from ..records import Record
 
 # What a directory walk reads; each is then judged by its content.
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
@@ -24,7 +24,7 @@ class InputError(Exception):
     """An input names nothing: a glob without matches, or stdin twice. One line."""
 
 
-class Input(FrozenRecord):
+class Input(Record):
     """One file to read, and whether the user named it (else a directory or a glob found it)."""
 
     path: str

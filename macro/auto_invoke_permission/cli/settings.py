@@ -16,9 +16,9 @@ from typing import Any
 
 from ..api import Gate, Place
 from ..findings import FindingCode
-from ..frozen_record import FrozenRecord, field
 from ..model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from ..options import Mode
+from ..records import EMPTY_MAPPING, Record
 from .common import Streams, UsageError
 from .config import ConfigError, ProjectSettings, find_project_settings, parse_parameter_overrides
 
@@ -27,7 +27,7 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
-class TemplateArguments(FrozenRecord):
+class TemplateArguments(Record):
     """The shared arguments of a template-reading command, read once from the command line."""
 
     templates: tuple[str, ...]
@@ -64,16 +64,16 @@ class TemplateArguments(FrozenRecord):
         )
 
 
-class Settings(FrozenRecord):
+class Settings(Record):
     """One run's settings, from the command line over the project files over the environment."""
 
     place: Place
-    overrides: dict[str, str] = field(default_factory=dict)  # template parameter values given
+    overrides: Mapping[str, str] = EMPTY_MAPPING  # template parameter values given
     given: frozenset[str] = frozenset()  # the parameters named on the command line itself
     ignore: frozenset[FindingCode] = frozenset()  # --ignore and the project file's: Options.ignore_external
     mode: str | None = None
     format: str | None = None
-    gate: Gate = field(default_factory=Gate)  # the project file's require_transform and fail_on
+    gate: Gate = Gate()  # the project file's require_transform and fail_on
 
 
 def resolve_place(

@@ -20,7 +20,6 @@ import sys
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from ..frozen_record import FrozenRecord, field
 from ..paths import TemplatePath
 
 OutputFormat = Literal["yaml", "json"]
@@ -32,14 +31,23 @@ class TemplateError(Exception):
     """The template cannot be read or parsed. The message is one line: path, line and problem."""
 
 
-class LoadedTemplate(FrozenRecord):
-    """A parsed template: plain JSON-shaped `data`, plus the loader's nodes for source lines."""
+class LoadedTemplate:
+    """A parsed template: plain JSON-shaped `data`, plus the loader's nodes for source lines.
 
-    path: str
-    data: dict[str, Any]
-    parsed_nodes: Any = None  # yaml_read's (or cfn-lint's) tree, whose keys and values carry `start_mark`
-    source_format: OutputFormat = "yaml"
-    text: str = field(default="", repr=False)  # the source, parsed for positions when first needed
+    `parsed_nodes`: yaml_read's (or cfn-lint's) tree, whose keys and values carry `start_mark`;
+    `text`: the source, parsed for positions when first needed (`nodes`, computed once)."""
+
+    def __init__(
+        self,
+        path: str,
+        data: dict[str, Any],
+        parsed_nodes: Any = None,
+        source_format: OutputFormat = "yaml",
+        text: str = "",
+    ) -> None:
+        self.path, self.data, self.parsed_nodes = path, data, parsed_nodes
+        self.source_format: OutputFormat = source_format
+        self.text = text
 
     @functools.cached_property
     def nodes(self) -> Any:

@@ -12,7 +12,7 @@ import argparse
 import os
 
 from ...api import CheckedTemplate, CheckRequest, Gate
-from ...frozen_record import FrozenRecord
+from ...records import Record
 from ..common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -55,7 +55,7 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     together_arguments(sub)
 
 
-class CheckCommand(FrozenRecord):
+class CheckCommand(Record):
     arguments: TemplateArguments
     format: str | None
     output: str | None

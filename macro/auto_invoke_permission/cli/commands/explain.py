@@ -12,7 +12,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ...frozen_record import FrozenRecord
+from ...records import Record
 from ..common import (
     EXIT_OK,
     EXIT_USAGE,
@@ -69,7 +69,7 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     quiet_argument(sub)
 
 
-class ExplainCommand(FrozenRecord):
+class ExplainCommand(Record):
     message: str | None  # the text, `-` or None (stdin)
     message_file: str | None
     templates: tuple[str, ...]

@@ -11,8 +11,8 @@ import json
 import os
 from typing import TYPE_CHECKING
 
-from ...frozen_record import FrozenRecord
 from ...hook.policy import HookPolicy
+from ...records import Record
 from ..common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -63,7 +63,7 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     macro_name_argument(sub)
 
 
-class HookCommand(FrozenRecord):
+class HookCommand(Record):
     templates: tuple[str, ...]
     policy: HookPolicy
     region: str | None

@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 
-from ...frozen_record import FrozenRecord
+from ...records import Record
 from ..common import (
     EXIT_OK,
     HOOK_EVENT_TOKEN,
@@ -45,7 +45,7 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     quiet_argument(sub)
 
 
-class HookEventCommand(FrozenRecord):
+class HookEventCommand(Record):
     template: str
     payload_url: str
     payload_file: str | None

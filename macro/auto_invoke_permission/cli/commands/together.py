@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ...frozen_record import FrozenRecord
+from ...records import Record
 from ..batch import Unreadable, named_inputs
 from ..common import EXIT_FAILED, EXIT_OK, Streams, UsageError, write_or_print
 from ..settings import TemplateArguments, resolve_settings
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json")
 
 
-class TogetherRequest(FrozenRecord):
+class TogetherRequest(Record):
     arguments: TemplateArguments
     accounts: Mapping[str, str]  # template NAME -> account
     names: Mapping[str, str]  # template NAME -> stack name

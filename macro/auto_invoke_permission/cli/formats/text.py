@@ -10,8 +10,8 @@ from typing import TextIO
 
 from ...api import CheckedTemplate, LocatedFinding
 from ...findings import Finding, Severity
-from ...frozen_record import FrozenRecord
 from ...paths import TemplatePath
+from ...records import Record
 from .written import as_written
 
 
@@ -44,7 +44,7 @@ _RED_BOLD = "1;31"
 _SEVERITY_COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
 
-class TextStyle(FrozenRecord):
+class TextStyle(Record):
     """ANSI colour for the text report, or none (not a terminal, or NO_COLOR set)."""
 
     colour: bool = False

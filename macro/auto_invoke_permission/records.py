@@ -13,9 +13,15 @@ annotations as written (strings) instead of `ForwardRef`s; nothing reads them at
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Record"]
+__all__ = ["EMPTY_MAPPING", "Record"]
+
+# The default of a record's mapping field: a record is immutable, and one empty dict shared by every
+# record as a default would not be.
+EMPTY_MAPPING: Mapping[str, Any] = MappingProxyType({})
 
 if TYPE_CHECKING:
     from typing import NamedTuple as Record

@@ -124,6 +124,20 @@ def concat(parts: list[Part]) -> Sym:
     return tuple(out)
 
 
+def _extend(out: list[Part], text: str, value: Sym) -> str:
+    """`concat`'s step for one value: its tokens go to `out` (after the pending literal `text`);
+    returns the literal text still pending."""
+    for part in value:
+        if isinstance(part, str):
+            text += part
+            continue
+        if text:
+            out.append(text)
+            text = ""
+        out.append(part)
+    return text
+
+
 def literal(sym: Sym) -> str | None:
     """The text of a symbolic string without tokens, else None."""
     if not sym:
@@ -420,11 +434,14 @@ class Resolver:
         if parsed is None:
             return [(Unresolved("Fn::Sub with an unterminated ${"), NO_CONDITIONS)]
         pieces, tail = parsed
-        # the common case, one value per variable, builds one string
-        parts: list[Part] = []
+        # the common case, one value per variable, builds one string as `concat` would: `text` is
+        # the literal text not yet added to `out`
+        out: list[Part] = []
+        text = ""
         conds: CondSet = NO_CONDITIONS
+        pseudo = self.pseudo
         for lit, inner in pieces:
-            parts.append(lit)
+            text += lit
             value: Value | None
             if inner in variables:
                 options = self.strings(variables[inner], depth + 1)
@@ -433,17 +450,19 @@ class Resolver:
                 value, vconds = options[0]
                 conds = and_conditions(conds, vconds)
             else:
-                known = self.pseudo.get(inner)
+                known = pseudo.get(inner)
                 if known is not None:
-                    parts.append(known)
+                    text += known
                     continue
                 value = self.sub_variable(inner)
             if isinstance(value, Unresolved):
                 return [(value, NO_CONDITIONS)]
             if value:
-                parts.extend(value)
-        parts.append(tail)
-        return [(concat(parts), conds)]
+                text = _extend(out, text, value)
+        text += tail
+        if text:
+            out.append(text)
+        return [(tuple(out), conds)]
 
     def _sub_alternatives(
         self, pieces: tuple[tuple[str, str], ...], tail: str, variables: Mapping[str, Any], depth: int

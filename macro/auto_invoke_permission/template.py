@@ -267,10 +267,12 @@ class TemplateIndex:
         so no stage reads it (it stays in the template, untouched)."""
         skipped: set[str] = set()
         conditions = self.resolver.conditions
+        of_type = self.of_type
         for rid, res in self.resources.items():
             if not isinstance(res, dict):
                 continue
-            if decided_false(condition_of(res), conditions):
+            conds = condition_of(res) if "Condition" in res else NO_CONDITIONS
+            if conds and decided_false(conds, conditions):
                 if res.get("Type") in CALLEE_TYPES:
                     self.absent[rid] = str(res["Condition"])
                 continue
@@ -279,13 +281,17 @@ class TemplateIndex:
                 skipped.add(rid)
             if not isinstance(rtype, str):
                 continue
-            self.of_type.setdefault(rtype, []).append(rid)
+            same_type = of_type.get(rtype)
+            if same_type is None:
+                of_type[rtype] = [rid]
+            else:
+                same_type.append(rid)
             if rtype in FUNCTION_TYPES:
                 fn_props = properties(res)
                 if rtype == SAM_FUNCTION and global_function:
                     fn_props = _merge_globals(global_function, fn_props)
                 self.functions[rid] = Function(
-                    rid, res, fn_props, condition_of(res), self._names(rid, fn_props), rtype == SAM_FUNCTION
+                    rid, res, fn_props, conds, self._names(rid, fn_props), rtype == SAM_FUNCTION
                 )
         return frozenset(skipped)  # Metadata.AutoInvokePermission.Skip
 

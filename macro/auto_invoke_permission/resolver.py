@@ -108,26 +108,20 @@ def single_token(sym: Sym) -> Token | None:
     return sym[0] if len(sym) == 1 and isinstance(sym[0], Token) else None
 
 
-def concat(parts: list[Part]) -> Sym:
+def concat(parts: list[Part] | Sym) -> Sym:
+    """The symbolic string of `parts`: adjacent literals merged, no empty literal."""
     out: list[Part] = []
-    text = ""  # literal text not yet added
-    for p in parts:
-        if isinstance(p, str):
-            text += p
-            continue
-        if text:
-            out.append(text)
-            text = ""
-        out.append(p)
+    text = _extend(out, "", parts)
     if text:
         out.append(text)
     return tuple(out)
 
 
-def _extend(out: list[Part], text: str, value: Sym) -> str:
-    """`concat`'s step for one value: its tokens go to `out` (after the pending literal `text`);
-    returns the literal text still pending."""
-    for part in value:
+def _extend(out: list[Part], text: str, parts: list[Part] | Sym) -> str:
+    """Add `parts` to the symbolic string being built in `out`, whose literal text not yet added is
+    `text`: tokens go to `out`, literals join the pending text. Returns the literal text still
+    pending (Fn::Sub builds its string with this, one value at a time)."""
+    for part in parts:
         if isinstance(part, str):
             text += part
             continue

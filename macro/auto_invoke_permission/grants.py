@@ -210,7 +210,9 @@ class _Reader:
             grants = None if url_mode else _simple_allow(stmt)
             if grants is False:
                 continue
-            statements_path = statements_path or str(doc.path / "Statement")
+            if not statements_path:
+                document_path = str(doc.path)  # as `str(doc.path / "Statement")` renders it
+                statements_path = f"{document_path}.Statement" if document_path else "Statement"
             path = f"{statements_path}[{index}]"
             if grants:
                 self.count += 1

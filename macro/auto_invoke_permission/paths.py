@@ -39,7 +39,8 @@ class TemplatePath(tuple[PathPart, ...]):
         )
 
     def __truediv__(self, part: PathPart) -> TemplatePath:
-        return TemplatePath((*self, part))
+        # concatenation, not `(*self, part)`: unpacking a tuple subclass goes through a list
+        return TemplatePath(self + (part,))  # noqa: RUF005
 
     def __str__(self) -> str:
         out = ""

@@ -82,7 +82,7 @@ def sam_generated_names(
             props = res.get("Properties")
             # the function's own value overrides the Globals one, as in SAM's merge
             node = props.get("AutoPublishAlias", global_auto) if isinstance(props, dict) else global_auto
-            auto = auto_publish_alias(node, parameter_values)
+            auto = None if node is None else auto_publish_alias(node, parameter_values)
             if auto is not None:
                 names.add(sam_alias_logical_id(rid, auto))
     return frozenset(names)
@@ -308,7 +308,7 @@ class TemplateIndex:
                 self.alias_ids[rid] = (target, alias)
         for fid, fn in self.functions.items():
             node = fn.properties.get("AutoPublishAlias") if fn.is_sam else None  # Globals merged in
-            auto = auto_publish_alias(node, self.resolver.parameter_values)
+            auto = None if node is None else auto_publish_alias(node, self.resolver.parameter_values)
             if auto is None:
                 continue
             alias = Alias(sam_alias_logical_id(fid, auto), auto, fn.conditions)

@@ -17,7 +17,6 @@ Not on the macro's Lambda path (macro/Makefile leaves it out of the artifact).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from . import core
@@ -32,6 +31,7 @@ from .model import (
 )
 from .options import Mode, OptionError, Options
 from .paths import TemplatePath
+from .records import EMPTY_MAPPING, Record
 from .template_inputs import fragment_of, parameter_values, template_options
 
 if TYPE_CHECKING:
@@ -71,16 +71,14 @@ def _silent(_: str) -> None:
     """The default note callback: notes are dropped."""
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(Record):
     """Where the stack is deployed: what the macro event says."""
 
     region: str = DEFAULT_REGION
     account_id: str = DEFAULT_ACCOUNT_ID
 
 
-@dataclass(frozen=True)
-class Gate:
+class Gate(Record):
     """What the account's CloudFormation Hook enforces, checked before a deploy.
 
     `require_transform`: a grant that needs a permission fails a template that does not list
@@ -97,26 +95,24 @@ class Gate:
         return self.require_transform or bool(self.fail_on)
 
 
-@dataclass(frozen=True)
-class CheckRequest:
+class CheckRequest(Record):
     """One template to check. `parameters`: values given for the deploy (others take Default)."""
 
     template: Mapping[str, Any]
     name: str = "template"  # how messages name the template
-    place: Place = field(default_factory=Place)
-    parameters: Mapping[str, Any] = field(default_factory=dict)
+    place: Place = Place()
+    parameters: Mapping[str, Any] = EMPTY_MAPPING
     mode: Mode = Mode.ENFORCE  # the mode checked in, whatever the template asks for
     ignore: frozenset[FindingCode] = frozenset()  # codes accepted outside the template
     macro_name: str = DEFAULT_MACRO_NAME
-    gate: Gate = field(default_factory=Gate)
+    gate: Gate = Gate()
     # run the transforms listed before the macro (AWS::LanguageExtensions), as CloudFormation would;
     # False: analyze the template as given (cfn-lint has already run them)
     run_transforms: bool = True
-    locate: Locate | None = field(default=None, compare=False)
+    locate: Locate | None = None
 
 
-@dataclass(frozen=True)
-class LocatedFinding:
+class LocatedFinding(Record):
     finding: Finding
     line: int  # 1-based, in the template's source
     column: int = 1
@@ -128,8 +124,7 @@ class LocatedFinding:
         return self.finding.suppressed
 
 
-@dataclass(frozen=True)
-class CheckedTemplate:
+class CheckedTemplate(Record):
     """What `check` found in one template, and whether it passes."""
 
     path: str
@@ -174,14 +169,14 @@ def check(request: CheckRequest, note: Note = _silent) -> CheckedTemplate:
     try:
         fragment, options = _check_input(request, context, note)
     except (ExpandError, OptionError) as err:
-        return replace(checked, problems=(str(err),))
+        return checked._replace(problems=(str(err),))
     try:
         options = options._replace(mode=request.mode, raised_from=None, ignore_external=request.ignore)
         result = core.analyze(fragment, options, context)
     except TransformFailure as failure:
         failed_on = _located(request, failure.findings)
-        return replace(checked, problems=tuple(failure.problems), failed_on=failed_on)
-    return replace(checked, findings=_located(request, result.findings), permissions=len(result.added))
+        return checked._replace(problems=tuple(failure.problems), failed_on=failed_on)
+    return checked._replace(findings=_located(request, result.findings), permissions=len(result.added))
 
 
 def _located(request: CheckRequest, findings: Sequence[Finding]) -> tuple[LocatedFinding, ...]:
@@ -243,20 +238,18 @@ def _context(template: Mapping[str, Any], place: Place, given: Mapping[str, Any]
 
 
 # ------------------------------------------------------------------ transform
-@dataclass(frozen=True)
-class TransformRequest:
+class TransformRequest(Record):
     """One template to run the macro on, as CloudFormation would (transforms before it first)."""
 
     template: Mapping[str, Any]
-    place: Place = field(default_factory=Place)
-    parameters: Mapping[str, Any] = field(default_factory=dict)
+    place: Place = Place()
+    parameters: Mapping[str, Any] = EMPTY_MAPPING
     mode: Mode | None = None  # over the template's own Mode
     ignore: frozenset[FindingCode] = frozenset()
     macro_name: str = DEFAULT_MACRO_NAME
 
 
-@dataclass(frozen=True)
-class Transformed:
+class Transformed(Record):
     """The template CloudFormation continues with, and what the macro found on the way."""
 
     template: dict[str, Any]
@@ -264,8 +257,7 @@ class Transformed:
     listed: bool  # False: the template does not list the macro; it ran all the same
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(Record):
     """Who invokes whom: the core's edges, and whether the template lists the macro."""
 
     edges: tuple[Edge, ...]
@@ -303,21 +295,19 @@ def _options(options: Options, request: TransformRequest) -> Options:
 
 
 # ------------------------------------------------------------------ diagnose
-@dataclass(frozen=True)
-class NamedTemplate:
+class NamedTemplate(Record):
     name: str
     template: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class DiagnoseRequest:
+class DiagnoseRequest(Record):
     """An invoke AccessDeniedException (or, with `url`, a function URL's 403) and the templates of
     the caller and the callee."""
 
     message: str
     templates: tuple[NamedTemplate, ...] = ()
     url: str | None = None
-    parameters: Mapping[str, Any] = field(default_factory=dict)
+    parameters: Mapping[str, Any] = EMPTY_MAPPING
 
 
 class TemplateNotAnalyzed(ValueError):

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, NamedTuple, TypeAlias
+from typing import Any, TypeAlias
 
 from .findings import FindingCode
+from .records import Record
 
 CondLit: TypeAlias = tuple[str, bool]
 CondSet: TypeAlias = frozenset[CondLit]
@@ -224,7 +225,7 @@ def decided_false(conds: CondSet, conditions: Mapping[str, Any] | None) -> bool:
 
 
 # ------------------------------------------------------------------ Fn::If
-class UndefinedCondition(NamedTuple):
+class UndefinedCondition(Record):
     """An `Fn::If` naming a condition that Conditions does not define: cannot know, never a branch."""
 
     name: str

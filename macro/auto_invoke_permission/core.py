@@ -8,7 +8,7 @@ input.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from . import checks, limits, report, sources, suppressions
 from .conditions import Conditions, condition_cycles, referenced_conditions
@@ -33,6 +33,7 @@ from .permissions import (
     existing_url_permissions,
     permission_resource,
 )
+from .records import Record
 from .resolver import Resolver
 from .targets import TargetClassifier
 from .template import TemplateIndex, sam_generated_names
@@ -41,7 +42,7 @@ from .urls import AWS_IAM, FunctionUrl, function_urls
 PRODUCES: frozenset[FindingCode] = frozenset({"AIP140", "AIP141", "AIP142"})  # what the run itself reports
 
 
-class Shape(NamedTuple):
+class Shape(Record):
     """The template, whether it is a bare Resources mapping (Fn::Transform under Resources), its
     resources to analyze, and the keys under Resources kept untouched and not analyzed (AIP142)."""
 
@@ -108,7 +109,7 @@ def _shape(fragment: Any) -> Shape:
     return Shape(fragment, False, resources, unanalyzed)
 
 
-class TemplateRead(NamedTuple):
+class TemplateRead(Record):
     """The template as the first stage reads it: its shape, its Conditions (None for a bare Resources
     mapping) and the index every later stage (and diagnosis) looks things up in."""
 
@@ -133,7 +134,7 @@ def _index(shape: Shape, context: TransformContext, known: Mapping[str, Any] | N
     return TemplateIndex(resources, globals_section, resolver, context.every_principal)
 
 
-class _Reading(NamedTuple):
+class _Reading(Record):
     """One reading of the template's grants, with one resolver: this deploy's values, or none."""
 
     resolver: Resolver
@@ -163,7 +164,7 @@ def _reading(
     return _Reading(resolver, index, classifier, documents, urls, iam_url_forms, read, grants, denied)
 
 
-class _Built(NamedTuple):
+class _Built(Record):
     """The permissions one reading's grants make: added, existing and declared, and their Conditions."""
 
     permissions: list[Permission]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from .conditions import NO_CONDITIONS, CondSet, UndefinedCondition, and_conditions, if_branches
 from .findings import Finding, FindingCode
@@ -22,6 +22,7 @@ from .model import INVOKE_FUNCTION as INVOKE
 from .model import CalleeForm, Grant, Permission, Principal, RoleKey, TransformFailure, json_kind
 from .options import MACRO_KEY
 from .permissions import MAX_LOGICAL_ID, _ConditionNamer, short_hash
+from .records import Record
 from .resolver import Unresolved, literal, sym_text, unknown_parameter
 from .targets import TargetClassifier
 from .template import LAMBDA_PERMISSION, Function, TemplateIndex, alnum, properties
@@ -46,7 +47,7 @@ MAX_READ_DEPTH = 20
 _SUB_VAR = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
-class DeclaredPrincipal(NamedTuple):
+class DeclaredPrincipal(Record):
     """A validated AllowCallers principal: what the permission's Principal and PrincipalOrgID say."""
 
     kind: str  # Account, Role, User or Org
@@ -60,7 +61,7 @@ class DeclaredPrincipal(NamedTuple):
         return who if self.organization is None else f"{who} in {self.organization}"
 
 
-class Declared(NamedTuple):
+class Declared(Record):
     """What `build` returns."""
 
     permissions: list[Permission]  # added and existing
@@ -111,7 +112,7 @@ def canonical_principal(text: str, partition: str) -> str:
     return f"arn:{partition}:iam::{text}:root" if ACCOUNT_ID.match(text) else text
 
 
-class DeclaredItem(NamedTuple):
+class DeclaredItem(Record):
     """One validated AllowCallers value (an item, or one value of a List parameter)."""
 
     principal: DeclaredPrincipal
@@ -430,7 +431,7 @@ def _variants(item: DeclaredItem) -> list[tuple[str, tuple[tuple[str, Any], ...]
 _Key = tuple[CalleeForm, str, str, tuple[tuple[str, Any], ...]]
 
 
-class _Existing(NamedTuple):
+class _Existing(Record):
     """An invoke permission already in the template: its logical ID and its Condition (or None)."""
 
     logical_id: str

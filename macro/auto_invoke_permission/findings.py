@@ -11,9 +11,10 @@ on a code created and not claimed, claimed and not created, or in no claim at al
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal, NamedTuple, get_args
+from typing import Any, Literal, get_args
 
 from .paths import TemplatePath
+from .records import Record
 
 
 class Severity(StrEnum):
@@ -80,7 +81,7 @@ FindingCode = Literal[
 """Every finding code; mypy rejects any other string where a code is expected."""
 
 
-class Code(NamedTuple):
+class Code(Record):
     """One kind of finding. `blocks_enforce`: enforce mode refuses the deploy. `edge`: how the graph
     draws the grant the finding is about (None: the finding draws no edge). `suppressible`: an
     `Ignore` may name it (not a hard limit, which fails the run whatever the findings say)."""
@@ -519,7 +520,7 @@ CODES: dict[FindingCode, Code] = {
 assert set(CODES) == set(get_args(FindingCode)), "the table and FindingCode list the same codes"
 
 
-class Finding(NamedTuple):
+class Finding(Record):
     code: FindingCode
     resource: str  # the logical ID the finding is about: where `path` starts
     path: str

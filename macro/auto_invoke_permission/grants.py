@@ -9,13 +9,14 @@ become grants on callee forms, Denies remove them, and what cannot be mirrored b
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from . import sources
 from .conditions import NO_CONDITIONS, CondSet, and_conditions, contradictory, decided_false, negated
 from .findings import CODES, Finding, FindingCode
 from .model import DIRECT, URL, VIA_URL, CalleeForm, Grant, PermissionKind, Principal, RawEdge, RoleKey
 from .options import Options, Wildcards
+from .records import Record
 from .resolver import Sym, Unresolved, sym_text, unknown_parameter
 from .statements import (
     InvokeStatement,
@@ -40,7 +41,7 @@ PRODUCES: frozenset[FindingCode] = frozenset(
 )  # fmt: skip
 
 
-class Denies(NamedTuple):
+class Denies(Record):
     """The Denies read per role key. `forms`: what a Deny names (None: everything); `all_but`: what
     each Deny with NotResource spares (it denies every other form); `conditional`: a Deny that exists
     only under CloudFormation conditions (its Fn::If branch, its policy's Condition), with the forms
@@ -51,7 +52,7 @@ class Denies(NamedTuple):
     conditional: dict[RoleKey, list[tuple[set[CalleeForm], CondSet]]]
 
 
-class GrantsRead(NamedTuple):
+class GrantsRead(Record):
     """What `read_grants` returns."""
 
     grants: list[Grant]  # before the Denies are applied

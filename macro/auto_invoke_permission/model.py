@@ -1,18 +1,19 @@
 """The records the core works with: callers, grants, callee forms, permissions, edges.
 
-Values that are compared or used as keys (`CalleeForm`, `Edge`) are `NamedTuple`s. Records made and
-read for every grant or permission (`Principal`, `Grant`, `Permission`) are slotted classes: a
-slot reads about twice as fast as a `NamedTuple` field under CPython 3.13, the Lambda runtime.
+Values that are compared or used as keys (`CalleeForm`, `Edge`) are named tuples (`records.Record`).
+Records made and read for every grant or permission (`Principal`, `Grant`, `Permission`) are slotted
+classes: a slot reads about twice as fast as a `NamedTuple` field under CPython 3.13, the Lambda runtime.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from .conditions import CondSet
 from .findings import EdgeStatus, Finding, Severity
 from .options import Mode, Options
+from .records import Record
 
 
 def json_kind(value: Any) -> str:
@@ -38,7 +39,7 @@ def json_kind(value: Any) -> str:
 _URL_KEYS = ("FunctionUrlAuthType", "InvokedViaFunctionUrl")
 
 
-class CalleeForm(NamedTuple):
+class CalleeForm(Record):
     """A function of the template, unqualified (alias None) or through one alias."""
 
     function: str
@@ -55,7 +56,7 @@ class CalleeForm(NamedTuple):
         return {"Ref": self.alias}
 
 
-class RoleKey(NamedTuple):
+class RoleKey(Record):
     """Which role a caller runs as: equal keys are the same role. A role of the template (SAM's
     generated ones included) is keyed by its logical ID; any other by the text of its ARN expression."""
 
@@ -98,7 +99,7 @@ DEFAULT_MACRO_NAME = "AutoInvokePermission"  # the name template.yaml registers 
 INVOKE_FUNCTION_URL = "lambda:InvokeFunctionUrl"
 
 
-class PermissionKind(NamedTuple):
+class PermissionKind(Record):
     """What a grant allows and the permission that mirrors it: its Action, its further properties
     (`Permission.extra`), and the word of its logical ID (`<Callee><infix>From<Role>`)."""
 
@@ -143,7 +144,7 @@ class Grant:
         )
 
 
-class Edge(NamedTuple):
+class Edge(Record):
     """Who invokes whom, for `autoinvoke graph`: one per (callers, target, status)."""
 
     callers: tuple[str, ...]
@@ -199,7 +200,7 @@ class Permission:
         return f"Permission({self.logical_id or '(existing)'}: {self.callee.label} <- {self.principal.label})"
 
 
-class Counts(NamedTuple):
+class Counts(Record):
     """The figures of one run, for the report in Metadata and the log line."""
 
     grants: int  # Allow statements read that grant invoke
@@ -309,7 +310,7 @@ class TransformFailure(Exception):
         self.log_items = log_items if log_items is not None else [p[:120] for p in problems]
 
 
-class TransformContext(NamedTuple):
+class TransformContext(Record):
     """What the event says about where the template is deployed."""
 
     region: str = DEFAULT_REGION

@@ -13,9 +13,8 @@ CloudFormation's truncation of long generated names (Lambda's 64 characters) is 
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from .conditions import NO_CONDITIONS, CondSet
+from .records import Record
 from .resolver import Sym, Token
 from .template import TemplateIndex
 
@@ -101,13 +100,13 @@ def possible_suffix_match(pattern: str, prefix: str) -> bool:
     )
 
 
-class NameMatch(NamedTuple):
+class NameMatch(Record):
     function: str
     conditions: CondSet  # under which the function has that name (an Fn::If in FunctionName)
     certain: bool
 
 
-class Candidate(NamedTuple):
+class Candidate(Record):
     function: str
     text: str  # the name, unknown parts as private-use characters; a generated name without SUFFIX
     conditions: CondSet

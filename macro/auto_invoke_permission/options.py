@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from .findings import CODES, FindingCode
+from .records import Record
 
 MACRO_KEY = "AutoInvokePermission"  # the key of the macro's options in Metadata
 
@@ -40,7 +41,7 @@ class OptionError(ValueError):
     """An unknown option name or value; the message names it and the allowed values."""
 
 
-class Options(NamedTuple):
+class Options(Record):
     mode: Mode = Mode.INJECT
     wildcards: Wildcards = Wildcards.REPORT
     report: bool = True

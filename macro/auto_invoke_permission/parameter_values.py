@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from .conditions import and_conditions
 from .findings import Finding, FindingCode
 from .model import Grant
 from .paths import TemplatePath
 from .permissions import short_hash
+from .records import Record
 from .resolver import Resolver, Sym, Token, concat
 from .sources import PolicyDocument
 from .template import LAMBDA_ALIAS, TemplateIndex, alnum, properties
@@ -117,7 +118,7 @@ def _scalar_text(value: Any) -> str:
 
 
 # ---------------------------------------------- grants that depend on a value
-class ValueGrants(NamedTuple):
+class ValueGrants(Record):
     """The grants of the every-value reading, plus those that match only with this deploy's values
     (under generated conditions); the generated Conditions; AIP128 for those left without."""
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any, NamedTuple, TypeAlias
+from typing import Any, TypeAlias
 
 from .conditions import NO_CONDITIONS, Conditions, CondSet, and_conditions, decide, decided_false, undefined
+from .records import Record
 from .template_inputs import is_list_parameter
 
 MAX_DEPTH = 40
@@ -30,7 +31,7 @@ MAX_BRANCHES = 64
 MAX_STEPS = 4000  # nodes visited for one top-level value: bounds work on hostile shapes
 
 
-class Token(NamedTuple):
+class Token(Record):
     """An opaque part of a string: `ref` (resource or NoEcho parameter), `getatt`, `pseudo`, or
     `param` (a parameter without a value: the same symbol on both sides of a match is the same value,
     anything else about it is unknown, AIP115)."""
@@ -75,7 +76,8 @@ class Unresolved:
 Value: TypeAlias = "Sym | Unresolved"
 Branch: TypeAlias = tuple[Value, CondSet]
 
-_SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+# compiled on first use (`re` caches it): compiling at import slowed the cold start, `make bench` (d)
+_SUB_VAR = r"\$\{([^}]*)\}"
 
 
 @lru_cache(maxsize=1024)
@@ -83,7 +85,7 @@ def _parse_sub(text: str) -> tuple[tuple[tuple[str, str], ...], str] | None:
     """`Fn::Sub` text as (literal, variable) pieces and a tail; None when a `${` is unterminated."""
     pieces = []
     pos = 0
-    for m in _SUB_VAR.finditer(text):
+    for m in re.finditer(_SUB_VAR, text):
         pieces.append((text[pos : m.start()], m.group(1)))
         pos = m.end()
     tail = text[pos:]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from .conditions import MAX_IF_DEPTH, NO_CONDITIONS, CondSet, UndefinedCondition, and_conditions, if_branches
 from .findings import FindingCode
 from .model import json_kind
 from .paths import TemplatePath
+from .records import Record
 from .resolver import Resolver, Sym, Token, Unresolved, literal, unknown_parameter
 
 INVOKE_ACTION = "lambda:invokefunction"
@@ -93,13 +94,13 @@ def action_allows_url_invoke(action: str) -> bool:
     return verdict
 
 
-class Statement(NamedTuple):
+class Statement(Record):
     node: Mapping[str, Any]
     path: str
     conditions: CondSet  # Fn::If branches the statement sits in
 
 
-class Problem(NamedTuple):
+class Problem(Record):
     """A statement or document shape IAM would reject (finding AIP103), or one that cannot be read."""
 
     path: str
@@ -112,7 +113,8 @@ class Problem(NamedTuple):
 _TEXT_INTRINSICS = ("Fn::Sub", "Fn::Join")
 # stands for a token while the JSON text is parsed: private-use characters, never in a template's JSON
 _OPEN, _CLOSE = "\ue000", "\ue001"
-_PLACEHOLDER = re.compile(_OPEN + r"(\d+)" + _CLOSE)
+# compiled on first use (`re` caches it): compiling at import slowed the cold start, `make bench` (d)
+_PLACEHOLDER = _OPEN + r"(\d+)" + _CLOSE
 
 
 def is_text_document(document: Any) -> bool:
@@ -200,7 +202,7 @@ def _numbered(value: Sym) -> list[str | int]:
 def _with_tokens(node: Any, tokens: list[Token]) -> Any:
     """A decoded JSON value with its placeholders back as intrinsics (`Fn::Join` of text and tokens)."""
     if isinstance(node, str):
-        pieces = _PLACEHOLDER.split(node)
+        pieces = re.split(_PLACEHOLDER, node)
         if len(pieces) == 1:
             return node
         parts = [
@@ -293,7 +295,7 @@ def statement_items(
             yield Statement({**stmt, "Effect": chosen}, path, econds)
 
 
-class InvokeStatement(NamedTuple):
+class InvokeStatement(Record):
     """A statement that allows or denies lambda:InvokeFunction, with its resources."""
 
     effect: str  # "Allow" | "Deny"

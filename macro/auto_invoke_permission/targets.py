@@ -16,7 +16,8 @@ from .resolver import Part, Sym, Token, concat, literal, single_token, sym_text
 from .statements import glob_match
 from .template import LAMBDA_ALIAS, LAMBDA_VERSION, TemplateIndex
 
-_VERSION = re.compile(r"^(\d+|\$LATEST)$")
+# compiled on first use (`re` caches it): compiling at import slowed the cold start, `make bench` (d)
+_VERSION = r"^(\d+|\$LATEST)$"
 # resources whose `Outputs.X` attributes are a nested stack's outputs (SAM's application becomes a stack)
 MAX_LISTED = 10  # functions AIP110's message names
 NESTED_STACK_TYPES = frozenset({"AWS::CloudFormation::Stack", "AWS::Serverless::Application"})
@@ -131,7 +132,7 @@ class TargetClassifier:
         if text is None:
             return Target(code="AIP116", message=f"the qualifier of {shown} is unknown at transform time")
         aliases = self.index.functions[fid].aliases
-        if _VERSION.match(text):
+        if re.match(_VERSION, text):
             return Target(code="AIP122", message=f"{shown} names version {text} of {fid}")
         if "*" in text or "?" in text:
             hits = [(a.form(fid), conds) for a in aliases if glob_match(text, a.name)]

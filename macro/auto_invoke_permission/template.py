@@ -8,12 +8,13 @@ generated role `<Id>Role` is a virtual role here) and SAM's output.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from .conditions import NO_CONDITIONS, CondSet, UndefinedCondition, condition_of, decided_false, if_branches
 from .findings import Finding
 from .model import CalleeForm, Principal, RoleKey
 from .paths import TemplatePath
+from .records import Record
 from .resolver import Resolver, Sym, Token, literal, single_token, sym_text, unknown_parameter
 
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
@@ -100,7 +101,7 @@ def is_skipped(resource: Any) -> bool:
     return isinstance(own, dict) and own.get("Skip") in (True, "true", "True")
 
 
-class Alias(NamedTuple):
+class Alias(Record):
     logical_id: str
     name: str
     conditions: CondSet

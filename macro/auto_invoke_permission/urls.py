@@ -10,9 +10,10 @@ function, or one of its aliases (`Qualifier`, or SAM's AutoPublishAlias).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from .model import CalleeForm
+from .records import Record
 from .resolver import literal
 from .targets import TargetClassifier
 from .template import TemplateIndex, properties
@@ -22,7 +23,7 @@ AWS_IAM = "AWS_IAM"
 NONE = "NONE"
 
 
-class FunctionUrl(NamedTuple):
+class FunctionUrl(Record):
     logical_id: str  # the AWS::Lambda::Url, or the one SAM generates from FunctionUrlConfig: <F>Url
     path: str  # where it is declared
     form: CalleeForm  # what it invokes: the function, or an alias of it

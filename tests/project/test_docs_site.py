@@ -124,3 +124,19 @@ def test_every_design_citation_points_at_a_section_that_exists() -> None:
         elif number and number not in section_numbers(page):
             missing.append(f"{where}: docs/design/{name} has no section {number}")
     assert missing == []
+
+
+TEST_REFERENCE = re.compile(r"\b(?P<file>tests/[\w/]+\.py)(?:::(?P<name>\w+))?")
+
+
+@pytest.mark.parametrize("page", [README, REPO / "CONTRIBUTING.md", *markdown_pages()], ids=lambda p: p.name)
+def test_every_test_the_docs_name_exists(page: Path) -> None:
+    """A page that points readers at a test names a file (and function) that is there."""
+
+    def exists(file: str, name: str | None) -> bool:
+        path = REPO / file
+        return path.is_file() and (name is None or f"def {name}(" in path.read_text(encoding="utf-8"))
+
+    references = TEST_REFERENCE.finditer(page.read_text(encoding="utf-8"))
+    missing = [match.group(0) for match in references if not exists(match.group("file"), match.group("name"))]
+    assert missing == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +14,7 @@ from auto_invoke_permission import handler as handler_module
 from auto_invoke_permission.offline.toolbox import macro_event
 from auto_invoke_permission.options import ENV_MINIMUM_MODE, ENV_MODE, ENV_REPORT, ENV_WILDCARDS
 from conftest import ACCOUNT, REGION, document, lambda_function, sam_function, statement, variant
+from repository import REPO
 from snippets import WORKER_ARN
 
 REQUEST_ID = "8f3c2a6e-request"
@@ -378,3 +381,16 @@ def test_never_raises_on_a_pathological_role() -> None:
     assert response["requestId"] == REQUEST_ID
     if response["status"] == "failure":
         assert response["errorMessage"].startswith("AutoInvokePermission:")
+
+
+# ------------------------------------------------------------------- import
+@pytest.mark.parametrize("collecting", [True, False])
+def test_import_leaves_the_collector_as_it_was(collecting: bool) -> None:
+    # the import pauses the cyclic collector while the package's modules are made
+    code = (
+        f"import gc, sys; sys.path.insert(0, {str(REPO / 'macro')!r}); "
+        f"gc.enable() if {collecting} else gc.disable(); "
+        "import auto_invoke_permission.handler; print(gc.isenabled())"
+    )
+    done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == str(collecting)

@@ -4,16 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
 
 from ..findings import Finding, FindingCode
 from ..model import CalleeForm, Grant, RoleKey
+from ..records import Record
 from ..targets import TargetClassifier
 from ..template import TemplateIndex
 from ..urls import FunctionUrl
 
 
-class Facts(NamedTuple):
+class Facts(Record):
     """What the checks read, once the grants are known (after the Denies)."""
 
     template: TemplateIndex
@@ -27,7 +27,7 @@ class Facts(NamedTuple):
     url_action_covered: frozenset[tuple[RoleKey, CalleeForm]] = frozenset()
 
 
-class Check(NamedTuple):
+class Check(Record):
     """A check that changes nothing: the codes it may report, and the function that reports them."""
 
     produces: frozenset[FindingCode]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from ..offline.template_read import LoadedTemplate, TemplateError
+from ..records import Record
 from .common import EXIT_OK, EXIT_USAGE, Streams, UsageError, report_failure
 from .inputs import Input, InputError, expand_inputs, read_inputs
 from .settings import Settings, TemplateArguments
@@ -21,8 +21,7 @@ T = TypeVar("T")
 OneTemplate = Callable[["TemplateCommand", LoadedTemplate, Settings, "Output", Streams], int]
 
 
-@dataclass(frozen=True)
-class TemplateCommand:
+class TemplateCommand(Record):
     """The arguments of a command that writes one result per template."""
 
     arguments: TemplateArguments

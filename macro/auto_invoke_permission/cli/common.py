@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, field
 from typing import TextIO
 
 from ..model import DEFAULT_ACCOUNT_ID, DEFAULT_MACRO_NAME, DEFAULT_REGION
@@ -29,17 +28,17 @@ class UsageError(Exception):
     """Bad arguments: exit 2 with this one line."""
 
 
-@dataclass(frozen=True)
 class Streams:
     """Where a run writes: results to `out`; findings, notes and errors to `err`.
 
     Notes are said once per run (the same text twice is said once), and not at all with `quiet`.
     """
 
-    out: TextIO
-    err: TextIO
-    quiet: bool = False
-    said: set[str] = field(default_factory=set, compare=False, repr=False)
+    __slots__ = ("err", "out", "quiet", "said")
+
+    def __init__(self, out: TextIO, err: TextIO, quiet: bool = False) -> None:
+        self.out, self.err, self.quiet = out, err, quiet
+        self.said: set[str] = set()
 
     def note(self, text: str) -> None:
         if self.quiet or text in self.said:

@@ -16,11 +16,12 @@ first directory that has either one wins (both are read when it has both).
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+
+from ..records import EMPTY_MAPPING, Record
 
 PROJECT_FILE = ".autoinvoke.toml"
 PYPROJECT = "pyproject.toml"
@@ -35,22 +36,22 @@ SAMCONFIG_GLOBAL = "global"
 # `ParameterKey=K,ParameterValue=V ...` and `K=V K2=V2`; values may be quoted, `\ ` escapes a space.
 _KEY = r"""([A-Za-z0-9"']+)"""
 _VALUE = r"""("(?:\\.|[^"\\]+)*"|'(?:\\.|[^'\\]+)*'|(?:\\.|[^ "\\]+)+)"""
-_LONG_FORM = re.compile(rf"(?:ParameterKey={_KEY},ParameterValue={_VALUE})")
-_SHORT_FORM = re.compile(rf"(?:(?: ){_KEY}={_VALUE})")
+# Compiled when first used (re caches them): most runs give no override.
+_LONG_FORM = rf"(?:ParameterKey={_KEY},ParameterValue={_VALUE})"
+_SHORT_FORM = rf"(?:(?: ){_KEY}={_VALUE})"
 
 
 class ConfigError(Exception):
     """A configuration file or an override cannot be read. One line, naming the file or the value."""
 
 
-@dataclass(frozen=True)
-class ProjectSettings:
+class ProjectSettings(Record):
     """What a project file says; None (or empty) where it says nothing."""
 
     source: str | None = None  # the file(s) read, for messages
     region: str | None = None
     account: str | None = None
-    parameters: dict[str, str] = field(default_factory=dict)
+    parameters: Mapping[str, str] = EMPTY_MAPPING
     ignore: tuple[str, ...] = ()
     mode: str | None = None
     format: str | None = None
@@ -58,12 +59,12 @@ class ProjectSettings:
     fail_on: tuple[str, ...] = ()  # the hook's FailOn: codes and severities
 
 
-def find_project_settings(start: Path) -> ProjectSettings:
+def find_project_settings(start: str | os.PathLike[str]) -> ProjectSettings:
     """The settings of the nearest directory (start, then its parents) with a project file."""
-    for directory in (start, *start.parents):
-        pyproject, own = directory / PYPROJECT, directory / PROJECT_FILE
-        table = _tool_table(pyproject) if pyproject.is_file() else None
-        mine = _read_toml(own) if own.is_file() else None
+    for directory in _directories(os.fspath(start)):
+        pyproject, own = os.path.join(directory, PYPROJECT), os.path.join(directory, PROJECT_FILE)
+        table = _tool_table(pyproject) if os.path.isfile(pyproject) else None
+        mine = _read_toml(own) if os.path.isfile(own) else None
         if table is None and mine is None:
             continue
         merged = {**(table or {}), **(mine or {})}
@@ -74,15 +75,27 @@ def find_project_settings(start: Path) -> ProjectSettings:
                 **(table or {})["parameters"],
                 **(mine or {})["parameters"],
             }  # name by name
-        sources = [str(p) for p, t in ((pyproject, table), (own, mine)) if t is not None]
+        sources = [p for p, t in ((pyproject, table), (own, mine)) if t is not None]
         return _settings(merged, " and ".join(sources))
     return ProjectSettings()
 
 
-def _tool_table(path: Path) -> dict[str, Any] | None:
+def _directories(start: str) -> Iterator[str]:
+    """`start`, then its parents up to the root (os.path rather than pathlib, slow to import)."""
+    directory = start
+    while True:
+        yield directory
+        parent = os.path.dirname(directory) or os.curdir
+        if parent == directory:
+            return
+        directory = parent
+
+
+def _tool_table(path: str) -> dict[str, Any] | None:
     try:
-        if "autoinvoke" not in path.read_text(encoding="utf-8", errors="replace"):
-            return None  # most pyproject.toml files say nothing to us: no need to parse them
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            if "autoinvoke" not in handle.read():
+                return None  # most pyproject.toml files say nothing to us: no need to parse them
     except OSError as err:
         raise ConfigError(f"{path}: cannot read it: {err.strerror or err}") from err
     tool = _read_toml(path).get("tool")
@@ -94,11 +107,11 @@ def _tool_table(path: Path) -> dict[str, Any] | None:
     return table
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     import tomllib  # only when there is a file to read
 
     try:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: {err}") from err
@@ -181,7 +194,7 @@ def _override_string(value: str, source: str) -> dict[str, str]:
         raise ConfigError(f"{source}: {value}: file:// parameter files are not supported; give NAME=VALUE")
     normalized = " " + value.strip()
     for pattern in (_LONG_FORM, _SHORT_FORM):
-        found = pattern.findall(normalized)
+        found = re.findall(pattern, normalized)
         if found:
             return dict(found)
     raise ConfigError(
@@ -197,7 +210,7 @@ def _unquote(value: str) -> str:
     return value.replace("\\ ", " ").replace('\\"', '"').replace("\\'", "'")
 
 
-def samconfig_overrides(path: Path, env: str | None) -> dict[str, str]:
+def samconfig_overrides(path: str | os.PathLike[str], env: str | None) -> dict[str, str]:
     """`parameter_overrides` of samconfig.toml for `sam deploy` in `env` (default: "default")."""
     document = _read_toml(path)
     env = env or SAMCONFIG_DEFAULT_ENV

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 
 from ..offline.template_read import STDIN, LoadedTemplate, NotATemplate, TemplateError, read_template
+from ..records import Record
 
 # What a directory walk reads; each is then judged by its content.
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
@@ -24,8 +24,7 @@ class InputError(Exception):
     """An input names nothing: a glob without matches, or stdin twice. One line."""
 
 
-@dataclass(frozen=True)
-class Input:
+class Input(Record):
     """One file to read, and whether the user named it (else a directory or a glob found it)."""
 
     path: str

@@ -64,7 +64,8 @@ def command_module(name: str) -> Any:
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser. With `argv`, only the command it names gets its arguments (its module is the only
-    one imported); without, every command does."""
+    one imported), and when `argv` starts with it, the only command the parser has (nothing else
+    can print the list of commands); without, every command does."""
     parser = _Parser(
         prog="autoinvoke",
         description="Mirror Lambda-to-Lambda invoke grants as AWS::Lambda::Permission resources, offline. "
@@ -75,9 +76,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"autoinvoke {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = None if argv is None else next((a for a in argv if not a.startswith("-")), None)
+    alone = bool(argv) and argv is not None and argv[0] == chosen and chosen in COMMANDS
     for name, (_, summary) in COMMANDS.items():
         if argv is not None and name != chosen:
-            commands.add_parser(name, help=summary)
+            if not alone:
+                commands.add_parser(name, help=summary)
             continue
         module = command_module(name)
         sub = commands.add_parser(name, help=summary, description=module.HELP)

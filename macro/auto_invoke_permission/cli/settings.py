@@ -12,14 +12,13 @@ import argparse
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..api import Gate, Place
 from ..findings import FindingCode
 from ..model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from ..options import Mode
+from ..records import EMPTY_MAPPING, Record
 from .common import Streams, UsageError
 from .config import ConfigError, ProjectSettings, find_project_settings, parse_parameter_overrides
 
@@ -28,8 +27,7 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
-@dataclass(frozen=True)
-class TemplateArguments:
+class TemplateArguments(Record):
     """The shared arguments of a template-reading command, read once from the command line."""
 
     templates: tuple[str, ...]
@@ -66,17 +64,16 @@ class TemplateArguments:
         )
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Record):
     """One run's settings, from the command line over the project files over the environment."""
 
     place: Place
-    overrides: dict[str, str] = field(default_factory=dict)  # template parameter values given
+    overrides: Mapping[str, str] = EMPTY_MAPPING  # template parameter values given
     given: frozenset[str] = frozenset()  # the parameters named on the command line itself
     ignore: frozenset[FindingCode] = frozenset()  # --ignore and the project file's: Options.ignore_external
     mode: str | None = None
     format: str | None = None
-    gate: Gate = field(default_factory=Gate)  # the project file's require_transform and fail_on
+    gate: Gate = Gate()  # the project file's require_transform and fail_on
 
 
 def resolve_place(
@@ -117,10 +114,12 @@ def parse_parameter_arguments(items: Sequence[str]) -> dict[str, str]:
     return overrides
 
 
-def resolve_settings(arguments: TemplateArguments, streams: Streams, cwd: Path | None = None) -> Settings:
+def resolve_settings(
+    arguments: TemplateArguments, streams: Streams, cwd: str | os.PathLike[str] | None = None
+) -> Settings:
     """Every source of settings merged, weakest first (cli/config.py's precedence)."""
     try:
-        project = find_project_settings(cwd or Path.cwd())
+        project = find_project_settings(cwd or os.getcwd())
         overrides = dict(project.parameters)
         given = _given_overrides(arguments)
         overrides.update(_samconfig_overrides(arguments))
@@ -149,13 +148,15 @@ def _given_overrides(arguments: TemplateArguments) -> dict[str, str]:
 
 
 def _samconfig_overrides(arguments: TemplateArguments) -> dict[str, str]:
-    from .config import samconfig_overrides
-
     config_file = arguments.config_file or (DEFAULT_SAMCONFIG if arguments.config_env else None)
     if config_file is None:
         return {}
     if not os.path.isfile(config_file):
         raise UsageError(f"--config-file {config_file}: no such file")
+    from pathlib import Path  # as samconfig's messages have always named the file
+
+    from .config import samconfig_overrides
+
     return samconfig_overrides(Path(config_file), arguments.config_env)
 
 

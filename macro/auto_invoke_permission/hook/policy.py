@@ -19,13 +19,14 @@ Pure: no I/O, no environment reads. The handler and `autoinvoke hook` both call 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from .. import core, suppressions
 from ..conditions import Conditions
 from ..findings import CODES, Finding, FindingCode, Severity
 from ..model import DEFAULT_MACRO_NAME, Permission, TransformContext, TransformFailure, TransformResult
 from ..options import Mode, OptionError, Options
+from ..records import Record
 from ..resolver import Resolver
 from ..template_inputs import fragment_of, parameter_values, template_options
 
@@ -51,7 +52,7 @@ class PolicyError(ValueError):
     """A policy setting has a value outside its allowed ones; the message names both."""
 
 
-class HookPolicy(NamedTuple):
+class HookPolicy(Record):
     macro_name: str = DEFAULT_MACRO_NAME
     require_transform: bool = True
     fail_on: frozenset[str] = frozenset()  # finding codes (AIP101) and severities (error, warning, info)
@@ -84,7 +85,7 @@ def parse_flag(name: str, value: str) -> bool:
     return text == "true"
 
 
-class Annotation(NamedTuple):
+class Annotation(Record):
     name: str
     status: str  # PASSED, FAILED, SKIPPED
     message: str
@@ -101,7 +102,7 @@ class Annotation(NamedTuple):
         }
 
 
-class HookDecision(NamedTuple):
+class HookDecision(Record):
     status: str  # SUCCESS or FAILED
     message: str
     error_code: str | None = None  # NonCompliant or InternalFailure when FAILED

@@ -18,13 +18,13 @@ resources and its `Parameters` as `params`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .. import core
 from ..model import TransformContext
 from ..options import Options, resolve_options
+from ..records import EMPTY_MAPPING, Record
 from ..template_inputs import fragment_of, own_options
 from .toolbox import SAM_TRANSFORM, SamError, sam_translate
 
@@ -39,8 +39,7 @@ class ExpandError(Exception):
     """A transform cannot be run offline, or it rejects the template. One line."""
 
 
-@dataclass(frozen=True)
-class TransformEntry:
+class TransformEntry(Record):
     """One entry of the Transform section: a name, with Parameters in the mapping form."""
 
     name: str
@@ -73,22 +72,21 @@ def transform_names(template: Mapping[str, Any]) -> list[str]:
     return [entry.name for entry in transform_entries(template)]
 
 
-def transform_value(entries: list[TransformEntry], source: Any) -> Any:
+def transform_value(entries: Sequence[TransformEntry], source: Any) -> Any:
     """The Transform section for `entries`, in the shape the source wrote it (a list stays a list)."""
     written = [entry.as_written() for entry in entries]
     return written if isinstance(source, list) or len(written) != 1 else written[0]
 
 
-@dataclass(frozen=True)
-class MacroInput:
+class MacroInput(Record):
     """What CloudFormation sends the macro, and how its answer goes back into the template."""
 
     fragment: dict[str, Any]
     params: Mapping[str, Any]
     snippet: bool  # Fn::Transform under Resources: the fragment is the sibling resources
     listed: bool  # the macro is in the Transform section (or in Fn::Transform)
-    after: list[TransformEntry] = field(default_factory=list)  # what CloudFormation runs next
-    base: dict[str, Any] = field(default_factory=dict)  # the template the answer goes back into
+    after: Sequence[TransformEntry] = ()  # what CloudFormation runs next
+    base: Mapping[str, Any] = EMPTY_MAPPING  # the template the answer goes back into
 
     def options(self, own: Options | None = None) -> Options:
         """The options the handler would resolve, with no stack defaults. Raises OptionError."""
@@ -226,7 +224,8 @@ def expand(
     if unrunnable:  # said before anything runs
         run_transform(TransformEntry(unrunnable[0]), {}, context, note)
     macro = macro_input(template, macro_name, context, note)
-    current, rest = macro.fragment, entries
+    current = macro.fragment
+    rest: Sequence[TransformEntry] = entries
     if macro.listed:
         current = macro.output(core.transform(current, macro.options(options), context).fragment)
         rest = macro.after

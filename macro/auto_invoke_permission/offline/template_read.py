@@ -13,35 +13,41 @@ report needs a line: `check` of a small clean JSON template never loads PyYAML.
 
 from __future__ import annotations
 
-import datetime
 import functools
 import json
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..paths import TemplatePath
 
 OutputFormat = Literal["yaml", "json"]
 
-_DUPLICATE = re.compile(r"^Duplicate found (?P<key>.+?)(?: \(line \d+\))?$")
+_DUPLICATE = r"^Duplicate found (?P<key>.+?)(?: \(line \d+\))?$"  # compiled when a template has one
 
 
 class TemplateError(Exception):
     """The template cannot be read or parsed. The message is one line: path, line and problem."""
 
 
-@dataclass(frozen=True)
 class LoadedTemplate:
-    """A parsed template: plain JSON-shaped `data`, plus the loader's nodes for source lines."""
+    """A parsed template: plain JSON-shaped `data`, plus the loader's nodes for source lines.
 
-    path: str
-    data: dict[str, Any]
-    parsed_nodes: Any = None  # yaml_read's (or cfn-lint's) tree, whose keys and values carry `start_mark`
-    source_format: OutputFormat = "yaml"
-    text: str = field(default="", repr=False)  # the source, parsed for positions when first needed
+    `parsed_nodes`: yaml_read's (or cfn-lint's) tree, whose keys and values carry `start_mark`;
+    `text`: the source, parsed for positions when first needed (`nodes`, computed once)."""
+
+    def __init__(
+        self,
+        path: str,
+        data: dict[str, Any],
+        parsed_nodes: Any = None,
+        source_format: OutputFormat = "yaml",
+        text: str = "",
+    ) -> None:
+        self.path, self.data, self.parsed_nodes = path, data, parsed_nodes
+        self.source_format: OutputFormat = source_format
+        self.text = text
 
     @functools.cached_property
     def nodes(self) -> Any:
@@ -333,13 +339,13 @@ def _describe_yaml_error(path: str, err: Any) -> str:
 def _describe_matches(path: str, matches: list[Any], json_keys: bool) -> str:
     """One line for cfn-lint's parse matches: the first problem, and how many more there are."""
     first = matches[0]
-    found = _DUPLICATE.match(first.message)
+    found = re.match(_DUPLICATE, first.message)
     if found is None:
         text = f"{path}:{first.linenumber}:{first.columnnumber}: {_one_line(first.message)}"
         rest = len(matches) - 1
     else:
         key = found.group("key")
-        same = [m for m in matches if (d := _DUPLICATE.match(m.message)) and d.group("key") == key]
+        same = [m for m in matches if (d := re.match(_DUPLICATE, m.message)) and d.group("key") == key]
         # cfn-lint's JSON decoder reports duplicate keys with 0-based lines (its YAML loader does not).
         lines = sorted({int(m.linenumber) + (1 if json_keys else 0) for m in same})
         at = lines[1] if len(lines) > 1 else lines[0]
@@ -372,9 +378,19 @@ def to_plain(value: Any) -> Any:
         return [to_plain(v) for v in value]
     if isinstance(value, str):
         return str(value)
-    if isinstance(value, datetime.date):  # datetime is a date too
+    if _is_date(value):
         return value.isoformat()
     return value
+
+
+def _is_date(value: Any) -> bool:
+    """A YAML date or timestamp (datetime is a date too). Only a YAML loader makes one, and PyYAML
+    has imported datetime by then: a JSON template's reading never imports it."""
+    if isinstance(value, bool | int | float) or value is None:
+        return False
+    import datetime
+
+    return isinstance(value, datetime.date)
 
 
 def _plain_key(key: Any) -> str:

@@ -19,7 +19,6 @@ commands never need it.
 
 from __future__ import annotations
 
-import copy
 import os
 import posixpath
 from collections.abc import Callable, Iterator, Mapping
@@ -77,6 +76,8 @@ def packaged(
     is packaged from the template's directory; an image function that `sam build`
     would build gets an image URI.
     """
+    import copy  # here: a plain `check` imports this module and never packages
+
     tpl = copy.deepcopy(dict(template))
     swapped: list[str] = []
     globals_ = tpl.get("Globals")

@@ -18,12 +18,14 @@ PyYAML was built without libyaml) with the same constructors:
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
 from yaml.parser import ParserError
 from yaml.scanner import ScannerError
+
+from ..records import Record
 
 try:
     from yaml import CSafeLoader as _BaseLoader
@@ -36,7 +38,7 @@ UNCONVERTED_TAGS = ("Ref", "Condition")  # every other short-form tag `!X` is `F
 _MERGE = "tag:yaml.org,2002:merge"
 
 
-class Position(NamedTuple):
+class Position(Record):
     """A 0-based place in the text, as PyYAML's marks give it; (1, 1) for a node the loader made
     without one (a `!GetAtt` mapping), as cfn-lint's `Mark()`."""
 
@@ -79,7 +81,7 @@ class PositionedList(list[Any]):
         self.end_mark = end_mark or Position()
 
 
-class Problem(NamedTuple):
+class Problem(Record):
     """One problem, 1-based, as cfn-lint's parse matches give it."""
 
     message: str

@@ -343,21 +343,29 @@ def test_diagnose_never_imports_the_cli_driver() -> None:
         }, path
 
 
-def test_check_imports_only_what_it_uses(tmp_path: Path) -> None:
-    template = tmp_path / "t.json"
-    template.write_text(json.dumps(read_template("-", text=CLEAN).data), encoding="utf-8")
+def _modules_after_check(directory: Path, name: str, text: str) -> set[str]:
+    """The modules a fresh interpreter holds after `autoinvoke check -q NAME` (exit 0) in `directory`."""
+    (directory / name).write_text(text, encoding="utf-8")
     script = (
         "import sys\n"
         "from auto_invoke_permission.cli.main import main\n"
-        "code = main(['check', '-q', 't.json', '--region', 'us-east-1', '--account-id', '123456789012'])\n"
+        f"code = main(['check', '-q', {name!r}, '--region', 'us-east-1', '--account-id', '123456789012'])\n"
         "print(code, ' '.join(sorted(sys.modules)))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True
+        [sys.executable, "-c", script], cwd=directory, capture_output=True, text=True, check=True
     )
     code, modules = done.stdout.splitlines()[-1].split(" ", 1)
-    loaded = set(modules.split())
     assert code == "0"
+    return set(modules.split())
+
+
+# The standard library's slow imports that a plain check has no use for.
+UNUSED_BY_CHECK = {"dataclasses", "inspect", "pathlib", "copy"}
+
+
+def test_check_imports_only_what_it_uses(tmp_path: Path) -> None:
+    loaded = _modules_after_check(tmp_path, "t.json", json.dumps(read_template("-", text=CLEAN).data))
     heavy = {
         "cfnlint",
         "samtranslator",
@@ -368,6 +376,8 @@ def test_check_imports_only_what_it_uses(tmp_path: Path) -> None:
         "yaml",
         "sympy",
         "networkx",
+        "datetime",  # PyYAML's: a YAML date
+        *UNUSED_BY_CHECK,
     }
     assert not {m for m in loaded if m.split(".")[0] in heavy}
     others = {
@@ -380,3 +390,10 @@ def test_check_imports_only_what_it_uses(tmp_path: Path) -> None:
         for m in loaded
         if m.startswith(("auto_invoke_permission.diagnose", "auto_invoke_permission.cli.formats.sarif"))
     }
+
+
+def test_check_of_a_yaml_template_imports_pyyaml_alone(tmp_path: Path) -> None:
+    loaded = _modules_after_check(tmp_path, "t.yaml", CLEAN)
+    assert "yaml" in loaded
+    heavy = {"cfnlint", "samtranslator", "ruamel", "tomllib", *UNUSED_BY_CHECK}
+    assert not {m for m in loaded if m.split(".")[0] in heavy}

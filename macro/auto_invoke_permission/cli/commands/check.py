@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass
 
 from ...api import CheckedTemplate, CheckRequest, Gate
+from ...records import Record
 from ..common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -55,8 +55,7 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     together_arguments(sub)
 
 
-@dataclass(frozen=True)
-class CheckCommand:
+class CheckCommand(Record):
     arguments: TemplateArguments
     format: str | None
     output: str | None

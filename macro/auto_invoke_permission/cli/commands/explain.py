@@ -10,9 +10,9 @@ import argparse
 import json
 import re
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ...records import Record
 from ..common import (
     EXIT_OK,
     EXIT_USAGE,
@@ -69,8 +69,7 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     quiet_argument(sub)
 
 
-@dataclass(frozen=True)
-class ExplainCommand:
+class ExplainCommand(Record):
     message: str | None  # the text, `-` or None (stdin)
     message_file: str | None
     templates: tuple[str, ...]

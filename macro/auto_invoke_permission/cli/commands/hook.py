@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ...hook.policy import HookPolicy
+from ...records import Record
 from ..common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -63,8 +63,7 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     macro_name_argument(sub)
 
 
-@dataclass(frozen=True)
-class HookCommand:
+class HookCommand(Record):
     templates: tuple[str, ...]
     policy: HookPolicy
     region: str | None

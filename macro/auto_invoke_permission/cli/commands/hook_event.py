@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from dataclasses import dataclass
 
+from ...records import Record
 from ..common import (
     EXIT_OK,
     HOOK_EVENT_TOKEN,
@@ -45,8 +45,7 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     quiet_argument(sub)
 
 
-@dataclass(frozen=True)
-class HookEventCommand:
+class HookEventCommand(Record):
     template: str
     payload_url: str
     payload_file: str | None

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ...records import Record
 from ..batch import Unreadable, named_inputs
 from ..common import EXIT_FAILED, EXIT_OK, Streams, UsageError, write_or_print
 from ..settings import TemplateArguments, resolve_settings
@@ -19,8 +19,7 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json")
 
 
-@dataclass(frozen=True)
-class TogetherRequest:
+class TogetherRequest(Record):
     arguments: TemplateArguments
     accounts: Mapping[str, str]  # template NAME -> account
     names: Mapping[str, str]  # template NAME -> stack name

@@ -6,12 +6,12 @@ Blocking findings are marked, plurals said right, colour and progress only on a 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TextIO
 
 from ...api import CheckedTemplate, LocatedFinding
 from ...findings import Finding, Severity
 from ...paths import TemplatePath
+from ...records import Record
 from .written import as_written
 
 
@@ -44,8 +44,7 @@ _RED_BOLD = "1;31"
 _SEVERITY_COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
 
-@dataclass(frozen=True)
-class TextStyle:
+class TextStyle(Record):
     """ANSI colour for the text report, or none (not a terminal, or NO_COLOR set)."""
 
     colour: bool = False

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 
 # `{Name}`, `{Name.Attr}`, `{AWS::Region}`: what resolver.Token writes; not `${...}` already, nor
-# prose in braces (which has spaces or commas)
-_TOKEN = re.compile(r"(?<!\$)\{((?:AWS::)?[A-Za-z0-9]+(?:\.[A-Za-z0-9.]+)?)\}")
+# prose in braces (which has spaces or commas). Compiled on first use (re caches it): a check without
+# findings never needs it.
+_TOKEN = r"(?<!\$)\{((?:AWS::)?[A-Za-z0-9]+(?:\.[A-Za-z0-9.]+)?)\}"
 
 
 def as_written(text: str) -> str:
     """`{F.Arn}:*` -> `${F.Arn}:*`."""
-    return _TOKEN.sub(r"${\1}", text) if "{" in text else text
+    return re.sub(_TOKEN, r"${\1}", text) if "{" in text else text

@@ -185,11 +185,10 @@ def _build(
     existing, existing_findings = existing_permissions(index, classifier)
     existing_url = existing_url_permissions(index, classifier) if reading.iam_url_forms else None
     built = build_permissions(index, grants, existing, conditions, existing_url)
-    taken = set(index.resources) | {p.logical_id for p in built.permissions}
     visible = None if conditions is None else {**conditions, **built.new_conditions}
     declarer = declared_from or reading
     declared, declared_findings, declared_conditions = _declared(
-        declarer.template_index, declarer.classifier, visible, taken
+        declarer.template_index, declarer.classifier, visible, index.resources, built.permissions
     )
     return _Built(
         built.permissions + declared,
@@ -303,14 +302,20 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
 
 
 def _declared(
-    index: TemplateIndex, classifier: TargetClassifier, conditions: Mapping[str, Any] | None, taken: set[str]
+    index: TemplateIndex,
+    classifier: TargetClassifier,
+    conditions: Mapping[str, Any] | None,
+    resources: Mapping[str, Any],
+    permissions: list[Permission],
 ) -> tuple[list[Permission], list[Finding], dict[str, Any]]:
-    """The permissions, findings and new Conditions of the template's AllowCallers. Most templates
-    declare none: declared_callers is imported only for one that does, so that the handler's cold
-    import stays small (`make bench` (d))."""
+    """The permissions, findings and new Conditions of the template's AllowCallers, whose logical IDs
+    are none of `resources` and `permissions`. Most templates declare none: declared_callers is
+    imported only for one that does, so that the handler's cold import stays small (`make bench`
+    (d)), and the logical IDs taken are gathered only then."""
     if _declares_callers(index):
         from . import declared_callers  # lazy: see above
 
+        taken = set(resources) | {p.logical_id for p in permissions}
         return declared_callers.build(index, classifier, conditions, taken)
     return [], [], {}
 

@@ -132,7 +132,7 @@ class _Reader:
         "findings",
         "grants",
         "index",
-        "unqualified_here",
+        "resource_list",
         "url_action_covered",
         "url_covered",
         "url_denied",
@@ -170,8 +170,8 @@ class _Reader:
         self.count = 0
         # AIP110 once per (role, pattern): the index of its finding, and the statements it repeats in
         self.wildcard_said: dict[tuple[RoleKey, str], tuple[int, int]] = {}
-        # the functions the Resource list being read names unqualified (CDK's `[F.Arn, F.Arn:*]`)
-        self.unqualified_here: frozenset[str] = frozenset()
+        # the Resource list being read (None: a single Resource), for CDK's `[F.Arn, F.Arn:*]` (AIP124)
+        self.resource_list: list[Any] | None = None
 
     def wildcards_said(self) -> list[Finding]:
         """The findings, each AIP110 saying how many more statements of its role repeat its pattern."""
@@ -206,11 +206,15 @@ class _Reader:
                 self._statement(doc, role, item)
             return
         url_mode = bool(self.url_forms)  # every statement may grant lambda:InvokeFunctionUrl too
+        statements_path = ""  # `<document>.Statement`, rendered once, when a statement needs its path
         for index, stmt in enumerate(body):
             grants = None if url_mode else _simple_allow(stmt)
             if grants is False:
                 continue
-            path = str(doc.path / "Statement" / index)
+            if not statements_path:
+                document_path = str(doc.path)  # as `str(doc.path / "Statement")` renders it
+                statements_path = f"{document_path}.Statement" if document_path else "Statement"
+            path = f"{statements_path}[{index}]"
             if grants:
                 self.count += 1
                 self._resources(role.principal, role.callers, stmt["Resource"], path, doc.conditions)
@@ -297,9 +301,9 @@ class _Reader:
     ) -> None:
         """The Resource of an Allow statement at `stmt_path`: a grant on each callee form it names."""
         many = isinstance(resources, list)
-        items = resources if many else [resources]
+        items = resources if many else (resources,)
         functions = self.index.functions
-        self.unqualified_here = _unqualified_functions(items, functions) if many else frozenset()
+        self.resource_list = resources if many else None
         for i, node in enumerate(items):
             position = i if many else None
             fid = _function_arn_getatt(node, functions)
@@ -405,7 +409,7 @@ class _Reader:
         shown = sym_text(value) or "''"  # the label names the Resource as written, never the message
         code = target.code
         assert code is not None
-        if code == "AIP124" and target.function in self.unqualified_here:
+        if code == "AIP124" and target.function in self._unqualified_here():
             return  # `F.Arn:*` beside `F.Arn` (CDK's grantInvoke): the function is granted, no alias
         if code == "AIP110":
             said = self.wildcard_said.get((principal.key, shown))
@@ -423,6 +427,11 @@ class _Reader:
             message = f"{message}. {self._allow_callers_hint(principal, 'In')}"
         self.find(code, path, message)
         self.edge(callers, principal, shown, code, path)
+
+    def _unqualified_here(self) -> frozenset[str]:
+        """The functions the Resource list being read names unqualified by `!GetAtt F.Arn`."""
+        items = self.resource_list
+        return frozenset() if items is None else _unqualified_functions(items, self.index.functions)
 
     def _url_target(
         self,

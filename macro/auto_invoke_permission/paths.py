@@ -39,7 +39,8 @@ class TemplatePath(tuple[PathPart, ...]):
         return cls(m.group(1) if m.group(1) is not None else int(m.group(2)) for m in parts)
 
     def __truediv__(self, part: PathPart) -> TemplatePath:
-        return TemplatePath((*self, part))
+        # concatenation, not `(*self, part)`: unpacking a tuple subclass goes through a list
+        return TemplatePath(self + (part,))  # noqa: RUF005
 
     def __str__(self) -> str:
         out = ""

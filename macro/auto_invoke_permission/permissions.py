@@ -81,16 +81,15 @@ class ReservedIds:
             return True
         if not isinstance(lid, str):
             return False
-        if self._hashed(lid):
+        # `<F>Version<hash>` or `<F><Event>Role<hash>`: only an ID that ends in 10 hex digits is looked at
+        if len(lid) > _HASH_DIGITS and not lid[-_HASH_DIGITS:].strip(_HEX) and self._hashed(lid):
             return True
         return bool(self.events and self._event_permission(lid)) or bool(
             self.connectors and self._connector_policy(lid)
         )
 
     def _hashed(self, lid: str) -> bool:
-        """`<F>Version<hash>` or `<F><Event>Role<hash>`."""
-        if len(lid) <= _HASH_DIGITS or lid[-_HASH_DIGITS:].strip(_HEX):
-            return False
+        """`<F>Version<hash>` or `<F><Event>Role<hash>`, for a `lid` that ends in a hash's digits."""
         head = lid[:-_HASH_DIGITS]
         if head.endswith("Version") and head[: -len("Version")] in self.versioned:
             return True
@@ -529,7 +528,10 @@ def _common_conditions(
 ) -> CondSet:
     """The conditions every grant of a group shares: the callee's (and its alias's), the role's and
     its callers'."""
-    common = and_conditions(index.functions[function].conditions, role_conditions, callers_common)
+    own = index.functions[function].conditions
+    if not (own or role_conditions or callers_common or alias_id):  # the commonest case
+        return NO_CONDITIONS
+    common = and_conditions(own, role_conditions, callers_common)
     if alias_id:
         alias = index.alias_ids.get(alias_id)
         if alias is not None:

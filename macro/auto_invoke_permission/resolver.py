@@ -110,20 +110,28 @@ def single_token(sym: Sym) -> Token | None:
     return sym[0] if len(sym) == 1 and isinstance(sym[0], Token) else None
 
 
-def concat(parts: list[Part]) -> Sym:
+def concat(parts: list[Part] | Sym) -> Sym:
+    """The symbolic string of `parts`: adjacent literals merged, no empty literal."""
     out: list[Part] = []
-    text = ""  # literal text not yet added
-    for p in parts:
-        if isinstance(p, str):
-            text += p
+    text = _extend(out, "", parts)
+    if text:
+        out.append(text)
+    return tuple(out)
+
+
+def _extend(out: list[Part], text: str, parts: list[Part] | Sym) -> str:
+    """Add `parts` to the symbolic string being built in `out`, whose literal text not yet added is
+    `text`: tokens go to `out`, literals join the pending text. Returns the literal text still
+    pending (Fn::Sub builds its string with this, one value at a time)."""
+    for part in parts:
+        if isinstance(part, str):
+            text += part
             continue
         if text:
             out.append(text)
             text = ""
-        out.append(p)
-    if text:
-        out.append(text)
-    return tuple(out)
+        out.append(part)
+    return text
 
 
 def literal(sym: Sym) -> str | None:
@@ -422,11 +430,14 @@ class Resolver:
         if parsed is None:
             return [(Unresolved("Fn::Sub with an unterminated ${"), NO_CONDITIONS)]
         pieces, tail = parsed
-        # the common case, one value per variable, builds one string
-        parts: list[Part] = []
+        # the common case, one value per variable, builds one string as `concat` would: `text` is
+        # the literal text not yet added to `out`
+        out: list[Part] = []
+        text = ""
         conds: CondSet = NO_CONDITIONS
+        pseudo = self.pseudo
         for lit, inner in pieces:
-            parts.append(lit)
+            text += lit
             value: Value | None
             if inner in variables:
                 options = self.strings(variables[inner], depth + 1)
@@ -435,17 +446,19 @@ class Resolver:
                 value, vconds = options[0]
                 conds = and_conditions(conds, vconds)
             else:
-                known = self.pseudo.get(inner)
+                known = pseudo.get(inner)
                 if known is not None:
-                    parts.append(known)
+                    text += known
                     continue
                 value = self.sub_variable(inner)
             if isinstance(value, Unresolved):
                 return [(value, NO_CONDITIONS)]
             if value:
-                parts.extend(value)
-        parts.append(tail)
-        return [(concat(parts), conds)]
+                text = _extend(out, text, value)
+        text += tail
+        if text:
+            out.append(text)
+        return [(tuple(out), conds)]
 
     def _sub_alternatives(
         self, pieces: tuple[tuple[str, str], ...], tail: str, variables: Mapping[str, Any], depth: int

@@ -78,7 +78,10 @@ def _name_prefix(name: Sym) -> Sym | None:
 
 
 def _has_glob(sym: Sym) -> bool:
-    return any(isinstance(p, str) and ("*" in p or "?" in p) for p in sym)
+    for p in sym:  # noqa: SIM110 - a plain loop: any() would build a generator for every Resource
+        if isinstance(p, str) and ("*" in p or "?" in p):
+            return True
+    return False
 
 
 def _split_colons(sym: Sym) -> list[Sym]:

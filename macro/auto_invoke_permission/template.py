@@ -83,7 +83,7 @@ def sam_generated_names(
             props = res.get("Properties")
             # the function's own value overrides the Globals one, as in SAM's merge
             node = props.get("AutoPublishAlias", global_auto) if isinstance(props, dict) else global_auto
-            auto = auto_publish_alias(node, parameter_values)
+            auto = None if node is None else auto_publish_alias(node, parameter_values)
             if auto is not None:
                 names.add(sam_alias_logical_id(rid, auto))
     return frozenset(names)
@@ -268,10 +268,12 @@ class TemplateIndex:
         so no stage reads it (it stays in the template, untouched)."""
         skipped: set[str] = set()
         conditions = self.resolver.conditions
+        of_type = self.of_type
         for rid, res in self.resources.items():
             if not isinstance(res, dict):
                 continue
-            if decided_false(condition_of(res), conditions):
+            conds = condition_of(res) if "Condition" in res else NO_CONDITIONS
+            if conds and decided_false(conds, conditions):
                 if res.get("Type") in CALLEE_TYPES:
                     self.absent[rid] = str(res["Condition"])
                 continue
@@ -280,13 +282,17 @@ class TemplateIndex:
                 skipped.add(rid)
             if not isinstance(rtype, str):
                 continue
-            self.of_type.setdefault(rtype, []).append(rid)
+            same_type = of_type.get(rtype)
+            if same_type is None:
+                of_type[rtype] = [rid]
+            else:
+                same_type.append(rid)
             if rtype in FUNCTION_TYPES:
                 fn_props = properties(res)
                 if rtype == SAM_FUNCTION and global_function:
                     fn_props = _merge_globals(global_function, fn_props)
                 self.functions[rid] = Function(
-                    rid, res, fn_props, condition_of(res), self._names(rid, fn_props), rtype == SAM_FUNCTION
+                    rid, res, fn_props, conds, self._names(rid, fn_props), rtype == SAM_FUNCTION
                 )
         return frozenset(skipped)  # Metadata.AutoInvokePermission.Skip
 
@@ -303,7 +309,7 @@ class TemplateIndex:
                 self.alias_ids[rid] = (target, alias)
         for fid, fn in self.functions.items():
             node = fn.properties.get("AutoPublishAlias") if fn.is_sam else None  # Globals merged in
-            auto = auto_publish_alias(node, self.resolver.parameter_values)
+            auto = None if node is None else auto_publish_alias(node, self.resolver.parameter_values)
             if auto is None:
                 continue
             alias = Alias(sam_alias_logical_id(fid, auto), auto, fn.conditions)

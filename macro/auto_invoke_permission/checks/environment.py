@@ -25,7 +25,7 @@ def environment_references(facts: Facts) -> list[Finding]:
         variables = env.get("Variables") if isinstance(env, dict) else None
         if not isinstance(variables, dict):
             continue
-        roles = [key for key, _ in index.function_roles[fid]]
+        roles = index.function_roles[fid]  # (role key, conditions) pairs
         if not roles:
             continue
         for var in sorted(variables, key=str) if len(variables) > 1 else variables:
@@ -68,9 +68,12 @@ def environment_references(facts: Facts) -> list[Finding]:
 CHECK = Check(frozenset({"AIP130", "AIP131"}), environment_references)
 
 
-def _allowed(covered: set[tuple[RoleKey, CalleeForm]], roles: list[RoleKey], form: CalleeForm) -> bool:
-    """Whether every role the function can run as may invoke `form`."""
-    for key in roles:  # noqa: SIM110 - a plain loop: all() would build a generator for every check
+def _allowed(
+    covered: set[tuple[RoleKey, CalleeForm]], roles: list[tuple[RoleKey, Any]], form: CalleeForm
+) -> bool:
+    """Whether every role the function can run as (`roles`: the index's (role key, conditions)
+    pairs) may invoke `form`."""
+    for key, _ in roles:  # noqa: SIM110 - a plain loop: all() would build a generator for every check
         if (key, form) not in covered:
             return False
     return True

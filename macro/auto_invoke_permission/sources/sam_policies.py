@@ -32,10 +32,9 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
         if policies is None:
             continue
         many = isinstance(policies, list)
+        policies_path = TemplatePath.of(fid, "Properties", "Policies")
         for i, item in enumerate(policies if many else [policies]):
-            path = TemplatePath.of(fid, "Properties", "Policies")
-            if many:
-                path /= i
+            path = policies_path / i if many else policies_path
             if isinstance(item, dict) and "Statement" in item:  # the commonest item: an inline document
                 yield PolicyDocument(key, item, path, NO_CONDITIONS)
                 continue

@@ -40,6 +40,7 @@ from auto_invoke_permission.hook.policy import (
     parse_fail_on,
 )
 from auto_invoke_permission.hook.template_text import TemplateSyntaxError, parse_template
+from corpus_support import CORPUS
 from repository import REPO
 
 ROOT = REPO
@@ -790,7 +791,6 @@ if __name__ == "__main__":
 
 
 # ------------------------------------------------------------------ the corpus
-CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
 CORPUS_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 
 

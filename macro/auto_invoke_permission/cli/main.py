@@ -76,7 +76,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"autoinvoke {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = None if argv is None else next((a for a in argv if not a.startswith("-")), None)
-    alone = bool(argv) and argv is not None and argv[0] == chosen and chosen in COMMANDS
+    alone = bool(argv and argv[0] == chosen and chosen in COMMANDS)
     for name, (_, summary) in COMMANDS.items():
         if argv is not None and name != chosen:
             if not alone:

@@ -148,7 +148,7 @@ def sam_reserved_ids(index: TemplateIndex) -> ReservedIds:
     `<F>Url`, `<F>UrlPublicPermissions`, `<F>URLInvokeAllowPublicAccess`, `<F>EventInvokeConfig`,
     `<F><Event>` and what its event source adds, and each connector's (embedded: `<Source><Key>`)
     generated policies. In SAM's output they are resources already."""
-    names = set(index.resources) | set(index.resolver.implicit)
+    names = {*index.resources, *index.resolver.implicit}
     versioned: list[str] = []
     events: list[str] = []
     for fid, fn in index.functions.items():

@@ -446,7 +446,7 @@ class TemplateIndex:
 
     def _sam_role(self, fn: Function) -> RoleKey:
         role_id = fn.logical_id + "Role"
-        key = RoleKey.template(role_id)
+        key = RoleKey(True, role_id)  # RoleKey.template(role_id), without a call: one per function
         if key not in self.roles:
             principal = Principal(key, {"Fn::GetAtt": [role_id, "Arn"]}, alnum(role_id), role_id)
             if self._is_role(role_id):

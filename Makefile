@@ -17,12 +17,12 @@ $(BIN)/activate:
 # imports (and `make bench`'s cold-start figure) do not recompile it every time
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	$(PY) -m pip install --quiet -e .
-	$(PY) -m compileall -q macro/auto_invoke_permission
+	$(PY) -m compileall -q -f macro/auto_invoke_permission
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/activate
 	$(PY) -m pip install --quiet -e '.[dev]'
-	$(PY) -m compileall -q macro/auto_invoke_permission
+	$(PY) -m compileall -q -f macro/auto_invoke_permission
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
@@ -69,7 +69,7 @@ unit: install-dev
 
 ## bench: performance ratios (prints figures, asserts nothing); BENCH_ARGS="--corpus-limit 150" for a short run
 bench: install-dev
-	$(PY) -m compileall -q macro/auto_invoke_permission
+	$(PY) -m compileall -q -f macro/auto_invoke_permission
 	$(PY) bench/run_bench.py $(BENCH_ARGS)
 
 ## e2e: real AWS, opt-in; skipped without credentials

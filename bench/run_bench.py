@@ -556,14 +556,19 @@ Resources:
 
 
 def compile_package() -> None:
-    """The package's bytecode in its own __pycache__, as pip compiles an installed wheel's."""
+    """The package's bytecode in its own __pycache__, as pip compiles an installed wheel's.
+
+    `-f`: compileall takes a .pyc whose recorded modification second matches for fresh, while the
+    import system also compares the source's size, so a source rewritten within the second its
+    .pyc was written (a checkout, a merge) would be compiled again by every process."""
     import importlib.util
 
     spec = importlib.util.find_spec("auto_invoke_permission")
     if spec is None or not spec.submodule_search_locations:
         return
     for location in spec.submodule_search_locations:
-        subprocess.run([sys.executable, "-m", "compileall", "-q", location], check=True, capture_output=True)
+        command = [sys.executable, "-m", "compileall", "-q", "-f", location]
+        subprocess.run(command, check=True, capture_output=True)
 
 
 def cli_startup(runs: int) -> tuple[float, float, float]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from auto_invoke_permission.cli.main import main
 from cfnlint.api import ManualArgs, lint
+from cli_support import clear_aws_settings
 from repository import SAMPLES
 
 SAMPLE_TEMPLATES = sorted(SAMPLES.glob("*/template.yaml"))
@@ -19,8 +20,7 @@ ACCEPTED_RULES = {"cdk": ["W3005"]}
 
 @pytest.fixture(autouse=True)
 def no_aws_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCOUNT_ID", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
+    clear_aws_settings(monkeypatch)
 
 
 def test_there_are_samples() -> None:

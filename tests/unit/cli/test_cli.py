@@ -11,30 +11,22 @@ from pathlib import Path
 
 import pytest
 from auto_invoke_permission import __version__
-from auto_invoke_permission.cli.main import main
 from auto_invoke_permission.offline.template_io import load_template
+from cli_support import Capture, clear_aws_settings, run_cli
 from snippets import CLEAN, PLACE, WILDCARD
 
 PERMISSION_ID = "ProcessorFunctionInvokeFromRequestFunctionRole"
-Capture = pytest.CaptureFixture[str]
 
 
 @pytest.fixture(autouse=True)
 def no_aws_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCOUNT_ID", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
+    clear_aws_settings(monkeypatch)
 
 
 def write(tmp_path: Path, text: str, name: str = "template.yaml") -> str:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return str(path)
-
-
-def run(capsys: Capture, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def one_line(err: str) -> str:
@@ -46,7 +38,9 @@ def one_line(err: str) -> str:
 # ------------------------------------------------------------------ transform
 def test_transform_prints_the_macro_output_as_yaml(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, CLEAN)
-    code, out, err = run(capsys, "transform", path, "--region", "eu-west-1", "--account-id", "111122223333")
+    code, out, err = run_cli(
+        capsys, "transform", path, "--region", "eu-west-1", "--account-id", "111122223333"
+    )
     assert code == 0
     assert err == ""  # nothing defaulted, no finding
     assert "Principal: !GetAtt" in out  # short-form tags
@@ -64,7 +58,7 @@ def test_transform_prints_the_macro_output_as_yaml(tmp_path: Path, capsys: Captu
 def test_transform_json_to_a_file(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, CLEAN.replace("Transform: [AutoInvokePermission, AWS::Serverless-2016-10-31]", ""))
     out_path = tmp_path / "out.json"
-    code, out, err = run(capsys, "transform", path, "--format", "json", "-o", str(out_path))
+    code, out, err = run_cli(capsys, "transform", path, "--format", "json", "-o", str(out_path))
     assert code == 0
     assert out == ""
     data = json.loads(out_path.read_text())
@@ -78,14 +72,14 @@ def test_transform_json_to_a_file(tmp_path: Path, capsys: Capture) -> None:
 
 def test_transform_output_format_follows_the_input(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, json.dumps(load_template(write(tmp_path, CLEAN))), "template.json")
-    code, out, _ = run(capsys, "transform", path)
+    code, out, _ = run_cli(capsys, "transform", path)
     assert code == 0
     assert PERMISSION_ID in json.loads(out)["Resources"]
 
 
 def test_transform_findings_go_to_stderr_with_lines(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, WILDCARD)
-    code, out, err = run(capsys, "transform", path, *PLACE)
+    code, out, err = run_cli(capsys, "transform", path, *PLACE)
     assert code == 0
     assert PERMISSION_ID in out
     line = one_line(err)
@@ -96,7 +90,7 @@ def test_transform_findings_go_to_stderr_with_lines(tmp_path: Path, capsys: Capt
 
 def test_transform_enforce_refusal_exits_1(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, WILDCARD)
-    code, out, err = run(capsys, "transform", path, "--mode", "enforce", "--account-id", "123456789012")
+    code, out, err = run_cli(capsys, "transform", path, "--mode", "enforce", "--account-id", "123456789012")
     assert code == 1
     assert out == ""
     assert err.splitlines()[-1].startswith("AutoInvokePermission: 1 problem: 1) AIP110")
@@ -104,9 +98,9 @@ def test_transform_enforce_refusal_exits_1(tmp_path: Path, capsys: Capture) -> N
 
 def test_transform_mode_from_metadata(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, WILDCARD + "Metadata:\n  AutoInvokePermission: {Mode: enforce}\n")
-    assert run(capsys, "transform", path)[0] == 1
+    assert run_cli(capsys, "transform", path)[0] == 1
     # --mode overrides the template
-    assert run(capsys, "transform", path, "--mode", "audit")[0] == 0
+    assert run_cli(capsys, "transform", path, "--mode", "audit")[0] == 0
 
 
 @pytest.mark.parametrize(
@@ -119,7 +113,7 @@ def test_transform_mode_from_metadata(tmp_path: Path, capsys: Capture) -> None:
     ],
 )
 def test_transform_failures_exit_1(tmp_path: Path, capsys: Capture, text: str, message: str) -> None:
-    code, out, err = run(capsys, "transform", write(tmp_path, text))
+    code, out, err = run_cli(capsys, "transform", write(tmp_path, text))
     assert code == 1
     assert out == ""
     last = err.splitlines()[-1]
@@ -129,7 +123,7 @@ def test_transform_failures_exit_1(tmp_path: Path, capsys: Capture, text: str, m
 
 def test_transform_malformed_transform_key_exits_1(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, CLEAN.replace("Transform: [AutoInvokePermission,", "Transform: [{Nome: X},"))
-    code, out, err = run(capsys, "transform", path, *PLACE)
+    code, out, err = run_cli(capsys, "transform", path, *PLACE)
     assert code == 1
     assert out == ""
     assert one_line(err) == (
@@ -154,7 +148,7 @@ def test_usage_errors_exit_2_with_one_line(
     tmp_path: Path, capsys: Capture, argv: tuple[str, ...], message: str
 ) -> None:
     path = write(tmp_path, CLEAN)
-    code, out, err = run(capsys, *[path if a == "T" else a for a in argv])
+    code, out, err = run_cli(capsys, *[path if a == "T" else a for a in argv])
     assert code == 2
     assert out == ""
     assert message in one_line(err)
@@ -163,20 +157,22 @@ def test_usage_errors_exit_2_with_one_line(
 def test_parse_errors_exit_2_with_one_line(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, "Resources:\n  A:\n    Type: X\n  A:\n    Type: Y\n")
     for command in ("transform", "check", "expand", "graph", "event"):
-        code, out, err = run(capsys, command, path, *PLACE)
+        code, out, err = run_cli(capsys, command, path, *PLACE)
         assert code == 2, command
         assert one_line(err) == f"{path}:4: duplicate key 'A' (first at line 2)"
         assert out == "", command
-    code, _, err = run(capsys, "transform", str(tmp_path / "missing.yaml"), "--account-id", "123456789012")
+    code, _, err = run_cli(
+        capsys, "transform", str(tmp_path / "missing.yaml"), "--account-id", "123456789012"
+    )
     assert code == 2
     assert "missing.yaml: cannot read the template" in err
 
 
 def test_help_and_version(capsys: Capture) -> None:
-    code, out, _ = run(capsys, "transform", "--help")
+    code, out, _ = run_cli(capsys, "transform", "--help")
     assert code == 0
     assert "other entries (such as AWS::Serverless-2016-10-31 listed after it) stay" in " ".join(out.split())
-    code, out, _ = run(capsys, "--version")
+    code, out, _ = run_cli(capsys, "--version")
     assert code == 0
     assert out == f"autoinvoke {__version__}\n"
     # one place: the installed distribution's version is read from __version__ (pyproject dynamic)
@@ -186,7 +182,7 @@ def test_help_and_version(capsys: Capture) -> None:
 # ------------------------------------------------------------------ check
 def test_check_clean_template_exits_0(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, CLEAN)
-    code, out, _ = run(capsys, "check", path)
+    code, out, _ = run_cli(capsys, "check", path)
     assert code == 0
     assert out == f"{path}: passes enforce mode (no findings)\n"
 
@@ -194,7 +190,7 @@ def test_check_clean_template_exits_0(tmp_path: Path, capsys: Capture) -> None:
 def test_check_blocking_finding_exits_1(tmp_path: Path, capsys: Capture) -> None:
     # the template asks for audit mode; check analyzes in enforce mode all the same
     path = write(tmp_path, WILDCARD + "Metadata:\n  AutoInvokePermission: {Mode: audit}\n")
-    code, out, _ = run(capsys, "check", path)
+    code, out, _ = run_cli(capsys, "check", path)
     assert code == 1
     lines = out.splitlines()
     assert lines[0].startswith(f"{path}:23:15: AIP110 warning [blocks enforce] ")
@@ -205,8 +201,8 @@ def test_check_several_templates_takes_the_worst_outcome(tmp_path: Path, capsys:
     clean = write(tmp_path, CLEAN, "clean.yaml")
     wildcard = write(tmp_path, WILDCARD, "wildcard.yaml")
     broken = write(tmp_path, "Resources: [\n", "broken.yaml")
-    assert run(capsys, "check", clean, wildcard)[0] == 1
-    code, out, err = run(capsys, "check", clean, wildcard, broken)
+    assert run_cli(capsys, "check", clean, wildcard)[0] == 1
+    code, out, err = run_cli(capsys, "check", clean, wildcard, broken)
     assert code == 2
     assert f"{clean}: passes" in out and f"{wildcard}: fails enforce mode: 1 of 1" in out
     assert err.splitlines()[-1].startswith(f"{broken}:2:1: ")
@@ -214,7 +210,7 @@ def test_check_several_templates_takes_the_worst_outcome(tmp_path: Path, capsys:
 
 def test_check_malformed_template_exits_1(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, "Resources:\n  A: 5\n")
-    code, out, _ = run(capsys, "check", path)
+    code, out, _ = run_cli(capsys, "check", path)
     assert code == 1
     assert f"{path}: Resources.A must be a mapping" in out
     assert out.splitlines()[-1] == f"{path}: cannot be analyzed"
@@ -222,7 +218,7 @@ def test_check_malformed_template_exits_1(tmp_path: Path, capsys: Capture) -> No
 
 def test_check_json_report(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, WILDCARD)
-    code, out, _ = run(capsys, "check", path, "--format", "json")
+    code, out, _ = run_cli(capsys, "check", path, "--format", "json")
     assert code == 1
     report = json.loads(out)
     assert report["passed"] is False
@@ -246,7 +242,7 @@ def test_check_json_report(tmp_path: Path, capsys: Capture) -> None:
 )
 def test_expand_gives_plain_cloudformation(tmp_path: Path, capsys: Capture, order: str) -> None:
     path = write(tmp_path, CLEAN.replace("[AutoInvokePermission, AWS::Serverless-2016-10-31]", order))
-    code, out, err = run(capsys, "expand", path, "--format", "json", "--account-id", "123456789012")
+    code, out, err = run_cli(capsys, "expand", path, "--format", "json", "--account-id", "123456789012")
     assert code == 0, err
     template = json.loads(out)
     assert "Transform" not in template
@@ -267,7 +263,7 @@ def test_expand_is_offline_whatever_the_aws_settings(
     monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
     text = CLEAN.replace("      Policies:\n", "      Policies:\n        - AWSLambdaRole\n", 1)
     path = write(tmp_path, text)
-    code, out, err = run(capsys, "expand", path, "--format", "json", "--region", "cn-north-1", *PLACE[2:])
+    code, out, err = run_cli(capsys, "expand", path, "--format", "json", "--region", "cn-north-1", *PLACE[2:])
     assert code == 0, err
     role = json.loads(out)["Resources"]["RequestFunctionRole"]["Properties"]
     # the offline managed-policy table, in the region's partition
@@ -278,7 +274,7 @@ def test_expand_is_offline_whatever_the_aws_settings(
 
 def test_expand_yaml_uses_the_macro_name_given(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, CLEAN.replace("[AutoInvokePermission,", "[OrgInvokeGrants,"))
-    code, out, _ = run(
+    code, out, _ = run_cli(
         capsys, "expand", path, "--macro-name", "OrgInvokeGrants", "--account-id", "123456789012"
     )
     assert code == 0
@@ -288,7 +284,7 @@ def test_expand_yaml_uses_the_macro_name_given(tmp_path: Path, capsys: Capture) 
 
 def test_expand_other_transforms_exit_1_naming_them(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, CLEAN.replace("[AutoInvokePermission,", "[Acme::Thing, AutoInvokePermission,"))
-    code, out, err = run(capsys, "expand", path, *PLACE)
+    code, out, err = run_cli(capsys, "expand", path, *PLACE)
     assert code == 1
     assert out == ""
     assert "Transform Acme::Thing cannot be run offline" in one_line(err)
@@ -297,7 +293,7 @@ def test_expand_other_transforms_exit_1_naming_them(tmp_path: Path, capsys: Capt
 def test_expand_reports_sam_errors(tmp_path: Path, capsys: Capture) -> None:
     text = "Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n"
     text += "    Properties: {Runtime: python3.13, Handler: a.b, CodeUri: src/, Events: {E: {Type: Nope}}}\n"
-    code, out, err = run(capsys, "expand", write(tmp_path, text), "--account-id", "123456789012")
+    code, out, err = run_cli(capsys, "expand", write(tmp_path, text), "--account-id", "123456789012")
     assert code == 1
     assert out == ""
     assert "AWS::Serverless-2016-10-31: Invalid Serverless Application Specification document" in err
@@ -308,13 +304,13 @@ def test_expand_reports_sam_errors(tmp_path: Path, capsys: Capture) -> None:
 def test_graph_formats(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, WILDCARD)
     args = ("--account-id", "123456789012")
-    code, out, _ = run(capsys, "graph", path, "--format", "text", *args)
+    code, out, _ = run_cli(capsys, "graph", path, "--format", "text", *args)
     assert code == 0
     assert out.splitlines() == [
         "RequestFunction --(wildcard)--> *",
         "RequestFunction --(added)--> ProcessorFunction",
     ]
-    code, out, _ = run(capsys, "graph", path, *args)
+    code, out, _ = run_cli(capsys, "graph", path, *args)
     assert out.splitlines() == [
         "flowchart LR",
         '  n0["RequestFunction"]',
@@ -323,7 +319,7 @@ def test_graph_formats(tmp_path: Path, capsys: Capture) -> None:
         '  n0 -.->|"wildcard"| n1',
         '  n0 -->|"added"| n2',
     ]
-    code, out, _ = run(capsys, "graph", path, "--format", "dot", *args)
+    code, out, _ = run_cli(capsys, "graph", path, "--format", "dot", *args)
     assert out.startswith("digraph autoinvoke {\n")
     assert '  "RequestFunction" -> "ProcessorFunction" [label="added"];' in out.splitlines()
     assert '  "RequestFunction" -> "*" [label="wildcard", style=dashed];' in out.splitlines()
@@ -331,14 +327,14 @@ def test_graph_formats(tmp_path: Path, capsys: Capture) -> None:
 
 def test_graph_audit_mode_plans(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, CLEAN)
-    code, out, _ = run(capsys, "graph", path, "--format", "text", "--mode", "audit")
+    code, out, _ = run_cli(capsys, "graph", path, "--format", "text", "--mode", "audit")
     assert code == 0
     assert out == "RequestFunction --(planned)--> ProcessorFunction\n"
 
 
 def test_graph_without_edges(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, "Resources:\n  Q: {Type: AWS::SQS::Queue}\n")
-    code, out, err = run(capsys, "graph", path, "--account-id", "123456789012")
+    code, out, err = run_cli(capsys, "graph", path, "--account-id", "123456789012")
     assert code == 0
     assert out == "flowchart LR\n"
     assert "no function of the template has an invoke grant" in err
@@ -347,7 +343,7 @@ def test_graph_without_edges(tmp_path: Path, capsys: Capture) -> None:
 # ------------------------------------------------------------------ event
 def test_event_is_the_macro_event(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, CLEAN)
-    code, out, err = run(
+    code, out, err = run_cli(
         capsys,
         "event",
         path,
@@ -386,7 +382,7 @@ def test_event_region_from_the_environment(
 ) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-2")
     path = write(tmp_path, CLEAN)
-    code, out, err = run(capsys, "event", path, "--parameter", "Unknown=1")
+    code, out, err = run_cli(capsys, "event", path, "--parameter", "Unknown=1")
     assert code == 0
     assert json.loads(out)["region"] == "ap-southeast-2"
     assert "using the default account 123456789012" in err  # the region came from the environment

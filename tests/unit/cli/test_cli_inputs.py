@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission.cli.config import ConfigError, parse_parameter_overrides, samconfig_overrides
-from auto_invoke_permission.cli.main import main
+from cli_support import Capture, clear_aws_settings, run_cli
 from repository import REPO
 from snippets import PLACE
 
@@ -39,14 +39,12 @@ Resources:
     Properties: {Runtime: python3.13, Handler: app.handler, CodeUri: src/}
 """
 CLEAN = TEMPLATE.replace("            - {Effect: Allow, Action: lambda:InvokeFunction, Resource: '*'}\n", "")
-Capture = pytest.CaptureFixture[str]
 
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No AWS settings, and a working directory without project files."""
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCOUNT_ID", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
+    clear_aws_settings(monkeypatch)
     monkeypatch.chdir(tmp_path)
 
 
@@ -56,12 +54,6 @@ def write(path: Path, text: str) -> str:
     return str(path)
 
 
-def run(capsys: Capture, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 # ------------------------------------------------------------------ many inputs
 def test_a_directory_is_searched_by_content_not_by_name(tmp_path: Path, capsys: Capture) -> None:
     write(tmp_path / "repo" / "deploy" / "api.yaml", CLEAN)  # a template with another name
@@ -69,7 +61,7 @@ def test_a_directory_is_searched_by_content_not_by_name(tmp_path: Path, capsys: 
     write(tmp_path / "repo" / "charts" / "t.yaml", "a: {{ .Values.x }}\n")  # not even YAML
     write(tmp_path / "repo" / "nested" / "deeper" / "stack.json", json.dumps({"Resources": {}}))
     write(tmp_path / "repo" / ".aws-sam" / "build" / "template.yaml", TEMPLATE)  # hidden: not searched
-    code, out, err = run(capsys, "check", str(tmp_path / "repo"), *PLACE)
+    code, out, err = run_cli(capsys, "check", str(tmp_path / "repo"), *PLACE)
     assert code == 0, err
     checked = [line.split(": ")[0] for line in out.splitlines()]
     assert checked == [
@@ -91,31 +83,31 @@ def test_a_directory_is_searched_by_content_not_by_name(tmp_path: Path, capsys: 
 def test_quoted_globs(tmp_path: Path, capsys: Capture, pattern: str, expected: list[str]) -> None:
     for name in ("stacks/a.yaml", "stacks/b.yaml", "stacks/sub/c.yaml"):
         write(tmp_path / name, CLEAN)
-    code, out, _ = run(capsys, "check", pattern, *PLACE)
+    code, out, _ = run_cli(capsys, "check", pattern, *PLACE)
     assert code == 0
     assert [Path(line.split(": ")[0]).name for line in out.splitlines()] == expected
 
 
 def test_a_glob_without_matches_is_a_usage_error(capsys: Capture) -> None:
-    code, out, err = run(capsys, "check", "nowhere/*.yaml", *PLACE)
+    code, out, err = run_cli(capsys, "check", "nowhere/*.yaml", *PLACE)
     assert (code, out) == (2, "")
     assert err == "autoinvoke check: error: nowhere/*.yaml: no file matches\n"
 
 
 def test_stdin(capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(TEMPLATE.encode())))
-    code, out, _ = run(capsys, "check", "-", *PLACE)
+    code, out, _ = run_cli(capsys, "check", "-", *PLACE)
     assert code == 1
     assert out.splitlines()[0].startswith("<stdin>:14:62: AIP110")
-    assert run(capsys, "check", "-", "-", *PLACE)[0] == 2
+    assert run_cli(capsys, "check", "-", "-", *PLACE)[0] == 2
 
 
 def test_a_named_file_that_is_not_a_template(tmp_path: Path, capsys: Capture) -> None:
     values = write(tmp_path / "values.yaml", "replicas: 3\n")
-    code, out, err = run(capsys, "check", values, write(tmp_path / "t.yaml", CLEAN), *PLACE)
+    code, out, err = run_cli(capsys, "check", values, write(tmp_path / "t.yaml", CLEAN), *PLACE)
     assert code == 0
     assert f"skipped {values}: not a template" in err
-    code, out, err = run(capsys, "transform", values, *PLACE)  # the only input: nothing to do
+    code, out, err = run_cli(capsys, "transform", values, *PLACE)  # the only input: nothing to do
     assert (code, out) == (2, "")
     assert "not a template" in err and "nothing to do" in err
 
@@ -126,13 +118,13 @@ def test_several_inputs_one_document_each(tmp_path: Path, capsys: Capture, comma
         write(tmp_path / "a.yaml", CLEAN),
         write(tmp_path / "b.json", json.dumps({"Resources": {}})),
     )
-    code, out, err = run(capsys, command, first, second, "--format", "json", *PLACE)
+    code, out, err = run_cli(capsys, command, first, second, "--format", "json", *PLACE)
     if command == "event":
-        code, out, err = run(capsys, command, first, second, *PLACE)
+        code, out, err = run_cli(capsys, command, first, second, *PLACE)
     assert code == 0, err
     documents = [json.loads(line) for line in out.splitlines()]  # JSON Lines
     assert len(documents) == 2
-    code, out, err = run(capsys, command, first, second, "-o", str(tmp_path / "out"), *PLACE)
+    code, out, err = run_cli(capsys, command, first, second, "-o", str(tmp_path / "out"), *PLACE)
     assert (code, out) == (0, ""), err
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == (
         ["a.json", "b.json"] if command == "event" else ["a.yaml", "b.json"]
@@ -141,7 +133,7 @@ def test_several_inputs_one_document_each(tmp_path: Path, capsys: Capture, comma
 
 def test_several_yaml_outputs_are_one_stream(tmp_path: Path, capsys: Capture) -> None:
     first, second = write(tmp_path / "a.yaml", CLEAN), write(tmp_path / "b.yaml", "Resources: {}\n")
-    code, out, _ = run(capsys, "transform", first, second, *PLACE)
+    code, out, _ = run_cli(capsys, "transform", first, second, *PLACE)
     assert code == 0
     assert out.count("\n---\n") == 1
 
@@ -164,7 +156,7 @@ def test_unknown_tags(
     tmp_path: Path, capsys: Capture, text: str, where: str | None, message: str | None
 ) -> None:
     path = write(tmp_path / "t.yaml", text)
-    code, _, err = run(capsys, "transform", path, *PLACE)
+    code, _, err = run_cli(capsys, "transform", path, *PLACE)
     if where is None or message is None:
         assert code == 0, err
     else:
@@ -210,7 +202,7 @@ def test_deep_block_yaml_points_at_its_deepest_line(tmp_path: Path, capsys: Capt
         " " * (6 + 2 * i) + f"k{i}:\n" for i in range(1200)
     )
     path = write(tmp_path / "deep.yaml", text)
-    code, _, err = run(capsys, "check", path, *PLACE)
+    code, _, err = run_cli(capsys, "check", path, *PLACE)
     assert code == 2
     assert err == f"{path}:1001:2003: exceeded maximum nesting depth (while increasing block level)\n"
 
@@ -218,12 +210,12 @@ def test_deep_block_yaml_points_at_its_deepest_line(tmp_path: Path, capsys: Capt
 # ------------------------------------------------------------------ parameters and settings
 def test_parameter_is_repeatable_and_leaves_file_names_alone(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path / "t.yaml", CLEAN)
-    code, out, err = run(
+    code, out, err = run_cli(
         capsys, "event", "--parameter", "Stage=prod", "--parameter", "Size=a=b c", path, *PLACE
     )
     assert code == 0, err
     assert json.loads(out)["templateParameterValues"] == {"Stage": "prod", "Size": "a=b c"}
-    assert run(capsys, "check", "--parameter", "Stage=prod", path, *PLACE)[0] == 0
+    assert run_cli(capsys, "check", "--parameter", "Stage=prod", path, *PLACE)[0] == 0
 
 
 # The SAM CLI's own reader is the oracle for both forms (aws-sam-cli is a dev dependency).
@@ -267,7 +259,7 @@ def test_parameter_overrides_on_the_command_line(tmp_path: Path, capsys: Capture
             "ParameterKey=Stage,ParameterValue=prod ParameterKey=Size,ParameterValue=large",
         ),
     ):
-        code, out, err = run(capsys, "event", *argv, *PLACE)
+        code, out, err = run_cli(capsys, "event", *argv, *PLACE)
         assert code == 0, err
         assert json.loads(out)["templateParameterValues"] == {"Stage": "prod", "Size": "large"}
 
@@ -306,7 +298,7 @@ def test_samconfig_as_sam_deploy_reads_it(tmp_path: Path, env: str | None, expec
 def test_samconfig_unknown_environment(tmp_path: Path, capsys: Capture) -> None:
     write(tmp_path / "samconfig.toml", SAMCONFIG)
     path = write(tmp_path / "t.yaml", CLEAN)
-    code, _, err = run(capsys, "event", path, "--config-env", "staging", *PLACE)
+    code, _, err = run_cli(capsys, "event", path, "--config-env", "staging", *PLACE)
     assert code == 2
     assert "no environment [staging] (environments: default, prod, bare)" in err
 
@@ -367,7 +359,7 @@ def test_settings_precedence(
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     path = write(tmp_path / "stacks" / "t.yaml", CLEAN)
-    code, out, err = run(capsys, "event", path, *argv)
+    code, out, err = run_cli(capsys, "event", path, *argv)
     assert code == 0, err
     event = json.loads(out)
     values = event["templateParameterValues"]
@@ -385,7 +377,7 @@ def test_settings_precedence(
 )
 def test_bad_project_file_is_a_usage_error(tmp_path: Path, capsys: Capture, text: str, message: str) -> None:
     write(tmp_path / "pyproject.toml", text)
-    code, out, err = run(capsys, "check", write(tmp_path / "t.yaml", CLEAN), *PLACE)
+    code, out, err = run_cli(capsys, "check", write(tmp_path / "t.yaml", CLEAN), *PLACE)
     assert (code, out) == (2, "")
     assert message in err and len(err.splitlines()) == 1
 
@@ -408,19 +400,19 @@ def test_check_mode_and_ignore(
     if project:
         write(tmp_path / ".autoinvoke.toml", project)
     path = write(tmp_path / "t.yaml", TEMPLATE)
-    got, out, _ = run(capsys, "check", path, *argv, *PLACE)
+    got, out, _ = run_cli(capsys, "check", path, *argv, *PLACE)
     assert got == code
     assert out.splitlines()[-1] == f"{path}: {verdict}"
     suppressed = "AIP110" in " ".join((*argv, project))
     assert out.splitlines()[0].endswith(" (suppressed by --ignore)") is suppressed
-    report = json.loads(run(capsys, "check", path, *argv, "--format", "json", *PLACE)[1])
+    report = json.loads(run_cli(capsys, "check", path, *argv, "--format", "json", *PLACE)[1])
     assert report["templates"][0]["findings"][0]["suppressed"] is suppressed
-    sarif = json.loads(run(capsys, "check", path, *argv, "--format", "sarif", *PLACE)[1])
+    sarif = json.loads(run_cli(capsys, "check", path, *argv, "--format", "sarif", *PLACE)[1])
     assert ("suppressions" in sarif["runs"][0]["results"][0]) is suppressed
 
 
 def test_ignore_takes_finding_codes_only(tmp_path: Path, capsys: Capture) -> None:
-    code, _, err = run(capsys, "check", write(tmp_path / "t.yaml", CLEAN), "--ignore", "wildcard", *PLACE)
+    code, _, err = run_cli(capsys, "check", write(tmp_path / "t.yaml", CLEAN), "--ignore", "wildcard", *PLACE)
     assert code == 2
     assert "--ignore: 'wildcard' is not a finding code of this macro" in err
 

@@ -16,10 +16,11 @@ import pytest
 from auto_invoke_permission import api
 from auto_invoke_permission.hook.policy import FAILED, HookPolicy
 from auto_invoke_permission.offline.template_read import NotATemplate, TemplateError, read_template
+from cli_support import Capture, clear_aws_settings, run_cli
 from corpus_support import CORPUS, read_tsv
 from repository import REPO
 from snippets import CLEAN, PLACE, WILDCARD
-from test_cli import Capture, run, write
+from test_cli import write
 
 PACKAGE = REPO / "macro" / "auto_invoke_permission"
 
@@ -34,15 +35,14 @@ SUB_GRANT = CLEAN.replace(
 
 @pytest.fixture(autouse=True)
 def no_aws_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCOUNT_ID", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
+    clear_aws_settings(monkeypatch)
     monkeypatch.chdir(tmp_path)  # no project file of the repository
 
 
 # ------------------------------------------------------------------ check speaks for the hook
 def test_check_says_when_the_template_does_not_list_the_macro(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, UNLISTED)
-    code, out, err = run(capsys, "check", path, *PLACE)
+    code, out, err = run_cli(capsys, "check", path, *PLACE)
     assert code == 0
     assert out == f"{path}: passes enforce mode (no findings)\n"
     assert err == (
@@ -53,13 +53,13 @@ def test_check_says_when_the_template_does_not_list_the_macro(tmp_path: Path, ca
 
 def test_require_transform_fails_as_the_hook_does_and_says_why(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, UNLISTED)
-    code, out, _ = run(capsys, "check", "--require-transform", path, *PLACE)
+    code, out, _ = run_cli(capsys, "check", "--require-transform", path, *PLACE)
     assert code == 1
     lines = out.splitlines()
     assert lines[0].startswith(f"{path}: hook RequireTransform: 1 grant(s) need the macro: RequestFunction")
     assert "Fix: List the macro in the Transform: `Transform: [AutoInvokePermission, " in lines[0]
     assert lines[-1] == f"{path}: fails the account's hook"
-    assert run(capsys, "hook", path, *PLACE)[0] == 1
+    assert run_cli(capsys, "hook", path, *PLACE)[0] == 1
 
 
 @pytest.mark.parametrize(
@@ -76,7 +76,7 @@ def test_fail_on_takes_codes_and_severities(
     tmp_path: Path, capsys: Capture, fail_on: str, expected: int
 ) -> None:
     path = write(tmp_path, WILDCARD)
-    code, out, _ = run(
+    code, out, _ = run_cli(
         capsys, "check", "--mode", "audit", "--fail-on", fail_on, "--format", "json", path, *PLACE
     )
     report = json.loads(out)["templates"][0]
@@ -86,12 +86,12 @@ def test_fail_on_takes_codes_and_severities(
 
 def test_hook_failures_are_failing_results_in_junit_and_sarif(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, UNLISTED)
-    code, out, _ = run(capsys, "check", "--require-transform", "--format", "junit", path, *PLACE)
+    code, out, _ = run_cli(capsys, "check", "--require-transform", "--format", "junit", path, *PLACE)
     assert code == 1
     assert '<testcase classname="' + path + '" name="hook">' in out
     assert '<failure message="hook RequireTransform: 1 grant(s) need the macro' in out
     assert 'type="HookPolicy"' in out
-    code, out, _ = run(capsys, "check", "--require-transform", "--format", "sarif", path, *PLACE)
+    code, out, _ = run_cli(capsys, "check", "--require-transform", "--format", "sarif", path, *PLACE)
     results = json.loads(out)["runs"][0]["results"]
     assert [(r["ruleId"], r["message"]["text"].split(":")[0]) for r in results] == [
         ("AIP000", "hook RequireTransform")
@@ -101,14 +101,14 @@ def test_hook_failures_are_failing_results_in_junit_and_sarif(tmp_path: Path, ca
 def test_hook_reads_every_file_named_and_says_which_cannot_be_read(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, CLEAN)
     missing = str(tmp_path / "missing.yaml")
-    code, out, err = run(capsys, "hook", "-q", path, missing, *PLACE)
+    code, out, err = run_cli(capsys, "hook", "-q", path, missing, *PLACE)
     assert code == 2
     assert out.startswith(f"{path}: SUCCESS\n")
     assert err == f"autoinvoke hook: error: cannot read {missing}: No such file or directory\n"
 
 
 def test_fail_on_rejects_what_is_neither_code_nor_severity(tmp_path: Path, capsys: Capture) -> None:
-    code, _, err = run(capsys, "check", "--fail-on", "loud", write(tmp_path, CLEAN), *PLACE)
+    code, _, err = run_cli(capsys, "check", "--fail-on", "loud", write(tmp_path, CLEAN), *PLACE)
     assert code == 2
     assert "'loud' is neither a finding code" in err
 
@@ -116,10 +116,10 @@ def test_fail_on_rejects_what_is_neither_code_nor_severity(tmp_path: Path, capsy
 def test_project_file_sets_the_hook_policy_and_the_command_line_wins(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, UNLISTED)
     (tmp_path / ".autoinvoke.toml").write_text('require_transform = true\nfail_on = ["warning"]\n')
-    assert run(capsys, "check", path, *PLACE)[0] == 1
-    assert run(capsys, "check", "--no-require-transform", path, *PLACE)[0] == 0
+    assert run_cli(capsys, "check", path, *PLACE)[0] == 1
+    assert run_cli(capsys, "check", "--no-require-transform", path, *PLACE)[0] == 0
     (tmp_path / ".autoinvoke.toml").write_text("require_transform = 'yes'\n")
-    code, _, err = run(capsys, "check", path, *PLACE)
+    code, _, err = run_cli(capsys, "check", path, *PLACE)
     assert code == 2
     assert "require_transform must be true or false" in err
 
@@ -132,8 +132,8 @@ SAMPLES = sorted(p for p in (REPO / "samples").rglob("template*.yaml"))
 def test_hook_and_check_agree_on_every_sample(
     capsys: Capture, sample: Path, fail_on: tuple[str, ...]
 ) -> None:
-    hook_code, _, _ = run(capsys, "hook", "-q", *fail_on, str(sample))
-    code, out, _ = run(
+    hook_code, _, _ = run_cli(capsys, "hook", "-q", *fail_on, str(sample))
+    code, out, _ = run_cli(
         capsys, "check", "-q", "--require-transform", *fail_on, "--format", "json", str(sample)
     )
     report = json.loads(out)["templates"][0]
@@ -169,30 +169,30 @@ def test_hook_and_check_agree_on_the_corpus() -> None:
 # ------------------------------------------------------------------ conventions
 def test_options_with_values_never_swallow_the_template(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, WILDCARD)
-    code, out, _ = run(capsys, "hook", "--fail-on", "warning", path, "--never-ignore", "AIP110", *PLACE)
+    code, out, _ = run_cli(capsys, "hook", "--fail-on", "warning", path, "--never-ignore", "AIP110", *PLACE)
     assert code == 1
     assert out.startswith("FAILED (NonCompliant)\n")
-    code, _, _ = run(capsys, "check", "--fail-on", "warning", path, *PLACE)
+    code, _, _ = run_cli(capsys, "check", "--fail-on", "warning", path, *PLACE)
     assert code == 1
 
 
 def test_template_file_option_is_the_positional(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, CLEAN)
-    assert run(capsys, "check", "-t", path, *PLACE)[1] == run(capsys, "check", path, *PLACE)[1]
-    assert run(capsys, "hook", "--template-file", path, *PLACE)[0] == 0
+    assert run_cli(capsys, "check", "-t", path, *PLACE)[1] == run_cli(capsys, "check", path, *PLACE)[1]
+    assert run_cli(capsys, "hook", "--template-file", path, *PLACE)[0] == 0
 
 
 def test_hook_and_explain_take_directories_and_globs(tmp_path: Path, capsys: Capture) -> None:
     write(tmp_path, UNLISTED, "a.yaml")
     write(tmp_path, CLEAN, "b.yaml")
     (tmp_path / "notes.yaml").write_text("just: notes\n")
-    code, out, _ = run(capsys, "hook", "-q", str(tmp_path), *PLACE)
+    code, out, _ = run_cli(capsys, "hook", "-q", str(tmp_path), *PLACE)
     assert code == 1
     assert [line.split(": ")[0] for line in out.splitlines() if line.startswith(str(tmp_path))] == [
         str(tmp_path / "a.yaml"),
         str(tmp_path / "b.yaml"),
     ]
-    code, out, _ = run(capsys, "hook", "--format", "json", "-q", str(tmp_path / "*.yaml"), *PLACE)
+    code, out, _ = run_cli(capsys, "hook", "--format", "json", "-q", str(tmp_path / "*.yaml"), *PLACE)
     assert [json.loads(line)["hookStatus"] for line in out.splitlines()] == ["FAILED", "SUCCESS"]
     message = (
         "User: arn:aws:sts::123456789012:assumed-role/RequestFunctionRole/RequestFunction is not authorized "
@@ -200,7 +200,7 @@ def test_hook_and_explain_take_directories_and_globs(tmp_path: Path, capsys: Cap
         "arn:aws:lambda:us-east-1:123456789012:function:ProcessorFunction because no resource-based "
         "policy allows the lambda:InvokeFunction action"
     )
-    code, out, _ = run(capsys, "explain", "--format", "json", message, str(tmp_path))
+    code, out, _ = run_cli(capsys, "explain", "--format", "json", message, str(tmp_path))
     assert code == 0
     diagnosis = json.loads(out)
     assert diagnosis["caller"]["logicalId"] == "RequestFunctionRole"
@@ -210,19 +210,19 @@ def test_hook_and_explain_take_directories_and_globs(tmp_path: Path, capsys: Cap
 
 def test_text_findings_are_at_line_and_column(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, WILDCARD)
-    _, out, _ = run(capsys, "check", path, *PLACE)
+    _, out, _ = run_cli(capsys, "check", path, *PLACE)
     assert out.startswith(f"{path}:23:15: AIP110 warning [blocks enforce] ")
-    _, out, _ = run(capsys, "check", "--format", "json", path, *PLACE)
+    _, out, _ = run_cli(capsys, "check", "--format", "json", path, *PLACE)
     finding = json.loads(out)["templates"][0]["findings"][0]
     assert (finding["line"], finding["column"]) == (23, 15)
 
 
 def test_intrinsics_are_shown_as_written(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, SUB_GRANT)
-    _, out, _ = run(capsys, "check", path, *PLACE)
+    _, out, _ = run_cli(capsys, "check", path, *PLACE)
     assert "${ProcessorFunction.Arn}:*" in out
     assert " {ProcessorFunction.Arn}" not in out
-    _, out, _ = run(capsys, "graph", "--format", "text", path, *PLACE)
+    _, out, _ = run_cli(capsys, "graph", "--format", "text", path, *PLACE)
     assert "RequestFunction --(" in out and "${ProcessorFunction.Arn}:*" in out
 
 
@@ -230,7 +230,7 @@ def test_graph_of_several_templates_is_one_dot_graph_with_a_cluster_each(
     tmp_path: Path, capsys: Capture
 ) -> None:
     first, second = write(tmp_path, CLEAN, "one.yaml"), write(tmp_path, CLEAN, "two.yaml")
-    code, out, _ = run(capsys, "graph", "--format", "dot", first, second, *PLACE)
+    code, out, _ = run_cli(capsys, "graph", "--format", "dot", first, second, *PLACE)
     assert code == 0
     assert out.count("digraph ") == 1 and "---" not in out
     assert f'subgraph cluster_0 {{\n    label="{first}";' in out
@@ -242,18 +242,18 @@ def test_graph_of_several_templates_is_one_dot_graph_with_a_cluster_each(
 
 def test_default_place_note_once_and_quiet(tmp_path: Path, capsys: Capture) -> None:
     first, second = write(tmp_path, CLEAN, "one.yaml"), write(tmp_path, CLEAN, "two.yaml")
-    _, _, err = run(capsys, "check", first, second)
+    _, _, err = run_cli(capsys, "check", first, second)
     assert err.count("using the default region us-east-1") == 1
-    _, _, err = run(capsys, "check", "-q", first, second)
+    _, _, err = run_cli(capsys, "check", "-q", first, second)
     assert err == ""
 
 
 def test_project_parameters_are_quiet_command_line_ones_noted(tmp_path: Path, capsys: Capture) -> None:
     path = write(tmp_path, CLEAN)
     (tmp_path / ".autoinvoke.toml").write_text("[parameters]\nVpcId = 'vpc-1'\n")
-    _, _, err = run(capsys, "check", path, *PLACE)
+    _, _, err = run_cli(capsys, "check", path, *PLACE)
     assert err == ""
-    _, _, err = run(capsys, "check", path, "--parameter", "Color=blue", *PLACE)
+    _, _, err = run_cli(capsys, "check", path, "--parameter", "Color=blue", *PLACE)
     assert err == f"autoinvoke: {path}: parameter Color is not declared in Parameters; ignored\n"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from auto_invoke_permission.cli.main import main
 from auto_invoke_permission.offline.toolbox import macro_event, packaged, placeholder_location
+from cli_support import Capture
 from snippets import PLACE, SAM_CALLEE, SAM_CALLER_STATEMENTS
 
 RESOURCES = (
@@ -20,7 +21,6 @@ RESOURCES = (
 )
 PERMISSION = "CalleeInvokeFromCallerRole"
 INCLUDE = "{Name: AWS::Include, Parameters: {Location: 's3://bucket/snippet.yaml'}}"
-Capture = pytest.CaptureFixture[str]
 
 
 def template(transform: str, resources: str = RESOURCES) -> str:

@@ -11,11 +11,9 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
 from auto_invoke_permission.cli.main import main
+from cli_support import Capture
 from snippets import CLEAN, PLACE, WILDCARD, function_chain
-
-Capture = pytest.CaptureFixture[str]
 
 SUITE_ATTRIBUTES = {"name", "tests", "failures", "errors", "skipped"}
 CASE_ATTRIBUTES = {"classname", "name", "file", "line"}

@@ -10,7 +10,6 @@ every `InvokeFrom` one, so they never take an ID today's permissions get.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Any
@@ -41,6 +40,9 @@ _PARTIAL_ARN = r"^\d{12}:function:"
 
 
 def short_hash(text: str) -> str:
+    """8 hex digits of SHA-256, for the rare logical ID that is too long or taken."""
+    import hashlib  # here: loading OpenSSL is 3 ms of a cold start, and most templates never need it
+
     return hashlib.sha256(text.encode()).hexdigest()[:8].upper()
 
 

@@ -17,7 +17,6 @@ Not on the macro's Lambda path (macro/Makefile leaves it out of the artifact).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
 
 from . import core
 from .findings import Finding, FindingCode
@@ -34,7 +33,10 @@ from .paths import TemplatePath
 from .records import EMPTY_MAPPING, Record
 from .template_inputs import fragment_of, parameter_values, template_options
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .diagnose.explain import Diagnosis
     from .hook.policy import HookDecision, HookPolicy
 

@@ -24,7 +24,6 @@ artifact.
 from __future__ import annotations
 
 import os
-from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
@@ -33,6 +32,10 @@ from .api import CheckedTemplate, CheckRequest, Place, check
 from .findings import CODES, FindingCode, Severity
 from .model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from .offline.template_read import template_path, to_plain
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
 
 _LETTERS = {Severity.ERROR: "E", Severity.WARNING: "W", Severity.INFO: "I"}
 FAILED_RULE_ID = "E9000"

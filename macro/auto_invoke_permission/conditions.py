@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, TypeAlias
 
 from .findings import FindingCode
 from .records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
 
 CondLit: TypeAlias = tuple[str, bool]
 CondSet: TypeAlias = frozenset[CondLit]
@@ -123,7 +126,7 @@ def condition_expression(common: CondSet, alternatives: list[CondSet]) -> Any | 
 
 # ------------------------------------------------------------- decided values
 # The value of a Fn::Equals operand as a string, or None when it cannot be known at transform time.
-OperandValue: TypeAlias = Callable[[Any], "str | None"]
+OperandValue: TypeAlias = Callable[["Any"], "str | None"]
 
 
 def decide(definitions: Mapping[str, Any], operand: OperandValue) -> dict[str, bool]:
@@ -194,7 +197,7 @@ _COMBINE: dict[str, Callable[[list[bool | None]], bool | None]] = {
 }
 
 
-class Conditions(Mapping[str, Any]):
+class Conditions(Mapping[str, "Any"]):
     """The template's Conditions (name -> definition, as written) with the values that the event's
     parameter values decide. Readers split `Fn::If` and resources on it: a branch or resource whose
     condition is decided false is not read at all. Only the reading for this deploy's findings

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from .conditions import NO_CONDITIONS, CondSet, UndefinedCondition, and_conditions, if_branches
 from .findings import Finding, FindingCode
@@ -27,6 +26,10 @@ from .resolver import Unresolved, literal, sym_text, unknown_parameter
 from .targets import TargetClassifier
 from .template import LAMBDA_PERMISSION, Function, TemplateIndex, alnum, properties
 from .urls import AWS_IAM, function_urls
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
 
 # AIP126 as permissions.py does: a callee with an AWS::Lambda::ResourcePolicy gets no permission
 PRODUCES: frozenset[FindingCode] = frozenset({"AIP126", "AIP170", "AIP171"})
@@ -428,7 +431,7 @@ def _variants(item: DeclaredItem) -> list[tuple[str, tuple[tuple[str, Any], ...]
     ]
 
 
-_Key = tuple[CalleeForm, str, str, tuple[tuple[str, Any], ...]]
+_Key: TypeAlias = tuple[CalleeForm, str, str, tuple[tuple[str, "Any"], ...]]
 
 
 class _Existing(Record):

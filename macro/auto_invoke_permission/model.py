@@ -8,12 +8,15 @@ classes: a slot reads about twice as fast as a `NamedTuple` field under CPython 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from .conditions import CondSet
 from .findings import EdgeStatus, Finding, Severity
 from .options import Mode, Options
 from .records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def json_kind(value: Any) -> str:

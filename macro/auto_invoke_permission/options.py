@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any, cast
 
-from .findings import CODES, FindingCode
+from .findings import CODES, FindingCode, is_finding_code
 from .records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MACRO_KEY = "AutoInvokePermission"  # the key of the macro's options in Metadata
 
@@ -81,7 +84,8 @@ def parse_codes(raw: Any, source: str, *, to_ignore: bool = True) -> frozenset[F
         raise OptionError(f"{source} must be a list of finding codes (like AIP113), not {raw!r}")
     out: set[FindingCode] = set()
     for word in (w for item in items for w in item.replace(",", " ").split()):
-        code = CODES.get(cast(FindingCode, word.upper()))
+        upper = word.upper()
+        code = CODES[upper] if is_finding_code(upper) else None
         if code is None:
             raise OptionError(f"{source}: {word!r} is not a finding code of this macro (README: Findings)")
         if to_ignore and not code.suppressible:

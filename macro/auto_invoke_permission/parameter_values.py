@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from typing import Any, cast
 
 from .conditions import and_conditions
 from .findings import Finding, FindingCode
@@ -28,6 +27,10 @@ from .records import Record
 from .resolver import Resolver, Sym, Token, concat
 from .sources import PolicyDocument
 from .template import LAMBDA_ALIAS, TemplateIndex, alnum, properties
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeGuard
 
 PRODUCES: frozenset[FindingCode] = frozenset({"AIP119", "AIP128"})
 
@@ -286,16 +289,17 @@ def _atoms(sym: Sym) -> list[str | Token]:
     return out
 
 
-def _is_parameter(part: str | Token) -> bool:
+def _is_parameter(part: str | Token) -> TypeGuard[Token]:
     return isinstance(part, Token) and part.kind == "param"
 
 
 def _split_at_parameter(pattern: Sym) -> tuple[str, list[str | Token], list[str | Token]] | None:
     """The one parameter of `pattern`, and the atoms before and after it; None unless exactly one."""
-    at = [i for i, part in enumerate(pattern) if _is_parameter(part)]
-    if len(at) != 1:
+    found = [(i, part) for i, part in enumerate(pattern) if _is_parameter(part)]
+    if len(found) != 1:
         return None
-    return cast(Token, pattern[at[0]]).name, _atoms(pattern[: at[0]]), _atoms(pattern[at[0] + 1 :])
+    at, parameter = found[0]
+    return parameter.name, _atoms(pattern[:at]), _atoms(pattern[at + 1 :])
 
 
 def _middle(head: list[str | Token], tail: list[str | Token], body: list[str | Token]) -> str | None:
@@ -304,10 +308,10 @@ def _middle(head: list[str | Token], tail: list[str | Token], body: list[str | T
         return None
     if tail and body[len(body) - len(tail) :] != tail:
         return None
-    middle = body[len(head) : len(body) - len(tail)]
-    if any(isinstance(a, Token) for a in middle):
+    middle = [a for a in body[len(head) : len(body) - len(tail)] if isinstance(a, str)]
+    if len(middle) != len(body) - len(head) - len(tail):  # a token in it
         return None
-    return "".join(cast(list[str], middle))
+    return "".join(middle)
 
 
 def _unwritable(grant: Grant, index: TemplateIndex, visible: Mapping[str, Any] | None) -> str:

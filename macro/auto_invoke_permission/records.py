@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
 
 __all__ = ["EMPTY_MAPPING", "Record"]
 
@@ -23,7 +22,9 @@ __all__ = ["EMPTY_MAPPING", "Record"]
 # record as a default would not be.
 EMPTY_MAPPING: Mapping[str, Any] = MappingProxyType({})
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
     from typing import NamedTuple as Record
 else:
     from collections import namedtuple

@@ -16,7 +16,6 @@ AIP143 note, which itself cannot be ignored.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from .findings import CODES, Finding, FindingCode
 from .model import TransformFailure
@@ -24,6 +23,10 @@ from .options import MACRO_KEY, OptionError, Options, parse_codes
 from .paths import PathPart
 from .sources import PolicyDocument
 from .template import TemplateIndex
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 PRODUCES: frozenset[FindingCode] = frozenset({"AIP143"})
 TEMPLATE_IGNORE = f"Metadata.{MACRO_KEY}.Ignore"

@@ -12,9 +12,12 @@ Used by the macro's resolver, the hook, the CLI and the library face alike. Stan
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from .options import MACRO_KEY, Mode, Options, resolve_options
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 TRANSFORM_KEY = "Transform"
 

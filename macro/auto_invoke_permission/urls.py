@@ -10,13 +10,16 @@ function, or one of its aliases (`Qualifier`, or SAM's AutoPublishAlias).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from .model import CalleeForm
 from .records import Record
 from .resolver import literal
 from .targets import TargetClassifier
 from .template import TemplateIndex, properties
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 LAMBDA_URL = "AWS::Lambda::Url"
 AWS_IAM = "AWS_IAM"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from auto_invoke_permission import core
-from auto_invoke_permission.findings import CODES, Finding, FindingCode, Severity
+from auto_invoke_permission import findings
+from auto_invoke_permission.findings import CODES, Finding, FindingCode, Severity, is_finding_code
 from auto_invoke_permission.model import TransformContext, TransformFailure
 from auto_invoke_permission.options import Mode, Options, resolve_options
 from conftest import ACCOUNT, REGION, caller, document, role, sam_function, statement, variant
@@ -267,6 +270,35 @@ def produce(code: str) -> set[str]:
     except TransformFailure as failure:
         return {f.code for f in failure.findings}
     return {f.code for f in result.findings}
+
+
+def _finding_code_literal() -> set[str]:
+    """The codes of findings.py's `FindingCode = Literal[...]`, read from its source: at run time
+    `FindingCode` is `str` (the package does not import `typing`)."""
+    tree = ast.parse(Path(findings.__file__).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Assign)
+            and [getattr(t, "id", None) for t in node.targets] == ["FindingCode"]
+            and isinstance(node.value, ast.Subscript)
+            and isinstance(node.value.slice, ast.Tuple)
+        ):
+            return {ast.literal_eval(element) for element in node.value.slice.elts}
+    raise AssertionError("findings.py has no `FindingCode = Literal[...]`")
+
+
+def test_the_table_lists_every_finding_code_and_no_other() -> None:
+    codes = _finding_code_literal()
+    assert len(codes) > 30
+    assert set(CODES) == codes
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("AIP113", True), ("AIP171", True), ("aip113", False), ("AIP100", False), ("", False), ("AIP1130", False)],
+)
+def test_is_finding_code(word: str, expected: bool) -> None:
+    assert is_finding_code(word) is expected
 
 
 def test_every_code_has_a_producer() -> None:

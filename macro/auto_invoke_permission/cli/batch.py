@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TypeVar
 
 from ..offline.template_read import LoadedTemplate, TemplateError
 from ..records import Record
@@ -12,12 +11,15 @@ from .common import EXIT_OK, EXIT_USAGE, Streams, UsageError, report_failure
 from .inputs import Input, InputError, expand_inputs, read_inputs
 from .settings import Settings, TemplateArguments
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import TypeVar
+
     from ..api import TransformRequest
     from ..model import TransformContext
     from .output import Output
 
-T = TypeVar("T")
+    T = TypeVar("T")
 OneTemplate = Callable[["TemplateCommand", LoadedTemplate, Settings, "Output", Streams], int]
 
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
 
 from ..model import DEFAULT_ACCOUNT_ID, DEFAULT_MACRO_NAME, DEFAULT_REGION
 from ..options import Mode
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
 EXIT_OK = 0
 EXIT_FAILED = 1

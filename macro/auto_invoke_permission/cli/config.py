@@ -19,9 +19,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
 
 from ..records import EMPTY_MAPPING, Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 PROJECT_FILE = ".autoinvoke.toml"
 PYPROJECT = "pyproject.toml"

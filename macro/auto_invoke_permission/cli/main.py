@@ -12,10 +12,13 @@ import os
 import sys
 from collections.abc import Sequence
 from importlib import import_module
-from typing import Any, NoReturn
 
 from .. import __version__
 from .common import EXIT_FAILED, EXIT_USAGE, Streams, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 # name -> (module under cli/commands, the one line `autoinvoke --help` lists)
 COMMANDS: dict[str, tuple[str, str]] = {

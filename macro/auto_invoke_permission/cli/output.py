@@ -6,10 +6,13 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from ..offline.template_read import LoadedTemplate, OutputFormat
 from .common import Streams, UsageError, write_file
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Output:

@@ -12,7 +12,6 @@ import argparse
 import os
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from ..api import Gate, Place
 from ..findings import FindingCode
@@ -21,6 +20,10 @@ from ..options import Mode
 from ..records import EMPTY_MAPPING, Record
 from .common import Streams, UsageError
 from .config import ConfigError, ProjectSettings, find_project_settings, parse_parameter_overrides
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_SAMCONFIG = "samconfig.toml"
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")

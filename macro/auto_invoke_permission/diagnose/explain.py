@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from .. import core
 from ..model import (
@@ -48,6 +47,10 @@ from .locate import (
     principal_of,
     url_grant_path,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 ALLOW_CALLERS_KEY = "AllowCallers"  # Metadata.AutoInvokePermission.AllowCallers on a callee
 _VERSION = re.compile(r"^(\d+|\$LATEST)$")

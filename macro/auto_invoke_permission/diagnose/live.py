@@ -19,11 +19,14 @@ import json
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..statements import covers_call
 from .denial import Denial, Reason
 from .explain import ALLOW_CALLERS_KEY, Case, CaseKind, Diagnosis, add_permission_command, principal_arn
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEPLOYED = "deployed"  # Case.template of a case read from the live policies
 

@@ -15,7 +15,6 @@ import fnmatch
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any
 
 from .. import sources
 from ..grants import covered_forms
@@ -26,6 +25,10 @@ from ..targets import TargetClassifier
 from ..template import IAM_ROLE, IAM_USER, Role, TemplateIndex, properties
 from . import physical_names
 from .denial import Denial
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 ONLY_TARGET_GUESS = "a guess: the only function the caller's grants name"
 

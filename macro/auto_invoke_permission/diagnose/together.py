@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from .. import core, sources
 from ..declared_callers import DeclaredItem, canonical_principal
@@ -22,6 +21,10 @@ from ..options import Mode, Options
 from ..paths import TemplatePath
 from ..resolver import Token, Unresolved
 from ..template import LAMBDA_PERMISSION, TemplateIndex, properties
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _FUNCTION_ARN = re.compile(
     r"^arn:(?P<partition>[^:]+):lambda:(?P<region>[^:]+):(?P<account>\d{12}):function:(?P<name>[^:]+)"

@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
 
 from .. import report
 from ..model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, TransformContext
@@ -34,6 +33,10 @@ from .policy import (
     parse_flag,
 )
 from .template_text import TemplateSyntaxError, parse_template
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 ENV_MACRO_NAME = "AUTOINVOKE_MACRO_NAME"
 ENV_REQUIRE_TRANSFORM = "AUTOINVOKE_HOOK_REQUIRE_TRANSFORM"

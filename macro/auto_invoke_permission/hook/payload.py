@@ -13,7 +13,12 @@ import json
 import time
 import urllib.error
 import urllib.request
-from typing import Any, NamedTuple
+
+from ..records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_TIMEOUT_S = 10.0  # both attempts together; the Lambda itself stops at 25 s (template.yaml)
 # Two templates of at most 1 MB each (CloudFormation's limit for a template in S3), JSON-escaped.
@@ -25,7 +30,7 @@ class PayloadError(Exception):
     """The payload could not be fetched or read; the message is safe to show (no URL)."""
 
 
-class Payload(NamedTuple):
+class Payload(Record):
     template: str  # "" on delete
     previous_template: str
 

@@ -19,7 +19,6 @@ Pure: no I/O, no environment reads. The handler and `autoinvoke hook` both call 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from .. import core, suppressions
 from ..conditions import Conditions
@@ -29,6 +28,10 @@ from ..options import Mode, OptionError, Options
 from ..records import Record
 from ..resolver import Resolver
 from ..template_inputs import fragment_of, parameter_values, template_options
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 PREFIX = "AutoInvokePermission hook:"
 MAX_MESSAGE_CHARS = 4096  # CloudFormation truncates the message there

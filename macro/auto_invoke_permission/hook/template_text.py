@@ -8,9 +8,12 @@ both are the safe loaders. Short-form tags become the long form the core reads (
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import yaml
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 try:
     from yaml import CSafeLoader as _BaseLoader

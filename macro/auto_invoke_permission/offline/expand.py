@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 from .. import core
 from ..model import TransformContext
@@ -27,6 +26,10 @@ from ..options import Options, resolve_options
 from ..records import EMPTY_MAPPING, Record
 from ..template_inputs import fragment_of, own_options
 from .toolbox import SAM_TRANSFORM, SamError, sam_translate
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
 INCLUDE = "AWS::Include"

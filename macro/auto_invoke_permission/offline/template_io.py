@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
 
 from .template_read import (
     STDIN,
@@ -24,6 +23,10 @@ from .template_read import (
     template_path,
     to_plain,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # The reading API, re-exported where callers have always imported it from.
 __all__ = [

@@ -18,11 +18,16 @@ import json
 import re
 import sys
 from collections.abc import Mapping
-from typing import Any, Literal
 
 from ..paths import TemplatePath
 
-OutputFormat = Literal["yaml", "json"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    OutputFormat = Literal["yaml", "json"]
+else:
+    OutputFormat = str
 
 _DUPLICATE = r"^Duplicate found (?P<key>.+?)(?: \(line \d+\))?$"  # compiled when a template has one
 

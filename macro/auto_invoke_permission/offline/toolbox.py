@@ -23,7 +23,6 @@ import os
 import posixpath
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Literal
 
 from ..model import DEFAULT_MACRO_NAME
 from ..template_inputs import fragment_of
@@ -33,7 +32,13 @@ PLACEHOLDER_BUCKET = "placeholder-bucket"
 PLACEHOLDER_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/repository:latest"
 PLACEHOLDER_TEMPLATE_URL = "https://awsserverlessrepo-changesets.s3.amazonaws.com/offline/template.yaml"
 
-Scheme = Literal["s3", "https"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    Scheme = Literal["s3", "https"]
+else:
+    Scheme = str
 # Where a local artifact path is said to be uploaded: (scheme, local path) -> location.
 ArtifactLocation = Callable[[Scheme, str], str]
 

@@ -26,7 +26,6 @@ import json
 import math
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 import yaml as pyyaml  # PyYAML, YAML 1.1: what cfn-lint, cfn-flip and CloudFormation users' tools read
 from ruamel.yaml import YAML
@@ -38,6 +37,10 @@ from ruamel.yaml.scalarstring import (
     SingleQuotedScalarString,
 )
 from ruamel.yaml.tag import Tag
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Long lines stay as long as they are: ruamel would otherwise fold plain scalars at 80 columns.
 _WIDTH = 4096

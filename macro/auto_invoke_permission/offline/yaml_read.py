@@ -18,14 +18,16 @@ PyYAML was built without libyaml) with the same constructors:
 
 from __future__ import annotations
 
-from typing import Any
-
 import yaml
 from yaml.constructor import SafeConstructor
 from yaml.parser import ParserError
 from yaml.scanner import ScannerError
 
 from ..records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 try:
     from yaml import CSafeLoader as _BaseLoader
@@ -59,7 +61,7 @@ class PositionedStr(str):
         return node
 
 
-class PositionedDict(dict[Any, Any]):
+class PositionedDict(dict["Any", "Any"]):
     """A mapping as written in the template (or made from a short-form tag), with its place."""
 
     __slots__ = ("end_mark", "start_mark")
@@ -70,7 +72,7 @@ class PositionedDict(dict[Any, Any]):
         self.end_mark = end_mark or Position()
 
 
-class PositionedList(list[Any]):
+class PositionedList(list["Any"]):
     """A sequence as written in the template, with its place."""
 
     __slots__ = ("end_mark", "start_mark")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import TYPE_CHECKING
 
 from ..batch import TemplateCommand, attempt, over_templates, say_unlisted, transform_context
 from ..common import EXIT_FAILED, EXIT_OK, OUTPUT_HELP, Streams, macro_name_argument, template_arguments
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ...offline.template_read import LoadedTemplate
     from ..output import Output

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
 
 from ..batch import TemplateCommand, attempt, over_templates, transform_context
 from ..common import (
@@ -16,7 +15,10 @@ from ..common import (
     template_arguments,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from ...offline.template_read import LoadedTemplate
     from ..output import Output
     from ..settings import Settings

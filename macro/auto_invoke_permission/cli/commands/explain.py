@@ -10,7 +10,6 @@ import argparse
 import json
 import re
 import sys
-from typing import TYPE_CHECKING, Any, TextIO
 
 from ...records import Record
 from ..common import (
@@ -23,7 +22,10 @@ from ..common import (
     template_file_argument,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, TextIO
+
     from ...api import NamedTemplate
     from ...diagnose.explain import Diagnosis
 

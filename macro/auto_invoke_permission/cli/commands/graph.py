@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ..batch import TemplateCommand, attempt, over_templates, say_unlisted, transform_request
 from ..common import (
@@ -18,6 +17,7 @@ from ..common import (
     together_arguments,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ...model import Edge
     from ...offline.template_read import LoadedTemplate

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from typing import TYPE_CHECKING
 
 from ...hook.policy import HookPolicy
 from ...records import Record
@@ -167,6 +166,7 @@ def _texts(inputs: Sequence[Input], streams: Streams) -> Iterator[tuple[str, str
                 yield name, read_text(item.path)
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 

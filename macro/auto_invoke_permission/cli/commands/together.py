@@ -6,13 +6,13 @@ import argparse
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ...records import Record
 from ..batch import Unreadable, named_inputs
 from ..common import EXIT_FAILED, EXIT_OK, Streams, UsageError, write_or_print
 from ..settings import TemplateArguments, resolve_settings
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ...diagnose.together import Stack
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
 from ..batch import TemplateCommand, attempt, over_templates, say_unlisted, transform_request
 from ..common import (
@@ -56,6 +55,7 @@ def transform_one(
     return EXIT_OK
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ...offline.template_read import LoadedTemplate
     from ..output import Output

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Literal
 
 from ...findings import EdgeStatus
 from ...model import Edge
 from .written import as_written
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Literal
+
     from ...diagnose.together import CrossEdge, Stack
 
-GraphFormat = Literal["mermaid", "dot", "text"]
+    GraphFormat = Literal["mermaid", "dot", "text"]
+else:
+    GraphFormat = str
 GRAPH_FORMATS: tuple[GraphFormat, ...] = ("mermaid", "dot", "text")
 
 # Edges that stand for a grant with no permission behind it.

@@ -19,13 +19,16 @@ import subprocess
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from ... import PROJECT_URL, __version__
 from ...api import CheckedTemplate, LocatedFinding
 from ...findings import CODES, Code, Severity
 from ...suppressions import EXTERNAL_IGNORE
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -6,13 +6,16 @@ Blocking findings are marked, plurals said right, colour and progress only on a 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TextIO
 
 from ...api import CheckedTemplate, LocatedFinding
 from ...findings import Finding, Severity
 from ...paths import TemplatePath
 from ...records import Record
 from .written import as_written
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 def finding_line(path: str, located: LocatedFinding, style: TextStyle | None = None) -> str:

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from auto_invoke_permission import core
-from auto_invoke_permission import findings
+from auto_invoke_permission import core, findings
 from auto_invoke_permission.findings import CODES, Finding, FindingCode, Severity, is_finding_code
 from auto_invoke_permission.model import TransformContext, TransformFailure
 from auto_invoke_permission.options import Mode, Options, resolve_options
@@ -295,7 +294,14 @@ def test_the_table_lists_every_finding_code_and_no_other() -> None:
 
 @pytest.mark.parametrize(
     ("word", "expected"),
-    [("AIP113", True), ("AIP171", True), ("aip113", False), ("AIP100", False), ("", False), ("AIP1130", False)],
+    [
+        ("AIP113", True),
+        ("AIP171", True),
+        ("aip113", False),
+        ("AIP100", False),
+        ("", False),
+        ("AIP1130", False),
+    ],
 )
 def test_is_finding_code(word: str, expected: bool) -> None:
     assert is_finding_code(word) is expected

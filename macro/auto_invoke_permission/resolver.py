@@ -17,7 +17,6 @@ end in `Unresolved`, never in RecursionError or exponential time.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, TypeAlias
@@ -76,20 +75,20 @@ class Unresolved:
 Value: TypeAlias = "Sym | Unresolved"
 Branch: TypeAlias = tuple[Value, CondSet]
 
-# compiled on first use (`re` caches it): compiling at import slowed the cold start, `make bench` (d)
-_SUB_VAR = r"\$\{([^}]*)\}"
-
 
 @lru_cache(maxsize=1024)
 def _parse_sub(text: str) -> tuple[tuple[tuple[str, str], ...], str] | None:
-    """`Fn::Sub` text as (literal, variable) pieces and a tail; None when a `${` is unterminated."""
+    """`Fn::Sub` text as (literal, variable) pieces and a tail; None when a `${` is unterminated. A
+    variable runs from `${` to the first `}` after it (a `${` inside it is part of its name)."""
     pieces = []
     pos = 0
-    for m in re.finditer(_SUB_VAR, text):
-        pieces.append((text[pos : m.start()], m.group(1)))
-        pos = m.end()
-    tail = text[pos:]
-    return None if "${" in tail else (tuple(pieces), tail)
+    while (start := text.find("${", pos)) >= 0:
+        end = text.find("}", start)
+        if end < 0:
+            return None
+        pieces.append((text[pos:start], text[start + 2 : end]))
+        pos = end + 1
+    return tuple(pieces), text[pos:]
 
 
 def sym_text(sym: Sym) -> str:
@@ -353,7 +352,7 @@ class Resolver:
     # Each returns (value, conditions) branches; a value that cannot be known is an `Unresolved`.
 
     def _ref(self, arg: Any, depth: int, one: bool) -> list[Branch]:
-        if not one and isinstance(arg, str):
+        if not one and isinstance(arg, str) and arg in self.parameters:
             items = self.parameter_list(arg)  # a List parameter: its items
             if items is not None:
                 return [((s,) if s else (), NO_CONDITIONS) for s in items]
@@ -444,7 +443,8 @@ class Resolver:
                 if len(options) != 1:
                     return self._sub_alternatives(pieces, tail, variables, depth)
                 value, vconds = options[0]
-                conds = and_conditions(conds, vconds)
+                if vconds:
+                    conds = and_conditions(conds, vconds)
             else:
                 known = pseudo.get(inner)
                 if known is not None:

@@ -364,7 +364,8 @@ class _Reader:
             return
         if not target.lambda_related:
             return
-        self._target(principal, callers, target, value, stmt_path, position, and_conditions(conds, vconds))
+        all_conds = and_conditions(conds, vconds) if vconds else conds
+        self._target(principal, callers, target, value, stmt_path, position, all_conds)
 
     def _target(
         self,

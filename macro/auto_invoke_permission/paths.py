@@ -56,12 +56,10 @@ class TemplatePath(tuple[PathPart, ...]):
         # one f-string per part: a new string each time costs less than `+=` on the one before
         text = ""
         for part in self:
-            if isinstance(part, int):
-                text = indexed(text, part)
-            elif text:
-                text = f"{text}.{part}"
-            else:
-                text = f"{part}"
+            if isinstance(part, str):  # keys first: most parts are
+                text = f"{text}.{part}" if text else f"{part}"
+                continue
+            text = indexed(text, part)
         return text
 
     @property

@@ -255,14 +255,16 @@ class TargetClassifier:
         LambdaInvokePolicy: the function and its aliases); None for anything else."""
         rest = first[len(self._arn_prefix) :]
         name = (rest, *value[1:]) if rest else value[1:]  # normalized, as `value` is
+        glob = False
         for part in name:
-            if isinstance(part, str) and ":" in part:
-                return None
-        prefix = _name_prefix(name)  # NAME of NAME*: the function and its aliases
-        looked_up = name if prefix is None else prefix
-        if _has_glob(looked_up):
+            if isinstance(part, str):
+                if ":" in part:
+                    return None
+                glob = glob or "*" in part or "?" in part
+        prefix = _name_prefix(name) if glob else None  # NAME of NAME*: the function and its aliases
+        if glob and (prefix is None or _has_glob(prefix)):
             return None
-        owners = self.index.by_name.get(looked_up)
+        owners = self.index.by_name.get(name if prefix is None else prefix)
         if not owners:
             return None
         return self._named(owners, with_aliases=prefix is not None)

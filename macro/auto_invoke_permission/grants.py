@@ -301,7 +301,7 @@ class _Reader:
             for node in items:
                 fid = _function_arn_getatt(node, functions)
                 if fid is not None:
-                    target = self.classifier.getatt_arn(fid)
+                    target = self.classifier.unqualified_target(fid)
                     self._url_target(principal, callers, target, stmt_path, conds, kind)
                     continue
                 for value, vconds in self.index.resolver.strings(node):
@@ -311,7 +311,7 @@ class _Reader:
         for i, node in enumerate(items):
             fid = _function_arn_getatt(node, functions)
             if fid is not None:  # the commonest Resource: named callees, nothing to report
-                self._grants(principal, self.classifier.getatt_arn(fid).forms, stmt_path, conds)
+                self._grants(principal, self.classifier.unqualified_target(fid).forms, stmt_path, conds)
                 continue
             position = i if many else None
             for value, vconds in self.index.resolver.strings(node):

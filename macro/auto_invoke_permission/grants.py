@@ -16,14 +16,15 @@ from .conditions import NO_CONDITIONS, CondSet, and_conditions, contradictory, d
 from .findings import CODES, Finding, FindingCode
 from .model import DIRECT, URL, VIA_URL, CalleeForm, Grant, PermissionKind, Principal, RawEdge, RoleKey
 from .options import Options, Wildcards
+from .paths import indexed
 from .records import Record
 from .resolver import Sym, Unresolved, sym_text, unknown_parameter
 from .statements import (
     InvokeStatement,
     Problem,
     Statement,
-    action_allows_invoke,
     invoke_statement,
+    literal_actions_allow_invoke,
     statement_items,
     statements,
 )
@@ -71,25 +72,18 @@ class GrantsRead(Record):
 
 
 def _simple_allow(stmt: Any) -> bool | None:
-    """For the commonest statement (Allow, literal Action, Resource, no Condition, no NotResource):
-    whether it grants invoke. None: any other shape, read by the general statement reader (a
-    statement with both Resource and NotResource included: IAM rejects it, the reader says AIP121)."""
-    if not isinstance(stmt, dict) or stmt.get("Effect") != "Allow" or "Fn::If" in stmt:
+    """For the commonest statement (Allow, literal Action, Resource, an optional Sid, no other key):
+    whether it grants invoke. None: any other shape (Condition, NotResource, NotAction, Fn::If...),
+    read by the general statement reader (a statement with both Resource and NotResource included:
+    IAM rejects it, the reader says AIP121)."""
+    if not isinstance(stmt, dict):
         return None
-    if "Resource" not in stmt or "NotResource" in stmt or "Condition" in stmt or "NotAction" in stmt:
+    keys = len(stmt)  # with Effect, Action and Resource, three keys (four with a Sid) leave no other
+    if not (keys == 3 or (keys == 4 and "Sid" in stmt)) or "Resource" not in stmt:
         return None
-    action = stmt.get("Action")
-    if isinstance(action, str):
-        return action_allows_invoke(action)
-    if not isinstance(action, list):
+    if stmt.get("Effect") != "Allow":
         return None
-    found = False
-    for item in action:
-        if not isinstance(item, str):
-            return None
-        if not found and action_allows_invoke(item):
-            found = True
-    return found
+    return literal_actions_allow_invoke(stmt.get("Action"))
 
 
 def read_grants(
@@ -214,7 +208,7 @@ class _Reader:
             if not statements_path:
                 document_path = str(doc.path)  # as `str(doc.path / "Statement")` renders it
                 statements_path = f"{document_path}.Statement" if document_path else "Statement"
-            path = f"{statements_path}[{index}]"
+            path = indexed(statements_path, index)
             if grants:
                 self.count += 1
                 self._resources(role.principal, role.callers, stmt["Resource"], path, doc.conditions)
@@ -303,22 +297,25 @@ class _Reader:
         many = isinstance(resources, list)
         items = resources if many else (resources,)
         functions = self.index.functions
+        if kind is not DIRECT:
+            for node in items:
+                fid = _function_arn_getatt(node, functions)
+                if fid is not None:
+                    target = self.classifier.unqualified_target(fid)
+                    self._url_target(principal, callers, target, stmt_path, conds, kind)
+                    continue
+                for value, vconds in self.index.resolver.strings(node):
+                    self._url_resource(principal, callers, value, vconds, stmt_path, conds, kind)
+            return
         self.resource_list = resources if many else None
         for i, node in enumerate(items):
-            position = i if many else None
             fid = _function_arn_getatt(node, functions)
-            if fid is not None:
-                target = self.classifier.getatt_arn(fid)
-                if kind is DIRECT:
-                    self._target(principal, callers, target, (), stmt_path, position, conds)
-                else:
-                    self._url_target(principal, callers, target, stmt_path, conds, kind)
+            if fid is not None:  # the commonest Resource: named callees, nothing to report
+                self._grants(principal, self.classifier.unqualified_target(fid).forms, stmt_path, conds)
                 continue
+            position = i if many else None
             for value, vconds in self.index.resolver.strings(node):
-                if kind is not DIRECT:
-                    self._url_resource(principal, callers, value, vconds, stmt_path, conds, kind)
-                else:
-                    self._direct_resource(principal, callers, value, vconds, stmt_path, position, conds)
+                self._direct_resource(principal, callers, value, vconds, stmt_path, position, conds)
 
     def _url_resource(
         self,
@@ -367,7 +364,8 @@ class _Reader:
             return
         if not target.lambda_related:
             return
-        self._target(principal, callers, target, value, stmt_path, position, and_conditions(conds, vconds))
+        all_conds = and_conditions(conds, vconds) if vconds else conds
+        self._target(principal, callers, target, value, stmt_path, position, all_conds)
 
     def _target(
         self,
@@ -379,16 +377,12 @@ class _Reader:
         position: int | None,
         conds: CondSet,
     ) -> None:
-        """`value`: the Resource as resolved (`()` on the `!GetAtt F.Arn` path, which has no finding)."""
+        """The grants and finding of one resolved Resource `value` (a finding names it as written)."""
+        if target.code is None:  # the common case: named callees, nothing to report
+            self._grants(principal, target.forms, stmt_path, conds)
+            return
         key = principal.key
         grants = self.grants
-        if target.code is None:  # the common case: named callees, nothing to report
-            for form, fconds in target.forms:
-                self.covered.add((key, form))
-                all_conds = conds | fconds if fconds else conds
-                if not fconds or not contradictory(all_conds):
-                    grants.append(Grant(principal, form, stmt_path, all_conds))
-            return
         forms = list(target.forms)
         matched = (*target.forms, *target.wildcard_forms, *target.maybe_forms)
         self.covered.update((key, form) for form, _ in matched)
@@ -401,6 +395,24 @@ class _Reader:
             all_conds = and_conditions(conds, fconds)
             if not contradictory(all_conds):
                 grants.append(Grant(principal, form, stmt_path, all_conds))
+
+    def _grants(
+        self,
+        principal: Principal,
+        forms: tuple[tuple[CalleeForm, CondSet], ...],
+        stmt_path: str,
+        conds: CondSet,
+    ) -> None:
+        """A grant on each named callee form (of a Target without a finding), under its conditions too."""
+        key = principal.key
+        for form, fconds in forms:
+            self.covered.add((key, form))
+            if not fconds:
+                self.grants.append(Grant(principal, form, stmt_path, conds))
+                continue
+            all_conds = conds | fconds
+            if not contradictory(all_conds):
+                self.grants.append(Grant(principal, form, stmt_path, all_conds))
 
     def _report(
         self, principal: Principal, callers: list[str], target: Target, value: Sym, path: str
@@ -554,15 +566,13 @@ _UNMIRRORABLE_URL = URL._replace(infix="")
 
 def _function_arn_getatt(node: Any, functions: Mapping[str, Any]) -> str | None:
     """The function of a Resource written `!GetAtt F.Arn` for a function F of the template, else None."""
-    getatt = node.get("Fn::GetAtt") if isinstance(node, dict) and len(node) == 1 else None
-    if (
-        isinstance(getatt, list)
-        and len(getatt) == 2
-        and getatt[1] == "Arn"
-        and isinstance(getatt[0], str)
-        and getatt[0] in functions
-    ):
-        return getatt[0]
+    if not isinstance(node, dict) or len(node) != 1 or "Fn::GetAtt" not in node:
+        return None
+    getatt = node["Fn::GetAtt"]
+    if isinstance(getatt, list) and len(getatt) == 2 and getatt[1] == "Arn":
+        fid = getatt[0]
+        if isinstance(fid, str) and fid in functions:
+            return fid
     return None
 
 

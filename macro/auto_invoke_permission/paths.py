@@ -25,6 +25,16 @@ PathPart = str | int
 _RENDERED_PART = r"([^.\[\]]+)|\[(\d+)\]"
 
 
+# `[0]`, `[1]`...: the commonest list indexes of a rendered path, formatted once (formatting an int
+# costs more than the rest of rendering a part)
+_INDEXES = tuple(f"[{i}]" for i in range(16))
+
+
+def indexed(text: str, index: int) -> str:
+    """`text[index]`: a rendered path followed by a list index (`Statement` and 1: `Statement[1]`)."""
+    return text + _INDEXES[index] if 0 <= index < 16 else f"{text}[{index}]"
+
+
 class TemplatePath(tuple[PathPart, ...]):
     """Keys and indexes from a logical ID (or a top-level key) down; immutable, hashable."""
 
@@ -46,10 +56,14 @@ class TemplatePath(tuple[PathPart, ...]):
         return TemplatePath(self + (part,))  # noqa: RUF005
 
     def __str__(self) -> str:
-        out = ""
+        # one f-string per part: a new string each time costs less than `+=` on the one before
+        text = ""
         for part in self:
-            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-        return out
+            if isinstance(part, str):  # keys first: most parts are
+                text = f"{text}.{part}" if text else f"{part}"
+                continue
+            text = indexed(text, part)
+        return text
 
     @property
     def resource(self) -> str:

@@ -81,15 +81,29 @@ _SUB_VAR = r"\$\{([^}]*)\}"
 
 
 @lru_cache(maxsize=1024)
-def _parse_sub(text: str) -> tuple[tuple[tuple[str, str], ...], str] | None:
-    """`Fn::Sub` text as (literal, variable) pieces and a tail; None when a `${` is unterminated."""
+def _parse_sub(
+    text: str, pseudo: tuple[tuple[str, str], ...] = ()
+) -> tuple[tuple[tuple[str, str], ...], str] | None:
+    """`Fn::Sub` text as (literal, variable) pieces and a tail; None when a `${` is unterminated.
+    `pseudo`: pseudo parameters and their values, written into the literal text (what every Sub of a
+    deploy substitutes alike), so that no piece is left for them."""
+    parts = re.split(_SUB_VAR, text)  # the literals and the variables alternate, the tail last
+    tail = parts[-1]
+    if "${" in tail:
+        return None
+    if not pseudo:
+        return tuple(zip(parts[0:-1:2], parts[1::2], strict=True)), tail
+    values = dict(pseudo)
     pieces = []
-    pos = 0
-    for m in re.finditer(_SUB_VAR, text):
-        pieces.append((text[pos : m.start()], m.group(1)))
-        pos = m.end()
-    tail = text[pos:]
-    return None if "${" in tail else (tuple(pieces), tail)
+    pending = ""  # literal text not yet in a piece
+    for lit, name in zip(parts[0:-1:2], parts[1::2], strict=True):
+        known = values.get(name)
+        if known is None:
+            pieces.append((pending + lit, name))
+            pending = ""
+        else:
+            pending += lit + known
+    return tuple(pieces), pending + tail
 
 
 def sym_text(sym: Sym) -> str:
@@ -216,6 +230,7 @@ class Resolver:
             "AWS::URLSuffix": url_suffix_for(region),
         }
         self._pseudo_values: dict[str, Sym] = {name: (value,) for name, value in self.pseudo.items()}
+        self._pseudo_items = tuple(self.pseudo.items())  # what `_parse_sub` writes into Fn::Sub text
         # resources SAM generates later (transform listed before SAM): `<Function>Role`, aliases
         self.implicit = implicit
         self._steps = 0
@@ -301,20 +316,23 @@ class Resolver:
         """Every string a node can stand for (lists are flattened), with the conditions of each."""
         if isinstance(node, str):  # the commonest case first
             return [((node,) if node else (), NO_CONDITIONS)]
-        if depth == 0:
-            self._steps = 0
-        self._steps += 1
-        if depth > MAX_DEPTH or self._steps > MAX_STEPS:
-            return [(Unresolved("nested too deep" if depth > MAX_DEPTH else "too complex"), NO_CONDITIONS)]
-        if isinstance(node, list):
+        if not depth:  # a top-level value: its first step, within the bounds
+            self._steps = 1
+        else:
+            self._steps += 1
+            if depth > MAX_DEPTH or self._steps > MAX_STEPS:
+                reason = "nested too deep" if depth > MAX_DEPTH else "too complex"
+                return [(Unresolved(reason), NO_CONDITIONS)]
+        if isinstance(node, dict):  # an intrinsic, before a list: the commoner of the two
+            if len(node) == 1:
+                key = next(iter(node))
+                function = INTRINSIC_FUNCTIONS.get(key)
+                if function is not None:
+                    return function(self, node[key], depth, False)
+                if key.startswith("Fn::"):
+                    return [(Unresolved(f"unknown intrinsic function {key}"), NO_CONDITIONS)]
+        elif isinstance(node, list):
             return self._items(node, depth)
-        if isinstance(node, dict) and len(node) == 1:
-            key = next(iter(node))
-            function = INTRINSIC_FUNCTIONS.get(key)
-            if function is not None:
-                return function(self, node[key], depth, False)
-            if key.startswith("Fn::"):
-                return [(Unresolved(f"unknown intrinsic function {key}"), NO_CONDITIONS)]
         return [(_not_a_string(node), NO_CONDITIONS)]
 
     def scalar(self, node: Any, depth: int = 0) -> Value | None:
@@ -353,7 +371,7 @@ class Resolver:
     # Each returns (value, conditions) branches; a value that cannot be known is an `Unresolved`.
 
     def _ref(self, arg: Any, depth: int, one: bool) -> list[Branch]:
-        if not one and isinstance(arg, str):
+        if not one and isinstance(arg, str) and arg in self.parameters:
             items = self.parameter_list(arg)  # a List parameter: its items
             if items is not None:
                 return [((s,) if s else (), NO_CONDITIONS) for s in items]
@@ -426,7 +444,9 @@ class Resolver:
             text, variables = arg[0], arg[1]
         else:
             return [(Unresolved("Fn::Sub needs a string or [string, variables]"), NO_CONDITIONS)]
-        parsed = _parse_sub(text)
+        # the pseudo parameters substituted with the text, unless a variable of the same name hides one
+        pseudo = self._pseudo_items if not variables or variables.keys().isdisjoint(self.pseudo) else ()
+        parsed = _parse_sub(text, pseudo)
         if parsed is None:
             return [(Unresolved("Fn::Sub with an unterminated ${"), NO_CONDITIONS)]
         pieces, tail = parsed
@@ -435,7 +455,6 @@ class Resolver:
         out: list[Part] = []
         text = ""
         conds: CondSet = NO_CONDITIONS
-        pseudo = self.pseudo
         for lit, inner in pieces:
             text += lit
             value: Value | None
@@ -444,12 +463,9 @@ class Resolver:
                 if len(options) != 1:
                     return self._sub_alternatives(pieces, tail, variables, depth)
                 value, vconds = options[0]
-                conds = and_conditions(conds, vconds)
+                if vconds:
+                    conds = and_conditions(conds, vconds)
             else:
-                known = pseudo.get(inner)
-                if known is not None:
-                    text += known
-                    continue
                 value = self.sub_variable(inner)
             if isinstance(value, Unresolved):
                 return [(value, NO_CONDITIONS)]

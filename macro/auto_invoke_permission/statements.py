@@ -84,6 +84,23 @@ def action_allows_invoke(action: str) -> bool:
     return verdict
 
 
+def literal_actions_allow_invoke(action: Any) -> bool | None:
+    """Whether a literal Action (a string, or a list of strings) covers lambda:InvokeFunction; None
+    for any other shape (an intrinsic, Fn::If, a number...), which `invoke_statement` reads."""
+    if isinstance(action, str):
+        return action_allows_invoke(action)
+    if not isinstance(action, list):
+        return None
+    found = False
+    for item in action:
+        if not isinstance(item, str):
+            return None
+        if not found:
+            verdict = _ACTION_VERDICTS.get(item)  # `action_allows_invoke`'s memory, read without a call
+            found = action_allows_invoke(item) if verdict is None else verdict
+    return found
+
+
 def action_allows_url_invoke(action: str) -> bool:
     """Whether an action (IAM glob, any case) covers lambda:InvokeFunctionUrl; remembered per spelling."""
     verdict = _URL_ACTION_VERDICTS.get(action)

@@ -161,10 +161,7 @@ class TargetClassifier:
                 if known is None:
                     known = self._alias_targets[fid] = Target(forms=self._with_aliases(owners))
                 return known
-            known = self._function_targets.get(fid)
-            if known is None:
-                known = self._function_targets[fid] = Target(forms=(self._unqualified(fid),))
-            return known
+            return self.unqualified_target(fid)
         if with_aliases:
             return Target(forms=self._with_aliases(owners))
         return Target(forms=tuple(self._unqualified(fid, conds) for fid, conds in owners))
@@ -216,11 +213,14 @@ class TargetClassifier:
             known = self._memo[value] = self._classify(value)
         return known
 
-    def getatt_arn(self, fid: str) -> Target:
-        """`!GetAtt F.Arn` of a function of the template, the commonest Resource of all: what
-        `_after_arn` gives with nothing after the ARN, without building the symbolic value."""
+    def unqualified_target(self, fid: str) -> Target:
+        """Function `fid` of the template, unqualified, under no condition: what `!GetAtt F.Arn`
+        names (the commonest Resource of all, read without building its symbolic value) and what
+        `_named` gives for one function. Built once per function."""
         known = self._function_targets.get(fid)
-        return known if known is not None else self._named([(fid, NO_CONDITIONS)])
+        if known is None:
+            known = self._function_targets[fid] = Target(((self.index.functions[fid].form, NO_CONDITIONS),))
+        return known
 
     def _classify(self, value: Sym) -> Target:
         if not value:  # never a pattern: IAM rejects an empty Resource
@@ -255,14 +255,16 @@ class TargetClassifier:
         LambdaInvokePolicy: the function and its aliases); None for anything else."""
         rest = first[len(self._arn_prefix) :]
         name = (rest, *value[1:]) if rest else value[1:]  # normalized, as `value` is
+        glob = False
         for part in name:
-            if isinstance(part, str) and ":" in part:
-                return None
-        prefix = _name_prefix(name)  # NAME of NAME*: the function and its aliases
-        looked_up = name if prefix is None else prefix
-        if _has_glob(looked_up):
+            if isinstance(part, str):
+                if ":" in part:
+                    return None
+                glob = glob or "*" in part or "?" in part
+        prefix = _name_prefix(name) if glob else None  # NAME of NAME*: the function and its aliases
+        if glob and (prefix is None or _has_glob(prefix)):
             return None
-        owners = self.index.by_name.get(looked_up)
+        owners = self.index.by_name.get(name if prefix is None else prefix)
         if not owners:
             return None
         return self._named(owners, with_aliases=prefix is not None)

@@ -66,6 +66,10 @@ def statements(draw: st.DrawFn) -> dict[str, Any]:
         stmt["NotResource"] = draw(RESOURCES)
     if draw(st.integers(0, 4)) == 0:
         stmt["Condition"] = {"StringEquals": {"aws:PrincipalTag/team": "a"}}
+    # keys the fast path counts: a Sid, and one an identity policy does not have
+    extra = draw(st.sampled_from([None, None, "Sid", "Principal"]))
+    if extra is not None:
+        stmt[extra] = "Invoke" if extra == "Sid" else {"AWS": "*"}
     return stmt
 
 

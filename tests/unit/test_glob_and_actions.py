@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 from auto_invoke_permission.resolver import Resolver
-from auto_invoke_permission.statements import ALWAYS, Problem, _actions_match, glob_match
+from auto_invoke_permission.statements import (
+    ALWAYS,
+    Problem,
+    _actions_match,
+    glob_match,
+    literal_actions_allow_invoke,
+)
 
 
 @pytest.mark.parametrize(
@@ -59,3 +65,21 @@ def resolver() -> Resolver:
 )
 def test_actions_match(node: Any, verdict: Any) -> None:
     assert _actions_match(node, resolver()) == verdict
+
+
+@pytest.mark.parametrize(
+    ("action", "verdict"),
+    [
+        ("lambda:InvokeFunction", True),
+        ("LAMBDA:invoke*", True),
+        ("s3:GetObject", False),
+        (["s3:GetObject", "lambda:*"], True),
+        (["s3:GetObject"], False),
+        ([], False),
+        (["lambda:InvokeFunction", 1], None),  # not literal: the general reader says why
+        ({"Ref": "Action"}, None),
+        (None, None),
+    ],
+)
+def test_literal_actions_allow_invoke(action: Any, verdict: bool | None) -> None:
+    assert literal_actions_allow_invoke(action) is verdict

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from auto_invoke_permission.paths import PathPart, TemplatePath
+from auto_invoke_permission.paths import PathPart, TemplatePath, indexed
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,6 +18,7 @@ RENDERED = [
     (("Metadata", "AutoInvokePermission", "Mode"), "Metadata.AutoInvokePermission.Mode"),
     (("Fn", "Properties", "Environment", "Variables", "A_B"), "Fn.Properties.Environment.Variables.A_B"),
     ((), ""),
+    ((3, "Fn", 15, 16, 123), "[3].Fn[15][16][123]"),  # indexes in the table and past it
 ]
 
 
@@ -74,3 +75,17 @@ def test_steps_follow_the_parts_the_template_has(text: str, found: list[PathPart
     assert [part for _, part, _ in steps] == found
     for parent, part, child in steps:
         assert parent[part] is child
+
+
+@pytest.mark.parametrize(
+    ("text", "index", "rendered"),
+    [
+        ("Statement", 0, "Statement[0]"),
+        ("S", 15, "S[15]"),
+        ("S", 16, "S[16]"),
+        ("", 2, "[2]"),
+        ("S", -1, "S[-1]"),
+    ],
+)
+def test_indexed(text: str, index: int, rendered: str) -> None:
+    assert indexed(text, index) == rendered == f"{text}[{index}]"

@@ -12,6 +12,7 @@ from auto_invoke_permission.resolver import (
     Resolver,
     Token,
     Unresolved,
+    _parse_sub,
     partition_for,
     url_suffix_for,
 )
@@ -174,3 +175,46 @@ def test_nesting_and_work_are_bounded() -> None:
     assert resolver().scalar(deep) == Unresolved("nested too deep")
     wide = {"Fn::Join": ["", [{"Fn::Join": ["", [{"Ref": "Stage"}] * 60]}] * 80]}
     assert resolver().scalar(wide) == Unresolved("too complex")
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("", ((), "")),
+        ("no variables", ((), "no variables")),
+        ("arn:${AWS::Partition}:x:${Worker}*", ((("arn:", "AWS::Partition"), (":x:", "Worker")), "*")),
+        ("${}", ((("", ""),), "")),
+        ("${!Literal}", ((("", "!Literal"),), "")),
+        ("${a${b}c", ((("", "a${b"),), "c")),  # a variable runs to the first `}` after its `${`
+        ("x}${y}}", ((("x}", "y"),), "}")),
+        ("$${x}", ((("$", "x"),), "")),
+        ("a${x}b${", None),  # unterminated
+        ("${Stage", None),
+    ],
+)
+def test_parse_sub(text: str, parsed: Any) -> None:
+    """`Fn::Sub` text as (literal, variable) pieces and a tail, as CloudFormation splits it."""
+    assert _parse_sub(text) == parsed
+
+
+PSEUDO = (("AWS::Region", "eu-west-1"), ("AWS::Partition", "aws"))
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("arn:${AWS::Partition}:x:${AWS::Region}", ((), "arn:aws:x:eu-west-1")),
+        ("arn:${AWS::Partition}:${Worker}*", ((("arn:aws:", "Worker"),), "*")),
+        ("${A}${AWS::Region}${B}", ((("", "A"), ("eu-west-1", "B")), "")),
+        ("${ AWS::Region }", ((("", " AWS::Region "),), "")),  # not the exact name: left to the reader
+        ("${AWS::Region", None),
+    ],
+)
+def test_parse_sub_with_pseudo_parameters(text: str, parsed: Any) -> None:
+    """The pseudo parameters' values are written into the literal text; every other variable stays."""
+    assert _parse_sub(text, PSEUDO) == parsed
+
+
+def test_a_sub_variable_hides_a_pseudo_parameter() -> None:
+    node = {"Fn::Sub": ["${AWS::Region}-${AWS::Partition}", {"AWS::Region": "mine"}]}
+    assert resolver().strings(node) == [(("mine-aws",), NO_CONDITIONS)]

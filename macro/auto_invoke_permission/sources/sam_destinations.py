@@ -17,8 +17,9 @@ from . import PolicyDocument, invoke_document
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
     for key, fn in index.sam_generated_roles:
-        fid = fn.logical_id
         config = fn.properties.get("EventInvokeConfig")
+        if config is None:  # most functions
+            continue
         destinations = config.get("DestinationConfig") if isinstance(config, dict) else None
         if not isinstance(destinations, dict):
             continue
@@ -30,6 +31,11 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
                 and dest.get("Destination") is not None
             ):
                 path = TemplatePath.of(
-                    fid, "Properties", "EventInvokeConfig", "DestinationConfig", outcome, "Destination"
+                    fn.logical_id,
+                    "Properties",
+                    "EventInvokeConfig",
+                    "DestinationConfig",
+                    outcome,
+                    "Destination",
                 )
                 yield PolicyDocument(key, invoke_document(dest["Destination"]), path, NO_CONDITIONS)

@@ -27,22 +27,32 @@ LAMBDA_INVOKE_RESOURCE = (
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
     for key, fn in index.sam_generated_roles:
-        fid = fn.logical_id
         policies = fn.properties.get("Policies")
         if policies is None:
             continue
-        many = isinstance(policies, list)
-        policies_path = TemplatePath.of(fid, "Properties", "Policies")
-        for i, item in enumerate(policies if many else [policies]):
-            path = policies_path / i if many else policies_path
+        fid = fn.logical_id
+        if not isinstance(policies, list):
+            yield from _policy_documents(index, key, policies, TemplatePath.of(fid, "Properties", "Policies"))
+            continue
+        for i, item in enumerate(policies):
+            path = TemplatePath((fid, "Properties", "Policies", i))
             if isinstance(item, dict) and "Statement" in item:  # the commonest item: an inline document
                 yield PolicyDocument(key, item, path, NO_CONDITIONS)
-                continue
-            for node, conds in if_branches(item, index.resolver.conditions):
-                if isinstance(node, UndefinedCondition):  # the statement reader reports it
-                    yield PolicyDocument(key, item, path, conds)
-                elif node is not None:
-                    yield from _item_documents(index, key, node, path, conds)
+            elif isinstance(item, str):  # a managed policy's name: no Fn::If to split
+                yield from _item_documents(index, key, item, path, NO_CONDITIONS)
+            else:
+                yield from _policy_documents(index, key, item, path)
+
+
+def _policy_documents(
+    index: TemplateIndex, role_key: RoleKey, item: Any, path: TemplatePath
+) -> Iterator[PolicyDocument]:
+    """One item of `Policies` (or `Policies` itself when it is no list), split on Fn::If."""
+    for node, conds in if_branches(item, index.resolver.conditions):
+        if isinstance(node, UndefinedCondition):  # the statement reader reports it
+            yield PolicyDocument(role_key, item, path, conds)
+        elif node is not None:
+            yield from _item_documents(index, role_key, node, path, conds)
 
 
 def _item_documents(

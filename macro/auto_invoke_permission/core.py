@@ -371,7 +371,7 @@ def _summary(
 ) -> dict[str, Any]:
     """The report for Metadata: counts, the permissions added to the template and the declared ones."""
     counts = Counts.of(grant_count, permissions, added, findings)
-    in_template = [p for p in added if p not in declared_permissions]
+    in_template = [p for p in added if p not in declared_permissions] if declared_permissions else added
     return report.report_metadata(
         options, counts, in_template, findings, [p for p in declared_permissions if not p.existing]
     )
@@ -402,6 +402,8 @@ def _conditions_used(added: list[Permission], new_conditions: Mapping[str, Any])
     """The new Conditions the added permissions use, and the new ones those read (a combined
     condition may read a generated one)."""
     wanted: dict[str, Any] = {}
+    if not new_conditions:  # the commonest case: no permission needed a combined condition
+        return wanted
     todo = [p.condition for p in added if p.condition]
     while todo:
         name = todo.pop()

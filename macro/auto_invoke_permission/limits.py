@@ -82,8 +82,7 @@ def _under_policy_limit_by_bound(permissions: list[Permission]) -> bool:
     for p in permissions:  # one plain loop: it runs for every permission of every template
         if p.extra or p.callee.alias_name:
             return False
-        if len(p.logical_id) > longest_id:
-            longest_id = len(p.logical_id)
+        longest_id = max(longest_id, len(p.logical_id))
         callee = p.callee
         per_callee[callee] = per_callee.get(callee, 0) + 1
     most = max(per_callee.values(), default=0)

@@ -480,7 +480,7 @@ def build_permissions(
     per_role: dict[RoleKey, tuple[tuple[str, ...], CondSet]] = {}
     skipped, resource_policies, functions = index.skipped, index.resource_policies, index.functions
     # today's kind first, then the URL kinds; a loop of locals, as it runs for every permission
-    for key in sorted(groups, key=_kind_first) if url_kinds else sorted(groups):
+    for key in _ordered(groups, url_kinds):
         function, alias_id, role_key, _ = key
         if function in skipped:
             continue
@@ -517,9 +517,8 @@ def build_permissions(
             # present only under its own Condition: the macro's permission covers the rest
         lid = logical_id(callee, principal, taken, kind)
         condition_name = None
-        own = functions[function].conditions
-        if own or alias_id or role_conditions or covering or _any_conditions(first, members):
-            common = _common_conditions(index, own, alias_id, role_conditions)
+        common = _common_conditions(index, functions[function].conditions, alias_id, role_conditions)
+        if common or covering or _any_conditions(first, members):
             expressible, condition_name = namer.condition(lid, common, members, covering or ())
             if not expressible:
                 continue
@@ -535,6 +534,8 @@ def _common_conditions(
 ) -> CondSet:
     """The conditions every grant of a group shares: the callee's (`own`) and its alias's, and those
     of the role and all its callers (`role_conditions`)."""
+    if not (own or role_conditions or alias_id):  # the commonest case
+        return NO_CONDITIONS
     common = and_conditions(own, role_conditions)
     if alias_id:
         alias = index.alias_ids.get(alias_id)
@@ -574,10 +575,10 @@ def _groups(grants: list[Grant]) -> tuple[dict[_GroupKey, list[Grant]], bool]:
     return groups, url_kinds
 
 
-def _kind_first(key: _GroupKey) -> tuple[str, _GroupKey]:
-    """The order of groups when some are of a URL kind: today's kind first (its logical IDs never
-    depend on URL grants), then each URL kind."""
-    return key[3], key
+def _ordered(groups: dict[_GroupKey, list[Grant]], url_kinds: bool) -> list[_GroupKey]:
+    """The keys of the groups in the order their permissions are built: today's kind first (its
+    logical IDs never depend on URL grants), then each URL kind."""
+    return sorted(groups, key=lambda key: (key[3], key)) if url_kinds else sorted(groups)
 
 
 class _ConditionNamer:

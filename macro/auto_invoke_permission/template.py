@@ -237,12 +237,9 @@ class TemplateIndex:
         # functions and aliases whose Condition is decided false: logical ID -> the condition
         self.absent: dict[str, str] = {}
         self.functions: dict[str, Function] = {}
-        self.skipped: frozenset[str] = self._read_resources(_global_function(globals_section))
         # which function a name (as a symbolic string) belongs to
         self.by_name: dict[Sym, list[tuple[str, CondSet]]] = {}
-        for fid, fn in self.functions.items():
-            for name, conds in fn.names:
-                self.by_name.setdefault(name, []).append((fid, conds))
+        self.skipped: frozenset[str] = self._read_resources(_global_function(globals_section))
         self.alias_ids: dict[str, tuple[str, Alias]] = {}
         self._index_aliases()
         self.versions: set[str] = set(self.of_type.get(LAMBDA_VERSION, ()))
@@ -263,12 +260,12 @@ class TemplateIndex:
             self._index_other_principals()
 
     def _read_resources(self, global_function: Mapping[str, Any]) -> frozenset[str]:
-        """One pass over the resources: logical IDs by type, functions; returns the skipped ones.
-        A resource whose Condition is decided false does not exist in this deploy: it is not indexed,
-        so no stage reads it (it stays in the template, untouched)."""
+        """One pass over the resources: logical IDs by type, functions and their names; returns the
+        skipped ones. A resource whose Condition is decided false does not exist in this deploy: it is
+        not indexed, so no stage reads it (it stays in the template, untouched)."""
         skipped: set[str] = set()
         conditions = self.resolver.conditions
-        of_type = self.of_type
+        of_type, by_name = self.of_type, self.by_name
         for rid, res in self.resources.items():
             if not isinstance(res, dict):
                 continue
@@ -288,12 +285,14 @@ class TemplateIndex:
             else:
                 same_type.append(rid)
             if rtype in FUNCTION_TYPES:
+                is_sam = rtype == SAM_FUNCTION
                 fn_props = properties(res)
-                if rtype == SAM_FUNCTION and global_function:
+                if is_sam and global_function:
                     fn_props = _merge_globals(global_function, fn_props)
-                self.functions[rid] = Function(
-                    rid, res, fn_props, conds, self._names(rid, fn_props), rtype == SAM_FUNCTION
-                )
+                names = self._names(rid, fn_props)
+                self.functions[rid] = Function(rid, res, fn_props, conds, names, is_sam)
+                for name, name_conds in names:
+                    by_name.setdefault(name, []).append((rid, name_conds))
         return frozenset(skipped)  # Metadata.AutoInvokePermission.Skip
 
     def _index_aliases(self) -> None:
@@ -310,15 +309,13 @@ class TemplateIndex:
         for fid, fn in self.functions.items():
             node = fn.properties.get("AutoPublishAlias") if fn.is_sam else None  # Globals merged in
             auto = None if node is None else auto_publish_alias(node, self.resolver.parameter_values)
-            if auto is None:
-                continue
-            alias = Alias(sam_alias_logical_id(fid, auto), auto, fn.conditions)
-            if alias.logical_id not in self.alias_ids:
-                fn.aliases.append(alias)
-                self.alias_ids[alias.logical_id] = (fid, alias)
-            self.alias_ids.setdefault(f"{fid}.Alias", (fid, alias))
-        for fn in self.functions.values():
-            if len(fn.aliases) > 1:
+            if auto is not None:
+                alias = Alias(sam_alias_logical_id(fid, auto), auto, fn.conditions)
+                if alias.logical_id not in self.alias_ids:
+                    fn.aliases.append(alias)
+                    self.alias_ids[alias.logical_id] = (fid, alias)
+                self.alias_ids.setdefault(f"{fid}.Alias", (fid, alias))
+            if len(fn.aliases) > 1:  # every alias of `fn` is known by now
                 fn.aliases.sort(key=lambda a: a.logical_id)
 
     def _alias_name(self, node: Any) -> str | None:
@@ -343,20 +340,23 @@ class TemplateIndex:
                 if text:
                     self.role_names[text] = rid
         # sorted, so that the first caller's spelling of a shared role is the same in any resource order
-        for fid in sorted(self.functions):
-            if fid in self.skipped:
+        roles, functions, skipped = self.roles, self.functions, self.skipped
+        for fid in sorted(functions):
+            if fid in skipped:
                 continue
-            fn = self.functions[fid]
-            self.function_roles[fid] = self._execution_roles(fn)
-            for role_key, conds in self.function_roles[fid]:
-                role = self.roles[role_key]
+            fn = functions[fid]
+            execution_roles = self.function_roles[fid] = self._execution_roles(fn)
+            for role_key, conds in execution_roles:
+                role = roles[role_key]
                 role.callers.append(fid)
                 role.caller_conditions.append(fn.conditions | conds if conds else fn.conditions)
-        generated = [
-            (key, role.sam_function) for key, role in self.roles.items() if role.sam_function is not None
-        ]
-        generated.sort(key=role_id_order)
-        return [(key, self.functions[fid]) for key, fid in generated]
+        # by logical ID (`role_id_order`), compared as text: a generated role's ID is unique
+        generated = sorted(
+            (role.principal.role, key, role.sam_function)
+            for key, role in roles.items()
+            if role.sam_function is not None
+        )
+        return [(key, functions[fid]) for _, key, fid in generated]
 
     def _index_other_principals(self) -> None:
         """The roles of resources other than functions (ACTING_ROLE_PATHS; the resource is their

@@ -4,6 +4,7 @@ the whole-ID regular expressions of samtranslator's naming, on IDs built to sit 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from auto_invoke_permission.permissions import ReservedIds
@@ -112,7 +113,7 @@ def test_each_family(lid: str, reserved: bool) -> None:
 
 
 def test_the_template_and_implicit_names_are_taken_where_they_are() -> None:
-    resources = {"Worker": {}}
+    resources: dict[str, Any] = {"Worker": {}}
     implicit = frozenset({"WorkerRole"})
     ids = ReservedIds((), resources=resources, implicit=implicit)
     assert "Worker" in ids

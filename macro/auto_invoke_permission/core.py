@@ -244,9 +244,7 @@ def _valued(
     with a value, and no AllowCallers reads the values, it is that reading (it reads alike)."""
     if not decided:
         return now
-    if not (every.resolver.asked & now.resolver.values.keys()) and not _declares_callers(
-        every.template_index
-    ):
+    if not (every.resolver.asked & now.resolver.values.keys()) and not every.template_index.declares_callers:
         return every
     return _reading(shape, options, context._replace(decide_conditions=False))
 
@@ -312,22 +310,12 @@ def _declared(
     are none of `resources` and `permissions`. Most templates declare none: declared_callers is
     imported only for one that does, so that the handler's cold import stays small (`make bench`
     (d)), and the logical IDs taken are gathered only then."""
-    if _declares_callers(index):
+    if index.declares_callers:
         from . import declared_callers  # lazy: see above
 
         taken = set(resources) | {p.logical_id for p in permissions}
         return declared_callers.build(index, classifier, conditions, taken)
     return [], [], {}
-
-
-def _declares_callers(index: TemplateIndex) -> bool:
-    """Whether a function of the template has AllowCallers (what declared_callers reads)."""
-    for function in index.functions.values():  # a plain loop: it runs on every function of every template
-        metadata = function.resource.get("Metadata")
-        own = metadata.get(MACRO_KEY) if isinstance(metadata, dict) else None
-        if isinstance(own, dict) and "AllowCallers" in own:
-            return True
-    return False
 
 
 def _resolver(

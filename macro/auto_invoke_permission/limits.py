@@ -80,10 +80,11 @@ def _under_policy_limit_by_bound(permissions: list[Permission]) -> bool:
     longest_id = len(_UNNAMED_ID)
     per_callee: dict[CalleeForm, int] = {}
     for p in permissions:  # one plain loop: it runs for every permission of every template
-        if p.extra or p.callee.alias_name:
-            return False
-        longest_id = max(longest_id, len(p.logical_id))
         callee = p.callee
+        if p.extra or callee.alias_name:
+            return False
+        if len(p.logical_id) > longest_id:  # noqa: PLR1730 - a comparison, not a call per permission
+            longest_id = len(p.logical_id)
         per_callee[callee] = per_callee.get(callee, 0) + 1
     most = max(per_callee.values(), default=0)
     return most * (STATEMENT_OVERHEAD + longest_id + 2 * NAME_ALLOWANCE) <= MAX_POLICY_BYTES

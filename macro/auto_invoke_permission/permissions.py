@@ -91,8 +91,9 @@ class ReservedIds:
             return True
         if not isinstance(lid, str):
             return False
-        # `<F>Version<hash>` or `<F><Event>Role<hash>`: only an ID that ends in 10 hex digits is looked at
-        if not lid[-_HASH_DIGITS:].strip(_HEX) and len(lid) > _HASH_DIGITS and self._hashed(lid):
+        # `<F>Version<hash>` or `<F><Event>Role<hash>`: only an ID with `Version` or `Role` where its hash
+        # would start is looked at (no text is sliced out of the others)
+        if lid.endswith(_HASHED_FAMILIES, 0, len(lid) - _HASH_DIGITS) and self._hashed(lid):
             return True
         if lid.endswith(_FUNCTION_SUFFIXES) and self._function_resource(lid):
             return True
@@ -101,7 +102,9 @@ class ReservedIds:
         return bool(self.connectors) and self._connector_policy(lid)
 
     def _hashed(self, lid: str) -> bool:
-        """`<F>Version<hash>` or `<F><Event>Role<hash>`, for a `lid` that ends in a hash's digits."""
+        """`<F>Version<hash>` or `<F><Event>Role<hash>`."""
+        if len(lid) <= _HASH_DIGITS or lid[-_HASH_DIGITS:].strip(_HEX):
+            return False
         head = lid[:-_HASH_DIGITS]
         if head.endswith("Version") and head[: -len("Version")] in self.versioned:
             return True
@@ -132,6 +135,7 @@ _EVENT_SUFFIXES = ("", "Queue", "EventSourceMapping", "QueuePolicy")
 _FUNCTION_SUFFIXES = ("Url", "UrlPublicPermissions", "URLInvokeAllowPublicAccess", "EventInvokeConfig")
 _HASH_DIGITS = 10  # samtranslator LogicalIdGenerator: the first 10 hex digits of a SHA-1
 _HEX = "0123456789abcdef"
+_HASHED_FAMILIES = ("Version", "Role")  # what comes before the hash: `<F>Version`, `<F><Event>Role`
 _PERMISSION = "Permission"
 _CONNECTOR_POLICIES = ("Policy", "TopicPolicy", "QueuePolicy")
 _DESTINATION = "Destination"
@@ -177,8 +181,8 @@ def sam_reserved_ids(index: TemplateIndex) -> ReservedIds:
                 names.extend(prefix + s for s in _EVENT_SUFFIXES)
                 events.append(prefix)
     connectors = list(index.of_type.get("AWS::Serverless::Connector", ()))
-    for rid, res in index.resources.items():
-        embedded = res.get("Connectors") if isinstance(res, dict) else None
+    for rid in index.connector_holders:
+        embedded = index.resources[rid]["Connectors"]
         if isinstance(embedded, dict):
             connectors.extend(rid + str(key) for key in embedded)
     names.extend(connectors)
@@ -205,9 +209,7 @@ def logical_id(
 
 
 def permission_resource(permission: Permission) -> dict[str, Any]:
-    metadata = {
-        "AutoInvokePermission": {"Callers": list(permission.callers), "Grants": list(permission.grants)}
-    }
+    metadata = {"AutoInvokePermission": {"Callers": [*permission.callers], "Grants": [*permission.grants]}}
     properties = {
         "Action": permission.action,
         "FunctionName": permission.callee.function_name_expression(),

@@ -59,7 +59,7 @@ def _not_analyzed(key: str) -> bool:
 
 
 def _split_resources(resources: Mapping[str, Any]) -> tuple[Mapping[str, Any], tuple[str, ...]]:
-    unanalyzed = tuple(key for key in resources if _not_analyzed(key))
+    unanalyzed = tuple(filter(_not_analyzed, resources))
     if not unanalyzed:
         return resources, ()
     return {k: v for k, v in resources.items() if not _not_analyzed(k)}, unanalyzed

@@ -569,11 +569,7 @@ def _groups(grants: list[Grant]) -> tuple[dict[_GroupKey, list[Grant]], bool]:
         else:
             key = (function, alias_id or "", grant.principal.key, kind.infix)
             url_kinds = True
-        members = groups.get(key)
-        if members is None:
-            groups[key] = [grant]
-        else:
-            members.append(grant)
+        groups.setdefault(key, []).append(grant)  # most groups have one grant: one look-up each
     return groups, url_kinds
 
 

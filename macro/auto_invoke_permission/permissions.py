@@ -193,8 +193,7 @@ def logical_id(
     callee: CalleeForm, principal: Principal, taken: Container[str], kind: PermissionKind = DIRECT
 ) -> str:
     """Readable, alphanumeric, at most 255 characters, never one that is taken."""
-    function, alias, _ = callee  # a record: unpacked at once, as this runs for every permission
-    base = f"{alias or function}{kind.infix}From{principal.label}"
+    base = f"{callee.alias or callee.function}{kind.infix}From{principal.label}"
     if len(base) > MAX_LOGICAL_ID:
         base = base[: MAX_LOGICAL_ID - 8] + short_hash(group_key(callee, principal, kind))
     if base not in taken:
@@ -502,11 +501,10 @@ def build_permissions(
             )
             findings.append(Finding.at("AIP126", resource_policies[function], message))
             continue
-        action, extra, infix = kind
         if kind is not DIRECT:
-            if existing_url and (callee, role_key, infix) in existing_url:
+            if existing_url and (callee, role_key, kind.infix) in existing_url:
                 permissions.append(
-                    Permission("", callee, principal, callers, paths, None, True, action, extra)
+                    Permission("", callee, principal, callers, paths, None, True, kind.action, kind.extra)
                 )
                 continue
             covering = None
@@ -526,7 +524,7 @@ def build_permissions(
                 continue
         taken.add(lid)
         permissions.append(
-            Permission(lid, callee, principal, callers, paths, condition_name, False, action, extra)
+            Permission(lid, callee, principal, callers, paths, condition_name, False, kind.action, kind.extra)
         )
     return Built(permissions, findings, namer.new_conditions)
 
@@ -562,12 +560,11 @@ def _groups(grants: list[Grant]) -> tuple[dict[_GroupKey, list[Grant]], bool]:
     groups: dict[_GroupKey, list[Grant]] = {}
     url_kinds = False
     for grant in grants:
-        function, alias_id, _ = grant.callee
-        kind = grant.kind
+        callee, kind = grant.callee, grant.kind
         if kind is DIRECT:
-            key = (function, alias_id or "", grant.principal.key, "")
+            key = (callee.function, callee.alias or "", grant.principal.key, "")
         else:
-            key = (function, alias_id or "", grant.principal.key, kind.infix)
+            key = (callee.function, callee.alias or "", grant.principal.key, kind.infix)
             url_kinds = True
         groups.setdefault(key, []).append(grant)  # most groups have one grant: one look-up each
     return groups, url_kinds

@@ -39,12 +39,12 @@ def environment_references(facts: Facts) -> list[Finding]:
             else:
                 continue  # a literal: names nothing of the template
             for form in forms:
-                function, alias, _ = form  # a record: unpacked at once
+                function = form.function
                 if function == fid or function in skipped or _allowed(covered, roles, form):
                     continue
                 path = TemplatePath.of(fid, "Properties", "Environment", "Variables", var)
                 unqualified = functions[function].form
-                if alias is not None and _allowed(covered, roles, unqualified):
+                if form.alias is not None and _allowed(covered, roles, unqualified):
                     findings.append(
                         Finding.at(
                             "AIP131",

@@ -472,7 +472,7 @@ def build_permissions(
 ) -> Built:
     """One permission per (callee form, principal, kind) of the grants: existing, added, or a finding.
     Today's kind (lambda:InvokeFunction) first, so that its logical IDs never depend on URL grants."""
-    groups, url_kinds = _groups(grants)
+    groups, url_kinds, conditional = _groups(grants)
     namer = _ConditionNamer(conditions)
     findings = namer.findings
     taken = sam_reserved_ids(index)
@@ -518,7 +518,7 @@ def build_permissions(
         lid = logical_id(callee, principal, taken, kind)
         condition_name = None
         common = _common_conditions(index, functions[function].conditions, alias_id, role_conditions)
-        if common or covering or _any_conditions(first, members):
+        if common or covering or key in conditional:
             expressible, condition_name = namer.condition(lid, common, members, covering or ())
             if not expressible:
                 continue
@@ -544,21 +544,17 @@ def _common_conditions(
     return common
 
 
-def _any_conditions(first: Grant, members: list[Grant]) -> bool:
-    """Whether any grant of a group (`first`: its first) has conditions of its own."""
-    return bool(first.conditions) or (len(members) > 1 and any(g.conditions for g in members))
-
-
 # a group of grants: the callee function, its alias's logical ID or "", the principal key, and "" for
 # today's kind, else the kind's infix
 _GroupKey = tuple[str, str, RoleKey, str]
 
 
-def _groups(grants: list[Grant]) -> tuple[dict[_GroupKey, list[Grant]], bool]:
+def _groups(grants: list[Grant]) -> tuple[dict[_GroupKey, list[Grant]], bool, set[_GroupKey]]:
     """The grants by function, alias, principal and kind, in the order they come; whether a group is
-    of a URL kind."""
+    of a URL kind; the groups with a grant that has conditions of its own."""
     groups: dict[_GroupKey, list[Grant]] = {}
     url_kinds = False
+    conditional: set[_GroupKey] = set()
     for grant in grants:
         callee, kind = grant.callee, grant.kind
         if kind is DIRECT:
@@ -567,7 +563,9 @@ def _groups(grants: list[Grant]) -> tuple[dict[_GroupKey, list[Grant]], bool]:
             key = (callee.function, callee.alias or "", grant.principal.key, kind.infix)
             url_kinds = True
         groups.setdefault(key, []).append(grant)  # most groups have one grant: one look-up each
-    return groups, url_kinds
+        if grant.conditions:
+            conditional.add(key)
+    return groups, url_kinds, conditional
 
 
 def _ordered(groups: dict[_GroupKey, list[Grant]], url_kinds: bool) -> list[_GroupKey]:

@@ -260,6 +260,7 @@ class TemplateIndex:
                 self.resource_policies[target] = rid
         self.role_names: dict[str, str] = {}  # literal RoleName -> logical ID
         self.roles: dict[RoleKey, Role] = {}
+        # each function's (role key, conditions) pairs, by logical ID in sorted order
         self.function_roles: dict[str, list[tuple[RoleKey, CondSet]]] = {}
         # (role key, function) for each role SAM will generate (transform listed before SAM): the
         # roles whose policies come from the function's own Policies, EventInvokeConfig...

@@ -809,3 +809,10 @@ def test_connector_holders_are_every_resource_with_connectors() -> None:
     assert sorted(index.connector_holders) == ["Table", "Worker"]
     assert "TableToOther" in sam_reserved_ids(index)
     assert "WorkerToOther" not in sam_reserved_ids(index)
+
+
+@pytest.mark.parametrize("names", [["Zeta", "Alpha", "Mid"], ["B2", "B10", "A"], ["Worker", "Caller"]])
+def test_function_roles_are_by_logical_id_whatever_the_resource_order(names: list[str]) -> None:
+    # the environment check reads them in this order
+    index = index_of({"Resources": {name: sam_function() for name in names}})
+    assert list(index.function_roles) == sorted(names)

@@ -21,8 +21,7 @@ def environment_references(facts: Facts) -> list[Finding]:
     index, covered = facts.template, facts.covered
     findings: list[Finding] = []
     functions, skipped = index.functions, index.skipped
-    # (role key, conditions) pairs of each function, by its logical ID
-    for fid, roles in sorted(index.function_roles.items()):
+    for fid, roles in index.function_roles.items():  # by logical ID, in sorted order
         if not roles:
             continue
         env = functions[fid].properties.get("Environment")

@@ -59,7 +59,7 @@ def _not_analyzed(key: str) -> bool:
 
 
 def _split_resources(resources: Mapping[str, Any]) -> tuple[Mapping[str, Any], tuple[str, ...]]:
-    unanalyzed = tuple(key for key in resources if _not_analyzed(key))
+    unanalyzed = tuple(filter(_not_analyzed, resources))
     if not unanalyzed:
         return resources, ()
     return {k: v for k, v in resources.items() if not _not_analyzed(k)}, unanalyzed
@@ -244,9 +244,7 @@ def _valued(
     with a value, and no AllowCallers reads the values, it is that reading (it reads alike)."""
     if not decided:
         return now
-    if not (every.resolver.asked & now.resolver.values.keys()) and not _declares_callers(
-        every.template_index
-    ):
+    if not (every.resolver.asked & now.resolver.values.keys()) and not every.template_index.declares_callers:
         return every
     return _reading(shape, options, context._replace(decide_conditions=False))
 
@@ -312,22 +310,12 @@ def _declared(
     are none of `resources` and `permissions`. Most templates declare none: declared_callers is
     imported only for one that does, so that the handler's cold import stays small (`make bench`
     (d)), and the logical IDs taken are gathered only then."""
-    if _declares_callers(index):
+    if index.declares_callers:
         from . import declared_callers  # lazy: see above
 
         taken = set(resources) | {p.logical_id for p in permissions}
         return declared_callers.build(index, classifier, conditions, taken)
     return [], [], {}
-
-
-def _declares_callers(index: TemplateIndex) -> bool:
-    """Whether a function of the template has AllowCallers (what declared_callers reads)."""
-    for function in index.functions.values():  # a plain loop: it runs on every function of every template
-        metadata = function.resource.get("Metadata")
-        own = metadata.get(MACRO_KEY) if isinstance(metadata, dict) else None
-        if isinstance(own, dict) and "AllowCallers" in own:
-            return True
-    return False
 
 
 def _resolver(
@@ -371,7 +359,7 @@ def _summary(
 ) -> dict[str, Any]:
     """The report for Metadata: counts, the permissions added to the template and the declared ones."""
     counts = Counts.of(grant_count, permissions, added, findings)
-    in_template = [p for p in added if p not in declared_permissions]
+    in_template = [p for p in added if p not in declared_permissions] if declared_permissions else added
     return report.report_metadata(
         options, counts, in_template, findings, [p for p in declared_permissions if not p.existing]
     )
@@ -402,6 +390,8 @@ def _conditions_used(added: list[Permission], new_conditions: Mapping[str, Any])
     """The new Conditions the added permissions use, and the new ones those read (a combined
     condition may read a generated one)."""
     wanted: dict[str, Any] = {}
+    if not new_conditions:  # the commonest case: no permission needed a combined condition
+        return wanted
     todo = [p.condition for p in added if p.condition]
     while todo:
         name = todo.pop()

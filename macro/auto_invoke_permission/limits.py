@@ -77,11 +77,14 @@ def _under_policy_limit_by_bound(permissions: list[Permission]) -> bool:
     """Whether no callee's resource policy can reach MAX_POLICY_BYTES, by a bound alone: as many
     statements as the most numerous callee has, each as large as the largest can be. Read only for
     plain permissions (no alias, no further property), whose statements differ in the logical ID."""
-    if not permissions:
-        return True
-    if any(p.extra or p.callee.alias_name for p in permissions):
-        return False
-    longest_id = max(len(p.logical_id) for p in permissions)
-    largest = STATEMENT_OVERHEAD + max(longest_id, len(_UNNAMED_ID)) + 2 * NAME_ALLOWANCE
-    most = max(Counter(p.callee for p in permissions).values())
-    return most * largest <= MAX_POLICY_BYTES
+    longest_id = len(_UNNAMED_ID)
+    per_callee: dict[CalleeForm, int] = {}
+    for p in permissions:  # one plain loop: it runs for every permission of every template
+        callee = p.callee
+        if p.extra or callee.alias_name:
+            return False
+        if len(p.logical_id) > longest_id:  # noqa: PLR1730 - a comparison, not a call per permission
+            longest_id = len(p.logical_id)
+        per_callee[callee] = per_callee.get(callee, 0) + 1
+    most = max(per_callee.values(), default=0)
+    return most * (STATEMENT_OVERHEAD + longest_id + 2 * NAME_ALLOWANCE) <= MAX_POLICY_BYTES

@@ -11,7 +11,7 @@ every `InvokeFrom` one, so they never take an ID today's permissions get.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import Any
 
 from .conditions import (
@@ -54,17 +54,21 @@ def group_key(callee: CalleeForm, principal: Principal, kind: PermissionKind = D
 class ReservedIds:
     """The logical IDs a permission must not take: the template's, and the ones SAM generates later
     when the macro runs before it (a permission on one of them fails SAM's transform or the deploy).
-    Names, and the prefixes of SAM's generated families, matched by their suffix's shape: no regular
-    expression is compiled per template (every deploy is a template the process has not seen).
+    Names, the collections of names it is given (the template's resources, SAM's implicit names: read
+    where they are, not copied), and the prefixes of SAM's generated families, matched by their
+    suffix's shape: no name is generated per function and no regular expression is compiled per
+    template (every deploy is a template the process has not seen).
 
-    * `versioned`: `<F>` of `<F>Version<hash>`, and `events`: `<F><Event>` of `<F><Event>Role<hash>`
-      (samtranslator's LogicalIdGenerator: the first 10 hex digits of a SHA-1);
-    * `events`: `<F><Event>Permission[A-Za-z0-9]*`, the permission of each event source;
+    * `versioned`: each raw SAM function `<F>`, for `<F>Version<hash>` (samtranslator's
+      LogicalIdGenerator: the first 10 hex digits of a SHA-1) and `<F>Url`, `<F>UrlPublicPermissions`,
+      `<F>URLInvokeAllowPublicAccess`, `<F>EventInvokeConfig`;
+    * `events`: `<F><Event>` of `<F><Event>Role<hash>` and `<F><Event>Permission[A-Za-z0-9]*`, the
+      permission of each event source;
     * `connectors`: `<C>` of what SAM makes of a connector, its policy per destination
       (SamConnector._construct_*): `<C>(Policy|TopicPolicy|QueuePolicy|[A-Za-z0-9]*LambdaPermission)`
       then optionally `Destination<n>`."""
 
-    __slots__ = ("connectors", "events", "names", "versioned")
+    __slots__ = ("add", "connectors", "events", "implicit", "names", "resources", "versioned")
 
     def __init__(
         self,
@@ -72,30 +76,45 @@ class ReservedIds:
         versioned: Iterable[str] = (),
         events: Iterable[str] = (),
         connectors: Iterable[str] = (),
+        resources: Container[str] = frozenset(),
+        implicit: Container[str] = frozenset(),
     ) -> None:
         self.names = set(names)
+        self.resources = resources  # the template's logical IDs
+        self.implicit = implicit  # `<F>Role` and `<F>Alias<name>`: the resolver's implicit names
         self.versioned = frozenset(versioned)
         self.events = frozenset(events)
         self.connectors = tuple(sorted(set(connectors)))
+        # takes an ID (a permission's): the set's own method, as it is called for every permission
+        self.add: Callable[[str], None] = self.names.add
 
     def __contains__(self, lid: object) -> bool:
-        if lid in self.names:
+        if lid in self.names or lid in self.resources or lid in self.implicit:
             return True
         if not isinstance(lid, str):
             return False
-        # `<F>Version<hash>` or `<F><Event>Role<hash>`: only an ID that ends in 10 hex digits is looked at
-        if len(lid) > _HASH_DIGITS and not lid[-_HASH_DIGITS:].strip(_HEX) and self._hashed(lid):
+        # `<F>Version<hash>` or `<F><Event>Role<hash>`: only an ID with `Version` or `Role` where its hash
+        # would start is looked at (no text is sliced out of the others)
+        if lid.endswith(_HASHED_FAMILIES, 0, len(lid) - _HASH_DIGITS) and self._hashed(lid):
             return True
-        return bool(self.events and self._event_permission(lid)) or bool(
-            self.connectors and self._connector_policy(lid)
-        )
+        if lid.endswith(_FUNCTION_SUFFIXES) and self._function_resource(lid):
+            return True
+        if self.events and self._event_permission(lid):
+            return True
+        return bool(self.connectors) and self._connector_policy(lid)
 
     def _hashed(self, lid: str) -> bool:
-        """`<F>Version<hash>` or `<F><Event>Role<hash>`, for a `lid` that ends in a hash's digits."""
+        """`<F>Version<hash>` or `<F><Event>Role<hash>`."""
+        if len(lid) <= _HASH_DIGITS or lid[-_HASH_DIGITS:].strip(_HEX):
+            return False
         head = lid[:-_HASH_DIGITS]
         if head.endswith("Version") and head[: -len("Version")] in self.versioned:
             return True
         return head.endswith("Role") and head[: -len("Role")] in self.events
+
+    def _function_resource(self, lid: str) -> bool:
+        """`<F>` and one of `_FUNCTION_SUFFIXES`."""
+        return any(lid.endswith(s) and lid[: -len(s)] in self.versioned for s in _FUNCTION_SUFFIXES)
 
     def _event_permission(self, lid: str) -> bool:
         """`<F><Event>Permission[A-Za-z0-9]*`."""
@@ -109,16 +128,16 @@ class ReservedIds:
     def _connector_policy(self, lid: str) -> bool:
         return any(lid.startswith(cid) and _connector_suffix(lid[len(cid) :]) for cid in self.connectors)
 
-    def add(self, lid: str) -> None:
-        self.names.add(lid)
-
 
 # the suffixes SAM's event sources add to `<Function><Event>` (samtranslator model/eventsources: the
 # rule, mapping or subscription itself, its Permission[<stage>], and the queue, mapping and policy
 # of the SQS event of a schedule or IoT rule)
 _EVENT_SUFFIXES = ("", "Queue", "EventSourceMapping", "QueuePolicy")
+# the resources SAM adds to a function `<F>` for its FunctionUrlConfig and EventInvokeConfig
+_FUNCTION_SUFFIXES = ("Url", "UrlPublicPermissions", "URLInvokeAllowPublicAccess", "EventInvokeConfig")
 _HASH_DIGITS = 10  # samtranslator LogicalIdGenerator: the first 10 hex digits of a SHA-1
 _HEX = "0123456789abcdef"
+_HASHED_FAMILIES = ("Version", "Role")  # what comes before the hash: `<F>Version`, `<F><Event>Role`
 _PERMISSION = "Permission"
 _CONNECTOR_POLICIES = ("Policy", "TopicPolicy", "QueuePolicy")
 _DESTINATION = "Destination"
@@ -150,28 +169,26 @@ def sam_reserved_ids(index: TemplateIndex) -> ReservedIds:
     `<F>Url`, `<F>UrlPublicPermissions`, `<F>URLInvokeAllowPublicAccess`, `<F>EventInvokeConfig`,
     `<F><Event>` and what its event source adds, and each connector's (embedded: `<Source><Key>`)
     generated policies. In SAM's output they are resources already."""
-    names = {*index.resources, *index.resolver.implicit}
+    names: list[str] = []
     versioned: list[str] = []
     events: list[str] = []
     for fid, fn in index.functions.items():
         if not fn.is_sam:
             continue
-        # a tuple, not a generator: this runs for every function of every template
-        names.update((fid + "Url", fid + "UrlPublicPermissions", fid + "URLInvokeAllowPublicAccess"))
-        names.add(fid + "EventInvokeConfig")
         versioned.append(fid)
         declared = fn.properties.get("Events")
-        for event in declared if isinstance(declared, dict) else ():
-            prefix = fid + str(event)
-            names.update(prefix + s for s in _EVENT_SUFFIXES)
-            events.append(prefix)
+        if isinstance(declared, dict) and declared:
+            for event in declared:
+                prefix = fid + str(event)
+                names.extend(prefix + s for s in _EVENT_SUFFIXES)
+                events.append(prefix)
     connectors = list(index.of_type.get("AWS::Serverless::Connector", ()))
-    for rid, res in index.resources.items():
-        embedded = res.get("Connectors") if isinstance(res, dict) else None
+    for rid in index.connector_holders:
+        embedded = index.resources[rid]["Connectors"]
         if isinstance(embedded, dict):
             connectors.extend(rid + str(key) for key in embedded)
-    names.update(connectors)
-    return ReservedIds(names, versioned, events, connectors)
+    names.extend(connectors)
+    return ReservedIds(names, versioned, events, connectors, index.resources, index.resolver.implicit)
 
 
 def logical_id(
@@ -193,9 +210,7 @@ def logical_id(
 
 
 def permission_resource(permission: Permission) -> dict[str, Any]:
-    metadata = {
-        "AutoInvokePermission": {"Callers": list(permission.callers), "Grants": list(permission.grants)}
-    }
+    metadata = {"AutoInvokePermission": {"Callers": [*permission.callers], "Grants": [*permission.grants]}}
     properties = {
         "Action": permission.action,
         "FunctionName": permission.callee.function_name_expression(),
@@ -459,30 +474,34 @@ def build_permissions(
 ) -> Built:
     """One permission per (callee form, principal, kind) of the grants: existing, added, or a finding.
     Today's kind (lambda:InvokeFunction) first, so that its logical IDs never depend on URL grants."""
-    groups, url_groups = _groups(grants)
+    groups, url_kinds, conditional = _groups(grants)
     namer = _ConditionNamer(conditions)
     findings = namer.findings
     taken = sam_reserved_ids(index)
     permissions: list[Permission] = []
-    per_role: dict[RoleKey, tuple[tuple[str, ...], CondSet]] = {}  # callers, and the conditions they share
-    for key, members, kind in _ordered(groups, url_groups):  # a loop of locals: it runs for every permission
-        function, alias_id, role_key = key
-        if function in index.skipped:
+    # per role: its callers, and the conditions of the role and of all its callers
+    per_role: dict[RoleKey, tuple[tuple[str, ...], CondSet]] = {}
+    skipped, resource_policies, functions = index.skipped, index.resource_policies, index.functions
+    # today's kind first, then the URL kinds; a loop of locals, as it runs for every permission
+    for key in _ordered(groups, url_kinds):
+        function, alias_id, role_key, _ = key
+        if function in skipped:
             continue
-        callee, principal = members[0].callee, members[0].principal
-        role = index.roles[role_key]
+        members = groups[key]
+        first = members[0]
+        callee, principal, kind = first.callee, first.principal, first.kind
         shared = per_role.get(role_key)
         if shared is None:
-            shared = per_role[role_key] = _callers_of(role)
-        callers, callers_common = shared
+            shared = per_role[role_key] = _callers_of(index.roles[role_key])
+        callers, role_conditions = shared
         if not callers:
             continue
-        paths = (members[0].path,) if len(members) == 1 else tuple(sorted({g.path for g in members}))
-        if function in index.resource_policies:
+        paths = (first.path,) if len(members) == 1 else tuple(sorted({g.path for g in members}))
+        if function in resource_policies:
             message = (
                 f"{function} has an AWS::Lambda::ResourcePolicy; no permission added for {principal.label}"
             )
-            findings.append(Finding.at("AIP126", index.resource_policies[function], message))
+            findings.append(Finding.at("AIP126", resource_policies[function], message))
             continue
         if kind is not DIRECT:
             if existing_url and (callee, role_key, kind.infix) in existing_url:
@@ -498,10 +517,10 @@ def build_permissions(
             if NO_CONDITIONS in covering:
                 continue
             # present only under its own Condition: the macro's permission covers the rest
-        common = _common_conditions(index, function, alias_id, role.conditions, callers_common)
         lid = logical_id(callee, principal, taken, kind)
         condition_name = None
-        if common or covering or _any_conditions(members):
+        common = _common_conditions(index, functions[function].conditions, alias_id, role_conditions)
+        if common or covering or key in conditional:
             expressible, condition_name = namer.condition(lid, common, members, covering or ())
             if not expressible:
                 continue
@@ -512,28 +531,14 @@ def build_permissions(
     return Built(permissions, findings, namer.new_conditions)
 
 
-_Ordered = list[tuple[tuple[str, str, RoleKey], list[Grant], PermissionKind]]
-
-
-def _ordered(groups: dict[Any, list[Grant]], url_groups: dict[Any, list[Grant]]) -> _Ordered:
-    """The groups in the order their permissions are built: direct ones first, then URL ones by kind."""
-    ordered: _Ordered = [(key, groups[key], DIRECT) for key in sorted(groups)]
-    if url_groups:
-        kinds = {URL.infix: URL, VIA_URL.infix: VIA_URL}
-        for url_key in sorted(url_groups, key=lambda k: (k[3], k[:3])):
-            ordered.append((url_key[:3], url_groups[url_key], kinds[url_key[3]]))
-    return ordered
-
-
 def _common_conditions(
-    index: TemplateIndex, function: str, alias_id: str, role_conditions: CondSet, callers_common: CondSet
+    index: TemplateIndex, own: CondSet, alias_id: str, role_conditions: CondSet
 ) -> CondSet:
-    """The conditions every grant of a group shares: the callee's (and its alias's), the role's and
-    its callers'."""
-    own = index.functions[function].conditions
-    if not (own or role_conditions or callers_common or alias_id):  # the commonest case
+    """The conditions every grant of a group shares: the callee's (`own`) and its alias's, and those
+    of the role and all its callers (`role_conditions`)."""
+    if not (own or role_conditions or alias_id):  # the commonest case
         return NO_CONDITIONS
-    common = and_conditions(own, role_conditions, callers_common)
+    common = and_conditions(own, role_conditions)
     if alias_id:
         alias = index.alias_ids.get(alias_id)
         if alias is not None:
@@ -541,32 +546,34 @@ def _common_conditions(
     return common
 
 
-def _any_conditions(members: list[Grant]) -> bool:
-    """Whether any grant of a group has conditions of its own."""
-    return bool(members[0].conditions if len(members) == 1 else any(g.conditions for g in members))
+# a group of grants: the callee function, its alias's logical ID or "", the principal key, and "" for
+# today's kind, else the kind's infix
+_GroupKey = tuple[str, str, RoleKey, str]
 
 
-def _groups(
-    grants: list[Grant],
-) -> tuple[dict[tuple[str, str, RoleKey], list[Grant]], dict[tuple[str, str, RoleKey, str], list[Grant]]]:
-    """The grants by (function, alias logical ID or "", principal key), in the order they come; the
-    function URL grants apart, by the same and their kind's infix."""
-    groups: dict[tuple[str, str, RoleKey], list[Grant]] = {}
-    url_groups: dict[tuple[str, str, RoleKey, str], list[Grant]] = {}
+def _groups(grants: list[Grant]) -> tuple[dict[_GroupKey, list[Grant]], bool, set[_GroupKey]]:
+    """The grants by function, alias, principal and kind, in the order they come; whether a group is
+    of a URL kind; the groups with a grant that has conditions of its own."""
+    groups: dict[_GroupKey, list[Grant]] = {}
+    url_kinds = False
+    conditional: set[_GroupKey] = set()
     for grant in grants:
-        function, alias_id, _ = grant.callee
-        if grant.kind is not DIRECT:
-            url_groups.setdefault(
-                (function, alias_id or "", grant.principal.key, grant.kind.infix), []
-            ).append(grant)
-            continue
-        key = (function, alias_id or "", grant.principal.key)
-        members = groups.get(key)
-        if members is None:
-            groups[key] = [grant]
+        callee, kind = grant.callee, grant.kind
+        if kind is DIRECT:
+            key = (callee.function, callee.alias or "", grant.principal.key, "")
         else:
-            members.append(grant)
-    return groups, url_groups
+            key = (callee.function, callee.alias or "", grant.principal.key, kind.infix)
+            url_kinds = True
+        groups.setdefault(key, []).append(grant)  # most groups have one grant: one look-up each
+        if grant.conditions:
+            conditional.add(key)
+    return groups, url_kinds, conditional
+
+
+def _ordered(groups: dict[_GroupKey, list[Grant]], url_kinds: bool) -> list[_GroupKey]:
+    """The keys of the groups in the order their permissions are built: today's kind first (its
+    logical IDs never depend on URL grants), then each URL kind."""
+    return sorted(groups, key=lambda key: (key[3], key)) if url_kinds else sorted(groups)
 
 
 class _ConditionNamer:
@@ -652,8 +659,9 @@ def _plain_literals(conds: CondSet, conditions: Mapping[str, Any]) -> CondSet:
 
 
 def _callers_of(role: Role) -> tuple[tuple[str, ...], CondSet]:
-    """The functions that run as a role (sorted, each once), and the conditions they all share."""
+    """The functions that run as a role (sorted, each once), and the conditions of the role and of
+    all its callers (those they share)."""
     if len(role.callers) == 1:  # the commonest case: a role of its own
-        return (role.callers[0],), role.caller_conditions[0]
+        return (role.callers[0],), and_conditions(role.conditions, role.caller_conditions[0])
     common = frozenset.intersection(*role.caller_conditions) if role.caller_conditions else NO_CONDITIONS
-    return tuple(sorted(set(role.callers))), common
+    return tuple(sorted(set(role.callers))), and_conditions(role.conditions, common)

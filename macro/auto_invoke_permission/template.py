@@ -95,10 +95,16 @@ def alnum(text: str) -> str:
     return "".join(c for c in text if c.isascii() and c.isalnum())
 
 
-def is_skipped(resource: Any) -> bool:
-    meta = resource.get("Metadata") if isinstance(resource, dict) else None
+def own_metadata(resource: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A resource's `Metadata.AutoInvokePermission`, when it is a mapping."""
+    meta = resource.get("Metadata")
     own = meta.get("AutoInvokePermission") if isinstance(meta, dict) else None
-    return isinstance(own, dict) and own.get("Skip") in (True, "true", "True")
+    return own if isinstance(own, dict) else None
+
+
+def is_skipped(own: Mapping[str, Any]) -> bool:
+    """Whether a resource's `Metadata.AutoInvokePermission` (`own`) says Skip."""
+    return own.get("Skip") in (True, "true", "True")
 
 
 class Alias(Record):
@@ -128,7 +134,7 @@ class Function:
         self.properties = properties  # SAM Globals merged in for the properties we read
         self.conditions = conditions
         self.names = names  # what its name can be: Ref token, and FunctionName if set
-        self.aliases: list[Alias] = []
+        self.aliases: tuple[Alias, ...] = ()  # by logical ID; most functions have none
         self.is_sam = is_sam  # AWS::Serverless::Function (transform listed before SAM)
         self.form = CalleeForm(logical_id)  # the function itself, unqualified
 
@@ -237,12 +243,13 @@ class TemplateIndex:
         # functions and aliases whose Condition is decided false: logical ID -> the condition
         self.absent: dict[str, str] = {}
         self.functions: dict[str, Function] = {}
-        self.skipped: frozenset[str] = self._read_resources(_global_function(globals_section))
+        # whether a function has Metadata.AutoInvokePermission.AllowCallers (what declared_callers reads)
+        self.declares_callers = False
+        # resources with embedded connectors (SAM generates their policies), whatever their Condition
+        self.connector_holders: list[str] = []
         # which function a name (as a symbolic string) belongs to
         self.by_name: dict[Sym, list[tuple[str, CondSet]]] = {}
-        for fid, fn in self.functions.items():
-            for name, conds in fn.names:
-                self.by_name.setdefault(name, []).append((fid, conds))
+        self.skipped: frozenset[str] = self._read_resources(_global_function(globals_section))
         self.alias_ids: dict[str, tuple[str, Alias]] = {}
         self._index_aliases()
         self.versions: set[str] = set(self.of_type.get(LAMBDA_VERSION, ()))
@@ -253,6 +260,7 @@ class TemplateIndex:
                 self.resource_policies[target] = rid
         self.role_names: dict[str, str] = {}  # literal RoleName -> logical ID
         self.roles: dict[RoleKey, Role] = {}
+        # each function's (role key, conditions) pairs, by logical ID in sorted order
         self.function_roles: dict[str, list[tuple[RoleKey, CondSet]]] = {}
         # (role key, function) for each role SAM will generate (transform listed before SAM): the
         # roles whose policies come from the function's own Policies, EventInvokeConfig...
@@ -263,22 +271,26 @@ class TemplateIndex:
             self._index_other_principals()
 
     def _read_resources(self, global_function: Mapping[str, Any]) -> frozenset[str]:
-        """One pass over the resources: logical IDs by type, functions; returns the skipped ones.
-        A resource whose Condition is decided false does not exist in this deploy: it is not indexed,
-        so no stage reads it (it stays in the template, untouched)."""
+        """One pass over the resources: logical IDs by type, functions and their names, what their
+        own Metadata says; returns the skipped ones. A resource whose Condition is decided false does
+        not exist in this deploy: it is not indexed, so no stage reads it (it stays in the template,
+        untouched)."""
         skipped: set[str] = set()
         conditions = self.resolver.conditions
-        of_type = self.of_type
+        of_type, by_name = self.of_type, self.by_name
         for rid, res in self.resources.items():
             if not isinstance(res, dict):
                 continue
+            if "Connectors" in res:
+                self.connector_holders.append(rid)
             conds = condition_of(res) if "Condition" in res else NO_CONDITIONS
             if conds and decided_false(conds, conditions):
                 if res.get("Type") in CALLEE_TYPES:
                     self.absent[rid] = str(res["Condition"])
                 continue
             rtype = res.get("Type")
-            if "Metadata" in res and is_skipped(res):
+            own = own_metadata(res) if "Metadata" in res else None
+            if own is not None and is_skipped(own):
                 skipped.add(rid)
             if not isinstance(rtype, str):
                 continue
@@ -288,12 +300,16 @@ class TemplateIndex:
             else:
                 same_type.append(rid)
             if rtype in FUNCTION_TYPES:
+                is_sam = rtype == SAM_FUNCTION
                 fn_props = properties(res)
-                if rtype == SAM_FUNCTION and global_function:
+                if is_sam and global_function:
                     fn_props = _merge_globals(global_function, fn_props)
-                self.functions[rid] = Function(
-                    rid, res, fn_props, conds, self._names(rid, fn_props), rtype == SAM_FUNCTION
-                )
+                names = self._names(rid, fn_props)
+                self.functions[rid] = Function(rid, res, fn_props, conds, names, is_sam)
+                if own is not None and "AllowCallers" in own:
+                    self.declares_callers = True
+                for name, name_conds in names:
+                    by_name.setdefault(name, []).append((rid, name_conds))
         return frozenset(skipped)  # Metadata.AutoInvokePermission.Skip
 
     def _index_aliases(self) -> None:
@@ -305,21 +321,19 @@ class TemplateIndex:
             alias_name = self._alias_name(props.get("Name"))
             if target and alias_name is not None:
                 alias = Alias(rid, alias_name, condition_of(res))
-                self.functions[target].aliases.append(alias)
+                self.functions[target].aliases += (alias,)
                 self.alias_ids[rid] = (target, alias)
         for fid, fn in self.functions.items():
             node = fn.properties.get("AutoPublishAlias") if fn.is_sam else None  # Globals merged in
             auto = None if node is None else auto_publish_alias(node, self.resolver.parameter_values)
-            if auto is None:
-                continue
-            alias = Alias(sam_alias_logical_id(fid, auto), auto, fn.conditions)
-            if alias.logical_id not in self.alias_ids:
-                fn.aliases.append(alias)
-                self.alias_ids[alias.logical_id] = (fid, alias)
-            self.alias_ids.setdefault(f"{fid}.Alias", (fid, alias))
-        for fn in self.functions.values():
-            if len(fn.aliases) > 1:
-                fn.aliases.sort(key=lambda a: a.logical_id)
+            if auto is not None:
+                alias = Alias(sam_alias_logical_id(fid, auto), auto, fn.conditions)
+                if alias.logical_id not in self.alias_ids:
+                    fn.aliases += (alias,)
+                    self.alias_ids[alias.logical_id] = (fid, alias)
+                self.alias_ids.setdefault(f"{fid}.Alias", (fid, alias))
+            if len(fn.aliases) > 1:  # every alias of `fn` is known by now
+                fn.aliases = tuple(sorted(fn.aliases, key=lambda a: a.logical_id))
 
     def _alias_name(self, node: Any) -> str | None:
         """An alias's Name: its text when known; for a parameter without a value its symbol, which
@@ -343,20 +357,24 @@ class TemplateIndex:
                 if text:
                     self.role_names[text] = rid
         # sorted, so that the first caller's spelling of a shared role is the same in any resource order
-        for fid in sorted(self.functions):
-            if fid in self.skipped:
+        roles, functions, skipped = self.roles, self.functions, self.skipped
+        for fid in sorted(functions):
+            if fid in skipped:
                 continue
-            fn = self.functions[fid]
-            self.function_roles[fid] = self._execution_roles(fn)
-            for role_key, conds in self.function_roles[fid]:
-                role = self.roles[role_key]
+            fn = functions[fid]
+            execution_roles = self.function_roles[fid] = self._execution_roles(fn)
+            for role_key, conds in execution_roles:
+                role = roles[role_key]
                 role.callers.append(fid)
                 role.caller_conditions.append(fn.conditions | conds if conds else fn.conditions)
+        # by logical ID (`role_id_order`), compared as text: a generated role's ID is unique
         generated = [
-            (key, role.sam_function) for key, role in self.roles.items() if role.sam_function is not None
+            (role.principal.role, key, role.sam_function)
+            for key, role in roles.items()
+            if role.sam_function is not None
         ]
-        generated.sort(key=role_id_order)
-        return [(key, self.functions[fid]) for key, fid in generated]
+        generated.sort()
+        return [(key, functions[fid]) for _, key, fid in generated]
 
     def _index_other_principals(self) -> None:
         """The roles of resources other than functions (ACTING_ROLE_PATHS; the resource is their

@@ -5,7 +5,13 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import cast
 
-from auto_invoke_permission.limits import MAX_POLICY_BYTES, check, statement_bytes
+import pytest
+from auto_invoke_permission.limits import (
+    MAX_POLICY_BYTES,
+    _under_policy_limit_by_bound,
+    check,
+    statement_bytes,
+)
 from auto_invoke_permission.model import CalleeForm, Permission, Principal, RoleKey
 from auto_invoke_permission.template import TemplateIndex
 
@@ -36,3 +42,35 @@ def test_a_callee_over_the_policy_limit_is_aip151() -> None:
     assert sum(map(statement_bytes, permissions)) > MAX_POLICY_BYTES
     found = check(NO_RESOURCES, permissions, permissions)
     assert [(f.code, f.resource) for f in found] == [("AIP151", "Worker")]
+
+
+def on(callee: CalleeForm, p: Permission, extra: tuple[tuple[str, object], ...] = ()) -> Permission:
+    return Permission(p.logical_id, callee, p.principal, p.callers, p.grants, None, p.existing, extra=extra)
+
+
+PLAIN = [permission(f"WorkerInvokeFromCaller{n}Role", n) for n in range(60)]
+SPREAD = [on(CalleeForm(f"Worker{n % 6}"), p) for n, p in enumerate(PLAIN)]
+
+
+@pytest.mark.parametrize(
+    ("permissions", "under"),
+    [
+        pytest.param([], True, id="none"),
+        pytest.param(PLAIN[:10], True, id="few-on-one-callee"),
+        pytest.param(PLAIN, False, id="many-on-one-callee"),
+        pytest.param(SPREAD, True, id="many-spread-over-callees"),
+        pytest.param([on(CalleeForm("Worker", "WorkerAliasLive", "live"), PLAIN[0])], False, id="alias"),
+        pytest.param([on(CALLEE, PLAIN[0], (("FunctionUrlAuthType", "AWS_IAM"),))], False, id="extra"),
+        pytest.param([permission("", n) for n in range(55)], True, id="existing-ids-count-40"),
+        pytest.param([permission("", n) for n in range(60)], False, id="existing-over"),
+    ],
+)
+def test_the_bound_decides_only_plain_permissions_well_under_the_limit(
+    permissions: list[Permission], under: bool
+) -> None:
+    assert _under_policy_limit_by_bound(permissions) is under
+    if under:  # the bound never says under where the estimate is over
+        sizes: dict[CalleeForm, int] = {}
+        for p in permissions:
+            sizes[p.callee] = sizes.get(p.callee, 0) + statement_bytes(p)
+        assert all(size <= MAX_POLICY_BYTES for size in sizes.values())

@@ -768,3 +768,51 @@ def test_ids_that_do_not_clash_are_unchanged() -> None:
     template = variant(BASE, Worker={**worker, "Connectors": connector_to("Other")}, Other=sam_function())
     ids = sorted(p.logical_id for p in run(template).added)
     assert ids == ["OtherInvokeFromWorkerRole", "WorkerInvokeFromCallerRole"]
+
+
+# ------------------------------------------- what the index's one pass reads of each resource's Metadata
+OWN_METADATA: list[Any] = [
+    pytest.param({"Skip": True}, {"Worker"}, False, id="skip"),
+    pytest.param({"Skip": "true"}, {"Worker"}, False, id="skip-text"),
+    pytest.param({"Skip": "True"}, {"Worker"}, False, id="skip-title"),
+    pytest.param({"Skip": False}, set(), False, id="skip-false"),
+    pytest.param({"Skip": "yes"}, set(), False, id="skip-other-text"),
+    pytest.param({"AllowCallers": []}, set(), True, id="allow-callers"),
+    pytest.param({"Skip": True, "AllowCallers": []}, {"Worker"}, True, id="both"),
+    pytest.param(["Skip"], set(), False, id="not-a-mapping"),
+]
+
+
+@pytest.mark.parametrize(("own", "skipped", "declares"), OWN_METADATA)
+def test_the_index_reads_skip_and_allow_callers_in_its_one_pass(
+    own: Any, skipped: set[str], declares: bool
+) -> None:
+    worker = {**sam_function(), "Metadata": {"AutoInvokePermission": own}}
+    index = index_of(variant(BASE, Worker=worker))
+    assert index.skipped == skipped
+    assert index.declares_callers is declares
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [{"AutoInvokePermission": {"AllowCallers": []}}, {"Other": {"AllowCallers": []}}, "text"],
+)
+def test_only_a_function_declares_callers(metadata: Any) -> None:
+    queue = {"Type": "AWS::SQS::Queue", "Metadata": metadata}
+    assert index_of(variant(BASE, Queue=queue)).declares_callers is False
+
+
+def test_connector_holders_are_every_resource_with_connectors() -> None:
+    table = {"Type": "AWS::DynamoDB::Table", "Connectors": connector_to("Worker")}
+    worker = {**sam_function(), "Connectors": "not a mapping"}
+    index = index_of(variant(BASE, Table=table, Worker=worker))
+    assert sorted(index.connector_holders) == ["Table", "Worker"]
+    assert "TableToOther" in sam_reserved_ids(index)
+    assert "WorkerToOther" not in sam_reserved_ids(index)
+
+
+@pytest.mark.parametrize("names", [["Zeta", "Alpha", "Mid"], ["B2", "B10", "A"], ["Worker", "Caller"]])
+def test_function_roles_are_by_logical_id_whatever_the_resource_order(names: list[str]) -> None:
+    # the environment check reads them in this order
+    index = index_of({"Resources": {name: sam_function() for name in names}})
+    assert list(index.function_roles) == sorted(names)

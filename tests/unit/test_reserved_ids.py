@@ -4,6 +4,7 @@ the whole-ID regular expressions of samtranslator's naming, on IDs built to sit 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from auto_invoke_permission.permissions import ReservedIds
@@ -13,10 +14,11 @@ from hypothesis import strategies as st
 # samtranslator's naming, as regular expressions: the oracle
 _HASH = "[0-9a-f]{10}"
 _CONNECTOR = r"(?:Policy|TopicPolicy|QueuePolicy|[A-Za-z0-9]*LambdaPermission)(?:Destination[0-9]+)?"
+_FUNCTION = "(?:Url|UrlPublicPermissions|URLInvokeAllowPublicAccess|EventInvokeConfig)"
 
 
 def oracle(versioned: list[str], events: list[str], connectors: list[str]) -> re.Pattern[str] | None:
-    patterns = [re.escape(fid + "Version") + _HASH for fid in versioned]
+    patterns = [re.escape(fid) + "(?:Version" + _HASH + "|" + _FUNCTION + ")" for fid in versioned]
     patterns += [re.escape(prefix) + "(?:Permission[A-Za-z0-9]*|Role" + _HASH + ")" for prefix in events]
     patterns += [re.escape(cid) + _CONNECTOR for cid in connectors]
     return re.compile("(?:" + "|".join(patterns) + ")") if patterns else None
@@ -46,6 +48,10 @@ PIECES = st.sampled_from(
         "abcdef0123",
         "abcdef012",
         "ABCDEF0123",
+        "Url",
+        "UrlPublicPermissions",
+        "URLInvokeAllowPublicAccess",
+        "EventInvokeConfig",
         "x-y",
         "é",
         "²",
@@ -91,6 +97,12 @@ def test_structural_check_agrees_with_the_regular_expressions(
         ("ConnWriteLambdaPermissionDestination", False),
         ("ConnPolicyX", False),
         ("WorkerInvokeFromCallerRole", False),
+        ("FnUrl", True),
+        ("FnUrlPublicPermissions", True),
+        ("FnURLInvokeAllowPublicAccess", True),
+        ("FnEventInvokeConfig", True),
+        ("FnUrlX", False),
+        ("OtherUrl", False),
         ("Fn", True),  # a name
     ],
 )
@@ -98,6 +110,19 @@ def test_each_family(lid: str, reserved: bool) -> None:
     ids = ReservedIds({"Fn"}, versioned=["Fn"], events=["FnNightly"], connectors=["Conn"])
     assert (lid in ids) is reserved
     assert expected(lid, ["Fn"], ["FnNightly"], ["Conn"]) is (reserved and lid != "Fn")
+
+
+def test_the_template_and_implicit_names_are_taken_where_they_are() -> None:
+    resources: dict[str, Any] = {"Worker": {}}
+    implicit = frozenset({"WorkerRole"})
+    ids = ReservedIds((), resources=resources, implicit=implicit)
+    assert "Worker" in ids
+    assert "WorkerRole" in ids
+    assert "WorkerInvokeFromCallerRole" not in ids
+    ids.add("WorkerInvokeFromCallerRole")
+    assert "WorkerInvokeFromCallerRole" in ids
+    assert resources == {"Worker": {}}
+    assert implicit == {"WorkerRole"}
 
 
 def test_added_ids_are_taken() -> None:

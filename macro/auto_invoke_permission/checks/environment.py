@@ -20,31 +20,29 @@ MAX_DEPTH = 20
 def environment_references(facts: Facts) -> list[Finding]:
     index, covered = facts.template, facts.covered
     findings: list[Finding] = []
-    for fid in sorted(index.function_roles):
-        env = index.functions[fid].properties.get("Environment")
+    functions, skipped = index.functions, index.skipped
+    for fid, roles in index.function_roles.items():  # by logical ID, in sorted order
+        if not roles:
+            continue
+        env = functions[fid].properties.get("Environment")
         variables = env.get("Variables") if isinstance(env, dict) else None
         if not isinstance(variables, dict):
             continue
-        roles = index.function_roles[fid]  # (role key, conditions) pairs
-        if not roles:
-            continue
         for var in sorted(variables, key=str) if len(variables) > 1 else variables:
             value = variables[var]
-            if not isinstance(value, (dict, list)):
-                continue  # a literal: names nothing of the template
-            ref = value.get("Ref") if isinstance(value, dict) and len(value) == 1 else None
-            if isinstance(ref, str):  # the commonest shape, without the resolver
-                direct = _ref_form(index, ref)
+            if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("Ref"), str):
+                direct = _ref_form(index, value["Ref"])  # the commonest shape, without the resolver
                 forms = [direct] if direct is not None else []
-            else:
+            elif isinstance(value, (dict, list)):
                 forms = sorted(set(_callees(facts.classifier, value)), key=lambda f: f.label)
+            else:
+                continue  # a literal: names nothing of the template
             for form in forms:
-                if form.function == fid or form.function in index.skipped:
-                    continue
-                if _allowed(covered, roles, form):
+                function = form.function
+                if function == fid or function in skipped or _allowed(covered, roles, form):
                     continue
                 path = TemplatePath.of(fid, "Properties", "Environment", "Variables", var)
-                unqualified = index.functions[form.function].form
+                unqualified = functions[function].form
                 if form.alias is not None and _allowed(covered, roles, unqualified):
                     findings.append(
                         Finding.at(

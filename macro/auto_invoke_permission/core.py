@@ -8,7 +8,6 @@ input.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from . import checks, limits, report, sources, suppressions
 from .conditions import Conditions, condition_cycles, referenced_conditions
@@ -38,6 +37,10 @@ from .resolver import Resolver
 from .targets import TargetClassifier
 from .template import TemplateIndex, sam_generated_names
 from .urls import AWS_IAM, FunctionUrl, function_urls
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 PRODUCES: frozenset[FindingCode] = frozenset({"AIP140", "AIP141", "AIP142"})  # what the run itself reports
 

@@ -9,7 +9,6 @@ become grants on callee forms, Denies remove them, and what cannot be mirrored b
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
 
 from . import sources
 from .conditions import NO_CONDITIONS, CondSet, and_conditions, contradictory, decided_false, negated
@@ -31,6 +30,10 @@ from .statements import (
 from .targets import Target, TargetClassifier
 from .template import Role, TemplateIndex
 from .urls import aws_iam_auth_only, via_url_only
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # what reading statements reports: malformed statements, what a Resource cannot be, Denies
 PRODUCES: frozenset[FindingCode] = frozenset(
@@ -348,7 +351,7 @@ class _Reader:
         """One resolved Resource value of a direct InvokeFunction grant."""
         if isinstance(value, Unresolved):
             path = _resource_path(stmt_path, position)
-            code = cast(FindingCode, value.code)  # the resolver's codes: AIP114, AIP115, AIP116
+            code = value.code  # the resolver's codes: AIP114, AIP115, AIP116
             message = f"cannot resolve the Resource: {value.reason}"
             if code == "AIP114":
                 message = f"{message}. {self._allow_callers_hint(principal, 'In')}"

@@ -11,7 +11,6 @@ import gc
 import os
 import sys
 import time
-from typing import Any
 
 # The imports below create thousands of objects that live as long as the container (classes,
 # functions, tables); a collection while they are made only traverses them, and took a tenth of
@@ -24,6 +23,10 @@ from .event import MacroEvent  # noqa: E402
 from .model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, TransformContext, TransformFailure  # noqa: E402
 from .options import Mode, OptionError, Options, defaults_from_environment, resolve_options  # noqa: E402
 from .template_inputs import own_options  # noqa: E402
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 gc.freeze()
 if _COLLECTING:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
-from typing import Any
 
 from .conditions import (
     NO_CONDITIONS,
@@ -31,6 +30,10 @@ from .resolver import Sym
 from .statements import INVOKE_ACTION
 from .targets import TargetClassifier
 from .template import LAMBDA_PERMISSION, Role, TemplateIndex, properties
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 PRODUCES: frozenset[FindingCode] = frozenset({"AIP126", "AIP127", "AIP132", "AIP134"})
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from .findings import Finding
 from .model import Counts, Permission
 from .options import Mode, Options
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MESSAGE_PREFIX = "AutoInvokePermission:"
 MAX_LISTED_PROBLEMS = 10

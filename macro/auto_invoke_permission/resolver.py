@@ -20,11 +20,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any, TypeAlias
 
 from .conditions import NO_CONDITIONS, Conditions, CondSet, and_conditions, decide, decided_false, undefined
 from .records import Record
 from .template_inputs import is_list_parameter
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
+
+    from .findings import FindingCode
 
 MAX_DEPTH = 40
 MAX_BRANCHES = 64
@@ -57,7 +62,7 @@ class Unresolved:
 
     __slots__ = ("code", "reason")
 
-    def __init__(self, reason: str, code: str = "AIP116") -> None:
+    def __init__(self, reason: str, code: FindingCode = "AIP116") -> None:
         self.reason = reason
         self.code = code  # AIP114 for Fn::ImportValue, AIP115 for parameters without a value
 
@@ -606,7 +611,7 @@ def _cannot_resolve(name: str) -> Intrinsic:
     return resolve
 
 
-Intrinsic: TypeAlias = Callable[[Resolver, Any, int, bool], list[Branch]]
+Intrinsic: TypeAlias = Callable[[Resolver, "Any", int, bool], list[Branch]]
 
 # Every intrinsic function CloudFormation defines (and `Condition`), each with the one function that
 # resolves it; a name not in the table is an unknown intrinsic.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any, cast
 
 from .conditions import MAX_IF_DEPTH, NO_CONDITIONS, CondSet, UndefinedCondition, and_conditions, if_branches
 from .findings import FindingCode
@@ -13,6 +12,10 @@ from .model import json_kind
 from .paths import TemplatePath
 from .records import Record
 from .resolver import Resolver, Sym, Token, Unresolved, literal, unknown_parameter
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 INVOKE_ACTION = "lambda:invokefunction"
 URL_ACTION = "lambda:invokefunctionurl"  # calls through a function URL
@@ -153,7 +156,7 @@ def text_documents(document: Any, path: str, resolver: Resolver) -> Iterator[tup
     for value, conds in branches:
         if isinstance(value, Unresolved):
             message = f"cannot read the policy document: {value.reason}"
-            yield Problem(path, message, cast(FindingCode, value.code), may_deny=True)
+            yield Problem(path, message, value.code, may_deny=True)
             continue
         text = literal(value)
         if text is not None:

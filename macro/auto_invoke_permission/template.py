@@ -8,7 +8,6 @@ generated role `<Id>Role` is a virtual role here) and SAM's output.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from .conditions import NO_CONDITIONS, CondSet, UndefinedCondition, condition_of, decided_false, if_branches
 from .findings import Finding
@@ -16,6 +15,10 @@ from .model import CalleeForm, Principal, RoleKey
 from .paths import TemplatePath
 from .records import Record
 from .resolver import Resolver, Sym, Token, literal, single_token, sym_text, unknown_parameter
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
 SAM_FUNCTION = "AWS::Serverless::Function"

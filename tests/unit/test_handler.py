@@ -394,3 +394,16 @@ def test_import_leaves_the_collector_as_it_was(collecting: bool) -> None:
     )
     done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == str(collecting)
+
+
+def test_a_call_loads_neither_typing_nor_openssl() -> None:
+    # Lambda's cold start: types are for mypy only, and hashlib (OpenSSL) loads only for a logical ID
+    # that needs a hash (CONTRIBUTING.md, Habits)
+    code = (
+        f"import json, sys; sys.path.insert(0, {str(REPO / 'macro')!r}); "
+        "from auto_invoke_permission.handler import handler; "
+        f"response = handler(json.loads({json.dumps(event(BASE))!r}), None); "
+        "print(response['status'], sorted({'typing', 'hashlib', 'dataclasses'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "success []"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..findings import Finding
 from ..grants import covered_forms
 from ..model import CalleeForm, RoleKey
@@ -11,6 +9,10 @@ from ..paths import TemplatePath
 from ..statements import Problem, invoke_statement, statements
 from ..template import properties
 from . import Check, Facts
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def permissions_boundaries(facts: Facts) -> list[Finding]:

@@ -4,7 +4,6 @@ grant covers only the unqualified ARN (AIP131)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from ..findings import Finding, FindingCode
 from ..model import CalleeForm, RoleKey
@@ -13,6 +12,10 @@ from ..resolver import Token
 from ..targets import TargetClassifier
 from ..template import TemplateIndex
 from . import Check, Facts
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_DEPTH = 20
 

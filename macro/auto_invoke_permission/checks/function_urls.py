@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from ..findings import Finding
 from ..model import URL, CalleeForm, RoleKey
@@ -20,6 +19,10 @@ from ..statements import INVOKE_ACTION, URL_ACTION
 from ..template import LAMBDA_PERMISSION, TemplateIndex, properties
 from ..urls import AWS_IAM, NONE, FunctionUrl
 from . import Check, Facts
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_DEPTH = 20
 _SUB_URL = re.compile(r"\$\{([A-Za-z0-9]+)\.FunctionUrl\}")

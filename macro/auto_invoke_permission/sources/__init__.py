@@ -9,12 +9,21 @@ protocol), listed once in `registered`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
 
 from ..conditions import CondSet, decided_false
 from ..model import INVOKE_FUNCTION, RoleKey
 from ..paths import TemplatePath
 from ..template import TemplateIndex
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+
+    class PolicySource(Protocol):
+        """One way a template attaches identity policies to callers' roles: a module of `sources/`
+        with a `documents` function, listed in `registered`."""
+
+        def documents(self, index: TemplateIndex) -> Iterable[PolicyDocument]: ...
 
 
 class PolicyDocument:
@@ -39,13 +48,6 @@ class PolicyDocument:
 
     def with_conditions(self, conditions: CondSet) -> PolicyDocument:
         return PolicyDocument(self.role_key, self.document, self.path, conditions, self.held_by)
-
-
-class PolicySource(Protocol):
-    """One way a template attaches identity policies to callers' roles: a module of `sources/` with
-    a `documents` function, listed in `registered`."""
-
-    def documents(self, index: TemplateIndex) -> Iterable[PolicyDocument]: ...
 
 
 def invoke_document(resource: Any) -> dict[str, Any]:

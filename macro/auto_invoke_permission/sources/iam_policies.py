@@ -6,13 +6,16 @@ Attached by `Ref` of a role (SAM's generated `<Function>Role` included) or by a 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from ..conditions import UndefinedCondition, and_conditions, condition_of, if_branches
 from ..model import RoleKey
 from ..paths import TemplatePath
 from ..template import MANAGED_POLICY, TemplateIndex, properties
 from . import PolicyDocument, as_list
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 USERS_PROPERTY = {  # read for diagnosis only (`TemplateIndex.every_principal`)
     "AWS::IAM::Policy": "Users",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from ..conditions import UndefinedCondition, and_conditions, condition_of, if_branches
 from ..model import RoleKey
@@ -11,6 +10,10 @@ from ..paths import TemplatePath
 from ..template import TemplateIndex, properties, role_id_order
 from . import PolicyDocument, as_list, invoke_document
 from .aws_managed import wildcard_policy_name
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:

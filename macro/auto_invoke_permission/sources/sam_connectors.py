@@ -8,13 +8,16 @@ allowing `lambda:InvokeFunction` on the destination's unqualified ARN.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from ..conditions import NO_CONDITIONS, CondSet, and_conditions, condition_of
 from ..model import RoleKey
 from ..paths import TemplatePath
 from ..template import FUNCTION_TYPES, TemplateIndex, properties
 from . import PolicyDocument, as_list, invoke_document
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 CONNECTOR = "AWS::Serverless::Connector"
 

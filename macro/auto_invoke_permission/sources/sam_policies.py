@@ -9,7 +9,6 @@ set, so only functions whose role SAM generates are read here.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from ..conditions import NO_CONDITIONS, CondSet, UndefinedCondition, if_branches
 from ..model import RoleKey
@@ -18,6 +17,10 @@ from ..template import TemplateIndex
 from . import PolicyDocument, as_list, invoke_document
 from .aws_managed import wildcard_policy_name
 from .iam_roles import managed_policy_documents
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # SAM's LambdaInvokePolicy template (policy_templates.json): the name with a trailing `*`
 LAMBDA_INVOKE_RESOURCE = (

@@ -279,10 +279,10 @@ def analyze(fragment: Any, options: Options, context: TransformContext) -> Trans
     The permissions hold for every parameter value CloudFormation may later apply to the output; this
     deploy's values decide only which findings apply now (docs/guide/parameter-values.md)."""
     shape = _shape(fragment)
-    template, resources_only, resources, _ = shape
+    template, resources_only, _, _ = shape
     conditions = None if resources_only else template.get("Conditions", {})
-    ignores = suppressions.resource_ignores(resources)
     now = _reading(shape, options, context)
+    ignores = suppressions.resource_ignores(now.template_index.ignores)
     now_built = _build(now, now.grants, conditions)
     built = _for_every_value(now, now_built, shape, options, context)
     findings = sorted(

@@ -38,18 +38,15 @@ def resource_path(rid: str) -> str:
     return f"{rid}.Metadata.{MACRO_KEY}.Ignore"
 
 
-def resource_ignores(resources: Mapping[str, Any]) -> dict[str, frozenset[FindingCode]]:
-    """Each resource's `Metadata.AutoInvokePermission.Ignore`, by logical ID.
-    Raises TransformFailure naming every Ignore that is not a list of codes that can be ignored."""
+def resource_ignores(ignores: Mapping[str, Any]) -> dict[str, frozenset[FindingCode]]:
+    """Each resource's `Metadata.AutoInvokePermission.Ignore` as codes, by logical ID (`ignores`: the
+    values as written, which `TemplateIndex.ignores` holds). Raises TransformFailure naming every
+    Ignore that is not a list of codes that can be ignored."""
     out: dict[str, frozenset[FindingCode]] = {}
     problems: list[str] = []
-    for rid, res in resources.items():
-        meta = res.get("Metadata") if isinstance(res, dict) else None
-        own = meta.get(MACRO_KEY) if isinstance(meta, dict) else None
-        if not isinstance(own, dict) or "Ignore" not in own:
-            continue
+    for rid, node in ignores.items():
         try:
-            out[rid] = parse_codes(own["Ignore"], resource_path(rid))
+            out[rid] = parse_codes(node, resource_path(rid))
         except OptionError as error:
             problems.append(str(error))
     if problems:

@@ -250,6 +250,9 @@ class TemplateIndex:
         self.declares_callers = False
         # resources with embedded connectors (SAM generates their policies), whatever their Condition
         self.connector_holders: list[str] = []
+        # each resource's Metadata.AutoInvokePermission.Ignore as written, whatever its Condition
+        # (`suppressions.resource_ignores` reads them)
+        self.ignores: dict[str, Any] = {}
         # which function a name (as a symbolic string) belongs to
         self.by_name: dict[Sym, list[tuple[str, CondSet]]] = {}
         self.skipped: frozenset[str] = self._read_resources(_global_function(globals_section))
@@ -286,13 +289,15 @@ class TemplateIndex:
                 continue
             if "Connectors" in res:
                 self.connector_holders.append(rid)
+            own = own_metadata(res) if "Metadata" in res else None
+            if own is not None and "Ignore" in own:  # read whatever the Condition: a bad one fails the run
+                self.ignores[rid] = own["Ignore"]
             conds = condition_of(res) if "Condition" in res else NO_CONDITIONS
             if conds and decided_false(conds, conditions):
                 if res.get("Type") in CALLEE_TYPES:
                     self.absent[rid] = str(res["Condition"])
                 continue
             rtype = res.get("Type")
-            own = own_metadata(res) if "Metadata" in res else None
             if own is not None and is_skipped(own):
                 skipped.add(rid)
             if not isinstance(rtype, str):

@@ -117,6 +117,30 @@ def test_resource_ignore_is_validated(ignore: Any, message: str | None) -> None:
     assert [p for p in failure.value.problems if message in p], failure.value.problems
 
 
+@pytest.mark.parametrize(
+    ("condition", "resource_is_read"),
+    [
+        pytest.param("Never", False, id="condition-decided-false"),
+        pytest.param("Always", True, id="condition-decided-true"),
+    ],
+)
+def test_resource_ignore_is_validated_whatever_the_condition(condition: str, resource_is_read: bool) -> None:
+    """The index reads every resource's Ignore, also one under a Condition the deploy decides false
+    (a resource the index does not hold): a bad Ignore fails the run either way."""
+    template = ignoring("Caller", "AIP999")
+    template["Conditions"] = {
+        "Never": {"Fn::Equals": ["a", "b"]},
+        "Always": {"Fn::Equals": ["a", "a"]},
+    }
+    template["Resources"]["Caller"]["Condition"] = condition
+    index = core.read_fragment(template, TransformContext()).template_index
+    assert ("Caller" in index.functions) is resource_is_read
+    assert index.ignores == {"Caller": ["AIP999"]}
+    with pytest.raises(TransformFailure) as failure:
+        run(template)
+    assert [p for p in failure.value.problems if ignore_path("Caller") in p], failure.value.problems
+
+
 # ------------------------------------------------------------------ template level
 @pytest.mark.parametrize(
     ("metadata", "params", "accepted"),

@@ -27,6 +27,7 @@ from ..model import DEFAULT_MACRO_NAME, Permission, TransformContext, TransformF
 from ..options import Mode, OptionError, Options
 from ..records import Record
 from ..resolver import Resolver
+from ..template import own_metadata
 from ..template_inputs import fragment_of, parameter_values, template_options
 
 TYPE_CHECKING = False
@@ -248,8 +249,11 @@ def _valid_ignores(resources: Any, notes: list[str]) -> Any:
         return resources
     out = dict(resources)
     for rid, res in resources.items():
+        own = own_metadata(res) if isinstance(res, dict) else None
+        if own is None or "Ignore" not in own:
+            continue
         try:
-            suppressions.resource_ignores({rid: res})
+            suppressions.resource_ignores({rid: own["Ignore"]})
         except TransformFailure as error:
             notes.append(f"the Ignore of {rid} was ignored: {'; '.join(error.problems)}")
             meta = dict(res["Metadata"])

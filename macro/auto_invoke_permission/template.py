@@ -253,6 +253,9 @@ class TemplateIndex:
         # each resource's Metadata.AutoInvokePermission.Ignore as written, whatever its Condition
         # (`suppressions.resource_ignores` reads them)
         self.ignores: dict[str, Any] = {}
+        # SAM functions with a FunctionUrlConfig (Globals merged in), in template order: what
+        # `urls.function_urls` reads, so that it does not open every function again
+        self.url_configs: list[str] = []
         # which function a name (as a symbolic string) belongs to
         self.by_name: dict[Sym, list[tuple[str, CondSet]]] = {}
         self.skipped: frozenset[str] = self._read_resources(_global_function(globals_section))
@@ -312,6 +315,8 @@ class TemplateIndex:
                 fn_props = properties(res)
                 if is_sam and global_function:
                     fn_props = _merge_globals(global_function, fn_props)
+                if is_sam and "FunctionUrlConfig" in fn_props:
+                    self.url_configs.append(rid)
                 names = self._names(rid, fn_props)
                 self.functions[rid] = Function(rid, res, fn_props, conds, names, is_sam)
                 if own is not None and "AllowCallers" in own:

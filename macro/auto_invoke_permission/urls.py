@@ -37,8 +37,9 @@ def function_urls(index: TemplateIndex, classifier: TargetClassifier) -> list[Fu
     """Every function URL of the template: SAM's FunctionUrlConfig (Globals merged in) and
     AWS::Lambda::Url on a function of the template or an alias of it."""
     out: list[FunctionUrl] = []
-    for fid, fn in index.functions.items():
-        config = fn.properties.get("FunctionUrlConfig") if fn.is_sam else None
+    for fid in index.url_configs:
+        fn = index.functions[fid]
+        config = fn.properties["FunctionUrlConfig"]
         if not isinstance(config, dict) or fid in index.skipped:
             continue
         # SAM puts the URL on the AutoPublishAlias when there is one (`_construct_function_url`)

@@ -33,7 +33,9 @@ def lambda_url(target: Any, auth: Any = "AWS_IAM", **extra: Any) -> dict[str, An
     }
 
 
-def urls_of(resources: dict[str, Any]) -> list[tuple[str, str, str | None, str | None]]:
+def urls_of(
+    resources: dict[str, Any], globals_section: Any = None
+) -> list[tuple[str, str, str | None, str | None]]:
     """(URL logical ID, callee function, alias name, auth type) of every URL the index finds."""
     resolver = Resolver(
         region=REGION,
@@ -43,9 +45,9 @@ def urls_of(resources: dict[str, Any]) -> list[tuple[str, str, str | None, str |
         parameter_values={},
         mappings={},
         conditions={},
-        implicit=sam_generated_names(resources, None, {}),
+        implicit=sam_generated_names(resources, globals_section, {}),
     )
-    index = TemplateIndex(resources, None, resolver)
+    index = TemplateIndex(resources, globals_section, resolver)
     found = function_urls(index, TargetClassifier(index))
     return sorted((u.logical_id, u.form.function, u.form.alias_name, u.auth_type) for u in found)
 
@@ -100,6 +102,36 @@ def test_detection(
     resources: dict[str, Any], expected: list[tuple[str, str, str | None, str | None]]
 ) -> None:
     assert urls_of(resources) == expected
+
+
+GLOBAL_URL = {"Function": {"FunctionUrlConfig": {"AuthType": "NONE"}}}
+
+
+@pytest.mark.parametrize(
+    ("resources", "globals_section", "expected"),
+    [
+        # Globals.Function.FunctionUrlConfig: every SAM function has the URL; the function's own wins
+        pytest.param(
+            {"Worker": sam_function()}, GLOBAL_URL, [("WorkerUrl", "Worker", None, "NONE")], id="globals"
+        ),
+        pytest.param(
+            {"Worker": sam_function(FunctionUrlConfig=IAM_URL)},
+            GLOBAL_URL,
+            [("WorkerUrl", "Worker", None, "AWS_IAM")],
+            id="own-over-globals",
+        ),
+        # not SAM's: FunctionUrlConfig means nothing on AWS::Lambda::Function; a config that is no mapping
+        pytest.param(
+            {"Worker": lambda_function("arn:aws:iam::1:role/r", FunctionUrlConfig=IAM_URL)},
+            None,
+            [],
+            id="plain",
+        ),
+        pytest.param({"Worker": sam_function(FunctionUrlConfig="AWS_IAM")}, None, [], id="not-a-mapping"),
+    ],
+)
+def test_sam_url_configs(resources: dict[str, Any], globals_section: Any, expected: list[Any]) -> None:
+    assert urls_of(resources, globals_section) == expected
 
 
 CONDITIONS: list[tuple[Any, bool, bool]] = [

@@ -286,7 +286,7 @@ class TemplateIndex:
         untouched)."""
         skipped: set[str] = set()
         conditions = self.resolver.conditions
-        of_type, by_name = self.of_type, self.by_name
+        of_type = self.of_type
         for rid, res in self.resources.items():
             if not isinstance(res, dict):
                 continue
@@ -311,19 +311,30 @@ class TemplateIndex:
             else:
                 same_type.append(rid)
             if rtype in FUNCTION_TYPES:
-                is_sam = rtype == SAM_FUNCTION
-                fn_props = properties(res)
-                if is_sam and global_function:
-                    fn_props = _merge_globals(global_function, fn_props)
-                if is_sam and "FunctionUrlConfig" in fn_props:
-                    self.url_configs.append(rid)
-                names = self._names(rid, fn_props)
-                self.functions[rid] = Function(rid, res, fn_props, conds, names, is_sam)
+                self._add_function(rid, res, rtype == SAM_FUNCTION, conds, global_function)
                 if own is not None and "AllowCallers" in own:
                     self.declares_callers = True
-                for name, name_conds in names:
-                    by_name.setdefault(name, []).append((rid, name_conds))
         return frozenset(skipped)  # Metadata.AutoInvokePermission.Skip
+
+    def _add_function(
+        self,
+        rid: str,
+        res: Mapping[str, Any],
+        is_sam: bool,
+        conds: CondSet,
+        global_function: Mapping[str, Any],
+    ) -> None:
+        """A function of this deploy: its properties (SAM's with Globals merged in) and its names."""
+        fn_props = properties(res)
+        if is_sam and global_function:
+            fn_props = _merge_globals(global_function, fn_props)
+        if is_sam and "FunctionUrlConfig" in fn_props:
+            self.url_configs.append(rid)
+        names = self._names(rid, fn_props)
+        self.functions[rid] = Function(rid, res, fn_props, conds, names, is_sam)
+        by_name = self.by_name
+        for name, name_conds in names:
+            by_name.setdefault(name, []).append((rid, name_conds))
 
     def _index_aliases(self) -> None:
         """AWS::Lambda::Alias resources of template functions, then SAM's AutoPublishAlias ones."""

@@ -24,7 +24,7 @@ from .permissions import MAX_LOGICAL_ID, _ConditionNamer, short_hash
 from .records import Record
 from .resolver import Unresolved, literal, sym_text, unknown_parameter
 from .targets import TargetClassifier
-from .template import LAMBDA_PERMISSION, Function, TemplateIndex, alnum, properties
+from .template import LAMBDA_PERMISSION, Function, TemplateIndex, alnum, own_metadata, properties
 from .urls import AWS_IAM, function_urls
 
 TYPE_CHECKING = False
@@ -138,9 +138,8 @@ class _Reader:
         self._url_forms: dict[str, list[CalleeForm]] | None = None  # built by the first FunctionUrl item
 
     def read(self, fn: Function) -> None:
-        meta = fn.resource.get("Metadata")
-        own = meta.get(MACRO_KEY) if isinstance(meta, dict) else None
-        if not isinstance(own, dict) or "AllowCallers" not in own:
+        own = own_metadata(fn.resource)
+        if own is None or "AllowCallers" not in own:
             return
         base = f"{fn.logical_id}.Metadata.{MACRO_KEY}.AllowCallers"
         # the whole value may be an Fn::If: each branch under its condition, AWS::NoValue no caller

@@ -99,8 +99,7 @@ def literal_actions_allow_invoke(action: Any) -> bool | None:
         if not isinstance(item, str):
             return None
         if not found:
-            verdict = _ACTION_VERDICTS.get(item)  # `action_allows_invoke`'s memory, read without a call
-            found = action_allows_invoke(item) if verdict is None else verdict
+            found = action_allows_invoke(item)
     return found
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from .conditions import NO_CONDITIONS, CondSet, UndefinedCondition, condition_of, decided_false, if_branches
 from .findings import Finding
 from .model import CalleeForm, Principal, RoleKey
+from .options import MACRO_KEY
 from .paths import TemplatePath
 from .records import Record
 from .resolver import Resolver, Sym, Token, literal, single_token, sym_text, unknown_parameter
@@ -101,7 +102,7 @@ def alnum(text: str) -> str:
 def own_metadata(resource: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """A resource's `Metadata.AutoInvokePermission`, when it is a mapping."""
     meta = resource.get("Metadata")
-    own = meta.get("AutoInvokePermission") if isinstance(meta, dict) else None
+    own = meta.get(MACRO_KEY) if isinstance(meta, dict) else None
     return own if isinstance(own, dict) else None
 
 

@@ -8,7 +8,7 @@ lambda:InvokeFunction only (AIP165). AIP164 (a URL grant on the form without the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from ..findings import Finding
 from ..model import URL, CalleeForm, RoleKey
@@ -16,7 +16,7 @@ from ..paths import TemplatePath
 from ..permissions import permission_forms
 from ..resolver import sym_text
 from ..statements import INVOKE_ACTION, URL_ACTION
-from ..template import LAMBDA_PERMISSION, TemplateIndex, properties
+from ..template import LAMBDA_PERMISSION, TemplateIndex, own_metadata, properties
 from ..urls import AWS_IAM, NONE, FunctionUrl
 from . import Check, Facts
 
@@ -222,10 +222,9 @@ def _permission_partners(facts: Facts) -> list[Finding]:
     return findings
 
 
-def _added_by_the_macro(resource: Any) -> bool:
-    meta = resource.get("Metadata")
-    own = meta.get("AutoInvokePermission") if isinstance(meta, dict) else None
-    return isinstance(own, dict) and "Grants" in own
+def _added_by_the_macro(resource: Mapping[str, Any]) -> bool:
+    own = own_metadata(resource)
+    return own is not None and "Grants" in own
 
 
 def _pairs(index: TemplateIndex, classifier: Any, props: Any) -> list[tuple[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 import pickle
 from typing import NamedTuple
 
@@ -68,9 +69,19 @@ def test_same_values_equality_hash_and_text(args: tuple[object, ...], kwargs: di
     assert type(copy.deepcopy(built)) is Built
 
 
+def test_same_signature() -> None:
+    def parameters(cls: type) -> list[tuple[str, object, object]]:
+        return [(p.name, p.kind, p.default) for p in inspect.signature(cls).parameters.values()]
+
+    assert parameters(Built) == parameters(Declared)  # the annotations: strings, not ForwardRefs
+    assert Built.__new__.__qualname__ == "Built.__new__"
+
+
 def test_same_errors() -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"Built.__new__\(\) missing 1 required positional argument: 'name'"):
         Built()  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'other'"):
+        Built("a", other=1)  # type: ignore[call-arg]
     with pytest.raises(ValueError, match="unexpected field"):
         Built("a")._replace(other=1)  # type: ignore[call-arg]
     with pytest.raises(AttributeError):

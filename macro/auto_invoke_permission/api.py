@@ -31,7 +31,7 @@ from .model import (
 from .options import Mode, OptionError, Options
 from .paths import TemplatePath
 from .records import EMPTY_MAPPING, Record
-from .template_inputs import fragment_of, parameter_values, template_options
+from .template_inputs import fragment_of, lists_macro, parameter_values, template_options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -161,7 +161,6 @@ class CheckedTemplate(Record):
 
 def check(request: CheckRequest, note: Note = _silent) -> CheckedTemplate:
     """Analyze the template in `request.mode` as the macro would; never raises on a bad template."""
-    from .hook.policy import lists_macro
     from .offline.expand import ExpandError
 
     listed = lists_macro(request.template, request.macro_name)

@@ -13,7 +13,6 @@ name is taken as defined: the macro cannot know.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from .findings import FindingCode
@@ -113,6 +112,9 @@ def condition_expression(common: CondSet, alternatives: list[CondSet]) -> Any | 
     operands = [_literal(lit) for lit in sorted(common)]
     if rest and all(rest):
         ors = [_combine("Fn::And", [_literal(lit) for lit in sorted(t)]) for t in rest]
+        import json  # here: only alternatives of several conditions are sorted (and `check` of YAML
+        # never imports json otherwise)
+
         ors.sort(key=lambda x: json.dumps(x, sort_keys=True))
         operands.append(_combine("Fn::Or", ors))
     if not operands:

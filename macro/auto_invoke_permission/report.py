@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from .findings import Finding
 from .model import Counts, Permission
 from .options import Mode, Options
@@ -72,4 +70,6 @@ def report_metadata(
 
 def log_line(**fields: Any) -> str:
     """One structured line; callers pass counts and identifiers, never the fragment or parameter values."""
+    import json  # here: the macro's runtime has it loaded; `autoinvoke check` of YAML never needs it
+
     return json.dumps(fields, sort_keys=True, separators=(",", ":"))

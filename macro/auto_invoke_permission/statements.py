@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 
@@ -147,6 +146,8 @@ def is_text_document(document: Any) -> bool:
 def text_documents(document: Any, path: str, resolver: Resolver) -> Iterator[tuple[Any, CondSet] | Problem]:
     """The documents JSON text stands for, with the conditions of each (Fn::If inside an Fn::Sub).
     Tokens (`${Worker.Arn}`) inside JSON strings become Fn::Join expressions the reader resolves."""
+    import json  # here: only a policy written as JSON text needs it (`check` of YAML imports it not)
+
     branches: list[tuple[Any, CondSet]]
     if isinstance(document, str):
         branches = [((document,), NO_CONDITIONS)]
@@ -196,6 +197,8 @@ def _no_token_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _decode_with_tokens(value: Sym) -> Any:
     """JSON text with tokens, parsed with each token inside a JSON string value; None when one is
     elsewhere (the structure itself is not known until deploy)."""
+    import json
+
     tokens = [p for p in value if isinstance(p, Token)]
     text = "".join(p if isinstance(p, str) else f"{_OPEN}{p}{_CLOSE}" for p in _numbered(value))
     try:

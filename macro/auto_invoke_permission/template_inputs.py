@@ -3,6 +3,7 @@
 * `fragment_of`: the template without its `Transform` key, as a macro event carries it.
 * `parameter_values`: `templateParameterValues`, the given values over each parameter's Default:
   strings, and lists for list-typed parameters (`is_list_parameter`, the one test of that).
+* `lists_macro`: whether the template lists the macro (its Transform, or `Fn::Transform`).
 * `own_options`: the template's `Metadata.AutoInvokePermission`, the one reader of it, and
   `template_options`: the options it asks for.
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 TRANSFORM_KEY = "Transform"
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 
 
 def fragment_of(template: Mapping[str, Any]) -> dict[str, Any]:
@@ -85,3 +87,16 @@ def _scalar_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def lists_macro(template: Mapping[str, Any], macro_name: str) -> bool:
+    """Whether the template lists the macro `macro_name`: in its Transform section (a name or a list),
+    or as an `Fn::Transform` directly under Resources. The hook and `check` read it alike."""
+    transform = template.get(TRANSFORM_KEY)
+    names = transform if isinstance(transform, list) else [transform]
+    if macro_name in names:
+        return True
+    resources = template.get("Resources")
+    inline = resources.get("Fn::Transform") if isinstance(resources, Mapping) else None
+    items = inline if isinstance(inline, list) else [inline]
+    return any(isinstance(item, Mapping) and item.get("Name") == macro_name for item in items)

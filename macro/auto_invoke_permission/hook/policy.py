@@ -28,7 +28,7 @@ from ..options import Mode, OptionError, Options
 from ..records import Record
 from ..resolver import Resolver
 from ..template import own_metadata
-from ..template_inputs import fragment_of, parameter_values, template_options
+from ..template_inputs import fragment_of, lists_macro, parameter_values, template_options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,7 +43,6 @@ MAX_ANNOTATIONS = 50
 MAX_ANNOTATION_TEXT = 1024
 SEVERITY_LEVEL = {Severity.ERROR: "HIGH", Severity.WARNING: "MEDIUM", Severity.INFO: "INFORMATIONAL"}
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-SERVERLESS = "AWS::Serverless-2016-10-31"
 REQUIRE_TRANSFORM = "RequireTransform"
 
 SUCCESS = "SUCCESS"
@@ -140,17 +139,6 @@ def own_failure(problem: str, policy: HookPolicy) -> HookDecision:
         "unchecked (FailClosed is off).",
         problem=problem,
     )
-
-
-def lists_macro(template: Mapping[str, Any], macro_name: str) -> bool:
-    transform = template.get("Transform")
-    names = transform if isinstance(transform, list) else [transform]
-    if macro_name in names:
-        return True
-    resources = template.get("Resources")
-    inline = resources.get("Fn::Transform") if isinstance(resources, Mapping) else None
-    items = inline if isinstance(inline, list) else [inline]
-    return any(isinstance(item, Mapping) and item.get("Name") == macro_name for item in items)
 
 
 def decide(template: Any, policy: HookPolicy, context: TransformContext) -> HookDecision:

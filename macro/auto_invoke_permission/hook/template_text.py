@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-import yaml
+from ..pyyaml_import import yaml
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

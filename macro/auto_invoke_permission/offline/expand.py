@@ -17,15 +17,13 @@ resources and its `Parameters` as `params`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 
 from .. import core
 from ..model import TransformContext
 from ..options import Options, resolve_options
 from ..records import EMPTY_MAPPING, Record
-from ..template_inputs import fragment_of, own_options
-from .toolbox import SAM_TRANSFORM, SamError, sam_translate
+from ..template_inputs import SAM_TRANSFORM, fragment_of, own_options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -166,6 +164,8 @@ def run_transform(
 ) -> dict[str, Any]:
     """One transform other than the macro, offline. Raises ExpandError naming what cannot run."""
     if entry.name == SAM_TRANSFORM:
+        from .toolbox import SamError, sam_translate  # lazy: `check` reads raw SAM and never runs it
+
         try:
             return sam_translate(template, context.region, context.parameter_values, note=note)
         except SamError as err:
@@ -190,6 +190,8 @@ def _language_extensions(template: dict[str, Any], context: TransformContext) ->
     command line become the Defaults of a private copy. What it leaves unresolved
     (Fn::Length, Fn::ToJsonString) is refused rather than passed on as if resolved.
     """
+    import json
+
     from cfnlint.template import Template
     from cfnlint.template.transforms._language_extensions import language_extension
 

@@ -14,7 +14,6 @@ report needs a line: `check` of a small clean JSON template never loads PyYAML.
 from __future__ import annotations
 
 import functools
-import json
 import re
 import sys
 from collections.abc import Mapping
@@ -195,6 +194,8 @@ def _plain_json(text: str) -> dict[str, Any] | None:
     None otherwise: the YAML loader then reads it, and says what is wrong where."""
     if not text.lstrip().startswith("{"):
         return None
+    import json  # here: a YAML template never needs it
+
     try:
         data = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
     except (ValueError, RecursionError, _NotPlainJson):
@@ -294,21 +295,18 @@ def _parse(text: str, path: str) -> Any:
     # YAML first, as cfn-lint does: JSON is YAML, and the YAML loader reports the right line for
     # duplicate keys. yaml_read gives cfn-lint's data and errors without importing cfn-lint (half a
     # second); PyYAML itself is imported here, so a plain JSON template never loads it.
-    from yaml import MarkedYAMLError
-    from yaml.parser import ParserError
-    from yaml.scanner import ScannerError
-
+    from ..pyyaml_import import yaml
     from . import yaml_read
 
     try:
         return yaml_read.load(text)
     except yaml_read.YamlProblems as err:
         raise TemplateError(_describe_matches(path, err.problems, json_keys=False)) from err
-    except (ScannerError, ParserError) as err:
+    except (yaml.scanner.ScannerError, yaml.parser.ParserError) as err:
         if not text.lstrip().startswith("{"):
             raise TemplateError(_describe_yaml_error(path, err)) from err
         yaml_error: Exception = err
-    except MarkedYAMLError as err:
+    except yaml.MarkedYAMLError as err:
         raise TemplateError(_describe_yaml_error(path, err)) from err
     return _parse_json_that_is_not_yaml(text, path, yaml_error)
 
@@ -316,6 +314,7 @@ def _parse(text: str, path: str) -> Any:
 def _parse_json_that_is_not_yaml(text: str, path: str, yaml_error: Exception) -> Any:
     """JSON the YAML parser refuses (indented with tabs): cfn-lint's JSON decoder, for its positions
     and duplicate keys. The one place the CLI's reading still imports cfn-lint, and only for such text."""
+    import json
     import logging
 
     from cfnlint.decode import cfn_json
@@ -401,4 +400,6 @@ def _is_date(value: Any) -> bool:
 def _plain_key(key: Any) -> str:
     if isinstance(key, str):
         return str(key)
+    import json
+
     return json.dumps(to_plain(key))  # `true:` or `1:` as JSON would write the key

@@ -24,9 +24,8 @@ import posixpath
 from collections.abc import Callable, Mapping
 
 from ..model import DEFAULT_MACRO_NAME
-from ..template_inputs import fragment_of
+from ..template_inputs import SAM_TRANSFORM, fragment_of
 
-SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 PLACEHOLDER_BUCKET = "placeholder-bucket"
 PLACEHOLDER_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/repository:latest"
 PLACEHOLDER_TEMPLATE_URL = "https://awsserverlessrepo-changesets.s3.amazonaws.com/offline/template.yaml"

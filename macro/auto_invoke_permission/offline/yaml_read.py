@@ -18,11 +18,7 @@ PyYAML was built without libyaml) with the same constructors:
 
 from __future__ import annotations
 
-import yaml
-from yaml.constructor import SafeConstructor
-from yaml.parser import ParserError
-from yaml.scanner import ScannerError
-
+from ..pyyaml_import import yaml
 from ..records import Record
 
 TYPE_CHECKING = False
@@ -103,7 +99,7 @@ def _problem(message: str, mark: Any) -> Problem:
     return Problem(message, mark.line + 1, mark.column + 1)
 
 
-class _Constructor(SafeConstructor):
+class _Constructor(yaml.constructor.SafeConstructor):
     """cfn-lint's NodeConstructor: positions on every node, duplicate keys refused."""
 
     def flatten_mapping(self, node: yaml.MappingNode) -> None:
@@ -203,7 +199,7 @@ def load(text: str) -> Any:
             template = PositionedDict((), Position(0, 0), Position(0, 0))
         if "&" in text:  # no anchor, no alias: nothing can expand
             _bound_expansion(template)
-    except (YamlProblems, ScannerError, ParserError):
+    except (YamlProblems, yaml.scanner.ScannerError, yaml.parser.ParserError):
         raise
     except Exception as error:  # as cfn-lint: any other failure is one problem, a marked one where it is
         if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:

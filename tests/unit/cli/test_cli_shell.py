@@ -399,3 +399,5 @@ def test_check_of_a_yaml_template_imports_pyyaml_alone(tmp_path: Path) -> None:
     assert "yaml" in loaded
     heavy = {"cfnlint", "samtranslator", "ruamel", "tomllib", *UNUSED_BY_CHECK}
     assert not {m for m in loaded if m.split(".")[0] in heavy}
+    # whether the template lists the macro is read without the hook's policy (no gate asked for)
+    assert not {m for m in loaded if m.startswith("auto_invoke_permission.hook")}

@@ -35,11 +35,11 @@ from auto_invoke_permission.hook.policy import (
     HookPolicy,
     PolicyError,
     bounded_message,
-    lists_macro,
     parameter_defaults,
     parse_fail_on,
 )
 from auto_invoke_permission.hook.template_text import TemplateSyntaxError, parse_template
+from auto_invoke_permission.template_inputs import lists_macro
 from corpus_support import CORPUS
 from repository import REPO
 

@@ -75,4 +75,4 @@ def test_the_metadata_pypi_shows(dist: Path) -> None:
     assert "cloudformation" in (metadata["Keywords"] or "")
     assert str(metadata.get_payload()).startswith("# AutoInvokePermission")  # the README
     entry_points = archive.read(f"autoinvoke-{__version__}.dist-info/entry_points.txt").decode("utf-8")
-    assert "autoinvoke = auto_invoke_permission.cli.main:main" in entry_points
+    assert "autoinvoke = auto_invoke_permission.cli.console:run" in entry_points

@@ -22,6 +22,7 @@ from .statements import (
     InvokeStatement,
     Problem,
     Statement,
+    action_allows_invoke,
     invoke_statement,
     literal_actions_allow_invoke,
     statement_items,
@@ -86,7 +87,9 @@ def _simple_allow(stmt: Any) -> bool | None:
         return None
     if stmt.get("Effect") != "Allow":
         return None
-    return literal_actions_allow_invoke(stmt.get("Action"))
+    action = stmt.get("Action")
+    # a single action, the commoner shape, without the call that would read a list
+    return action_allows_invoke(action) if isinstance(action, str) else literal_actions_allow_invoke(action)
 
 
 def read_grants(

@@ -371,6 +371,9 @@ class _Reader:
         if not target.lambda_related:
             return
         all_conds = and_conditions(conds, vconds) if vconds else conds
+        if target.code is None:  # named callees, nothing to report: `_target`'s first case, one call less
+            self._grants(principal, target.forms, stmt_path, all_conds)
+            return
         self._target(principal, callers, target, value, stmt_path, position, all_conds)
 
     def _target(

@@ -78,13 +78,16 @@ def _under_policy_limit_by_bound(permissions: list[Permission]) -> bool:
     statements as the most numerous callee has, each as large as the largest can be. Read only for
     plain permissions (no alias, no further property), whose statements differ in the logical ID."""
     longest_id = len(_UNNAMED_ID)
-    per_callee: dict[CalleeForm, int] = {}
+    # counted per function: its string hash is kept, a form's is computed at each look-up; with
+    # several forms of one function (never here: no alias) the bound would only be higher
+    per_function: dict[str, int] = {}
     for p in permissions:  # one plain loop: it runs for every permission of every template
         callee = p.callee
         if p.extra or callee.alias_name:
             return False
         if len(p.logical_id) > longest_id:  # noqa: PLR1730 - a comparison, not a call per permission
             longest_id = len(p.logical_id)
-        per_callee[callee] = per_callee.get(callee, 0) + 1
-    most = max(per_callee.values(), default=0)
+        function = callee.function
+        per_function[function] = per_function.get(function, 0) + 1
+    most = max(per_function.values(), default=0)
     return most * (STATEMENT_OVERHEAD + longest_id + 2 * NAME_ALLOWANCE) <= MAX_POLICY_BYTES

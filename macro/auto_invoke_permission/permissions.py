@@ -523,7 +523,8 @@ def build_permissions(
         lid = logical_id(callee, principal, taken, kind)
         condition_name = None
         common = _common_conditions(index, functions[function].conditions, alias_id, role_conditions)
-        if common or covering or key in conditional:
+        # `conditional` is most often empty: no hash of the key then
+        if common or covering or (conditional and key in conditional):
             expressible, condition_name = namer.condition(lid, common, members, covering or ())
             if not expressible:
                 continue

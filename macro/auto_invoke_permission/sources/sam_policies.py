@@ -41,7 +41,9 @@ def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
             path = TemplatePath((fid, "Properties", "Policies", i))
             if isinstance(item, dict) and "Statement" in item:  # the commonest item: an inline document
                 yield PolicyDocument(key, item, path, NO_CONDITIONS)
-            elif isinstance(item, str):  # a managed policy's name: no Fn::If to split
+            elif isinstance(item, str) or (
+                isinstance(item, dict) and len(item) == 1 and "Fn::If" not in item and "Ref" not in item
+            ):  # a managed policy's name, a policy template: no Fn::If to split, nor AWS::NoValue
                 yield from _item_documents(index, key, item, path, NO_CONDITIONS)
             else:
                 yield from _policy_documents(index, key, item, path)

@@ -23,7 +23,10 @@ CONNECTOR = "AWS::Serverless::Connector"
 
 
 def documents(index: TemplateIndex) -> Iterator[PolicyDocument]:
-    with_connectors = [fid for fid, fn in index.functions.items() if "Connectors" in fn.resource]
+    # the functions of this deploy with embedded connectors: from the index's list of the resources
+    # that have some, rather than a look at every function
+    functions = index.functions
+    with_connectors = [rid for rid in index.connector_holders if rid in functions]
     for rid in sorted([*index.of_type.get(CONNECTOR, ()), *with_connectors]):
         res = index.resources[rid]
         if res.get("Type") == CONNECTOR:

@@ -431,11 +431,13 @@ def _output(
     out = dict(template)
     inject = options.mode is not Mode.AUDIT
     if inject and added:
-        new_resources = {p.logical_id: permission_resource(p) for p in added}
-        if resources_only:
-            out.update(new_resources)
-        else:
-            out["Resources"] = {**template["Resources"], **new_resources}
+        # the permissions go straight into the new Resources mapping (a copy of the template's, or the
+        # output itself for a bare Resources mapping): no mapping of them alone to copy in after
+        resources = out if resources_only else dict(template["Resources"])
+        for p in added:
+            resources[p.logical_id] = permission_resource(p)
+        if not resources_only:
+            out["Resources"] = resources
         wanted = _conditions_used(added, new_conditions)
         if wanted:
             out["Conditions"] = {**(conditions or {}), **wanted}

@@ -9,6 +9,7 @@ values.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -17,11 +18,16 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
-from .. import report
-from ..model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, TransformContext
-from ..options import ENV_NEVER_IGNORE, OptionError, parse_codes
-from .payload import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S, PayloadError, fetch_payload
-from .policy import (
+# As in the macro's handler: the imports below (the core, PyYAML, urllib) make objects that live as
+# long as the container, which a collection while they are made only traverses (about a tenth of
+# the cold import); the collector is paused for them, and what they made is frozen out of its reach.
+_COLLECTING = gc.isenabled()
+gc.disable()
+from .. import report  # noqa: E402
+from ..model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, TransformContext  # noqa: E402
+from ..options import ENV_NEVER_IGNORE, OptionError, parse_codes  # noqa: E402
+from .payload import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S, PayloadError, fetch_payload  # noqa: E402
+from .policy import (  # noqa: E402
     PREFIX,
     SUCCESS,
     HookDecision,
@@ -32,11 +38,15 @@ from .policy import (
     parse_fail_on,
     parse_flag,
 )
-from .template_text import TemplateSyntaxError, parse_template
+from .template_text import TemplateSyntaxError, parse_template  # noqa: E402
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+gc.freeze()
+if _COLLECTING:
+    gc.enable()
 
 ENV_MACRO_NAME = "AUTOINVOKE_MACRO_NAME"
 ENV_REQUIRE_TRANSFORM = "AUTOINVOKE_HOOK_REQUIRE_TRANSFORM"

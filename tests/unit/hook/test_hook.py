@@ -855,3 +855,16 @@ def test_hook_artifact_is_the_package_with_its_hook_and_pyyaml_for_arm64(tmp_pat
     assert [line for line in requirements.read_text().splitlines() if not line.startswith("#")] == [
         "PyYAML==6.0.3"
     ]
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_import_leaves_the_collector_as_it_was_and_freezes_what_it_made(collecting: bool) -> None:
+    # as the macro's handler: the cold import pauses the cyclic collector while the modules are made
+    code = (
+        "import gc\n"
+        f"gc.enable() if {collecting} else gc.disable()\n"
+        "import auto_invoke_permission.hook.handler\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [str(collecting), "True"]

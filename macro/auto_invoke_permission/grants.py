@@ -22,7 +22,6 @@ from .statements import (
     InvokeStatement,
     Problem,
     Statement,
-    action_allows_invoke,
     invoke_statement,
     literal_actions_allow_invoke,
     statement_items,
@@ -87,9 +86,7 @@ def _simple_allow(stmt: Any) -> bool | None:
         return None
     if stmt.get("Effect") != "Allow":
         return None
-    action = stmt.get("Action")
-    # a single action, the commoner shape, without the call that would read a list
-    return action_allows_invoke(action) if isinstance(action, str) else literal_actions_allow_invoke(action)
+    return literal_actions_allow_invoke(stmt.get("Action"))
 
 
 def read_grants(
@@ -371,9 +368,6 @@ class _Reader:
         if not target.lambda_related:
             return
         all_conds = and_conditions(conds, vconds) if vconds else conds
-        if target.code is None:  # named callees, nothing to report: `_target`'s first case, one call less
-            self._grants(principal, target.forms, stmt_path, all_conds)
-            return
         self._target(principal, callers, target, value, stmt_path, position, all_conds)
 
     def _target(

@@ -392,14 +392,9 @@ class TemplateIndex:
                 role = roles[role_key]
                 role.callers.append(fid)
                 role.caller_conditions.append(fn.conditions | conds if conds else fn.conditions)
-        # by logical ID (`role_id_order`), compared as text: a generated role's ID is unique
-        generated = [
-            (role.principal.role, key, role.sam_function)
-            for key, role in roles.items()
-            if role.sam_function is not None
-        ]
-        generated.sort()
-        return [(key, functions[fid]) for _, key, fid in generated]
+        generated = [(key, role.sam_function) for key, role in roles.items() if role.sam_function is not None]
+        generated.sort(key=role_id_order)
+        return [(key, functions[fid]) for key, fid in generated]
 
     def _index_other_principals(self) -> None:
         """The roles of resources other than functions (ACTING_ROLE_PATHS; the resource is their

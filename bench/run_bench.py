@@ -188,7 +188,7 @@ for event in job["first_seen"]:
     handler_s.append(d)
 base = job["deploy_text"]
 def deploy(k):
-    e = json.loads(base.replace('"Fn', f'"W{k}Fn').replace("${Fn", "${W%dFn" % k))
+    e = json.loads(base.replace("DeployFn", f"Deploy{k}Fn"))  # the functions renamed, the intrinsics not
     fn(e, None)
 gc.collect()
 rss = []
@@ -424,7 +424,7 @@ def run_warm(codeuri: str, handler: str, n_large: int, templates: int, deploys: 
     """First-seen templates and many distinct deploys in one process (WARM_RUNNER)."""
     job = {
         "first_seen": [event_for(synthetic(n_large, f"T{k}"), f"first-{k}") for k in range(templates)],
-        "deploy_text": json.dumps(event_for(synthetic(max(n_large // 4, 10)), "deploy")),
+        "deploy_text": json.dumps(event_for(synthetic(max(n_large // 4, 10), "Deploy"), "deploy")),
         "deploys": deploys,
     }
     return run_runner("warm runner", WARM_RUNNER, [codeuri, handler], json.dumps(job), timeout=900)

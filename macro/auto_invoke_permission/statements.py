@@ -72,25 +72,38 @@ def covers_call(stmt: Mapping[str, Any], action: str, resource: str) -> bool:
     return "Principal" in stmt
 
 
-_ACTION_VERDICTS: dict[str, bool] = {}
-_URL_ACTION_VERDICTS: dict[str, bool] = {}
+class _Verdicts(dict[str, bool]):
+    """Whether an action (IAM glob, any case) covers `covered`, remembered per spelling: a look-up,
+    not a call, once a spelling is known (bounded: templates are hostile input too)."""
+
+    __slots__ = ("covered",)
+
+    def __init__(self, covered: str) -> None:
+        super().__init__()
+        self.covered = covered
+
+    def __missing__(self, action: str) -> bool:
+        verdict = glob_match(action.lower(), self.covered)
+        if len(self) < 4096:
+            self[action] = verdict
+        return verdict
+
+
+_ACTION_VERDICTS = _Verdicts(INVOKE_ACTION)
+_URL_ACTION_VERDICTS = _Verdicts(URL_ACTION)
 
 
 def action_allows_invoke(action: str) -> bool:
     """Whether an action (IAM glob, any case) covers lambda:InvokeFunction; remembered per spelling."""
-    verdict = _ACTION_VERDICTS.get(action)
-    if verdict is None:
-        verdict = glob_match(action.lower(), INVOKE_ACTION)
-        if len(_ACTION_VERDICTS) < 4096:  # bounded: templates are hostile input too
-            _ACTION_VERDICTS[action] = verdict
-    return verdict
+    return _ACTION_VERDICTS[action]
 
 
 def literal_actions_allow_invoke(action: Any) -> bool | None:
     """Whether a literal Action (a string, or a list of strings) covers lambda:InvokeFunction; None
     for any other shape (an intrinsic, Fn::If, a number...), which `invoke_statement` reads."""
+    verdicts = _ACTION_VERDICTS
     if isinstance(action, str):
-        return action_allows_invoke(action)
+        return verdicts[action]
     if not isinstance(action, list):
         return None
     found = False
@@ -98,18 +111,13 @@ def literal_actions_allow_invoke(action: Any) -> bool | None:
         if not isinstance(item, str):
             return None
         if not found:
-            found = action_allows_invoke(item)
+            found = verdicts[item]
     return found
 
 
 def action_allows_url_invoke(action: str) -> bool:
     """Whether an action (IAM glob, any case) covers lambda:InvokeFunctionUrl; remembered per spelling."""
-    verdict = _URL_ACTION_VERDICTS.get(action)
-    if verdict is None:
-        verdict = glob_match(action.lower(), URL_ACTION)
-        if len(_URL_ACTION_VERDICTS) < 4096:
-            _URL_ACTION_VERDICTS[action] = verdict
-    return verdict
+    return _URL_ACTION_VERDICTS[action]
 
 
 class Statement(Record):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 
 from .conditions import NO_CONDITIONS, Conditions, CondSet, and_conditions, decide, decided_false, undefined
 from .records import Record
@@ -83,12 +82,11 @@ Branch: TypeAlias = tuple[Value, CondSet]
 
 # compiled on first use (`re` caches it): compiling at import slowed the cold start, `make bench` (d)
 _SUB_VAR = r"\$\{([^}]*)\}"
+# `Fn::Sub` text read: its (literal, variable) pieces and its tail; None when a `${` is unterminated
+ParsedSub: TypeAlias = "tuple[tuple[tuple[str, str], ...], str] | None"
 
 
-@lru_cache(maxsize=1024)
-def _parse_sub(
-    text: str, pseudo: tuple[tuple[str, str], ...] = ()
-) -> tuple[tuple[tuple[str, str], ...], str] | None:
+def _parse_sub(text: str, pseudo: Mapping[str, str] | None = None) -> ParsedSub:
     """`Fn::Sub` text as (literal, variable) pieces and a tail; None when a `${` is unterminated.
     `pseudo`: pseudo parameters and their values, written into the literal text (what every Sub of a
     deploy substitutes alike), so that no piece is left for them."""
@@ -98,17 +96,31 @@ def _parse_sub(
         return None
     if not pseudo:
         return tuple(zip(parts[0:-1:2], parts[1::2], strict=True)), tail
-    values = dict(pseudo)
     pieces = []
     pending = ""  # literal text not yet in a piece
     for lit, name in zip(parts[0:-1:2], parts[1::2], strict=True):
-        known = values.get(name)
+        known = pseudo.get(name)
         if known is None:
             pieces.append((pending + lit, name))
             pending = ""
         else:
             pending += lit + known
     return tuple(pieces), pending + tail
+
+
+class _ParsedSubs(dict[str, ParsedSub]):
+    """The `Fn::Sub` texts of one template read, pseudo parameters substituted: each parsed once, on
+    its first look-up (SAM's LambdaInvokePolicy writes the same text for every function)."""
+
+    __slots__ = ("pseudo",)
+
+    def __init__(self, pseudo: Mapping[str, str]) -> None:
+        super().__init__()
+        self.pseudo = pseudo
+
+    def __missing__(self, text: str) -> ParsedSub:
+        parsed = self[text] = _parse_sub(text, self.pseudo)
+        return parsed
 
 
 def sym_text(sym: Sym) -> str:
@@ -235,7 +247,7 @@ class Resolver:
             "AWS::URLSuffix": url_suffix_for(region),
         }
         self._pseudo_values: dict[str, Sym] = {name: (value,) for name, value in self.pseudo.items()}
-        self._pseudo_items = tuple(self.pseudo.items())  # what `_parse_sub` writes into Fn::Sub text
+        self._subs = _ParsedSubs(self.pseudo)  # what `_parse_sub` writes into Fn::Sub text
         # resources SAM generates later (transform listed before SAM): `<Function>Role`, aliases
         self.implicit = implicit
         self._steps = 0
@@ -450,8 +462,10 @@ class Resolver:
         else:
             return [(Unresolved("Fn::Sub needs a string or [string, variables]"), NO_CONDITIONS)]
         # the pseudo parameters substituted with the text, unless a variable of the same name hides one
-        pseudo = self._pseudo_items if not variables or variables.keys().isdisjoint(self.pseudo) else ()
-        parsed = _parse_sub(text, pseudo)
+        if not variables or variables.keys().isdisjoint(self.pseudo):
+            parsed = self._subs[text]
+        else:
+            parsed = _parse_sub(text)
         if parsed is None:
             return [(Unresolved("Fn::Sub with an unterminated ${"), NO_CONDITIONS)]
         pieces, tail = parsed

@@ -197,7 +197,7 @@ def test_parse_sub(text: str, parsed: Any) -> None:
     assert _parse_sub(text) == parsed
 
 
-PSEUDO = (("AWS::Region", "eu-west-1"), ("AWS::Partition", "aws"))
+PSEUDO = {"AWS::Region": "eu-west-1", "AWS::Partition": "aws"}
 
 
 @pytest.mark.parametrize(

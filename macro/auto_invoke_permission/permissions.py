@@ -96,12 +96,15 @@ class ReservedIds:
             return True
         if not isinstance(lid, str):
             return False
-        # `<F>Version<hash>` or `<F><Event>Role<hash>`: only an ID with `Version` or `Role` where its hash
-        # would start is looked at (no text is sliced out of the others)
-        if lid.endswith(_HASHED_FAMILIES, 0, len(lid) - _HASH_DIGITS) and self._hashed(lid):
-            return True
-        if lid.endswith(_FUNCTION_SUFFIXES) and self._function_resource(lid):
-            return True
+        # the families that end in a hash or in a function's suffix: only an ID with one of their
+        # characters before its last is looked at (most end in `Role`), with no call for the others
+        if len(lid) > 1 and lid[-2] in _BEFORE_LAST:
+            # `<F>Version<hash>` or `<F><Event>Role<hash>`: only an ID with `Version` or `Role` where its
+            # hash would start is looked at (no text is sliced out of the others)
+            if lid.endswith(_HASHED_FAMILIES, 0, len(lid) - _HASH_DIGITS) and self._hashed(lid):
+                return True
+            if lid.endswith(_FUNCTION_SUFFIXES) and self._function_resource(lid):
+                return True
         if self.events and self._event_permission(lid):
             return True
         return bool(self.connectors) and self._connector_policy(lid)
@@ -141,6 +144,8 @@ _FUNCTION_SUFFIXES = ("Url", "UrlPublicPermissions", "URLInvokeAllowPublicAccess
 _HASH_DIGITS = 10  # samtranslator LogicalIdGenerator: the first 10 hex digits of a SHA-1
 _HEX = "0123456789abcdef"
 _HASHED_FAMILIES = ("Version", "Role")  # what comes before the hash: `<F>Version`, `<F><Event>Role`
+# the character before the last of each ID of those families: a hash digit, or that of a suffix
+_BEFORE_LAST = frozenset(_HEX).union(suffix[-2] for suffix in _FUNCTION_SUFFIXES)
 _PERMISSION = "Permission"
 _CONNECTOR_POLICIES = ("Policy", "TopicPolicy", "QueuePolicy")
 _DESTINATION = "Destination"

@@ -257,8 +257,13 @@ class TemplateIndex:
         # SAM functions with a FunctionUrlConfig (Globals merged in), in template order: what
         # `urls.function_urls` reads, so that it does not open every function again
         self.url_configs: list[str] = []
+        # SAM functions with an AutoPublishAlias (Globals merged in), in template order: the ones
+        # `_index_aliases` reads for SAM's aliases
+        self._auto_published: list[Function] = []
         # which function a name (as a symbolic string) belongs to
         self.by_name: dict[Sym, list[tuple[str, CondSet]]] = {}
+        # the template's AWS::IAM::Role resources, whatever their Condition (`_is_role`)
+        self._role_ids: frozenset[str] = frozenset()
         self.skipped: frozenset[str] = self._read_resources(_global_function(globals_section))
         self.alias_ids: dict[str, tuple[str, Alias]] = {}
         self._index_aliases()
@@ -274,7 +279,8 @@ class TemplateIndex:
         self.function_roles: dict[str, list[tuple[RoleKey, CondSet]]] = {}
         # (role key, function) for each role SAM will generate (transform listed before SAM): the
         # roles whose policies come from the function's own Policies, EventInvokeConfig...
-        self.sam_generated_roles: list[tuple[RoleKey, Function]] = self._index_roles()
+        self.sam_generated_roles: list[tuple[RoleKey, Function]] = []
+        self._index_roles()
         # diagnosis only: the roles other resources act with, every other role and every IAM user
         self.every_principal = every_principal
         if every_principal:
@@ -286,6 +292,7 @@ class TemplateIndex:
         not exist in this deploy: it is not indexed, so no stage reads it (it stays in the template,
         untouched)."""
         skipped: set[str] = set()
+        absent_roles: list[str] = []
         conditions = self.resolver.conditions
         of_type = self.of_type
         for rid, res in self.resources.items():
@@ -300,6 +307,8 @@ class TemplateIndex:
             if conds and decided_false(conds, conditions):
                 if res.get("Type") in CALLEE_TYPES:
                     self.absent[rid] = str(res["Condition"])
+                elif res.get("Type") == IAM_ROLE:
+                    absent_roles.append(rid)
                 continue
             rtype = res.get("Type")
             if own is not None and is_skipped(own):
@@ -315,6 +324,7 @@ class TemplateIndex:
                 self._add_function(rid, res, rtype == SAM_FUNCTION, conds, global_function)
                 if own is not None and "AllowCallers" in own:
                     self.declares_callers = True
+        self._role_ids = frozenset((*of_type.get(IAM_ROLE, ()), *absent_roles))
         return frozenset(skipped)  # Metadata.AutoInvokePermission.Skip
 
     def _add_function(
@@ -329,16 +339,21 @@ class TemplateIndex:
         fn_props = properties(res)
         if is_sam and global_function:
             fn_props = _merge_globals(global_function, fn_props)
-        if is_sam and "FunctionUrlConfig" in fn_props:
-            self.url_configs.append(rid)
         names = self._names(rid, fn_props)
-        self.functions[rid] = Function(rid, res, fn_props, conds, names, is_sam)
+        fn = self.functions[rid] = Function(rid, res, fn_props, conds, names, is_sam)
+        if is_sam:
+            if "FunctionUrlConfig" in fn_props:
+                self.url_configs.append(rid)
+            if "AutoPublishAlias" in fn_props:
+                self._auto_published.append(fn)
         by_name = self.by_name
         for name, name_conds in names:
             by_name.setdefault(name, []).append((rid, name_conds))
 
     def _index_aliases(self) -> None:
-        """AWS::Lambda::Alias resources of template functions, then SAM's AutoPublishAlias ones."""
+        """AWS::Lambda::Alias resources of template functions, then SAM's AutoPublishAlias ones; each
+        function's aliases sorted by logical ID."""
+        with_aliases: list[Function] = []  # the functions given an alias, maybe more than once
         for rid in self.of_type.get(LAMBDA_ALIAS, ()):
             res = self.resources[rid]
             props = properties(res)
@@ -348,16 +363,20 @@ class TemplateIndex:
                 alias = Alias(rid, alias_name, condition_of(res))
                 self.functions[target].aliases += (alias,)
                 self.alias_ids[rid] = (target, alias)
-        for fid, fn in self.functions.items():
-            node = fn.properties.get("AutoPublishAlias") if fn.is_sam else None  # Globals merged in
+                with_aliases.append(self.functions[target])
+        for fn in self._auto_published:
+            node = fn.properties["AutoPublishAlias"]  # Globals merged in
             auto = None if node is None else auto_publish_alias(node, self.resolver.parameter_values)
             if auto is not None:
+                fid = fn.logical_id
                 alias = Alias(sam_alias_logical_id(fid, auto), auto, fn.conditions)
                 if alias.logical_id not in self.alias_ids:
                     fn.aliases += (alias,)
                     self.alias_ids[alias.logical_id] = (fid, alias)
+                    with_aliases.append(fn)
                 self.alias_ids.setdefault(f"{fid}.Alias", (fid, alias))
-            if len(fn.aliases) > 1:  # every alias of `fn` is known by now
+        for fn in with_aliases:  # every alias is known by now
+            if len(fn.aliases) > 1:
                 fn.aliases = tuple(sorted(fn.aliases, key=lambda a: a.logical_id))
 
     def _alias_name(self, node: Any) -> str | None:
@@ -372,8 +391,9 @@ class TemplateIndex:
         token = single_token(value)
         return sym_text(value) if token is not None and token.kind == "param" else None
 
-    def _index_roles(self) -> list[tuple[RoleKey, Function]]:
-        """Role names, every function's execution roles and their callers; the roles SAM generates."""
+    def _index_roles(self) -> None:
+        """Role names, every function's execution roles and their callers; the roles SAM generates,
+        in the order of their logical IDs."""
         for rid in self.of_type.get(IAM_ROLE, ()):
             name_node = properties(self.resources[rid]).get("RoleName")
             if name_node is not None:
@@ -392,9 +412,7 @@ class TemplateIndex:
                 role = roles[role_key]
                 role.callers.append(fid)
                 role.caller_conditions.append(fn.conditions | conds if conds else fn.conditions)
-        generated = [(key, role.sam_function) for key, role in roles.items() if role.sam_function is not None]
-        generated.sort(key=role_id_order)
-        return [(key, functions[fid]) for key, fid in generated]
+        self.sam_generated_roles.sort(key=role_id_order)  # `_sam_role` lists them as it makes them
 
     def _index_other_principals(self) -> None:
         """The roles of resources other than functions (ACTING_ROLE_PATHS; the resource is their
@@ -487,11 +505,12 @@ class TemplateIndex:
         key = RoleKey(True, role_id)  # RoleKey.template(role_id), without a call: one per function
         if key not in self.roles:
             principal = Principal(key, {"Fn::GetAtt": [role_id, "Arn"]}, alnum(role_id), role_id)
-            if self._is_role(role_id):
+            if role_id in self._role_ids:  # `_is_role`, without a call: one per function
                 real = self.resources[role_id]
                 self.roles[key] = Role(principal, condition_of(real), real)
             else:
                 self.roles[key] = Role(principal, fn.conditions, None, fn.logical_id)
+                self.sam_generated_roles.append((key, fn))
         return key
 
     def role_for_expression(self, expr: Any, owner: str = "") -> RoleKey:
@@ -546,8 +565,8 @@ class TemplateIndex:
         return None
 
     def _is_role(self, logical_id: str) -> bool:
-        res = self.resources.get(logical_id)
-        return isinstance(res, dict) and res.get("Type") == IAM_ROLE
+        """Whether `logical_id` is an AWS::IAM::Role of the template (whatever its Condition)."""
+        return logical_id in self._role_ids
 
     def role_key_for_attachment(self, node: Any) -> RoleKey | None:
         """The key of a caller's role that an entry of a policy's `Roles` / `RoleName` names (Ref of a

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 
 import pytest
 from auto_invoke_permission.pyyaml_import import NON_PRINTABLE, PYYAML_NON_PRINTABLE
+from fresh_python import run_python
 
 EVERY_CODE_POINT = "".join(map(chr, range(sys.maxunicode + 1)))
 
@@ -27,8 +27,7 @@ def test_pyyaml_takes_the_precompiled_set_in_a_fresh_interpreter() -> None:
         "from auto_invoke_permission.pyyaml_import import NON_PRINTABLE, yaml\n"
         "sys.stdout.write(str(yaml.reader.Reader.NON_PRINTABLE.pattern == NON_PRINTABLE))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout == "True"
+    assert run_python(code) == "True"
 
 
 def test_the_pure_reader_still_refuses_a_control_character() -> None:

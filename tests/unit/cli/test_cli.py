@@ -13,6 +13,7 @@ import pytest
 from auto_invoke_permission import __version__
 from auto_invoke_permission.offline.template_io import load_template
 from cli_support import Capture, clear_aws_settings, run_cli
+from fresh_python import run_python
 from snippets import CLEAN, PLACE, WILDCARD
 
 PERMISSION_ID = "ProcessorFunctionInvokeFromRequestFunctionRole"
@@ -417,8 +418,7 @@ def test_no_aws_sdk_outside_expand(tmp_path: Path) -> None:
         f"    main([command, {path!r}, '--account-id', '123456789012'])\n"
         "print('boto3' in sys.modules or 'botocore' in sys.modules)\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert result.stdout.splitlines()[-1] == "False"
+    assert run_python(script).splitlines()[-1] == "False"
 
 
 def test_the_lambda_path_never_imports_the_cli() -> None:
@@ -427,5 +427,4 @@ def test_the_lambda_path_never_imports_the_cli() -> None:
         "import auto_invoke_permission.handler\n"
         "print(sorted(m for m in sys.modules if m.startswith('auto_invoke_permission.cli')))\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
+    assert run_python(script).strip() == "[]"

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from auto_invoke_permission.cli.config import ConfigError, parse_parameter_overrides, samconfig_overrides
 from cli_support import Capture, clear_aws_settings, run_cli
+from fresh_python import run_python
 from repository import REPO
 from snippets import PLACE
 
@@ -428,8 +429,7 @@ def test_check_of_a_small_json_template_imports_no_heavy_library(tmp_path: Path)
         "heavy = ('cfnlint', 'samtranslator', 'cfn_flip', 'yaml', 'ruamel', 'boto3')\n"
         "print(code, sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}))\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert result.stdout.splitlines()[-1] == "0 []"
+    assert run_python(script).splitlines()[-1] == "0 []"
 
 
 def test_settings_module_names_every_setting() -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import ast
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from auto_invoke_permission.hook.policy import FAILED, HookPolicy
 from auto_invoke_permission.offline.template_read import NotATemplate, TemplateError, read_template
 from cli_support import Capture, clear_aws_settings, run_cli
 from corpus_support import CORPUS, read_tsv
+from fresh_python import run_python
 from repository import REPO
 from snippets import CLEAN, PLACE, WILDCARD
 from test_cli import write
@@ -352,10 +351,7 @@ def _modules_after_check(directory: Path, name: str, text: str) -> set[str]:
         f"code = main(['check', '-q', {name!r}, '--region', 'us-east-1', '--account-id', '123456789012'])\n"
         "print(code, ' '.join(sorted(sys.modules)))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=directory, capture_output=True, text=True, check=True
-    )
-    code, modules = done.stdout.splitlines()[-1].split(" ", 1)
+    code, modules = run_python(script, cwd=directory).splitlines()[-1].split(" ", 1)
     assert code == "0"
     return set(modules.split())
 

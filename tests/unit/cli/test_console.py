@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 from auto_invoke_permission.cli.console import YOUNG_COLLECTION_THRESHOLD
+from fresh_python import run_python
 from repository import REPO
 from snippets import WILDCARD
 
@@ -25,10 +26,7 @@ except SystemExit as stop:
 
 
 def _run_console(directory: Path, *args: str) -> list[str]:
-    done = subprocess.run(
-        [sys.executable, "-c", _SCRIPT, *args], cwd=directory, capture_output=True, text=True, check=True
-    )
-    return done.stdout.splitlines()
+    return run_python(_SCRIPT, *args, cwd=directory).splitlines()
 
 
 def test_the_installed_script_is_the_console_run() -> None:

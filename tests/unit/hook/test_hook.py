@@ -41,6 +41,7 @@ from auto_invoke_permission.hook.policy import (
 from auto_invoke_permission.hook.template_text import TemplateSyntaxError, parse_template
 from auto_invoke_permission.template_inputs import lists_macro
 from corpus_support import CORPUS
+from fresh_python import run_python
 from repository import REPO
 
 ROOT = REPO
@@ -866,5 +867,4 @@ def test_import_leaves_the_collector_as_it_was_and_freezes_what_it_made(collecti
         "import auto_invoke_permission.hook.handler\n"
         "print(gc.isenabled(), gc.get_freeze_count() > 0)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == [str(collecting), "True"]
+    assert run_python(code).split() == [str(collecting), "True"]

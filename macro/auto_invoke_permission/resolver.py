@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from .conditions import NO_CONDITIONS, Conditions, CondSet, and_conditions, decide, decided_false, undefined
+from .memo import Memo
 from .records import EMPTY_MAPPING, Record
 from .template_inputs import is_list_parameter
 
@@ -106,21 +107,6 @@ def _parse_sub(text: str, pseudo: Mapping[str, str] = EMPTY_MAPPING) -> ParsedSu
         else:
             pending += known + lit
     return tuple(pieces), pending
-
-
-class _ParsedSubs(dict[str, ParsedSub]):
-    """The `Fn::Sub` texts of one template read, pseudo parameters substituted: each parsed once, on
-    its first look-up (SAM's LambdaInvokePolicy writes the same text for every function)."""
-
-    __slots__ = ("pseudo",)
-
-    def __init__(self, pseudo: Mapping[str, str]) -> None:
-        super().__init__()
-        self.pseudo = pseudo
-
-    def __missing__(self, text: str) -> ParsedSub:
-        parsed = self[text] = _parse_sub(text, self.pseudo)
-        return parsed
 
 
 def sym_text(sym: Sym) -> str:
@@ -247,7 +233,11 @@ class Resolver:
             "AWS::URLSuffix": url_suffix_for(region),
         }
         self._pseudo_values: dict[str, Sym] = {name: (value,) for name, value in self.pseudo.items()}
-        self._subs = _ParsedSubs(self.pseudo)  # what `_parse_sub` writes into Fn::Sub text
+        # the `Fn::Sub` texts of this template read, the pseudo parameters written in: each parsed once
+        # (SAM's LambdaInvokePolicy writes the same text for every function); `pseudo`, not `self`:
+        # the memo holds no reference back to the resolver
+        pseudo = self.pseudo
+        self._subs: Memo[str, ParsedSub] = Memo(lambda text: _parse_sub(text, pseudo))
         # resources SAM generates later (transform listed before SAM): `<Function>Role`, aliases
         self.implicit = implicit
         self._steps = 0

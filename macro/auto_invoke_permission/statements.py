@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 
 from .conditions import MAX_IF_DEPTH, NO_CONDITIONS, CondSet, UndefinedCondition, and_conditions, if_branches
 from .findings import FindingCode
+from .memo import Memo
 from .model import json_kind
 from .paths import TemplatePath
 from .records import Record
@@ -72,25 +73,16 @@ def covers_call(stmt: Mapping[str, Any], action: str, resource: str) -> bool:
     return "Principal" in stmt
 
 
-class _Verdicts(dict[str, bool]):
-    """Whether an action (IAM glob, any case) covers `covered`, remembered per spelling: a look-up,
-    not a call, once a spelling is known (bounded: templates are hostile input too)."""
-
-    __slots__ = ("covered",)
-
-    def __init__(self, covered: str) -> None:
-        super().__init__()
-        self.covered = covered
-
-    def __missing__(self, action: str) -> bool:
-        verdict = glob_match(action.lower(), self.covered)
-        if len(self) < 4096:
-            self[action] = verdict
-        return verdict
-
-
-_ACTION_VERDICTS = _Verdicts(INVOKE_ACTION)
-_URL_ACTION_VERDICTS = _Verdicts(URL_ACTION)
+# Whether an action (IAM glob, any case) covers lambda:InvokeFunction (lambda:InvokeFunctionUrl),
+# remembered per spelling: a look-up, not a call, once a spelling is known (bounded: templates are
+# hostile input too)
+_MAX_VERDICTS = 4096
+_ACTION_VERDICTS: Memo[str, bool] = Memo(
+    lambda action: glob_match(action.lower(), INVOKE_ACTION), _MAX_VERDICTS
+)
+_URL_ACTION_VERDICTS: Memo[str, bool] = Memo(
+    lambda action: glob_match(action.lower(), URL_ACTION), _MAX_VERDICTS
+)
 
 
 def action_allows_invoke(action: str) -> bool:

@@ -7,15 +7,16 @@ template it covers, or into the finding that explains why it covers none.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from .conditions import NO_CONDITIONS, CondSet
 from .findings import FindingCode
+from .memo import Memo
 from .model import CalleeForm
 from .names import NameMatch, NameMatcher, Opaque, certain_match
 from .resolver import Part, Sym, Token, concat, literal, single_token, sym_text
 from .statements import glob_match
-from .template import LAMBDA_ALIAS, LAMBDA_VERSION, Function, TemplateIndex
+from .template import LAMBDA_ALIAS, LAMBDA_VERSION, TemplateIndex
 
 # compiled on first use (`re` caches it): compiling at import slowed the cold start, `make bench` (d)
 _VERSION = r"^(\d+|\$LATEST)$"
@@ -97,22 +98,6 @@ def _split_colons(sym: Sym) -> list[Sym]:
     return [concat(s) for s in segments]
 
 
-class _FunctionTargets(dict[str, Target]):
-    """Function `fid` of the template, unqualified, under no condition: what `!GetAtt F.Arn` names
-    (the commonest Resource of all, read without building its symbolic value) and what `_named`
-    gives for one function. Built once per function, on its first look-up."""
-
-    __slots__ = ("functions",)
-
-    def __init__(self, functions: Mapping[str, Function]) -> None:
-        super().__init__()
-        self.functions = functions
-
-    def __missing__(self, fid: str) -> Target:
-        target = self[fid] = Target(((self.functions[fid].form, NO_CONDITIONS),))
-        return target
-
-
 class TargetClassifier:
     def __init__(self, index: TemplateIndex) -> None:
         self.index = index
@@ -122,8 +107,14 @@ class TargetClassifier:
         self.partition = resolver.partition
         self._opaque = Opaque()
         self._memo: dict[Sym, Target] = {}
-        # `unqualified_target(fid)`: a look-up, not a call, once the function's target is built
-        self.unqualified_target: Callable[[str], Target] = _FunctionTargets(index.functions).__getitem__
+        # `unqualified_target(fid)`: function `fid` of the template, unqualified, under no condition:
+        # what `!GetAtt F.Arn` names (the commonest Resource of all, read without building its symbolic
+        # value) and what `_named` gives for one function. Built once per function, on its first
+        # look-up; a look-up, not a call, after (the memo holds the functions, not the classifier)
+        functions = index.functions
+        self.unqualified_target: Callable[[str], Target] = Memo[str, Target](
+            lambda fid: Target(((functions[fid].form, NO_CONDITIONS),))
+        ).__getitem__
         self._alias_targets: dict[str, Target] = {}  # a function and all its aliases
         # the commonest ARN: this partition, region and account, then a plain function name
         self._arn_prefix = f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:"

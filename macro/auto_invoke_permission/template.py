@@ -505,7 +505,7 @@ class TemplateIndex:
         key = RoleKey(True, role_id)  # RoleKey.template(role_id), without a call: one per function
         if key not in self.roles:
             principal = Principal(key, {"Fn::GetAtt": [role_id, "Arn"]}, alnum(role_id), role_id)
-            if role_id in self._role_ids:  # `_is_role`, without a call: one per function
+            if self._is_role(role_id):
                 real = self.resources[role_id]
                 self.roles[key] = Role(principal, condition_of(real), real)
             else:
